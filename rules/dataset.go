@@ -1,0 +1,520 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// Dataset is entitle's data file: customers with sites, the catalog (price
+// lists, parts, models, promo codes, coupons), devices, existing
+// subscriptions and trials, with the seed's field names. Ruleset tests use it
+// as their fixture; `entitle load` reads it from YAML or JSON.
+type Dataset struct {
+	Customers     []CustomerData     `json:"customers,omitempty"`
+	PriceLists    []PriceListData    `json:"priceLists,omitempty"`
+	Parts         []PartData         `json:"parts,omitempty"`
+	Models        []ModelData        `json:"models,omitempty"`
+	Devices       []DeviceData       `json:"devices,omitempty"`
+	Subscriptions []SubscriptionData `json:"subscriptions,omitempty"`
+	Trials        []TrialData        `json:"trials,omitempty"`
+	Promos        []PromoData        `json:"promos,omitempty"`
+	Coupons       []CouponData       `json:"coupons,omitempty"`
+	// InProgress lists serials that have an order in ORDER_CREATION_INPROGRESS.
+	InProgress []string `json:"inProgress,omitempty"`
+}
+
+// CustomerData is a reseller or end customer.
+type CustomerData struct {
+	ID              string     `json:"id"`
+	ClientID        string     `json:"clientId"`
+	Parent          string     `json:"parent,omitempty"`
+	Kind            string     `json:"kind,omitempty"` // RESELLER (default) or END_CUSTOMER
+	Name            string     `json:"name"`
+	Region          string     `json:"region"`
+	Country         string     `json:"country,omitempty"`
+	PriceList       string     `json:"priceList,omitempty"`
+	Inactive        bool       `json:"inactive,omitempty"`
+	CreatedAt       time.Time  `json:"createdAt,omitzero"`
+	DiscountPercent string     `json:"discountPercent,omitempty"`
+	CreditHold      bool       `json:"creditHold,omitempty"`
+	Sites           []SiteData `json:"sites"`
+}
+
+// SiteData is a bill-to or ship-to site.
+type SiteData struct {
+	SiteUseID int64  `json:"siteUseId"`
+	Use       string `json:"use"` // BILL_TO or SHIP_TO
+	Address   string `json:"address"`
+	Region    string `json:"region,omitempty"`
+	Country   string `json:"country,omitempty"`
+	AutoRenew *bool  `json:"autoRenew,omitempty"` // bill-to: default true
+}
+
+// PriceListData is a price list.
+type PriceListData struct {
+	ID        string          `json:"id"`
+	Currency  string          `json:"currency"`
+	Countries []string        `json:"countries,omitempty"`
+	Items     []PriceItemData `json:"items"`
+}
+
+// PriceItemData is a part's price in a list.
+type PriceItemData struct {
+	PartNumber      string `json:"partNumber"`
+	ListPrice       string `json:"listPrice"`
+	DiscountPercent string `json:"discountPercent,omitempty"`
+}
+
+// PartData is a part; Duration reads like "1 YEAR" or "16 MONTH".
+type PartData struct {
+	PartNumber  string   `json:"partNumber"`
+	Description string   `json:"partDescription"`
+	ServiceType string   `json:"serviceType"`
+	ProductLine string   `json:"productLine"`
+	Duration    string   `json:"duration"`
+	Trial       bool     `json:"trial,omitempty"`
+	Bundle      bool     `json:"bundle,omitempty"`
+	Redemption  bool     `json:"redemption,omitempty"`
+	Models      []string `json:"models,omitempty"`
+	Regions     []string `json:"regions,omitempty"`
+	Activation  string   `json:"activation,omitempty"` // OTA (default) or EMAIL
+}
+
+// ModelData is a receiver model.
+type ModelData struct {
+	Manufacturer  string `json:"manufacturer"`
+	Model         string `json:"model"`
+	Agriculture   bool   `json:"agriculture,omitempty"`
+	SerialPattern string `json:"serialPattern,omitempty"`
+}
+
+// DeviceData is a known receiver.
+type DeviceData struct {
+	SerialNumber string   `json:"serialNumber"`
+	ServiceType  string   `json:"serviceType,omitempty"`
+	Manufacturer string   `json:"manufacturer,omitempty"`
+	Model        string   `json:"model,omitempty"`
+	SSOEmails    []string `json:"ssoEmails,omitempty"`
+}
+
+// SubscriptionData is an existing subscription. End defaults to start plus
+// the part's duration; ProductLine defaults to the part's.
+type SubscriptionData struct {
+	ID           string      `json:"id,omitempty"`
+	SerialNumber string      `json:"serialNumber"`
+	PartNumber   string      `json:"partNumber"`
+	ProductLine  string      `json:"productLine,omitempty"`
+	Start        domain.Date `json:"start"`
+	End          domain.Date `json:"end,omitzero"`
+	Kind         string      `json:"kind,omitempty"`   // PAID (default), TRIAL, BUNDLE
+	Status       string      `json:"status,omitempty"` // CANCELED or TERMINATED; empty follows the dates
+	AutoRenewal  bool        `json:"autoRenewal,omitempty"`
+	Activated    *bool       `json:"activated,omitempty"` // default true
+}
+
+// TrialData is a trial ledger entry.
+type TrialData struct {
+	SerialNumber string `json:"serialNumber"`
+	ProductLine  string `json:"productLine"`
+}
+
+// PromoData is a promo code.
+type PromoData struct {
+	Code            string      `json:"code"`
+	DiscountPercent string      `json:"discountPercent"`
+	ValidFrom       domain.Date `json:"validFrom,omitzero"`
+	ValidTo         domain.Date `json:"validTo,omitzero"`
+}
+
+// CouponData is a redemption coupon.
+type CouponData struct {
+	Number     string `json:"number"`
+	PartNumber string `json:"partNumber"`
+	Redeemed   bool   `json:"redeemed,omitempty"`
+}
+
+// World is a Dataset converted to domain values and checked.
+type World struct {
+	Customers     []domain.Customer
+	PriceLists    []domain.PriceList
+	Parts         []domain.Part
+	Models        []domain.Model
+	Devices       []domain.Device
+	Subscriptions []domain.Subscription
+	Trials        []domain.TrialGrant
+	Promos        []domain.PromoCode
+	Coupons       []domain.Coupon
+	InProgress    []string
+}
+
+// Build checks the dataset and converts it. Every problem is reported, with
+// the path of its field (parts[2].duration), as one *domain.Error of
+// CodeInvalid.
+func (ds *Dataset) Build() (*World, error) {
+	var p domain.Problems
+	w := &World{InProgress: ds.InProgress}
+	parts := map[string]*domain.Part{}
+	for i, pd := range ds.Parts {
+		f := "parts[" + strconv.Itoa(i) + "]"
+		part := domain.Part{Number: pd.PartNumber, Description: pd.Description, ProductLine: domain.ProductLine(pd.ProductLine),
+			Trial: pd.Trial, Bundle: pd.Bundle, Redemption: pd.Redemption, Models: pd.Models, Regions: pd.Regions, ActivationMethod: domain.OTA}
+		if pd.PartNumber == "" {
+			p.Add("REQUIRED", f+".partNumber", "partNumber is required")
+		}
+		if pd.ProductLine == "" {
+			p.Add("REQUIRED", f+".productLine", "productLine is required")
+		}
+		st, err := domain.ParseServiceType(pd.ServiceType)
+		if err != nil {
+			p.Add("INVALID", f+".serviceType", "serviceType %q is not RTX or VRS", pd.ServiceType)
+		}
+		part.ServiceType = st
+		dur, err := parseDuration(pd.Duration)
+		if err != nil {
+			p.Add("INVALID", f+".duration", "%v", err)
+		}
+		part.Duration = dur
+		switch strings.ToUpper(pd.Activation) {
+		case "", "OTA":
+		case "EMAIL":
+			part.ActivationMethod = domain.Email
+		default:
+			p.Add("INVALID", f+".activation", "activation %q is not OTA or EMAIL", pd.Activation)
+		}
+		w.Parts = append(w.Parts, part)
+	}
+	for i := range w.Parts {
+		parts[w.Parts[i].Number] = &w.Parts[i]
+	}
+	for i, md := range ds.Models {
+		m := domain.Model{Manufacturer: md.Manufacturer, Name: md.Model, Agriculture: md.Agriculture, SerialPattern: md.SerialPattern}
+		f := "models[" + strconv.Itoa(i) + "]"
+		if md.Model == "" {
+			p.Add("REQUIRED", f+".model", "model is required")
+		}
+		if err := m.Compile(); err != nil {
+			p.Add("INVALID", f+".serialPattern", "%v", err)
+		}
+		w.Models = append(w.Models, m)
+	}
+	for i, pl := range ds.PriceLists {
+		f := "priceLists[" + strconv.Itoa(i) + "]"
+		l := domain.PriceList{ID: pl.ID, Currency: domain.Currency(pl.Currency), Countries: pl.Countries}
+		if !domain.ValidCurrency(pl.Currency) {
+			p.Add("INVALID", f+".currency", "currency %q is not an ISO-4217 code", pl.Currency)
+		}
+		for j, it := range pl.Items {
+			g := f + ".items[" + strconv.Itoa(j) + "]"
+			price, err := decimal.NewFromString(it.ListPrice)
+			if err != nil {
+				p.Add("INVALID", g+".listPrice", "listPrice %q is not a decimal amount", it.ListPrice)
+			}
+			disc := decimal.Zero
+			if it.DiscountPercent != "" {
+				if disc, err = decimal.NewFromString(it.DiscountPercent); err != nil {
+					p.Add("INVALID", g+".discountPercent", "discountPercent %q is not a decimal", it.DiscountPercent)
+				}
+			}
+			l.Items = append(l.Items, domain.PriceItem{PartNumber: it.PartNumber, ListPrice: price, DiscountPercent: disc})
+		}
+		w.PriceLists = append(w.PriceLists, l)
+	}
+	for i, cd := range ds.Customers {
+		w.Customers = append(w.Customers, buildCustomer(cd, "customers["+strconv.Itoa(i)+"]", &p))
+	}
+	for i, dd := range ds.Devices {
+		f := "devices[" + strconv.Itoa(i) + "]"
+		if dd.SerialNumber == "" {
+			p.Add("REQUIRED", f+".serialNumber", "serialNumber is required")
+		}
+		d := domain.Device{Serial: dd.SerialNumber, Manufacturer: dd.Manufacturer, Model: dd.Model, SSOEmails: dd.SSOEmails}
+		if dd.ServiceType != "" {
+			st, err := domain.ParseServiceType(dd.ServiceType)
+			if err != nil {
+				p.Add("INVALID", f+".serviceType", "serviceType %q is not RTX or VRS", dd.ServiceType)
+			}
+			d.ServiceType = st
+		}
+		w.Devices = append(w.Devices, d)
+	}
+	for i, sd := range ds.Subscriptions {
+		f := "subscriptions[" + strconv.Itoa(i) + "]"
+		s := domain.Subscription{ID: sd.ID, Serial: sd.SerialNumber, PartNumber: sd.PartNumber, ProductLine: domain.ProductLine(sd.ProductLine),
+			Start: sd.Start, End: sd.End, Kind: domain.SubscriptionKind(strings.ToUpper(sd.Kind)), AutoRenew: sd.AutoRenewal, Activated: sd.Activated == nil || *sd.Activated}
+		if s.ID == "" {
+			s.ID = "sub-" + strconv.Itoa(i+1)
+		}
+		part := parts[sd.PartNumber]
+		if part == nil && (s.ProductLine == "" || s.End.IsZero()) {
+			p.Add("UNKNOWN", f+".partNumber", "part %q is not in the dataset; give productLine and end", sd.PartNumber)
+		}
+		if s.ProductLine == "" && part != nil {
+			s.ProductLine = part.ProductLine
+		}
+		if s.Start.IsZero() {
+			p.Add("REQUIRED", f+".start", "start is required (YYYY-MM-DD)")
+		} else if s.End.IsZero() && part != nil {
+			s.End = part.Duration.After(s.Start)
+		}
+		switch s.Kind {
+		case "":
+			s.Kind = domain.Paid
+		case domain.Paid, domain.Trial, domain.Bundle:
+		default:
+			p.Add("INVALID", f+".kind", "kind %q is not PAID, TRIAL or BUNDLE", sd.Kind)
+		}
+		switch st := domain.SubscriptionStatus(strings.ToUpper(sd.Status)); st {
+		case "", domain.Active, domain.Future, domain.Expired:
+		case domain.Canceled, domain.Terminated:
+			s.Ended = st
+		default:
+			p.Add("INVALID", f+".status", "status %q is not CANCELED or TERMINATED", sd.Status)
+		}
+		if !s.Start.IsZero() && !s.End.IsZero() && s.End.Before(s.Start) {
+			p.Add("INVALID", f+".end", "end %s is before start %s", s.End, s.Start)
+		}
+		w.Subscriptions = append(w.Subscriptions, s)
+		if s.Kind == domain.Trial {
+			w.Trials = append(w.Trials, domain.TrialGrant{SerialKey: domain.SerialKey(s.Serial), ProductLine: s.ProductLine, PartNumber: s.PartNumber})
+		}
+	}
+	for i, td := range ds.Trials {
+		if td.SerialNumber == "" || td.ProductLine == "" {
+			p.Add("REQUIRED", "trials["+strconv.Itoa(i)+"]", "a trial needs serialNumber and productLine")
+		}
+		w.Trials = append(w.Trials, domain.TrialGrant{SerialKey: domain.SerialKey(td.SerialNumber), ProductLine: domain.ProductLine(td.ProductLine)})
+	}
+	for i, pd := range ds.Promos {
+		d, err := decimal.NewFromString(pd.DiscountPercent)
+		if err != nil {
+			p.Add("INVALID", "promos["+strconv.Itoa(i)+"].discountPercent", "discountPercent %q is not a decimal", pd.DiscountPercent)
+		}
+		w.Promos = append(w.Promos, domain.PromoCode{Code: pd.Code, DiscountPercent: d, ValidFrom: pd.ValidFrom, ValidTo: pd.ValidTo})
+	}
+	for _, cd := range ds.Coupons {
+		w.Coupons = append(w.Coupons, domain.Coupon{Number: cd.Number, PartNumber: cd.PartNumber, Redeemed: cd.Redeemed})
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func buildCustomer(cd CustomerData, f string, p *domain.Problems) domain.Customer {
+	c := domain.Customer{ID: cd.ID, ClientID: cd.ClientID, ParentID: cd.Parent, Kind: domain.Reseller, Name: cd.Name,
+		Country: cd.Country, PriceListID: cd.PriceList, Active: !cd.Inactive, CreatedAt: cd.CreatedAt,
+		DiscountPercent: cd.DiscountPercent, CreditHold: cd.CreditHold}
+	if cd.ID == "" {
+		p.Add("REQUIRED", f+".id", "id is required")
+	}
+	switch strings.ToUpper(cd.Kind) {
+	case "", "RESELLER":
+	case "END_CUSTOMER":
+		c.Kind = domain.EndCustomer
+		if cd.Parent == "" {
+			p.Add("REQUIRED", f+".parent", "an END_CUSTOMER names its reseller in parent")
+		}
+	default:
+		p.Add("INVALID", f+".kind", "kind %q is not RESELLER or END_CUSTOMER", cd.Kind)
+	}
+	if r, err := domain.ParseRegion(cd.Region); err != nil {
+		p.Add("INVALID", f+".region", "region %q is not one of AMERICA, EUROPE, APAC, EMEA, SOUTH AFRICA", cd.Region)
+	} else {
+		c.Region = r
+	}
+	for j, sd := range cd.Sites {
+		g := f + ".sites[" + strconv.Itoa(j) + "]"
+		s := domain.Site{SiteUseID: sd.SiteUseID, Address: sd.Address, Country: sd.Country, AutoRenewFlag: sd.AutoRenew == nil || *sd.AutoRenew}
+		switch strings.ToUpper(sd.Use) {
+		case "BILL_TO":
+			s.Use = domain.BillTo
+		case "SHIP_TO":
+			s.Use = domain.ShipTo
+		default:
+			p.Add("INVALID", g+".use", "use %q is not BILL_TO or SHIP_TO", sd.Use)
+		}
+		s.Region = c.Region
+		if sd.Region != "" {
+			r, err := domain.ParseRegion(sd.Region)
+			if err != nil {
+				p.Add("INVALID", g+".region", "region %q is not one of AMERICA, EUROPE, APAC, EMEA, SOUTH AFRICA", sd.Region)
+			}
+			s.Region = r
+		}
+		if s.Country == "" {
+			s.Country = c.Country
+		}
+		if sd.SiteUseID <= 0 {
+			p.Add("REQUIRED", g+".siteUseId", "siteUseId must be a positive number")
+		}
+		c.Sites = append(c.Sites, s)
+	}
+	return c
+}
+
+// parseDuration reads "1 YEAR", "16 MONTHS", "30 DAY".
+func parseDuration(s string) (domain.Duration, error) {
+	fields := strings.Fields(s)
+	if len(fields) != 2 {
+		return domain.Duration{}, fmt.Errorf("duration %q is not like \"1 YEAR\", \"16 MONTH\" or \"30 DAY\"", s)
+	}
+	n, err := strconv.Atoi(fields[0])
+	if err != nil || n <= 0 {
+		return domain.Duration{}, fmt.Errorf("duration %q does not start with a positive whole number", s)
+	}
+	u, err := domain.ParseDurationUnit(fields[1])
+	if err != nil {
+		return domain.Duration{}, fmt.Errorf("duration %q: unit is not DAY, MONTH or YEAR", s)
+	}
+	return domain.Duration{N: n, Unit: u}, nil
+}
+
+// Apply writes the world into a store transaction. Writing the same world
+// twice leaves the store as after the first time.
+func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
+	for _, c := range w.Customers {
+		if err := tx.Customers().Put(ctx, c); err != nil {
+			return err
+		}
+	}
+	cat := tx.Catalog()
+	for _, l := range w.PriceLists {
+		if err := cat.PutPriceList(ctx, l); err != nil {
+			return err
+		}
+	}
+	for _, p := range w.Parts {
+		if err := cat.PutPart(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, m := range w.Models {
+		if err := cat.PutModel(ctx, m); err != nil {
+			return err
+		}
+	}
+	for _, p := range w.Promos {
+		if err := cat.PutPromo(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, c := range w.Coupons {
+		if err := cat.PutCoupon(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, d := range w.Devices {
+		if err := tx.Devices().Put(ctx, d); err != nil {
+			return err
+		}
+	}
+	for _, s := range w.Subscriptions {
+		if err := tx.Subscriptions().Put(ctx, s); err != nil {
+			return err
+		}
+	}
+	existing := map[string]bool{}
+	for _, g := range w.Trials {
+		k := g.SerialKey + "\x00" + string(g.ProductLine)
+		if existing[k] {
+			continue
+		}
+		existing[k] = true
+		have, err := tx.Trials().BySerial(ctx, g.SerialKey)
+		if err != nil {
+			return err
+		}
+		dup := false
+		for _, h := range have {
+			dup = dup || h.ProductLine == g.ProductLine
+		}
+		if !dup {
+			if err := tx.Trials().Record(ctx, g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Snapshot returns the part of the world an order decision reads, as the
+// engine would load it from a store holding the world, for clientID.
+func (w *World) Snapshot(now time.Time, clientID string, req *domain.OrderRequest) *Snapshot {
+	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
+		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},
+		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{}}
+	for i := range w.Customers {
+		c := &w.Customers[i]
+		if c.ClientID != clientID || !c.Active {
+			continue
+		}
+		if _, ok := c.Site(req.BillToSiteUseID, domain.BillTo); ok && c.Kind == domain.Reseller {
+			s.BillTo = c
+		}
+		if _, ok := c.Site(req.ShipToSiteUseID, domain.ShipTo); ok {
+			s.ShipTo = c
+		}
+	}
+	if s.BillTo != nil {
+		s.PriceList = w.priceListFor(s.BillTo)
+	}
+	for i := range w.Parts {
+		s.Parts[w.Parts[i].Number] = &w.Parts[i]
+	}
+	for i := range w.Models {
+		s.Models[ModelKey(w.Models[i].Name)] = &w.Models[i]
+	}
+	for i := range w.Devices {
+		s.Devices[domain.SerialKey(w.Devices[i].Serial)] = &w.Devices[i]
+	}
+	for _, sub := range w.Subscriptions {
+		k := domain.SerialKey(sub.Serial)
+		s.Timelines[k] = append(s.Timelines[k], sub)
+	}
+	for _, g := range w.Trials {
+		s.Trials[g.SerialKey] = append(s.Trials[g.SerialKey], g)
+	}
+	for _, serial := range w.InProgress {
+		s.InProgress[domain.SerialKey(serial)] = true
+	}
+	for i := range w.Promos {
+		if strings.EqualFold(w.Promos[i].Code, req.PromoCode) && req.PromoCode != "" {
+			s.Promo = &w.Promos[i]
+		}
+	}
+	for i := range w.Coupons {
+		s.Coupons[w.Coupons[i].Number] = &w.Coupons[i]
+	}
+	return s
+}
+
+// priceListFor returns the customer's price list, else the one mapped to its
+// country (seed 001: "If there is no price list associated at customer level
+// then the price list will be fetched based on the country").
+func (w *World) priceListFor(billTo *domain.Customer) *domain.PriceList {
+	if billTo.PriceListID != "" {
+		for i := range w.PriceLists {
+			if w.PriceLists[i].ID == billTo.PriceListID {
+				return &w.PriceLists[i]
+			}
+		}
+		return nil
+	}
+	country := billTo.Country
+	for i := range w.PriceLists {
+		for _, c := range w.PriceLists[i].Countries {
+			if strings.EqualFold(c, country) {
+				return &w.PriceLists[i]
+			}
+		}
+	}
+	return nil
+}

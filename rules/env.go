@@ -1,0 +1,177 @@
+package rules
+
+import (
+	"github.com/entitle-rules/entitle/domain"
+)
+
+// The environments below are what rule expressions see. Their expr tags are
+// the seed's own field names, so renaming a Go field never breaks a rule
+// file. Fields are plain Go kinds (string, int, bool) and domain.Date, never
+// named string types: expr's fast comparison opcodes assert concrete kinds.
+
+// OrderEnv is the environment of order-scope rules.
+type OrderEnv struct {
+	Order    *OrderFacts `expr:"order"`
+	Today    domain.Date `expr:"today"`    // today's civil date in America/Los_Angeles
+	TodayUTC domain.Date `expr:"todayUTC"` // today's civil date in UTC
+}
+
+// LineEnv is the environment of line-scope rules: the order, one line, and
+// what is known about that line's part, model and serial.
+type LineEnv struct {
+	Order    *OrderFacts  `expr:"order"`
+	Line     *LineFacts   `expr:"line"`
+	Part     *PartFacts   `expr:"part"`
+	Model    *ModelFacts  `expr:"model"`
+	Serial   *SerialFacts `expr:"serial"`
+	Today    domain.Date  `expr:"today"`
+	TodayUTC domain.Date  `expr:"todayUTC"`
+}
+
+// OrderFacts is the order header as sent, with what the store knows about it.
+type OrderFacts struct {
+	LineCount          int    `expr:"lineCount"`
+	LineNumbers        []int  `expr:"lineNumbers"`
+	CustomerPONumber   string `expr:"customerPONumber"`
+	CustomerOrderRef   string `expr:"customerOrderRef"`
+	CurrencyCode       string `expr:"currencyCode"`
+	PromoCode          string `expr:"promoCode"`
+	BillToSiteUseID    int    `expr:"billToSiteUseId"`
+	ShipToSiteUseID    int    `expr:"shipToSiteUseId"`
+	BillToContactEmail string `expr:"billToContactEmail"`
+	ShipToContactEmail string `expr:"shipToContactEmail"`
+	// ActivationCountry may be derived (rule 10: empty means the ship-to country).
+	ActivationCountry string `expr:"activationCountry"`
+
+	BillToFound       bool   `expr:"billToFound"`     // the bill-to site belongs to a reseller of the caller
+	ShipToFound       bool   `expr:"shipToFound"`     // the ship-to site belongs to the caller's reseller or its end customer
+	CustomerName      string `expr:"customerName"`    // the bill-to reseller
+	ShipToCountry     string `expr:"shipToCountry"`   // the ship-to site's country
+	BillToAutoRenew   bool   `expr:"billToAutoRenew"` // the bill-to site allows auto-renewal
+	CreditHold        bool   `expr:"creditHold"`      // the customer is on credit hold
+	PriceListFound    bool   `expr:"priceListFound"`  // a price list applies (customer's, else country's)
+	PriceListCurrency string `expr:"priceListCurrency"`
+	PromoFound        bool   `expr:"promoFound"` // the promo code exists
+	PromoValid        bool   `expr:"promoValid"` // ... and may be used today
+
+	priceList *domain.PriceList
+}
+
+// LineFacts is one order line. Fields marked derivable may be set by rules.
+type LineFacts struct {
+	Index              int         `expr:"index"` // 0-based position in the request
+	LineNumber         int         `expr:"lineNumber"`
+	RequestedStartDate domain.Date `expr:"requestedStartDate"` // serviceStartDate as sent
+	ServiceStartDate   domain.Date `expr:"serviceStartDate"`   // derivable
+	ServiceEndDate     domain.Date `expr:"serviceEndDate"`     // derivable
+	PartNumber         string      `expr:"partNumber"`
+	SerialNumber       string      `expr:"serialNumber"` // derivable (the stored spelling)
+	ServiceType        string      `expr:"serviceType"`
+	ManufacturerModel  string      `expr:"manufacturerModel"`
+	AutoRenewalFlag    string      `expr:"autoRenewalFlag"` // as sent: "Y" or "N"
+	AutoRenewal        bool        `expr:"autoRenewal"`     // derivable
+	GeoFenceRegion     string      `expr:"geoFenceRegion"`
+	ActivationType     string      `expr:"activationType"` // derivable
+	ActivationDate     domain.Date `expr:"activationDate"` // derivable (UTC civil date)
+	CouponNumber       string      `expr:"couponNumber"`
+	SSOUserEmail       string      `expr:"ssoUserEmailAddress"` // derivable
+	SimIncludedFlag    string      `expr:"simIncludedFlag"`     // derivable
+	SimNumber          string      `expr:"simNumber"`
+	DeviceKey          string      `expr:"deviceKey"`
+	CarrierName        string      `expr:"carrierName"` // derivable
+	Kind               string      `expr:"kind"`        // PAID, TRIAL or BUNDLE, from the part
+	ProductLine        string      `expr:"productLine"` // from the part
+	CouponFound        bool        `expr:"couponFound"` // the coupon exists, for this part, unredeemed
+
+	derived []string
+}
+
+// PartFacts is the catalog's part for a line; Found is false for an unknown
+// part number, and then every other field is empty.
+type PartFacts struct {
+	Found         bool     `expr:"found"`
+	PartNumber    string   `expr:"partNumber"`
+	Description   string   `expr:"partDescription"`
+	ServiceType   string   `expr:"serviceType"`
+	ProductLine   string   `expr:"productLine"`
+	DurationValue int      `expr:"durationValue"`
+	DurationUnit  string   `expr:"durationUnit"`
+	Trial         bool     `expr:"trial"`
+	Bundle        bool     `expr:"bundle"`
+	Redemption    bool     `expr:"redemption"`
+	InPriceList   bool     `expr:"inPriceList"`
+	Regions       []string `expr:"regions"`
+
+	part *domain.Part
+}
+
+// ModelFacts is the catalog's model named by a line's manufacturerModel.
+type ModelFacts struct {
+	Found        bool   `expr:"found"`
+	Manufacturer string `expr:"manufacturer"`
+	Model        string `expr:"model"`
+	Agriculture  bool   `expr:"agriculture"`
+
+	model *domain.Model
+}
+
+// SerialFacts is what the store knows about a line's serial: the device, its
+// subscription timeline (with the earlier lines of this order added), its
+// trial ledger, and whether an order for it is in progress.
+type SerialFacts struct {
+	Known           bool   `expr:"known"`        // the device is in the store
+	StoredSerial    string `expr:"storedSerial"` // its stored spelling ("" when unknown)
+	LatestSSOEmail  string `expr:"latestSsoUserEmailAddress"`
+	OrderInProgress bool   `expr:"orderInProgress"`
+
+	key      string
+	timeline domain.Timeline
+	views    []SubscriptionFacts
+	trials   []domain.TrialGrant
+}
+
+// SubscriptionFacts is a subscription as rules see it.
+type SubscriptionFacts struct {
+	PartNumber  string      `expr:"partNumber"`
+	ProductLine string      `expr:"productLine"`
+	StartDate   domain.Date `expr:"startDate"`
+	EndDate     domain.Date `expr:"endDate"`
+	Kind        string      `expr:"kind"`
+	AutoRenewal bool        `expr:"autoRenewal"`
+	Activated   bool        `expr:"activated"`
+}
+
+func (s *SerialFacts) view(sub *domain.Subscription) *SubscriptionFacts {
+	if sub == nil {
+		return nil
+	}
+	for i := range s.timeline {
+		if &s.timeline[i] == sub {
+			return &s.views[i]
+		}
+	}
+	return nil
+}
+
+// setTimeline installs tl and rebuilds the views rules read.
+func (s *SerialFacts) setTimeline(tl domain.Timeline) {
+	s.timeline = tl
+	s.views = s.views[:0]
+	for i := range tl {
+		sub := &tl[i]
+		s.views = append(s.views, SubscriptionFacts{
+			PartNumber: sub.PartNumber, ProductLine: string(sub.ProductLine),
+			StartDate: sub.Start, EndDate: sub.End, Kind: string(sub.Kind),
+			AutoRenewal: sub.AutoRenew, Activated: sub.Activated,
+		})
+	}
+}
+
+func (s *SerialFacts) hadTrial(pl string) bool {
+	for i := range s.trials {
+		if string(s.trials[i].ProductLine) == pl {
+			return true
+		}
+	}
+	return s.timeline.HadKind(domain.ProductLine(pl), domain.Trial)
+}
