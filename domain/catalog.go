@@ -3,6 +3,7 @@ package domain
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 )
@@ -167,7 +168,7 @@ func (m *Model) Compile() error {
 		m.serialRE = nil
 		return nil
 	}
-	re, err := regexp.Compile("^(?:" + m.SerialPattern + ")$")
+	re, err := compiledPattern(m.SerialPattern)
 	if err != nil {
 		return Wrap(err, CodeInvalid, "model %s: serial pattern %q does not compile", m.Key(), m.SerialPattern)
 	}
@@ -180,12 +181,33 @@ func (m *Model) AcceptsSerial(serial string) bool {
 	if m.SerialPattern == "" {
 		return serial != ""
 	}
-	if m.serialRE == nil {
-		if m.Compile() != nil {
+	re := m.serialRE
+	if re == nil {
+		// Not compiled by its loader: compile without writing to m, so
+		// concurrent readers of a shared Model never race.
+		var err error
+		if re, err = compiledPattern(m.SerialPattern); err != nil {
 			return false
 		}
 	}
-	return m.serialRE.MatchString(serial)
+	return re.MatchString(serial)
+}
+
+// patterns memoizes serial patterns compiled for models whose Compile was not
+// called (a Model read back from a store); compiling is pure, so sharing the
+// result is safe.
+var patterns sync.Map // string -> *regexp.Regexp
+
+func compiledPattern(p string) (*regexp.Regexp, error) {
+	if re, ok := patterns.Load(p); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile("^(?:" + p + ")$")
+	if err != nil {
+		return nil, err
+	}
+	patterns.Store(p, re)
+	return re, nil
 }
 
 // SplitModelKey splits "Trimble||R12" into its manufacturer and model; a value

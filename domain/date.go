@@ -115,7 +115,11 @@ func (d Date) AddMonths(n int) Date {
 	}
 	y, m, day := d.Civil()
 	total := y*12 + int(m-1) + n
-	ny, nm := total/12, time.Month(total%12+1)
+	ny, mi := total/12, total%12
+	if mi < 0 { // floor division, so months before year 1 stay in range
+		ny, mi = ny-1, mi+12
+	}
+	nm := time.Month(mi + 1)
 	if last := DaysIn(ny, nm); day > last {
 		day = last
 	}

@@ -41,7 +41,7 @@ func NewMoney(amount string, currency Currency) (Money, error) {
 
 // Add returns m + o. It fails with CodeInvalid when the currencies differ.
 func (m Money) Add(o Money) (Money, error) {
-	if m.Currency != o.Currency && !m.Amount.IsZero() && !o.Amount.IsZero() {
+	if m.Currency != o.Currency && m.Currency != "" && o.Currency != "" {
 		return Money{}, Errorf(CodeInvalid, "", "cannot add %s to %s", o.Currency, m.Currency)
 	}
 	c := m.Currency
@@ -59,7 +59,7 @@ func (m Money) Times(qty int64) Money {
 // Discount returns m less percent per cent, rounded half-even to the cent.
 func (m Money) Discount(percent decimal.Decimal) Money {
 	if percent.IsZero() {
-		return m
+		return Money{Amount: m.Amount.RoundBank(2), Currency: m.Currency}
 	}
 	hundred := decimal.NewFromInt(100)
 	factor := hundred.Sub(percent).Div(hundred)

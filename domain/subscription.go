@@ -91,13 +91,16 @@ func (t Timeline) ChainEnd(pl ProductLine, day Date) *Subscription {
 	if cur == nil {
 		return nil
 	}
-	for {
+	// At most len(t) steps: a malformed row (ending before it starts) must
+	// not loop forever.
+	for range t {
 		next := t.startingOn(pl, cur.End.AddDays(1))
-		if next == nil {
+		if next == nil || next.End.Before(next.Start) {
 			return cur
 		}
 		cur = next
 	}
+	return cur
 }
 
 func (t Timeline) startingOn(pl ProductLine, day Date) *Subscription {

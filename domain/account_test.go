@@ -1,0 +1,213 @@
+package domain_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/entitle-rules/entitle/domain"
+)
+
+func TestBlockedAt(t *testing.T) {
+	t0 := mustTime(t, "2025-05-01T12:00:00Z")
+	acct := domain.Account{
+		ID:        "acct-1",
+		Activated: true,
+		Blocks: []domain.BlockRecord{
+			{Blocked: true, At: t0},
+			{Blocked: false, At: t0.Add(24 * time.Hour)},
+			// A block scheduled for later.
+			{Blocked: true, At: t0.Add(10 * 24 * time.Hour)},
+		},
+	}
+	tests := []struct {
+		at   time.Time
+		want bool
+		why  string
+	}{
+		{t0.Add(-time.Nanosecond), false, "before any record"},
+		{t0, true, "at the block instant"},
+		{t0.Add(time.Hour), true, "while blocked"},
+		{t0.Add(24*time.Hour - time.Nanosecond), true, "just before the unblock"},
+		{t0.Add(24 * time.Hour), false, "at the unblock instant"},
+		{t0.Add(10*24*time.Hour - time.Second), false, "a second before the scheduled block"},
+		{t0.Add(10 * 24 * time.Hour), true, "at the scheduled block, with no job run"},
+		{t0.Add(100 * 24 * time.Hour), true, "long after"},
+	}
+	for _, tt := range tests {
+		if got := acct.BlockedAt(tt.at); got != tt.want {
+			t.Errorf("BlockedAt(%v) = %v, want %v (%s)", tt.at, got, tt.want, tt.why)
+		}
+	}
+
+	var none domain.Account
+	if none.BlockedAt(t0) {
+		t.Error("an account without records is not blocked")
+	}
+}
+
+func TestBlockedAtRecordOrder(t *testing.T) {
+	t0 := mustTime(t, "2025-05-01T12:00:00Z")
+	// Records need not be stored in time order: the latest at or before t decides.
+	acct := domain.Account{Blocks: []domain.BlockRecord{
+		{Blocked: false, At: t0.Add(2 * time.Hour)},
+		{Blocked: true, At: t0},
+	}}
+	if !acct.BlockedAt(t0.Add(time.Hour)) {
+		t.Error("BlockedAt(t0+1h) = false, want true")
+	}
+	if acct.BlockedAt(t0.Add(3 * time.Hour)) {
+		t.Error("BlockedAt(t0+3h) = true, want false (the later unblock decides)")
+	}
+	// Two records at one instant: the one stored later wins.
+	same := domain.Account{Blocks: []domain.BlockRecord{{Blocked: true, At: t0}, {Blocked: false, At: t0}}}
+	if same.BlockedAt(t0) {
+		t.Error("of two records at one instant the later-stored should decide")
+	}
+	// Instants compare as instants, whatever their location.
+	pac := domain.Account{Blocks: []domain.BlockRecord{{Blocked: true, At: t0.In(domain.Pacific.Location())}}}
+	if !pac.BlockedAt(t0) || pac.BlockedAt(t0.Add(-time.Second)) {
+		t.Error("BlockedAt should compare instants, not wall clocks")
+	}
+}
+
+func TestScheduledBlock(t *testing.T) {
+	now := mustTime(t, "2025-05-01T12:00:00Z")
+	acct := domain.Account{Activated: true, Blocks: []domain.BlockRecord{
+		{Blocked: true, At: now.Add(-time.Hour)},
+		{Blocked: false, At: now.Add(time.Hour)},
+		{Blocked: true, At: now.Add(48 * time.Hour)},
+		{Blocked: true, At: now.Add(24 * time.Hour)},
+	}}
+	at, ok := acct.ScheduledBlock(now)
+	if !ok || !at.Equal(now.Add(24*time.Hour)) {
+		t.Errorf("ScheduledBlock(now) = %v, %v, want %v, true", at, ok, now.Add(24*time.Hour))
+	}
+	at, ok = acct.ScheduledBlock(now.Add(24 * time.Hour))
+	if !ok || !at.Equal(now.Add(48*time.Hour)) {
+		t.Errorf("ScheduledBlock(now+24h) = %v, %v, want %v, true (a block at the instant itself is no longer scheduled)", at, ok, now.Add(48*time.Hour))
+	}
+	if at, ok := acct.ScheduledBlock(now.Add(72 * time.Hour)); ok || !at.IsZero() {
+		t.Errorf("ScheduledBlock(now+72h) = %v, %v, want none", at, ok)
+	}
+}
+
+func TestScheduleBlock(t *testing.T) {
+	now := mustTime(t, "2025-05-01T12:00:00Z")
+
+	acct := domain.Account{ID: "acct-1", Activated: true}
+	at := now.Add(7 * 24 * time.Hour)
+	if err := acct.ScheduleBlock(at, now); err != nil {
+		t.Fatalf("ScheduleBlock(future): %v", err)
+	}
+	if len(acct.Blocks) != 1 || !acct.Blocks[0].Blocked || !acct.Blocks[0].At.Equal(at) {
+		t.Fatalf("Blocks = %+v, want one block at %v", acct.Blocks, at)
+	}
+	// Visible before it takes effect, not in force before its instant, in force at it.
+	if got, ok := acct.ScheduledBlock(now); !ok || !got.Equal(at) {
+		t.Errorf("ScheduledBlock = %v, %v, want %v", got, ok, at)
+	}
+	if acct.BlockedAt(now) || acct.BlockedAt(at.Add(-time.Nanosecond)) {
+		t.Error("the scheduled block is in force before its instant")
+	}
+	if !acct.BlockedAt(at) {
+		t.Error("the scheduled block is not in force at its instant")
+	}
+
+	// Blocking now is allowed (blocked_at is not in the past).
+	nowAcct := domain.Account{Activated: true}
+	if err := nowAcct.ScheduleBlock(now, now); err != nil || !nowAcct.BlockedAt(now) {
+		t.Errorf("ScheduleBlock(now, now) = %v, blocked %v; want nil, true", err, nowAcct.BlockedAt(now))
+	}
+
+	// A past instant is refused and changes nothing.
+	past := domain.Account{Activated: true}
+	err := past.ScheduleBlock(now.Add(-time.Second), now)
+	wantCode(t, err, domain.CodeInvalid)
+	if de := new(domain.Error); errors.As(err, &de) && de.Field != "blocked_at" {
+		t.Errorf("past blocked_at: field = %q, want blocked_at", de.Field)
+	}
+	if want := "blocked_at: blocked_at 2025-05-01T11:59:59Z is in the past"; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+	if len(past.Blocks) != 0 {
+		t.Errorf("a refused ScheduleBlock recorded %+v", past.Blocks)
+	}
+
+	// A non-activated account cannot be blocked.
+	inactive := domain.Account{ID: "acct-2"}
+	err = inactive.ScheduleBlock(at, now)
+	wantCode(t, err, domain.CodeInvalid)
+	if len(inactive.Blocks) != 0 {
+		t.Errorf("a refused ScheduleBlock recorded %+v", inactive.Blocks)
+	}
+}
+
+func TestManagedAccountName(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"1234567890-00001", true},
+		{"0000000000-00000", true},
+		{"123456789-00001", false},
+		{"12345678901-00001", false},
+		{"1234567890-0001", false},
+		{"1234567890-000001", false},
+		{"1234567890_00001", false},
+		{"123456789000001", false},
+		{"abcdefghij-00001", false},
+		{" 1234567890-00001", false},
+		{"1234567890-00001 ", false},
+		{"1234567890-00001\n", false},
+		{"x1234567890-00001", false},
+		{"١٢٣٤٥٦٧٨٩٠-00001", false}, // Arabic-Indic digits are not 0-9
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := domain.ManagedAccountName.MatchString(tt.in); got != tt.want {
+			t.Errorf("ManagedAccountName.MatchString(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestActivationStatusAt(t *testing.T) {
+	requested := mustTime(t, "2025-04-24T10:28:10Z")
+	immediate := domain.Activation{Method: domain.OTA, RequestType: "ORDER", Date: mustDate(t, "2025-04-24"), RequestedAt: requested}
+	if got := immediate.DueAt(); !got.Equal(requested) {
+		t.Errorf("DueAt() = %v, want the request instant %v", got, requested)
+	}
+	scheduled := domain.Activation{Method: domain.OTA, RequestType: "ORDER", Date: mustDate(t, "2025-05-01"), RequestedAt: requested}
+	due := mustTime(t, "2025-05-01T00:00:00Z")
+	if got := scheduled.DueAt(); !got.Equal(due) {
+		t.Errorf("DueAt() = %v, want the start of the UTC day %v", got, due)
+	}
+	noDate := domain.Activation{RequestedAt: requested}
+	if got := noDate.DueAt(); !got.Equal(requested) {
+		t.Errorf("DueAt() without a date = %v, want %v", got, requested)
+	}
+
+	tests := []struct {
+		a    domain.Activation
+		now  time.Time
+		want string
+	}{
+		{scheduled, requested, "SCHEDULED"},
+		{scheduled, due.Add(-time.Nanosecond), "SCHEDULED"},
+		{scheduled, due, "IN_PROGRESS"},
+		{scheduled, due.Add(14*time.Minute + 59*time.Second), "IN_PROGRESS"},
+		{scheduled, due.Add(15 * time.Minute), "COMPLETED"},
+		{scheduled, due.Add(24 * time.Hour), "COMPLETED"},
+		{immediate, requested, "IN_PROGRESS"},
+		{immediate, requested.Add(domain.OTACompletion - time.Nanosecond), "IN_PROGRESS"},
+		{immediate, requested.Add(domain.OTACompletion), "COMPLETED"},
+	}
+	for _, tt := range tests {
+		if got := tt.a.StatusAt(tt.now); got != tt.want {
+			t.Errorf("StatusAt(%v) due %v = %s, want %s", tt.now, tt.a.DueAt(), got, tt.want)
+		}
+	}
+	if domain.OTACompletion != 15*time.Minute {
+		t.Errorf("OTACompletion = %v, want 15m (seed 001)", domain.OTACompletion)
+	}
+}

@@ -1,0 +1,120 @@
+package domain_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/entitle-rules/entitle/domain"
+)
+
+func TestYN(t *testing.T) {
+	if domain.YN(true) != "Y" || domain.YN(false) != "N" {
+		t.Errorf("YN = %q, %q", domain.YN(true), domain.YN(false))
+	}
+	tests := []struct {
+		in    string
+		v, ok bool
+	}{
+		{"Y", true, true}, {"y", true, true}, {"N", false, true}, {"n", false, true},
+		{"", false, false}, {"YES", false, false}, {"1", false, false}, {" Y", false, false},
+	}
+	for _, tt := range tests {
+		v, ok := domain.ParseYN(tt.in)
+		if v != tt.v || ok != tt.ok {
+			t.Errorf("ParseYN(%q) = %v, %v, want %v, %v", tt.in, v, ok, tt.v, tt.ok)
+		}
+	}
+}
+
+func TestOrderQueryMatches(t *testing.T) {
+	o := &domain.Order{
+		UniqueID: 13331,
+		ClientID: "client-a",
+		PONumber: "PO-1",
+		Lines: []domain.OrderLine{
+			{LineNumber: 1, SerialNumber: "TESTApi01"},
+			{LineNumber: 2, SerialNumber: "5555555555"},
+		},
+	}
+	tests := []struct {
+		name string
+		q    domain.OrderQuery
+		want bool
+	}{
+		{"own client, no filter", domain.OrderQuery{ClientID: "client-a"}, true},
+		// Seed 001: "If the clientId of the customer for which order is placed
+		// and the clientId in the request doesn't match, order info will not be retrieved".
+		{"another client", domain.OrderQuery{ClientID: "client-b"}, false},
+		{"another client, right uniqueId", domain.OrderQuery{ClientID: "client-b", UniqueID: 13331}, false},
+		{"uniqueId", domain.OrderQuery{ClientID: "client-a", UniqueID: 13331}, true},
+		{"wrong uniqueId", domain.OrderQuery{ClientID: "client-a", UniqueID: 1}, false},
+		{"PO number", domain.OrderQuery{ClientID: "client-a", PONumber: "PO-1"}, true},
+		{"wrong PO number", domain.OrderQuery{ClientID: "client-a", PONumber: "PO-2"}, false},
+		{"serial in another case", domain.OrderQuery{ClientID: "client-a", SerialKey: domain.SerialKey("TestAPI01")}, true},
+		{"second line's serial", domain.OrderQuery{ClientID: "client-a", SerialKey: domain.SerialKey("5555555555")}, true},
+		{"unknown serial", domain.OrderQuery{ClientID: "client-a", SerialKey: domain.SerialKey("TESTApi02")}, false},
+		{"all filters", domain.OrderQuery{ClientID: "client-a", UniqueID: 13331, PONumber: "PO-1", SerialKey: "TESTAPI01"}, true},
+	}
+	for _, tt := range tests {
+		if got := tt.q.Matches(o); got != tt.want {
+			t.Errorf("%s: Matches = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestLineRequestJSON(t *testing.T) {
+	const in = `{"lineNumber":1,"serviceStartDate":"2025-04-24","partNumber":"88213-10","serialNumber":"TESTApi01",` +
+		`"serviceType":"VRS","autoRenewal":"Y","activationType":"IMMEDIATE"}`
+	var l domain.LineRequest
+	if err := json.Unmarshal([]byte(in), &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.ServiceStartDate.String() != "2025-04-24" || !l.ActivationDate.IsZero() {
+		t.Errorf("decoded dates: start %v, activation %v", l.ServiceStartDate, l.ActivationDate)
+	}
+	out, err := json.Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != in {
+		t.Errorf("re-encoded line:\n got %s\nwant %s", out, in)
+	}
+}
+
+func TestCustomer(t *testing.T) {
+	c := domain.Customer{
+		ID:   "c1",
+		Name: "Acme Surveying Ltd",
+		Kind: domain.Reseller,
+		Sites: []domain.Site{
+			{SiteUseID: 100, Use: domain.BillTo, AutoRenewFlag: true},
+			{SiteUseID: 200, Use: domain.ShipTo},
+		},
+	}
+	if s, ok := c.Site(100, domain.BillTo); !ok || s.SiteUseID != 100 || !s.AutoRenewFlag {
+		t.Errorf("Site(100, BillTo) = %+v, %v", s, ok)
+	}
+	if _, ok := c.Site(100, domain.ShipTo); ok {
+		t.Error("Site(100, ShipTo) found a bill-to site")
+	}
+	if _, ok := c.Site(300, domain.BillTo); ok {
+		t.Error("Site(300) found a site that does not exist")
+	}
+	for _, tt := range []struct {
+		q    string
+		want bool
+	}{{"acme ", true}, {"SURVEY", true}, {"Ltd", true}, {"Acme Mining", false}} {
+		if got := c.NameMatches(tt.q); got != tt.want {
+			t.Errorf("NameMatches(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	if domain.Reseller.String() != "RESELLER" || domain.EndCustomer.String() != "END_CUSTOMER" {
+		t.Errorf("CustomerKind strings: %s, %s", domain.Reseller, domain.EndCustomer)
+	}
+	if domain.BillTo.String() != "BILL_TO" || domain.ShipTo.String() != "SHIP_TO" {
+		t.Errorf("SiteUse strings: %s, %s", domain.BillTo, domain.ShipTo)
+	}
+	if domain.MinNameQuery != 5 {
+		t.Errorf("MinNameQuery = %d, want 5 (seed 001: \"Min length is 5 chars\")", domain.MinNameQuery)
+	}
+}
