@@ -451,6 +451,7 @@ func (w *World) Snapshot(now time.Time, clientID string, req *domain.OrderReques
 	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
 		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},
 		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{}}
+	var shipTo *domain.Customer
 	for i := range w.Customers {
 		c := &w.Customers[i]
 		if c.ClientID != clientID || !c.Active {
@@ -460,8 +461,11 @@ func (w *World) Snapshot(now time.Time, clientID string, req *domain.OrderReques
 			s.BillTo = c
 		}
 		if _, ok := c.Site(req.ShipToSiteUseID, domain.ShipTo); ok {
-			s.ShipTo = c
+			shipTo = c
 		}
+	}
+	if shipTo != nil && shipsFor(s.BillTo, shipTo) {
+		s.ShipTo = shipTo
 	}
 	if s.BillTo != nil {
 		s.PriceList = w.priceListFor(s.BillTo)

@@ -1,0 +1,233 @@
+package rules
+
+import (
+	"context"
+	"strings"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// ActivationQuery selects TAP_GET_ACTIVATION_STATUS_API results: at least
+// one field is needed.
+type ActivationQuery struct {
+	OrderNumber  int64
+	SerialNumber string
+}
+
+// ActivationInfo is a subscription's activation as the store API reports it.
+type ActivationInfo struct {
+	Subscription    domain.Subscription
+	PartDescription string
+	// Activation is the latest delivery for the subscription; its ID is ""
+	// when none was recorded (an order on hold).
+	Activation domain.Activation
+	Status     string // SCHEDULED, IN_PROGRESS, COMPLETED or PENDING (never requested)
+}
+
+// ActivationStatus returns the active and future subscriptions of an order
+// or a serial of clientID with their latest activation (seed 001,
+// TAP_GET_ACTIVATION_STATUS_API); canceled lines are left out. It fails with
+// CodeInvalid when q is empty and CodeNotFound with the seed's messages: "No
+// data found", "No active subscriptions found for the order", "No active
+// subscriptions found for the serial number."
+func (e *Engine) ActivationStatus(ctx context.Context, clientID string, q ActivationQuery) ([]ActivationInfo, error) {
+	serial := strings.TrimSpace(q.SerialNumber)
+	if q.OrderNumber == 0 && serial == "" {
+		return nil, domain.Errorf(domain.CodeInvalid, "orderNumber", "give orderNumber or serialNumber")
+	}
+	now := e.clock.Now()
+	today := domain.Today(now, domain.Pacific)
+	var out []ActivationInfo
+	err := e.store.View(ctx, func(tx ports.Tx) error {
+		subs, err := clientSubscriptions(ctx, tx, clientID, q.OrderNumber, serial)
+		if err != nil {
+			return err
+		}
+		if len(subs) == 0 {
+			return errNoData()
+		}
+		for _, s := range subs {
+			if st := s.StatusOn(today); st != domain.Active && st != domain.Future {
+				continue
+			}
+			info := ActivationInfo{Subscription: s, Status: "PENDING"}
+			if p, err := tx.Catalog().Part(ctx, s.PartNumber); err == nil {
+				info.PartDescription = p.Description
+			}
+			acts, err := tx.Activations().BySerial(ctx, s.Serial)
+			if err != nil {
+				return err
+			}
+			for _, a := range acts {
+				if a.SubscriptionID == s.ID {
+					info.Activation, info.Status = a, a.StatusAt(now)
+				}
+			}
+			out = append(out, info)
+		}
+		if len(out) == 0 {
+			if q.OrderNumber != 0 {
+				return domain.Errorf(domain.CodeNotFound, "orderNumber", "No active subscriptions found for the order")
+			}
+			return domain.Errorf(domain.CodeNotFound, "serialNumber", "No active subscriptions found for the serial number.")
+		}
+		return nil
+	})
+	return out, err
+}
+
+// clientSubscriptions returns the subscriptions of clientID's orders,
+// selected by order number and/or serial. Subscriptions of another client's
+// orders are never returned.
+func clientSubscriptions(ctx context.Context, tx ports.Tx, clientID string, orderNumber int64, serial string) ([]domain.Subscription, error) {
+	var subs []domain.Subscription
+	if orderNumber != 0 {
+		o, err := tx.Orders().ByOrderNumber(ctx, orderNumber)
+		if notFound(err) || (err == nil && o.ClientID != clientID) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if subs, err = tx.Subscriptions().ByOrder(ctx, o.UniqueID); err != nil {
+			return nil, err
+		}
+		if serial == "" {
+			return subs, nil
+		}
+		key := domain.SerialKey(serial)
+		kept := subs[:0]
+		for _, s := range subs {
+			if domain.SerialKey(s.Serial) == key {
+				kept = append(kept, s)
+			}
+		}
+		return kept, nil
+	}
+	tl, err := tx.Subscriptions().BySerial(ctx, serial)
+	if err != nil {
+		return nil, err
+	}
+	owner := map[int64]bool{}
+	for _, s := range tl {
+		mine, seen := owner[s.OrderID]
+		if !seen {
+			o, err := tx.Orders().Get(ctx, s.OrderID)
+			if err != nil && !notFound(err) {
+				return nil, err
+			}
+			mine = err == nil && o.ClientID == clientID
+			owner[s.OrderID] = mine
+		}
+		if mine {
+			subs = append(subs, s)
+		}
+	}
+	return subs, nil
+}
+
+// ResendRequest is TAP_RESEND_ACTIVATION_API's request.
+type ResendRequest struct {
+	SerialNumber     string
+	PartNumber       string
+	OrderNumber      int64
+	CustomerOrderRef string
+	ActivationDate   domain.Date // UTC civil date; a past date becomes today
+}
+
+// ResendActivation asks for a subscription's passcode to be delivered again,
+// by OTA or e-mail as its part's passcode mapping says (seed 001,
+// TAP_RESEND_ACTIVATION_API); an OTA activation completes 15 minutes after it
+// is due. It fails with CodeInvalid naming the field (serialNumber missing;
+// partNumber needed because the serial has several active subscriptions) and
+// with CodeNotFound ("No data found") when nothing of clientID matches.
+func (e *Engine) ResendActivation(ctx context.Context, clientID string, r ResendRequest) (domain.Activation, error) {
+	serial := strings.TrimSpace(r.SerialNumber)
+	if serial == "" {
+		return domain.Activation{}, domain.Errorf(domain.CodeInvalid, "serialNumber", "serialNumber is mandatory")
+	}
+	now := e.clock.Now().UTC()
+	today, todayUTC := domain.Today(now, domain.Pacific), domain.Today(now, domain.UTC)
+	var a domain.Activation
+	err := e.store.Update(ctx, func(tx ports.Tx) error {
+		subs, err := clientSubscriptions(ctx, tx, clientID, r.OrderNumber, serial)
+		if err != nil {
+			return err
+		}
+		var ref map[int64]bool
+		if r.CustomerOrderRef != "" {
+			ref = map[int64]bool{}
+		}
+		var picked []domain.Subscription
+		for _, s := range subs {
+			if st := s.StatusOn(today); st != domain.Active && st != domain.Future {
+				continue
+			}
+			if r.PartNumber != "" && !strings.EqualFold(s.PartNumber, r.PartNumber) {
+				continue
+			}
+			if ref != nil {
+				mine, seen := ref[s.OrderID]
+				if !seen {
+					o, err := tx.Orders().Get(ctx, s.OrderID)
+					if err != nil {
+						return err
+					}
+					mine = o.CustomerOrderRef == r.CustomerOrderRef
+					ref[s.OrderID] = mine
+				}
+				if !mine {
+					continue
+				}
+			}
+			picked = append(picked, s)
+		}
+		if len(picked) == 0 {
+			return errNoData()
+		}
+		if len(picked) > 1 && r.PartNumber == "" && !samePart(picked) {
+			return domain.Errorf(domain.CodeInvalid, "partNumber", "serialNumber %s has several active subscriptions; give partNumber to choose one", serial)
+		}
+		s := picked[0]
+		part, err := tx.Catalog().Part(ctx, s.PartNumber)
+		if err != nil {
+			return err
+		}
+		date := r.ActivationDate
+		if date.IsZero() || date.Before(todayUTC) {
+			date = todayUTC
+		}
+		a = domain.Activation{ID: e.ids.NewID(), SubscriptionID: s.ID, OrderID: s.OrderID, Serial: s.Serial, PartNumber: s.PartNumber,
+			Method: part.ActivationMethod, RequestType: "RESEND", Date: date, RequestedAt: now, Passcode: passcode(e.ids.NewID())}
+		if a.Method == "" {
+			a.Method = domain.OTA
+		}
+		if dev, err := tx.Devices().BySerial(ctx, s.Serial); err == nil {
+			a.Email = dev.LatestValidSSOEmail()
+		}
+		if err := tx.Activations().Put(ctx, a); err != nil {
+			return err
+		}
+		return tx.Audit().Append(ctx, domain.AuditEvent{ID: e.ids.NewID(), At: now, Actor: clientID, Command: "ResendActivation",
+			Subject: "serial:" + s.Serial, Allowed: true, RulesetHash: e.rules.Load().Hash()})
+	})
+	if err != nil {
+		return domain.Activation{}, err
+	}
+	if e.activator != nil {
+		if err := e.activator.Deliver(ctx, a); err != nil {
+			return a, domain.Wrap(err, domain.CodeUnavailable, "the activation was recorded but could not be handed over for delivery; resend it later")
+		}
+	}
+	return a, nil
+}
+
+func samePart(subs []domain.Subscription) bool {
+	for _, s := range subs[1:] {
+		if s.PartNumber != subs[0].PartNumber {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,338 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// Receipt is what CreateOrder returns for an accepted order.
+type Receipt struct {
+	UniqueID    int64
+	OrderNumber int64
+	Status      domain.OrderStatus
+	Decision    domain.Decision
+}
+
+// CreateOrder decides an order for clientID and, when the rules allow every
+// line, creates it: the order and its lines, a subscription per line with the
+// derived dates, the trial ledger entries, an activation per line and an
+// audit event, in one transaction. When any line is refused it writes nothing
+// and returns a *domain.Error of CodeInvalid whose Violations hold every
+// problem of every line.
+//
+// The order is first committed ORDER_CREATION_INPROGRESS, which makes a
+// racing order for the same serial wait its turn (the store lets only one
+// in-progress order hold a serial); once its activations are handed to the
+// Activator it becomes SUCCESS. An order put on hold is committed
+// ORDER_ON_HOLD and activated when the hold is released. A crash between the
+// two steps leaves the order in progress; Resume finishes it.
+func (e *Engine) CreateOrder(ctx context.Context, clientID string, req domain.OrderRequest) (Receipt, error) {
+	set := e.rules.Load()
+	now := e.clock.Now().UTC()
+	var (
+		rc   Receipt
+		acts []domain.Activation
+	)
+	err := e.store.Update(ctx, func(tx ports.Tx) error {
+		rc, acts = Receipt{}, nil
+		snap, err := loadSnapshot(ctx, tx, clientID, &req, now)
+		if err != nil {
+			return err
+		}
+		d := set.Decide(snap, &req)
+		rc.Decision = d
+		if !d.Allowed {
+			return d.Err()
+		}
+		o := e.buildOrder(clientID, &req, snap, &d, now)
+		if err := tx.Orders().Create(ctx, &o); err != nil {
+			if domain.ErrorCode(err) == domain.CodeConflict {
+				return inProgressRefusal(&req, err)
+			}
+			return err
+		}
+		rc.UniqueID, rc.OrderNumber, rc.Status = o.UniqueID, o.OrderNumber, o.Status
+		acts, err = e.writeGrants(ctx, tx, &o, snap, now)
+		if err != nil {
+			return err
+		}
+		return tx.Audit().Append(ctx, domain.AuditEvent{
+			ID: e.ids.NewID(), At: now, Actor: clientID, Command: "CreateOrder",
+			Subject: "order:" + strconv.FormatInt(o.UniqueID, 10), Allowed: true, RulesetHash: set.Hash(),
+		})
+	})
+	if err != nil {
+		return rc, err
+	}
+	if rc.Status == domain.OrderInProgress {
+		rc.Status, err = e.finish(ctx, rc.UniqueID, acts)
+	}
+	return rc, err
+}
+
+// inProgressRefusal turns the store's one-in-progress-order-per-serial
+// conflict into the refusal rule 12 gives, so a racing request reads the same
+// answer as one that came a moment later.
+func inProgressRefusal(req *domain.OrderRequest, cause error) error {
+	var vs []domain.Violation
+	for i := range req.Lines {
+		vs = append(vs, domain.Violation{RuleID: "store.in-progress", Code: "ORDER_IN_PROGRESS",
+			Field:   "lines[" + strconv.Itoa(i) + "].serialNumber",
+			Message: "Order creation is in progress for the serialNumber, please try after some time"})
+	}
+	return &domain.Error{Code: domain.CodeInvalid, Message: "the order was refused", Violations: vs, Err: cause}
+}
+
+func (e *Engine) buildOrder(clientID string, req *domain.OrderRequest, snap *Snapshot, d *domain.Decision, now time.Time) domain.Order {
+	o := domain.Order{
+		ClientID: clientID, PONumber: req.CustomerPONumber, CustomerOrderRef: req.CustomerOrderRef,
+		Currency: domain.Currency(strings.ToUpper(req.CurrencyCode)), PromoCode: req.PromoCode,
+		ActivationCountry: req.ActivationCountry, BillToSiteUseID: req.BillToSiteUseID, ShipToSiteUseID: req.ShipToSiteUseID,
+		BillToContact: domain.Contact{Email: req.BillToContactEmail, Phone: orDecline(req.BillToContactPhone)},
+		ShipToContact: domain.Contact{Email: req.ShipToContactEmail, Phone: orDecline(req.ShipToContactPhone)},
+		Status:        domain.OrderInProgress, CreatedAt: now, RulesetHash: d.RulesetHash,
+	}
+	if o.ActivationCountry == "" && snap.ShipTo != nil {
+		if site, ok := snap.ShipTo.Site(req.ShipToSiteUseID, domain.ShipTo); ok {
+			o.ActivationCountry = site.Country
+		}
+	}
+	if snap.BillTo != nil {
+		o.CustomerID, o.BillToCustomer = snap.BillTo.ID, snap.BillTo.Name
+	}
+	if snap.ShipTo != nil {
+		o.ShipToCustomerID, o.ShipToCustomer = snap.ShipTo.ID, snap.ShipTo.Name
+	}
+	if d.Hold != nil {
+		o.Status, o.HoldReason = domain.OrderOnHold, d.Hold.Reason
+	}
+	custDisc := decimal.Zero
+	if snap.BillTo != nil && snap.BillTo.DiscountPercent != "" {
+		custDisc, _ = decimal.NewFromString(snap.BillTo.DiscountPercent)
+	}
+	total := decimal.Zero
+	for i := range req.Lines {
+		lr, out := &req.Lines[i], &d.Lines[i]
+		part := snap.Parts[lr.PartNumber]
+		line := domain.OrderLine{
+			LineNumber: lr.LineNumber, ServiceType: domain.ServiceType(strings.ToUpper(lr.ServiceType)),
+			ManufacturerModel: lr.ManufacturerModel, SerialNumber: out.SerialNumber, PartNumber: lr.PartNumber,
+			PartDescription: part.Description, ProductLine: part.ProductLine, Kind: out.Kind,
+			ServiceStartDate: out.ServiceStartDate, ServiceEndDate: out.ServiceEndDate,
+			DurationDays: out.ServiceStartDate.DaysUntil(out.ServiceEndDate), Quantity: 1,
+			AutoRenewal: out.AutoRenewal, GeoFenceRegion: lr.GeoFenceRegion, ActivationType: out.ActivationType,
+			ActivationDate: out.ActivationDate, CouponNumber: lr.CouponNumber, SSOUserEmailAddress: out.SSOUserEmailAddress,
+			SimIncludedFlag: out.SimIncludedFlag, SimNumber: lr.SimNumber, DeviceKey: lr.DeviceKey, CarrierName: out.CarrierName,
+		}
+		line.UnitPrice, line.NetPrice = linePrice(snap.PriceList, lr.PartNumber, custDisc)
+		total = total.Add(line.NetPrice)
+		o.Lines = append(o.Lines, line)
+	}
+	if snap.Promo != nil {
+		total = domain.Money{Amount: total}.Discount(snap.Promo.DiscountPercent).Amount
+	}
+	o.Total = total
+	return o
+}
+
+// linePrice returns a part's list price and its price after the item's
+// standard discount and the customer's discount (rule 15).
+func linePrice(pl *domain.PriceList, partNumber string, customerDiscount decimal.Decimal) (unit, net decimal.Decimal) {
+	if pl == nil {
+		return decimal.Zero, decimal.Zero
+	}
+	it, ok := pl.Item(partNumber)
+	if !ok {
+		return decimal.Zero, decimal.Zero
+	}
+	m := domain.Money{Amount: it.ListPrice, Currency: pl.Currency}
+	return it.ListPrice, m.Discount(it.DiscountPercent).Discount(customerDiscount).Amount
+}
+
+func orDecline(phone string) string {
+	if phone == "" {
+		return "DECLINE"
+	}
+	return phone
+}
+
+// writeGrants writes what an accepted order grants: devices, subscriptions,
+// trial ledger entries, coupon redemptions, and the activations to deliver.
+func (e *Engine) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order, snap *Snapshot, now time.Time) ([]domain.Activation, error) {
+	var acts []domain.Activation
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		part := snap.Parts[l.PartNumber]
+		dev := domain.Device{Serial: l.SerialNumber, ServiceType: l.ServiceType, Model: l.ManufacturerModel}
+		if known := snap.Devices[domain.SerialKey(l.SerialNumber)]; known != nil {
+			dev = *known
+			dev.SSOEmails = append([]string(nil), known.SSOEmails...)
+		}
+		if l.SSOUserEmailAddress != "" && dev.LatestValidSSOEmail() != l.SSOUserEmailAddress {
+			dev.SSOEmails = append(dev.SSOEmails, l.SSOUserEmailAddress)
+		}
+		if err := tx.Devices().Put(ctx, dev); err != nil {
+			return nil, err
+		}
+		sub := domain.Subscription{
+			ID: e.ids.NewID(), Serial: l.SerialNumber, PartNumber: l.PartNumber, ProductLine: l.ProductLine,
+			Start: l.ServiceStartDate, End: l.ServiceEndDate, Kind: l.Kind, AutoRenew: l.AutoRenewal,
+			OrderID: o.UniqueID, Line: l.LineNumber, CreatedAt: now,
+		}
+		if err := tx.Subscriptions().Put(ctx, sub); err != nil {
+			return nil, err
+		}
+		l.SubscriptionID = sub.ID
+		if l.Kind == domain.Trial {
+			g := domain.TrialGrant{SerialKey: domain.SerialKey(l.SerialNumber), ProductLine: l.ProductLine, OrderID: o.UniqueID, PartNumber: l.PartNumber, GrantedAt: now}
+			if err := tx.Trials().Record(ctx, g); err != nil {
+				return nil, err
+			}
+		}
+		if l.CouponNumber != "" {
+			if err := tx.Catalog().RedeemCoupon(ctx, l.CouponNumber); err != nil {
+				return nil, err
+			}
+		}
+		if o.Status == domain.OrderOnHold {
+			continue
+		}
+		a := domain.Activation{
+			ID: e.ids.NewID(), SubscriptionID: sub.ID, OrderID: o.UniqueID, Serial: l.SerialNumber, PartNumber: l.PartNumber,
+			Method: part.ActivationMethod, RequestType: "ORDER", Date: l.ActivationDate, RequestedAt: now,
+			Passcode: passcode(e.ids.NewID()), Email: l.SSOUserEmailAddress,
+		}
+		if a.Method == "" {
+			a.Method = domain.OTA
+		}
+		if err := tx.Activations().Put(ctx, a); err != nil {
+			return nil, err
+		}
+		acts = append(acts, a)
+	}
+	return acts, nil
+}
+
+// passcode derives a 16-character passcode from an opaque random id.
+func passcode(id string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(id) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+		if b.Len() == 16 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// finish hands an in-progress order's activations to the Activator and marks
+// the order SUCCESS, or ERROR when delivery could not be arranged.
+func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activation) (domain.OrderStatus, error) {
+	status, reason := domain.OrderSuccess, ""
+	var deliverErr error
+	if e.activator != nil {
+		for _, a := range acts {
+			if err := e.activator.Deliver(ctx, a); err != nil {
+				deliverErr = errors.Join(deliverErr, err)
+			}
+		}
+	}
+	if deliverErr != nil {
+		status, reason = domain.OrderError, fmt.Sprintf("activation could not be arranged: %v; resend it with TAP_RESEND_ACTIVATION_API", deliverErr)
+	}
+	err := e.store.Update(ctx, func(tx ports.Tx) error {
+		return tx.Orders().SetStatus(ctx, uniqueID, status, reason)
+	})
+	return status, err
+}
+
+// Resume finishes those of the given orders that a crash left in
+// ORDER_CREATION_INPROGRESS: their activations are delivered again (the
+// Activator is idempotent by activation id) and they become SUCCESS. It
+// returns how many orders it finished.
+func (e *Engine) Resume(ctx context.Context, orders []int64) (int, error) {
+	n := 0
+	for _, id := range orders {
+		var acts []domain.Activation
+		var pending bool
+		err := e.store.View(ctx, func(tx ports.Tx) error {
+			o, err := tx.Orders().Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			pending = o.Status == domain.OrderInProgress
+			for _, l := range o.Lines {
+				as, err := tx.Activations().BySerial(ctx, l.SerialNumber)
+				if err != nil {
+					return err
+				}
+				for _, a := range as {
+					if a.OrderID == id && a.RequestType == "ORDER" {
+						acts = append(acts, a)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		if !pending {
+			continue
+		}
+		if _, err := e.finish(ctx, id, acts); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// OrderLookup selects orders for GetOrder: at least one field is needed.
+type OrderLookup struct {
+	UniqueID     int64
+	SerialNumber string
+	PONumber     string
+}
+
+// GetOrder returns clientID's orders matching q, newest first. It fails with
+// CodeInvalid when q is empty and with CodeNotFound ("No records found for
+// requested parameters") when nothing of this client matches, which is also
+// the answer for another client's order.
+func (e *Engine) GetOrder(ctx context.Context, clientID string, q OrderLookup) ([]domain.Order, error) {
+	if q.UniqueID == 0 && strings.TrimSpace(q.SerialNumber) == "" && strings.TrimSpace(q.PONumber) == "" {
+		return nil, domain.Errorf(domain.CodeInvalid, "uniqueID", "give at least one of uniqueID, serialNumber or poNumber")
+	}
+	var out []domain.Order
+	err := e.store.View(ctx, func(tx ports.Tx) error {
+		var err error
+		out, err = tx.Orders().Find(ctx, domain.OrderQuery{ClientID: clientID, UniqueID: q.UniqueID, SerialKey: serialKeyOrEmpty(q.SerialNumber), PONumber: q.PONumber})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, domain.Errorf(domain.CodeNotFound, "", "No records found for requested parameters")
+	}
+	return out, nil
+}
+
+func serialKeyOrEmpty(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	return domain.SerialKey(s)
+}

@@ -1,0 +1,158 @@
+package rules
+
+import (
+	"context"
+	"time"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// loadSnapshot reads, inside tx, everything an order decision needs. Only
+// customers of clientID are visible: another client's site is as unknown as a
+// site that does not exist.
+func loadSnapshot(ctx context.Context, tx ports.Tx, clientID string, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
+	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
+		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},
+		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{}}
+	billTo, err := visibleSiteOwner(ctx, tx, clientID, req.BillToSiteUseID, domain.BillTo)
+	if err != nil {
+		return nil, err
+	}
+	if billTo != nil && billTo.Kind == domain.Reseller {
+		s.BillTo = billTo
+	}
+	shipTo, err := visibleSiteOwner(ctx, tx, clientID, req.ShipToSiteUseID, domain.ShipTo)
+	if err != nil {
+		return nil, err
+	}
+	if shipTo != nil && shipsFor(s.BillTo, shipTo) {
+		s.ShipTo = shipTo
+	}
+	if s.BillTo != nil {
+		if s.PriceList, err = priceListOf(ctx, tx.Catalog(), s.BillTo); err != nil {
+			return nil, err
+		}
+	}
+	cat := tx.Catalog()
+	for i := range req.Lines {
+		l := &req.Lines[i]
+		if _, seen := s.Parts[l.PartNumber]; !seen && l.PartNumber != "" {
+			p, err := cat.Part(ctx, l.PartNumber)
+			if err != nil && !notFound(err) {
+				return nil, err
+			}
+			s.Parts[l.PartNumber] = nil
+			if err == nil {
+				s.Parts[l.PartNumber] = &p
+			}
+		}
+		if k := ModelKey(l.ManufacturerModel); k != "" {
+			if _, seen := s.Models[k]; !seen {
+				man, name := domain.SplitModelKey(l.ManufacturerModel)
+				m, err := cat.Model(ctx, man, name)
+				if err != nil && !notFound(err) {
+					return nil, err
+				}
+				s.Models[k] = nil
+				if err == nil {
+					s.Models[k] = &m
+				}
+			}
+		}
+		if err := loadSerial(ctx, tx, s, l.SerialNumber); err != nil {
+			return nil, err
+		}
+		if l.CouponNumber != "" {
+			c, err := cat.Coupon(ctx, l.CouponNumber)
+			if err != nil && !notFound(err) {
+				return nil, err
+			}
+			if err == nil {
+				s.Coupons[c.Number] = &c
+			}
+		}
+	}
+	if req.PromoCode != "" {
+		p, err := cat.Promo(ctx, req.PromoCode)
+		if err != nil && !notFound(err) {
+			return nil, err
+		}
+		if err == nil {
+			s.Promo = &p
+		}
+	}
+	return s, nil
+}
+
+func loadSerial(ctx context.Context, tx ports.Tx, s *Snapshot, serial string) error {
+	key := domain.SerialKey(serial)
+	if _, seen := s.Timelines[key]; seen || serial == "" {
+		return nil
+	}
+	d, err := tx.Devices().BySerial(ctx, serial)
+	switch {
+	case err == nil:
+		s.Devices[key] = &d
+	case !notFound(err):
+		return err
+	}
+	tl, err := tx.Subscriptions().BySerial(ctx, serial)
+	if err != nil {
+		return err
+	}
+	s.Timelines[key] = tl
+	if s.Trials[key], err = tx.Trials().BySerial(ctx, serial); err != nil {
+		return err
+	}
+	s.InProgress[key], err = tx.Orders().InProgress(ctx, serial)
+	return err
+}
+
+// visibleSiteOwner returns the active customer of clientID owning the site,
+// or nil.
+func visibleSiteOwner(ctx context.Context, tx ports.Tx, clientID string, siteUseID int64, use domain.SiteUse) (*domain.Customer, error) {
+	if siteUseID == 0 {
+		return nil, nil
+	}
+	c, err := tx.Customers().BySite(ctx, siteUseID, use)
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.ClientID != clientID || !c.Active {
+		return nil, nil
+	}
+	return &c, nil
+}
+
+// shipsFor reports whether goods billed to billTo may ship to shipTo: the
+// reseller itself or one of its end customers.
+func shipsFor(billTo, shipTo *domain.Customer) bool {
+	if billTo == nil {
+		return true
+	}
+	return shipTo.ID == billTo.ID || shipTo.ParentID == billTo.ID
+}
+
+// priceListOf returns the customer's price list, else its country's, else nil.
+func priceListOf(ctx context.Context, cat ports.Catalog, c *domain.Customer) (*domain.PriceList, error) {
+	var (
+		l   domain.PriceList
+		err error
+	)
+	if c.PriceListID != "" {
+		l, err = cat.PriceList(ctx, c.PriceListID)
+	} else {
+		l, err = cat.PriceListForCountry(ctx, c.Country)
+	}
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
