@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,10 +15,12 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	exprcompiler "github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/vm"
-
-	"github.com/entitle-rules/entitle/domain"
 )
 
 // Scope says what a rule is evaluated for: the order once, or each line.
@@ -107,8 +110,7 @@ type Set struct {
 	rules   []*Rule // file order
 	ruleIDs []string
 	byPhase [2][numPhases][]*Rule // [scope][phase]
-	tests   []*ruleTest
-	fixture map[string]*fixtureSpec
+	sources map[string][]byte     // the files, for the tests they hold
 }
 
 // Hash returns the content hash of the files the set was loaded from
@@ -157,12 +159,14 @@ func compileFiles(names []string, files map[string][]byte) (*Set, error) {
 		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
 		h.Write(files[n])
 	}
-	set := &Set{hash: hex.EncodeToString(h.Sum(nil)), files: names, fixture: map[string]*fixtureSpec{}}
+	set := &Set{hash: hex.EncodeToString(h.Sum(nil)), files: names, sources: files}
 	var ps problems
+	c := newCompiler(&ps)
 	seen := map[string]Pos{}
-	var testNodes []*node
 	for _, name := range names {
-		root := parseYAML(name, files[name], &ps)
+		// Tests and fixtures are parsed only when tests run: the engine
+		// never needs them, and they are most of a file's text.
+		root := parseYAML(name, blankSections(files[name], "tests", "fixtures"), &ps)
 		if root == nil {
 			continue
 		}
@@ -176,40 +180,67 @@ func compileFiles(names []string, files map[string][]byte) (*Set, error) {
 		} else if _, ok := n.str(); !ok {
 			ps.add(n.pos, "ruleset: want a name")
 		}
-		consts := readConstants(root, &ps)
-		if rs := root.field("rules"); rs != nil {
-			if rs.kind != seqNode {
-				ps.add(rs.pos, "rules: want a list of rules")
-			} else {
-				for _, rn := range rs.items {
-					r := compileRule(rn, consts, &ps)
-					if r == nil {
-						continue
-					}
-					if prev, dup := seen[r.ID]; dup {
-						ps.add(rn.field("id").pos, "rule id %q is already used at %s", r.ID, prev)
-						continue
-					}
-					seen[r.ID] = r.Pos
-					r.index = uint16(len(set.rules))
-					set.rules = append(set.rules, r)
-					set.ruleIDs = append(set.ruleIDs, r.ID)
-					set.byPhase[r.Scope][r.Phase] = append(set.byPhase[r.Scope][r.Phase], r)
-				}
+		c.setConstants(readConstants(root, &ps))
+		rs := root.field("rules")
+		if rs == nil {
+			continue
+		}
+		if rs.kind != seqNode {
+			ps.add(rs.pos, "rules: want a list of rules")
+			continue
+		}
+		for _, rn := range rs.items {
+			r := c.rule(rn)
+			if r == nil {
+				continue
 			}
+			if prev, dup := seen[r.ID]; dup {
+				ps.add(rn.field("id").pos, "rule id %q is already used at %s", r.ID, prev)
+				continue
+			}
+			seen[r.ID] = r.Pos
+			r.index = uint16(len(set.rules))
+			set.rules = append(set.rules, r)
+			set.ruleIDs = append(set.ruleIDs, r.ID)
+			set.byPhase[r.Scope][r.Phase] = append(set.byPhase[r.Scope][r.Phase], r)
 		}
-		readFixtures(root, set.fixture, &ps)
-		if ts := root.field("tests"); ts != nil {
-			testNodes = append(testNodes, ts)
-		}
-	}
-	for _, ts := range testNodes {
-		set.tests = append(set.tests, readTests(ts, set, &ps)...)
 	}
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	return set, nil
+}
+
+// blankSections returns data with the lines of the named top-level sections
+// emptied, so the rest parses with every position unchanged.
+func blankSections(data []byte, keys ...string) []byte {
+	out := make([]byte, 0, len(data))
+	blank := false
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		line := data
+		if i >= 0 {
+			line, data = data[:i+1], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) > 0 && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '\n' && line[0] != '\r' {
+			blank = false
+			for _, k := range keys {
+				if bytes.HasPrefix(line, []byte(k+":")) {
+					blank = true
+				}
+			}
+		}
+		if blank {
+			if line[len(line)-1] == '\n' {
+				out = append(out, '\n')
+			}
+			continue
+		}
+		out = append(out, line...)
+	}
+	return out
 }
 
 // constants are a file's params and tables, folded into expressions at load.
@@ -249,7 +280,8 @@ var (
 	codeRE   = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 )
 
-func compileRule(rn *node, consts *constants, ps *problems) *Rule {
+func (c *compiler) rule(rn *node) *Rule {
+	ps := c.ps
 	if rn.kind != mapNode {
 		ps.add(rn.pos, "a rule is a mapping with id, scope, phase, when and one effect (deny, set or hold)")
 		return nil
@@ -305,17 +337,17 @@ func compileRule(rn *node, consts *constants, ps *problems) *Rule {
 			ps.add(pn.pos, "rule %s: phase %q is not one of %s", id, s, strings.Join(phaseNames[:], ", "))
 		}
 	}
-	env := envFor(r.Scope)
+	sc := r.Scope
 	wn := rn.field("when")
 	if wn == nil {
 		ps.add(rn.pos, "rule %s: missing when (a condition; write true to always fire)", id)
 		return nil
 	}
-	r.when = compileExpr(wn, env, consts, boolType, ps)
+	r.when = c.expr(wn, sc, boolType)
 
 	switch {
 	case deny != nil:
-		r.deny = compileDeny(id, deny, env, consts, ps)
+		r.deny = c.deny(id, deny, sc)
 	case hold != nil:
 		if hold.kind == mapNode {
 			hold.checkKeys(ps, "hold", "reason")
@@ -324,7 +356,7 @@ func compileRule(rn *node, consts *constants, ps *problems) *Rule {
 		if s, ok := hold.str(); !ok || s == "" {
 			ps.add(rn.pos, "rule %s: hold needs a reason", id)
 		} else {
-			r.hold = compileTemplate(hold, env, consts, ps)
+			r.hold = c.template(hold, sc)
 		}
 	case set != nil:
 		if set.kind != mapNode || len(set.keys) == 0 {
@@ -338,7 +370,7 @@ func compileRule(rn *node, consts *constants, ps *problems) *Rule {
 				ps.add(k.pos, "rule %s: %s cannot be derived in %s scope (derivable: %s)", id, name, r.Scope, settableNames(r.Scope))
 				continue
 			}
-			p := compileExpr(set.vals[i], env, consts, t.typ, ps)
+			p := c.expr(set.vals[i], sc, t.typ)
 			if p != nil {
 				r.sets = append(r.sets, setEffect{target: t, value: p})
 			}
@@ -347,7 +379,8 @@ func compileRule(rn *node, consts *constants, ps *problems) *Rule {
 	return r
 }
 
-func compileDeny(id string, n *node, env any, consts *constants, ps *problems) *denyEffect {
+func (c *compiler) deny(id string, n *node, sc Scope) *denyEffect {
+	ps := c.ps
 	if n.kind != mapNode {
 		ps.add(n.pos, "rule %s: deny is a mapping with code, field and message", id)
 		return nil
@@ -360,72 +393,111 @@ func compileDeny(id string, n *node, env any, consts *constants, ps *problems) *
 	}
 	d.code = code
 	if f := n.field("field"); f != nil {
-		d.field = compileTemplate(f, env, consts, ps)
+		d.field = c.template(f, sc)
 	}
 	if m := n.field("message"); m == nil {
 		ps.add(n.pos, "rule %s: deny needs a message a person can act on", id)
 	} else {
-		d.message = compileTemplate(m, env, consts, ps)
+		d.message = c.template(m, sc)
 	}
 	return d
 }
 
 var boolType = reflect.TypeOf(true)
 
-func envFor(s Scope) any {
-	if s == ScopeLine {
-		return &LineEnv{}
-	}
-	return &OrderEnv{}
-}
-
-// compileExpr compiles the string held by n against env. want is the type the
-// result must have, or nil for any.
-func compileExpr(n *node, env any, consts *constants, want reflect.Type, ps *problems) *program {
+// expr compiles the string held by n in scope sc. want is the type the result
+// must have, or nil for any.
+func (c *compiler) expr(n *node, sc Scope, want reflect.Type) *program {
 	src, ok := n.str()
 	if !ok {
 		if b, isBool := n.value.(bool); isBool && n.kind == scalarNode {
 			src = fmt.Sprint(b)
 		} else {
-			ps.add(n.pos, "want an expression")
+			c.ps.add(n.pos, "want an expression")
 			return nil
 		}
 	}
-	return compileSource(src, n, 0, env, consts, want, ps)
+	return c.source(src, n, 0, sc, want)
 }
 
-// compileSource compiles src, which starts at rune offset off of n's string.
-func compileSource(src string, n *node, off int, env any, consts *constants, want reflect.Type, ps *problems) *program {
-	folder := &constFolder{consts: consts}
-	opts := append(exprOptions(), expr.Env(env), expr.Patch(folder), expr.MaxNodes(maxNodes))
-	prog, err := expr.Compile(src, opts...)
-	if len(folder.errs) > 0 {
-		for _, fe := range folder.errs {
-			l, c := lineCol(src, fe.at)
-			ps.add(n.offsetPos(l, c+off), "%s", fe.msg)
+// compiler compiles the expressions of one Load. It keeps one expr
+// configuration per scope (environment, vocabulary, operators, the constant
+// folder) instead of building one per expression.
+type compiler struct {
+	ps       *problems
+	folder   *constFolder
+	cfgs     [2]*conf.Config
+	envTypes [2]reflect.Type
+}
+
+func newCompiler(ps *problems) *compiler {
+	c := &compiler{ps: ps, folder: &constFolder{}}
+	for sc, env := range [2]any{&OrderEnv{}, &LineEnv{}} {
+		cfg := conf.CreateNew()
+		for _, op := range append(exprOptions(), expr.Env(env), expr.Patch(c.folder), expr.MaxNodes(maxNodes)) {
+			op(cfg)
+		}
+		for name := range cfg.Disabled {
+			delete(cfg.Builtins, name)
+		}
+		cfg.Check()
+		c.cfgs[sc], c.envTypes[sc] = cfg, reflect.TypeOf(env)
+	}
+	return c
+}
+
+// setConstants makes params and tables of the file being compiled visible.
+func (c *compiler) setConstants(k *constants) { c.folder.consts = k }
+
+// source compiles src, which starts at rune offset off of n's string.
+func (c *compiler) source(src string, n *node, off int, sc Scope, want reflect.Type) *program {
+	c.folder.errs = c.folder.errs[:0]
+	cfg := c.cfgs[sc]
+	tree, err := checker.ParseCheck(src, cfg)
+	if len(c.folder.errs) > 0 {
+		for _, fe := range c.folder.errs {
+			l, col := lineCol(src, fe.at)
+			c.ps.add(n.offsetPos(l, col+off), "%s", fe.msg)
 		}
 		return nil
+	}
+	var prog *vm.Program
+	if err == nil {
+		if err = optimizer.Optimize(&tree.Node, cfg); err == nil {
+			prog, err = exprcompiler.Compile(tree, cfg)
+		}
 	}
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			ps.add(n.offsetPos(fe.Line, fe.Column+off), "%s", fe.Message)
+			fe = fe.Bind(file.NewSource(src))
+			c.ps.add(n.offsetPos(fe.Line, fe.Column+off), "%s", authorNames.Replace(fe.Message))
 		} else {
-			ps.add(n.offsetPos(1, off), "%v", err)
+			c.ps.add(n.offsetPos(1, off), "%v", err)
 		}
 		return nil
 	}
 	if want != nil {
-		got := prog.Node().Type()
-		if got != want {
-			ps.add(n.offsetPos(1, off), "the expression is of type %s, want %s", typeName(got), typeName(want))
+		if got := prog.Node().Type(); got != want {
+			c.ps.add(n.offsetPos(1, off), "the expression is of type %s, want %s", typeName(got), typeName(want))
 			return nil
 		}
 	}
-	p := &program{src: src, pos: n.offsetPos(1, off), prog: prog}
-	p.fast = lower(prog.Node())
-	return p
+	return &program{src: src, pos: n.offsetPos(1, off), prog: prog, fast: lower(prog.Node(), c.envTypes[sc])}
 }
+
+// authorNames rewrites Go type names in expr's messages to the names rule
+// authors write: "type rules.SerialFacts has no field x" reads "serial has no
+// field x".
+var authorNames = strings.NewReplacer(
+	"type *rules.OrderFacts", "order", "type rules.OrderFacts", "order",
+	"type *rules.LineFacts", "line", "type rules.LineFacts", "line",
+	"type *rules.PartFacts", "part", "type rules.PartFacts", "part",
+	"type *rules.ModelFacts", "model", "type rules.ModelFacts", "model",
+	"type *rules.SerialFacts", "serial", "type rules.SerialFacts", "serial",
+	"type *rules.SubscriptionFacts", "subscription", "type rules.SubscriptionFacts", "subscription",
+	"*rules.", "", "rules.", "", "domain.Date", "date",
+)
 
 func typeName(t reflect.Type) string {
 	switch t {
@@ -436,7 +508,7 @@ func typeName(t reflect.Type) string {
 	case boolType:
 		return "bool"
 	}
-	return t.String()
+	return authorNames.Replace(t.String())
 }
 
 // lineCol converts a rune offset in src to a 1-based line and 0-based column.
@@ -539,10 +611,10 @@ func constNode(v any) ast.Node {
 var holeRE = regexp.MustCompile(`\{\{(.*?)\}\}`)
 
 // compileTemplate compiles a message with {{ expression }} holes.
-func compileTemplate(n *node, env any, consts *constants, ps *problems) *template {
+func (c *compiler) template(n *node, sc Scope) *template {
 	s, ok := n.str()
 	if !ok {
-		ps.add(n.pos, "want text")
+		c.ps.add(n.pos, "want text")
 		return nil
 	}
 	t := &template{}
@@ -551,7 +623,7 @@ func compileTemplate(n *node, env any, consts *constants, ps *problems) *templat
 		t.lits = append(t.lits, s[last:m[0]])
 		src := s[m[2]:m[3]]
 		off := len([]rune(s[:m[2]]))
-		p := compileSource(src, n, off, env, consts, nil, ps)
+		p := c.source(src, n, off, sc, nil)
 		if p == nil {
 			return nil
 		}
@@ -562,27 +634,27 @@ func compileTemplate(n *node, env any, consts *constants, ps *problems) *templat
 	return t
 }
 
-// settable is a field a set effect may derive.
+// settable is a field a set effect may derive. field returns a pointer to
+// it (*domain.Date, *string or *bool) in the line or the order.
 type settable struct {
 	name  string
 	scope Scope
 	typ   reflect.Type
-	line  func(*LineFacts, any)
-	order func(*OrderFacts, any)
+	field func(*LineFacts, *OrderFacts) any
 }
 
 var settables = []*settable{
-	{name: "serviceStartDate", scope: ScopeLine, typ: dateType, line: func(l *LineFacts, v any) { l.ServiceStartDate = v.(domain.Date) }},
-	{name: "serviceEndDate", scope: ScopeLine, typ: dateType, line: func(l *LineFacts, v any) { l.ServiceEndDate = v.(domain.Date) }},
-	{name: "activationDate", scope: ScopeLine, typ: dateType, line: func(l *LineFacts, v any) { l.ActivationDate = v.(domain.Date) }},
-	{name: "autoRenewal", scope: ScopeLine, typ: boolType, line: func(l *LineFacts, v any) { l.AutoRenewal = v.(bool) }},
-	{name: "activationType", scope: ScopeLine, typ: stringType, line: func(l *LineFacts, v any) { l.ActivationType = v.(string) }},
-	{name: "ssoUserEmailAddress", scope: ScopeLine, typ: stringType, line: func(l *LineFacts, v any) { l.SSOUserEmail = v.(string) }},
-	{name: "simIncludedFlag", scope: ScopeLine, typ: stringType, line: func(l *LineFacts, v any) { l.SimIncludedFlag = v.(string) }},
-	{name: "carrierName", scope: ScopeLine, typ: stringType, line: func(l *LineFacts, v any) { l.CarrierName = v.(string) }},
-	{name: "serviceType", scope: ScopeLine, typ: stringType, line: func(l *LineFacts, v any) { l.ServiceType = v.(string) }},
-	{name: "serialNumber", scope: ScopeLine, typ: stringType, line: func(l *LineFacts, v any) { l.SerialNumber = v.(string) }},
-	{name: "activationCountry", scope: ScopeOrder, typ: stringType, order: func(o *OrderFacts, v any) { o.ActivationCountry = v.(string) }},
+	{"serviceStartDate", ScopeLine, dateType, func(l *LineFacts, _ *OrderFacts) any { return &l.ServiceStartDate }},
+	{"serviceEndDate", ScopeLine, dateType, func(l *LineFacts, _ *OrderFacts) any { return &l.ServiceEndDate }},
+	{"activationDate", ScopeLine, dateType, func(l *LineFacts, _ *OrderFacts) any { return &l.ActivationDate }},
+	{"autoRenewal", ScopeLine, boolType, func(l *LineFacts, _ *OrderFacts) any { return &l.AutoRenewal }},
+	{"activationType", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.ActivationType }},
+	{"ssoUserEmailAddress", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.SSOUserEmail }},
+	{"simIncludedFlag", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.SimIncludedFlag }},
+	{"carrierName", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.CarrierName }},
+	{"serviceType", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.ServiceType }},
+	{"serialNumber", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.SerialNumber }},
+	{"activationCountry", ScopeOrder, stringType, func(_ *LineFacts, o *OrderFacts) any { return &o.ActivationCountry }},
 }
 
 var stringType = reflect.TypeOf("")

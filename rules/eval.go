@@ -264,19 +264,63 @@ func (ev *evaluator) run(r *Rule, env any, envPtr unsafe.Pointer, line int) {
 		}
 	default:
 		for _, s := range r.sets {
-			v, err := ev.eval(s.value, env, envPtr)
-			if err != nil {
+			if err := ev.assign(s.target.field(ev.lineEv.Line, &ev.order), s.value, env, envPtr); err != nil {
 				ev.violate(r, line, "RULE_ERROR", s.target.name, fmt.Sprintf("rule %s could not derive %s: %v", r.ID, s.target.name, err))
 				continue
 			}
 			if s.target.scope == ScopeLine {
 				lf := ev.lineEv.Line
-				s.target.line(lf, v)
 				lf.derived = append(lf.derived, s.target.name+"<-"+r.ID)
-			} else {
-				s.target.order(&ev.order, v)
 			}
 		}
+	}
+}
+
+// assign evaluates p into the field dst points to, through the typed closure
+// when p was lowered, so no value is boxed.
+func (ev *evaluator) assign(dst any, p *program, env any, envPtr unsafe.Pointer) (err error) {
+	defer recoverNil(&err)
+	switch d := dst.(type) {
+	case *domain.Date:
+		if p.fast.d != nil {
+			*d = p.fast.d(envPtr)
+			return nil
+		}
+	case *string:
+		if p.fast.s != nil {
+			*d = p.fast.s(envPtr)
+			return nil
+		}
+	case *bool:
+		if p.fast.b != nil {
+			*d = p.fast.b(envPtr)
+			return nil
+		}
+	}
+	v, err := ev.vm.Run(p.prog, env)
+	if err != nil {
+		return err
+	}
+	switch d := dst.(type) {
+	case *domain.Date:
+		*d, _ = v.(domain.Date)
+	case *string:
+		*d, _ = v.(string)
+	case *bool:
+		*d, _ = v.(bool)
+	}
+	return nil
+}
+
+// recoverNil turns a lowered closure's read of a nil subscription into the
+// error the VM would have returned.
+func recoverNil(err *error) {
+	if r := recover(); r != nil {
+		e, ok := r.(errNilMember)
+		if !ok {
+			panic(r)
+		}
+		*err = e
 	}
 }
 
@@ -288,21 +332,23 @@ func (ev *evaluator) violate(r *Rule, line int, code, field, msg string) {
 	ev.d.Violations = append(ev.d.Violations, domain.Violation{RuleID: r.ID, Code: code, Field: field, Message: msg})
 }
 
-func (ev *evaluator) evalBool(p *program, env any, envPtr unsafe.Pointer) (bool, error) {
+func (ev *evaluator) evalBool(p *program, env any, envPtr unsafe.Pointer) (b bool, err error) {
 	if p.fast.b != nil {
+		defer recoverNil(&err)
 		return p.fast.b(envPtr), nil
 	}
 	v, err := ev.vm.Run(p.prog, env)
 	if err != nil {
 		return false, err
 	}
-	b, _ := v.(bool)
+	b, _ = v.(bool)
 	return b, nil
 }
 
-func (ev *evaluator) eval(p *program, env any, envPtr unsafe.Pointer) (any, error) {
-	if p.fast.any != nil {
-		return p.fast.any(envPtr), nil
+func (ev *evaluator) eval(p *program, env any, envPtr unsafe.Pointer) (v any, err error) {
+	if p.fast.anyv != nil {
+		defer recoverNil(&err)
+		return p.fast.anyv(envPtr), nil
 	}
 	return ev.vm.Run(p.prog, env)
 }

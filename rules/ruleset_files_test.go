@@ -14,7 +14,10 @@ func TestShippedRulesets(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loading the shipped rulesets:\n%v", err)
 	}
-	results := set.RunTests()
+	results, err := set.RunTests()
+	if err != nil {
+		t.Errorf("the tests in the shipped rulesets are malformed:\n%v", err)
+	}
 	if len(results) == 0 {
 		t.Fatal("the shipped rulesets hold no tests")
 	}

@@ -91,7 +91,7 @@ func yamlMsg(err error) string {
 	return strings.Join(strings.Fields(firstLine(yaml.FormatError(err, false, false))), " ")
 }
 
-func readTests(ts *node, set *Set, ps *problems) []*ruleTest {
+func readTests(ts *node, set *Set, fixtures map[string]*fixtureSpec, ps *problems) []*ruleTest {
 	if ts.kind != seqNode {
 		ps.add(ts.pos, "tests: want a list of tests")
 		return nil
@@ -107,7 +107,7 @@ func readTests(ts *node, set *Set, ps *problems) []*ruleTest {
 			ps.add(tn.pos, "a test needs a name")
 			continue
 		}
-		fx := set.fixture[t.Fixture]
+		fx := fixtures[t.Fixture]
 		if fx == nil {
 			ps.add(tn.pos, "test %q: unknown fixture %q", t.Name, t.Fixture)
 			continue
@@ -240,15 +240,35 @@ type TestResult struct {
 // Passed reports whether the test passed.
 func (r TestResult) Passed() bool { return len(r.Failures) == 0 }
 
-// RunTests runs every test written in the set's files, in file order.
-func (s *Set) RunTests() []TestResult {
-	out := make([]TestResult, 0, len(s.tests))
-	for _, t := range s.tests {
+// RunTests parses the tests and fixtures written in the set's files and runs
+// every test, in file order. Problems in how a test or fixture is written are
+// returned as a *LoadError (file:line:col), beside the results of the tests
+// that could run.
+func (s *Set) RunTests() ([]TestResult, error) {
+	var ps problems
+	fixtures := map[string]*fixtureSpec{}
+	var testNodes []*node
+	for _, name := range s.files {
+		root := parseYAML(name, s.sources[name], &ps)
+		if root == nil || root.kind != mapNode {
+			continue
+		}
+		readFixtures(root, fixtures, &ps)
+		if ts := root.field("tests"); ts != nil {
+			testNodes = append(testNodes, ts)
+		}
+	}
+	var tests []*ruleTest
+	for _, ts := range testNodes {
+		tests = append(tests, readTests(ts, s, fixtures, &ps)...)
+	}
+	out := make([]TestResult, 0, len(tests))
+	for _, t := range tests {
 		snap := t.world.Snapshot(t.now, t.client, &t.req)
 		d := s.Decide(snap, &t.req)
 		out = append(out, TestResult{Name: t.Name, Pos: t.pos, Decision: d, Failures: t.check(&d)})
 	}
-	return out
+	return out, ps.err()
 }
 
 // Coverage reports, for each rule, whether the set's tests saw it fire and

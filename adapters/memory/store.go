@@ -1,0 +1,212 @@
+package memory
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// The first numbers Orders.Create hands out: the seed's sample uniqueId and
+// orderNumber, so a fresh store answers like the seed's examples.
+const (
+	firstUniqueID    = 13331
+	firstOrderNumber = 2342342
+)
+
+// Store is an in-memory ports.Store. It is safe for concurrent use: Updates
+// run one at a time, Views run alongside each other and alongside the body
+// of an Update, and each sees the state as of its start.
+type Store struct {
+	// writer serializes Updates; a transaction's body runs holding only it.
+	writer sync.Mutex
+	// mu keeps Views out while an Update commits, the only moment db changes.
+	mu     sync.RWMutex
+	db     tables
+	closed atomic.Bool
+}
+
+// New returns an empty Store.
+func New() *Store {
+	s := &Store{}
+	for _, l := range s.db.layers() {
+		l.init()
+	}
+	s.db.seq = counters{uniqueID: firstUniqueID, orderNumber: firstOrderNumber}
+	return s
+}
+
+// View runs fn in a read-only transaction over the last committed state;
+// writes fail with CodeInternal. It returns fn's error unchanged, or
+// CodeUnavailable when the store is closed or ctx is done.
+func (s *Store) View(ctx context.Context, fn func(ports.Tx) error) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return run(fn, &tx{db: s.db})
+}
+
+// Update runs fn in a read-write transaction and commits its writes when fn
+// returns nil. When fn returns an error or panics, nothing it wrote is kept:
+// its writes only ever lived in the transaction's layers, so there is
+// nothing to undo and a panic needs no recover; it reaches the caller as it
+// was. Update never retries. It returns fn's error unchanged, or
+// CodeUnavailable when the store is closed or ctx is done before the commit.
+func (s *Store) Update(ctx context.Context, fn func(ports.Tx) error) error {
+	s.writer.Lock()
+	defer s.writer.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	t := &tx{db: s.db, writable: true}
+	if err := run(fn, t); err != nil {
+		return err
+	}
+	// A caller that gave up must not find its work committed behind its back,
+	// as it would not with a SQL store.
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range t.db.layers() {
+		l.commit()
+	}
+	s.db.seq = t.db.seq
+	return nil
+}
+
+// Close makes every later View and Update fail with CodeUnavailable. It
+// always returns nil; closing twice is harmless.
+func (s *Store) Close() error {
+	s.closed.Store(true)
+	return nil
+}
+
+func (s *Store) usable(ctx context.Context) error {
+	if s.closed.Load() {
+		return domain.Errorf(domain.CodeUnavailable, "", "the store is closed")
+	}
+	if err := ctx.Err(); err != nil {
+		return domain.Wrap(err, domain.CodeUnavailable, "the transaction was abandoned")
+	}
+	return nil
+}
+
+func run(fn func(ports.Tx) error, t *tx) error {
+	defer t.done.Store(true)
+	return fn(t)
+}
+
+// tables is the whole state: the rows, the indexes that keep lookups
+// independent of the store's size, and the counters. Store.db holds it with
+// no writes pending; each transaction works on a copy that shares the base
+// maps and collects its own writes.
+type tables struct {
+	customers      layer[string, domain.Customer]
+	siteOwners     layer[siteKey, string]
+	clientCustomer layer[string, []string]
+
+	parts        layer[string, domain.Part]
+	models       layer[modelKey, domain.Model]
+	modelsByName layer[string, []modelKey]
+	priceLists   layer[string, domain.PriceList]
+	countryList  layer[string, string]
+	promos       layer[string, domain.PromoCode]
+	coupons      layer[string, domain.Coupon]
+
+	devices        layer[string, domain.Device]
+	subs           layer[string, domain.Subscription]
+	subsBySerial   layer[string, []string]
+	subsByOrder    layer[int64, []string]
+	trials         layer[trialKey, domain.TrialGrant]
+	trialsBySerial layer[string, []domain.ProductLine]
+	activations    layer[string, domain.Activation]
+	actsBySerial   layer[string, []string]
+
+	orders         layer[int64, domain.Order]
+	orderNumbers   layer[int64, int64]
+	ordersByClient layer[string, []int64]
+	ordersBySerial layer[string, []int64]
+	ordersByPO     layer[string, []int64]
+	inProgress     layer[string, int64]
+
+	audit          layer[int64, domain.AuditEvent]
+	auditBySubject layer[string, []int64]
+
+	seq counters
+}
+
+// counters are the next numbers to hand out. They live in the transaction like
+// everything else, so a rolled-back Create consumes no number: order numbers
+// have no gaps, unlike those of a SQL sequence.
+type counters struct {
+	uniqueID, orderNumber, audit int64
+}
+
+type committer interface {
+	init()
+	commit()
+}
+
+func (d *tables) layers() []committer {
+	return []committer{
+		&d.customers, &d.siteOwners, &d.clientCustomer,
+		&d.parts, &d.models, &d.modelsByName, &d.priceLists, &d.countryList, &d.promos, &d.coupons,
+		&d.devices, &d.subs, &d.subsBySerial, &d.subsByOrder, &d.trials, &d.trialsBySerial,
+		&d.activations, &d.actsBySerial,
+		&d.orders, &d.orderNumbers, &d.ordersByClient, &d.ordersBySerial, &d.ordersByPO, &d.inProgress,
+		&d.audit, &d.auditBySubject,
+	}
+}
+
+// tx is a ports.Tx over a copy of the tables. Its repositories are views of
+// it, one small type per port so their methods can share names.
+type tx struct {
+	db       tables
+	writable bool
+	// done is set when the View or Update that made the transaction returns;
+	// a Tx kept past that would read maps a later commit is writing.
+	done atomic.Bool
+}
+
+func (t *tx) Customers() ports.Customers         { return customers{t} }
+func (t *tx) Catalog() ports.Catalog             { return catalog{t} }
+func (t *tx) Devices() ports.Devices             { return devices{t} }
+func (t *tx) Subscriptions() ports.Subscriptions { return subscriptions{t} }
+func (t *tx) Trials() ports.Trials               { return trials{t} }
+func (t *tx) Orders() ports.Orders               { return orders{t} }
+func (t *tx) Activations() ports.Activations     { return activations{t} }
+func (t *tx) Audit() ports.Audit                 { return audit{t} }
+
+// read reports CodeInternal when the transaction is over.
+func (t *tx) read() error {
+	if t.done.Load() {
+		return domain.Errorf(domain.CodeInternal, "", "the transaction is over: use a Tx only inside the function given to View or Update")
+	}
+	return nil
+}
+
+// write also reports CodeInternal in a View.
+func (t *tx) write() error {
+	if err := t.read(); err != nil {
+		return err
+	}
+	if !t.writable {
+		return domain.Errorf(domain.CodeInternal, "", "a View is read-only: write inside Update")
+	}
+	return nil
+}
+
+// required reports CodeInvalid when a key field is empty: an empty key would
+// make a row nobody can look up.
+func required(field, value string) error {
+	if value == "" {
+		return domain.Errorf(domain.CodeInvalid, field, "%s is required", field)
+	}
+	return nil
+}

@@ -1,0 +1,10 @@
+// Package storetest is the contract suite every ports.Store passes: each
+// repository method, the not-found and conflict codes, case-insensitive
+// serials, rollback, isolation of the values handed in and out, and the
+// invariants under concurrent transactions.
+//
+// Import it from a store's tests, once: a store's test file calls Run with a
+// function that opens an empty store, and tests beyond that cover only what is
+// particular to the store (migrations, DSN parsing). The in-memory store in
+// adapters/memory is the reference that passes it.
+package storetest

@@ -1,0 +1,151 @@
+package rules_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rulesets"
+)
+
+// benchNow is 2025-04-24 10:00 PDT.
+var benchNow = time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
+
+// benchWorld is the store an order benchmark decides against: one reseller,
+// a price list, RTX and VRS parts, models, and for every serial the order
+// names a history of three subscriptions (an expired paid one of the same
+// product line, an active one the order renews, and an expired one of
+// another line), so each line does the history scans a real renewal does.
+func benchWorld(tb testing.TB, lines int) *rules.World {
+	tb.Helper()
+	ds := rules.Dataset{
+		Customers: []rules.CustomerData{{
+			ID: "r1", ClientID: "c1", Name: "Bench Reseller", Region: "AMERICA", Country: "US",
+			Sites: []rules.SiteData{{SiteUseID: 531807, Use: "BILL_TO", Address: "a"}, {SiteUseID: 1912956, Use: "SHIP_TO", Address: "b"}},
+		}},
+		PriceLists: []rules.PriceListData{{ID: "usd", Currency: "USD", Countries: []string{"US"}, Items: []rules.PriceItemData{
+			{PartNumber: "132001-10", ListPrice: "1500.00"}, {PartNumber: "VRS-1Y", ListPrice: "1000.00"}, {PartNumber: "RP-1Y", ListPrice: "700.00"},
+		}}},
+		Parts: []rules.PartData{
+			{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR", Models: []string{"R12", "R2"}},
+			{PartNumber: "RP-1Y", Description: "RangePoint RTX 1 Year", ServiceType: "RTX", ProductLine: "RANGEPOINT", Duration: "1 YEAR"},
+			{PartNumber: "VRS-1Y", Description: "VRS Now 1 Year", ServiceType: "VRS", ProductLine: "VRS NOW", Duration: "1 YEAR", Regions: []string{"R.GB.SBB(United Kingdom SBB)"}},
+		},
+		Models: []rules.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}, {Manufacturer: "Trimble", Model: "R2", SerialPattern: "[0-9]{10}"}},
+	}
+	for i := 0; i < lines; i++ {
+		serial, part := benchSerial(i)
+		if i%2 == 1 {
+			ds.Devices = append(ds.Devices, rules.DeviceData{SerialNumber: serial, ServiceType: "VRS", SSOEmails: []string{"user@example.com"}})
+		}
+		ds.Subscriptions = append(ds.Subscriptions,
+			rules.SubscriptionData{SerialNumber: serial, PartNumber: part, Start: date(tb, "2022-06-01"), End: date(tb, "2023-06-01")},
+			rules.SubscriptionData{SerialNumber: serial, PartNumber: part, Start: date(tb, "2024-06-01"), End: date(tb, "2025-06-01")},
+			rules.SubscriptionData{SerialNumber: serial, PartNumber: "RP-1Y", Start: date(tb, "2021-01-01"), End: date(tb, "2022-01-01")},
+		)
+	}
+	w, err := ds.Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return w
+}
+
+// benchSerial returns the serial and part of line i: even lines RTX, odd VRS.
+func benchSerial(i int) (serial, part string) {
+	if i%2 == 0 {
+		return fmt.Sprintf("%010d", 5550000000+i), "132001-10"
+	}
+	return fmt.Sprintf("VRS%04d", i), "VRS-1Y"
+}
+
+// benchOrder returns an accepted order of n lines, alternating RTX renewals
+// and VRS renewals with SIM and carrier.
+func benchOrder(n int) domain.OrderRequest {
+	req := domain.OrderRequest{
+		CustomerPONumber: "PO300424", CurrencyCode: "USD", BillToSiteUseID: 531807, ShipToSiteUseID: 1912956,
+		BillToContactEmail: "test123@gmail.com", ShipToContactEmail: "test456@gmail.com",
+	}
+	start, _ := domain.ParseDate("2025-04-24")
+	for i := 0; i < n; i++ {
+		serial, part := benchSerial(i)
+		l := domain.LineRequest{LineNumber: i + 1, ServiceStartDate: start, PartNumber: part, SerialNumber: serial,
+			AutoRenewal: "Y", ActivationType: "IMMEDIATE"}
+		if i%2 == 0 {
+			l.ServiceType, l.ManufacturerModel = "RTX", "R12"
+		} else {
+			l.ServiceType, l.GeoFenceRegion, l.DeviceKey = "VRS", "R.GB.SBB(United Kingdom SBB)", "VRS4567"
+			l.SSOUserEmailAddress, l.SimNumber, l.CarrierName = "test123@gmail.com", "8001002000145236", "Telekom M2M"
+		}
+		req.Lines = append(req.Lines, l)
+	}
+	return req
+}
+
+func date(tb testing.TB, s string) domain.Date {
+	tb.Helper()
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func loadShipped(tb testing.TB) *rules.Set {
+	tb.Helper()
+	set, err := rules.Load(rulesets.FS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return set
+}
+
+// TestBenchOrderIsAccepted keeps the benchmark honest: it decides an order
+// that passes every rule, renewing each serial, so no rule is skipped by an
+// early refusal.
+func TestBenchOrderIsAccepted(t *testing.T) {
+	set := loadShipped(t)
+	for _, n := range []int{1, 20} {
+		req := benchOrder(n)
+		d := set.Decide(benchWorld(t, n).Snapshot(benchNow, "c1", &req), &req)
+		if !d.Allowed {
+			t.Fatalf("%d lines: refused: %v", n, d.Violations)
+		}
+		for i, l := range d.Lines {
+			if got := l.ServiceStartDate.String(); got != "2025-06-02" {
+				t.Errorf("%d lines: line %d starts %s, want the renewal start 2025-06-02", n, i, got)
+			}
+		}
+	}
+}
+
+// BenchmarkDecideOrder decides an order of 1 and of 20 lines with the
+// shipped rulesets from an in-memory snapshot.
+func BenchmarkDecideOrder(b *testing.B) {
+	set := loadShipped(b)
+	for _, n := range []int{1, 20} {
+		req := benchOrder(n)
+		snap := benchWorld(b, n).Snapshot(benchNow, "c1", &req)
+		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d := set.Decide(snap, &req)
+				if !d.Allowed {
+					b.Fatal(d.Violations)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLoadRulesets loads and compiles every shipped rule file.
+func BenchmarkLoadRulesets(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rules.Load(rulesets.FS); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
