@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"net/mail"
-	"strings"
-)
+import "strings"
 
 // Device is a receiver identified by its serial number.
 type Device struct {
@@ -44,17 +41,54 @@ func (d *Device) LatestValidSSOEmail() string {
 	return ""
 }
 
-// ValidEmail reports whether s is a bare e-mail address (local@domain, with a
-// dot in the domain and no display name).
+// ValidEmail reports whether s is a bare e-mail address: a local part of
+// RFC 5322 atext characters and single dots, '@', and a domain of two or more
+// dot-separated labels of letters, digits and inner hyphens. It allocates
+// nothing: it runs on every VRS line.
 func ValidEmail(s string) bool {
-	if s == "" || len(s) > 254 || strings.ContainsAny(s, " <>\"") {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return false
-	}
 	at := strings.LastIndexByte(s, '@')
-	dom := s[at+1:]
-	return at > 0 && strings.Contains(dom, ".") && !strings.HasPrefix(dom, ".") && !strings.HasSuffix(dom, ".")
+	if at < 1 || at > 64 || len(s) > 254 {
+		return false
+	}
+	local, dom := s[:at], s[at+1:]
+	prev := byte('.')
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if c == '.' {
+			if prev == '.' {
+				return false
+			}
+		} else if !isAtext(c) {
+			return false
+		}
+		prev = c
+	}
+	if prev == '.' {
+		return false
+	}
+	labels, n := 0, 0
+	for i := 0; i <= len(dom); i++ {
+		if i == len(dom) || dom[i] == '.' {
+			if n == 0 || n > 63 || dom[i-1] == '-' || dom[i-n] == '-' {
+				return false
+			}
+			labels, n = labels+1, 0
+			continue
+		}
+		c := dom[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+		n++
+	}
+	return labels >= 2
+}
+
+// isAtext reports whether c may appear in an unquoted local part (RFC 5322).
+func isAtext(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }

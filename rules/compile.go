@@ -85,6 +85,7 @@ type denyEffect struct {
 type setEffect struct {
 	target *settable
 	value  *program
+	label  string // "field<-rule-id", as LineOutcome.Derived lists it
 }
 
 // program is one compiled expression: the expr bytecode, and a Go closure
@@ -372,7 +373,7 @@ func (c *compiler) rule(rn *node) *Rule {
 			}
 			p := c.expr(set.vals[i], sc, t.typ)
 			if p != nil {
-				r.sets = append(r.sets, setEffect{target: t, value: p})
+				r.sets = append(r.sets, setEffect{target: t, value: p, label: name + "<-" + id})
 			}
 		}
 	}

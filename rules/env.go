@@ -128,6 +128,8 @@ type SerialFacts struct {
 	timeline domain.Timeline
 	views    []SubscriptionFacts
 	trials   []domain.TrialGrant
+	own      domain.Timeline // the timeline plus this order's lines, once one is added
+	owned    bool
 }
 
 // SubscriptionFacts is a subscription as rules see it.

@@ -200,13 +200,12 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	}
 	sf := ev.serials[ev.nSerial]
 	ev.nSerial++
-	views := sf.views
-	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views}
+	views, own := sf.views, sf.own
+	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views, own: own}
 	if dev := snap.Devices[key]; dev != nil {
 		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
 	}
-	tl := snap.Timelines[key]
-	sf.setTimeline(tl[:len(tl):len(tl)]) // a later append copies; the snapshot is never written
+	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
 	return sf
 }
 
@@ -221,7 +220,14 @@ func (s *SerialFacts) addPending(lf *LineFacts, p *domain.Part, now time.Time) {
 		Serial: lf.SerialNumber, PartNumber: p.Number, ProductLine: p.ProductLine,
 		Start: lf.ServiceStartDate, End: lf.ServiceEndDate, Kind: p.Kind(), AutoRenew: lf.AutoRenewal,
 	}
-	s.setTimeline(append(s.timeline, sub))
+	if !s.owned {
+		// The first pending line copies the snapshot's timeline into a
+		// buffer this SerialFacts owns and reuses across decisions.
+		s.own = append(s.own[:0], s.timeline...)
+		s.owned = true
+	}
+	s.own = append(s.own, sub)
+	s.setTimeline(s.own)
 	if p.Trial {
 		s.trials = append(s.trials[:len(s.trials):len(s.trials)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
 	}
@@ -270,7 +276,7 @@ func (ev *evaluator) run(r *Rule, env any, envPtr unsafe.Pointer, line int) {
 			}
 			if s.target.scope == ScopeLine {
 				lf := ev.lineEv.Line
-				lf.derived = append(lf.derived, s.target.name+"<-"+r.ID)
+				lf.derived = append(lf.derived, s.label)
 			}
 		}
 	}
@@ -334,6 +340,9 @@ func (ev *evaluator) violate(r *Rule, line int, code, field, msg string) {
 
 func (ev *evaluator) evalBool(p *program, env any, envPtr unsafe.Pointer) (b bool, err error) {
 	if p.fast.b != nil {
+		if p.fast.safe {
+			return p.fast.b(envPtr), nil
+		}
 		defer recoverNil(&err)
 		return p.fast.b(envPtr), nil
 	}

@@ -25,6 +25,9 @@ import (
 // fastFunc holds a lowered expression. At most one of b, s, d is set, by the
 // expression's type; anyv is set for every lowered expression.
 type fastFunc struct {
+	// safe is true when no field is read from a vocabulary call's result,
+	// so the closure cannot meet a nil and needs no recover.
+	safe bool
 	b    func(env unsafe.Pointer) bool
 	s    func(env unsafe.Pointer) string
 	d    func(env unsafe.Pointer) domain.Date
@@ -43,6 +46,10 @@ func (e errNilMember) Error() string { return "cannot fetch " + e.field + " from
 type lowered struct {
 	typ reflect.Type
 	fn  any
+	// path is the chain of field offsets from the environment when the value
+	// is a field path (line.serialNumber is [offset of Line, offset of
+	// SerialNumber]); reads along a path are fused into one closure.
+	path []uintptr
 }
 
 var (
@@ -64,11 +71,11 @@ type (
 // lower returns the closures for n evaluated against env (an *OrderEnv or
 // *LineEnv), or an empty fastFunc when n has a shape it does not handle.
 func lower(n ast.Node, env reflect.Type) fastFunc {
-	l, ok := lowerNode(n, env)
+	l, ok := lowerNode(n, &scope{typ: env})
 	if !ok {
 		return fastFunc{}
 	}
-	var f fastFunc
+	f := fastFunc{safe: !mayBeNil(n)}
 	switch fn := l.fn.(type) {
 	case boolFn:
 		f.b, f.anyv = fn, func(p unsafe.Pointer) any { return fn(p) }
@@ -84,20 +91,23 @@ func lower(n ast.Node, env reflect.Type) fastFunc {
 	return f
 }
 
-func lowerNode(n ast.Node, env reflect.Type) (lowered, bool) {
+func lowerNode(n ast.Node, env *scope) (lowered, bool) {
 	switch x := n.(type) {
 	case *ast.BoolNode:
 		v := x.Value
-		return lowered{boolType, boolFn(func(unsafe.Pointer) bool { return v })}, true
+		return lowered{typ: boolType, fn: boolFn(func(unsafe.Pointer) bool { return v })}, true
 	case *ast.IntegerNode:
 		v := x.Value
-		return lowered{intType, intFn(func(unsafe.Pointer) int { return v })}, true
+		return lowered{typ: intType, fn: intFn(func(unsafe.Pointer) int { return v })}, true
 	case *ast.StringNode:
 		v := x.Value
-		return lowered{stringType, strFn(func(unsafe.Pointer) string { return v })}, true
+		return lowered{typ: stringType, fn: strFn(func(unsafe.Pointer) string { return v })}, true
 	case *ast.ConstantNode:
-		if m, ok := x.Value.(map[string]struct{}); ok {
-			return lowered{setType, m}, true
+		switch v := x.Value.(type) {
+		case map[string]struct{}:
+			return lowered{typ: setType, fn: v}, true
+		case []any:
+			return lowered{typ: anysType, fn: func(unsafe.Pointer) []any { return v }}, true
 		}
 	case *ast.ArrayNode:
 		vals := make([]any, len(x.Nodes))
@@ -108,13 +118,24 @@ func lowerNode(n ast.Node, env reflect.Type) (lowered, bool) {
 			}
 			vals[i] = s.Value
 		}
-		return lowered{anysType, func(unsafe.Pointer) []any { return vals }}, true
-	case *ast.IdentifierNode:
-		f, ok := fieldByTag(env, x.Value)
+		return lowered{typ: anysType, fn: func(unsafe.Pointer) []any { return vals }}, true
+	case *ast.VariableDeclaratorNode:
+		// let name = value; expr: the vocabulary is pure, so each use of
+		// name evaluates value again instead of needing a slot.
+		v, ok := lowerNode(x.Value, env)
 		if !ok {
 			return lowered{}, false
 		}
-		return readField(identity, f, x.Value)
+		return lowerNode(x.Expr, env.with(x.Name, v))
+	case *ast.IdentifierNode:
+		if v, ok := env.vars[x.Value]; ok {
+			return v, true
+		}
+		f, ok := fieldByTag(env.typ, x.Value)
+		if !ok {
+			return lowered{}, false
+		}
+		return readField(lowered{path: []uintptr{}}, f, x.Value)
 	case *ast.MemberNode:
 		return lowerMember(x, env)
 	case *ast.UnaryNode:
@@ -131,7 +152,50 @@ func lowerNode(n ast.Node, env reflect.Type) (lowered, bool) {
 	return lowered{}, false
 }
 
-func identity(p unsafe.Pointer) unsafe.Pointer { return p }
+// scope is what names mean while lowering: the environment type, and the
+// variables of enclosing let declarations.
+type scope struct {
+	typ  reflect.Type
+	vars map[string]lowered
+}
+
+func (s *scope) with(name string, v lowered) *scope {
+	vars := make(map[string]lowered, len(s.vars)+1)
+	for k, w := range s.vars {
+		vars[k] = w
+	}
+	vars[name] = v
+	return &scope{typ: s.typ, vars: vars}
+}
+
+// mayBeNil reports whether n reads a field (without ?.) from a value a
+// vocabulary call returned, which may be nil. Environment roots never are.
+func mayBeNil(n ast.Node) bool {
+	found := false
+	ast.Walk(&n, visitFunc(func(np *ast.Node) {
+		if m, ok := (*np).(*ast.MemberNode); ok && !m.Optional {
+			if _, isCall := m.Node.(*ast.CallNode); isCall {
+				found = true
+			}
+			if id, isID := m.Node.(*ast.IdentifierNode); isID && !isRoot(id.Value) {
+				found = true // a let variable bound to a call
+			}
+		}
+	}))
+	return found
+}
+
+func isRoot(name string) bool {
+	switch name {
+	case "order", "line", "part", "model", "serial", "today", "todayUTC":
+		return true
+	}
+	return false
+}
+
+type visitFunc func(*ast.Node)
+
+func (f visitFunc) Visit(n *ast.Node) { f(n) }
 
 // fieldByTag finds the field of struct pointer type t whose expr tag (or
 // name) is name.
@@ -153,38 +217,75 @@ func fieldByTag(t reflect.Type, name string) (reflect.StructField, bool) {
 }
 
 // readField returns a closure reading field f of the struct base points to.
-// base never returns nil for environment roots; a nil from a vocabulary call
-// panics with errNilMember, which the evaluator reports as a rule error.
-func readField(base ptrFn, f reflect.StructField, name string) (lowered, bool) {
-	off := f.Offset
-	obj := func(p unsafe.Pointer) unsafe.Pointer {
-		q := base(p)
-		if q == nil {
-			panic(errNilMember{name})
-		}
-		return unsafe.Add(q, off)
+// When base is a field path from the environment the whole path is read in
+// one closure. A nil pointer on the way (only a vocabulary call can return
+// one) panics with errNilMember, which the evaluator reports as a rule error.
+func readField(base lowered, f reflect.StructField, name string) (lowered, bool) {
+	var path []uintptr
+	var bp ptrFn
+	if base.path != nil {
+		path = append(append([]uintptr{}, base.path...), f.Offset)
+	} else {
+		bp = base.fn.(ptrFn)
 	}
 	switch f.Type {
 	case boolType:
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return *(*bool)(obj(p)) })}, true
+		return lowered{typ: boolType, fn: reader[bool](path, bp, f.Offset, name)}, true
 	case intType:
-		return lowered{intType, intFn(func(p unsafe.Pointer) int { return *(*int)(obj(p)) })}, true
+		return lowered{typ: intType, fn: reader[int](path, bp, f.Offset, name)}, true
 	case stringType:
-		return lowered{stringType, strFn(func(p unsafe.Pointer) string { return *(*string)(obj(p)) })}, true
+		return lowered{typ: stringType, fn: reader[string](path, bp, f.Offset, name)}, true
 	case dateType:
-		return lowered{dateType, dateFn(func(p unsafe.Pointer) domain.Date { return *(*domain.Date)(obj(p)) })}, true
+		return lowered{typ: dateType, fn: reader[domain.Date](path, bp, f.Offset, name)}, true
 	case intsType:
-		return lowered{intsType, func(p unsafe.Pointer) []int { return *(*[]int)(obj(p)) }}, true
+		return lowered{typ: intsType, fn: reader[[]int](path, bp, f.Offset, name)}, true
 	case stringsType:
-		return lowered{stringsType, func(p unsafe.Pointer) []string { return *(*[]string)(obj(p)) }}, true
+		return lowered{typ: stringsType, fn: reader[[]string](path, bp, f.Offset, name)}, true
 	}
 	if f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
-		return lowered{f.Type, ptrFn(func(p unsafe.Pointer) unsafe.Pointer { return *(*unsafe.Pointer)(obj(p)) })}, true
+		return lowered{typ: f.Type, fn: ptrFn(reader[unsafe.Pointer](path, bp, f.Offset, name)), path: path}, true
 	}
 	return lowered{}, false
 }
 
-func lowerMember(x *ast.MemberNode, env reflect.Type) (lowered, bool) {
+// reader reads a T at the end of path (offsets from the environment, each
+// but the last through a pointer), or at off in what base returns.
+func reader[T any](path []uintptr, base ptrFn, off uintptr, name string) func(unsafe.Pointer) T {
+	if path == nil {
+		return func(p unsafe.Pointer) T {
+			q := base(p)
+			if q == nil {
+				panic(errNilMember{name})
+			}
+			return *(*T)(unsafe.Add(q, off))
+		}
+	}
+	switch len(path) {
+	case 1:
+		o0 := path[0]
+		return func(p unsafe.Pointer) T { return *(*T)(unsafe.Add(p, o0)) }
+	case 2:
+		o0, o1 := path[0], path[1]
+		return func(p unsafe.Pointer) T {
+			q := *(*unsafe.Pointer)(unsafe.Add(p, o0))
+			if q == nil {
+				panic(errNilMember{name})
+			}
+			return *(*T)(unsafe.Add(q, o1))
+		}
+	}
+	last := len(path) - 1
+	return func(p unsafe.Pointer) T {
+		for _, o := range path[:last] {
+			if p = *(*unsafe.Pointer)(unsafe.Add(p, o)); p == nil {
+				panic(errNilMember{name})
+			}
+		}
+		return *(*T)(unsafe.Add(p, path[last]))
+	}
+}
+
+func lowerMember(x *ast.MemberNode, env *scope) (lowered, bool) {
 	prop, ok := x.Property.(*ast.StringNode)
 	if !ok || x.Optional || x.Method {
 		return lowered{}, false
@@ -193,18 +294,17 @@ func lowerMember(x *ast.MemberNode, env reflect.Type) (lowered, bool) {
 	if !ok {
 		return lowered{}, false
 	}
-	bp, ok := base.fn.(ptrFn)
-	if !ok {
+	if _, ok := base.fn.(ptrFn); !ok {
 		return lowered{}, false
 	}
 	f, ok := fieldByTag(base.typ, prop.Value)
 	if !ok {
 		return lowered{}, false
 	}
-	return readField(bp, f, prop.Value)
+	return readField(base, f, prop.Value)
 }
 
-func lowerUnary(x *ast.UnaryNode, env reflect.Type) (lowered, bool) {
+func lowerUnary(x *ast.UnaryNode, env *scope) (lowered, bool) {
 	v, ok := lowerNode(x.Node, env)
 	if !ok {
 		return lowered{}, false
@@ -212,17 +312,17 @@ func lowerUnary(x *ast.UnaryNode, env reflect.Type) (lowered, bool) {
 	switch x.Operator {
 	case "not", "!":
 		if f, ok := v.fn.(boolFn); ok {
-			return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return !f(p) })}, true
+			return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return !f(p) })}, true
 		}
 	case "-":
 		if f, ok := v.fn.(intFn); ok {
-			return lowered{intType, intFn(func(p unsafe.Pointer) int { return -f(p) })}, true
+			return lowered{typ: intType, fn: intFn(func(p unsafe.Pointer) int { return -f(p) })}, true
 		}
 	}
 	return lowered{}, false
 }
 
-func lowerBinary(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
+func lowerBinary(x *ast.BinaryNode, env *scope) (lowered, bool) {
 	if x.Operator == "??" {
 		return lowerCoalesce(x, env)
 	}
@@ -247,25 +347,28 @@ func lowerBinary(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
 			return lowered{}, false
 		}
 		if x.Operator == "and" || x.Operator == "&&" {
-			return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return l(p) && r(p) })}, true
+			return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return l(p) && r(p) })}, true
 		}
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return l(p) || r(p) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return l(p) || r(p) })}, true
 	case "in":
 		l, ok1 := a.fn.(strFn)
 		set, ok2 := b.fn.(map[string]struct{})
 		if !ok1 || !ok2 {
 			return lowered{}, false
 		}
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { _, in := set[l(p)]; return in })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { _, in := set[l(p)]; return in })}, true
 	case "==", "!=":
-		eq, ok := equality(a, b)
+		eq, ok := equalConst(x, a, b)
+		if !ok {
+			eq, ok = equality(a, b)
+		}
 		if !ok {
 			return lowered{}, false
 		}
 		if x.Operator == "!=" {
-			return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return !eq(p) })}, true
+			return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return !eq(p) })}, true
 		}
-		return lowered{boolType, eq}, true
+		return lowered{typ: boolType, fn: eq}, true
 	case "<", "<=", ">", ">=":
 		l, ok1 := a.fn.(intFn)
 		r, ok2 := b.fn.(intFn)
@@ -283,26 +386,50 @@ func lowerBinary(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
 		default:
 			f = func(p unsafe.Pointer) bool { return l(p) >= r(p) }
 		}
-		return lowered{boolType, f}, true
+		return lowered{typ: boolType, fn: f}, true
 	case "+":
 		if l, ok := a.fn.(strFn); ok {
 			if r, ok := b.fn.(strFn); ok {
-				return lowered{stringType, strFn(func(p unsafe.Pointer) string { return l(p) + r(p) })}, true
+				return lowered{typ: stringType, fn: strFn(func(p unsafe.Pointer) string { return l(p) + r(p) })}, true
 			}
 		}
 		if l, ok := a.fn.(intFn); ok {
 			if r, ok := b.fn.(intFn); ok {
-				return lowered{intType, intFn(func(p unsafe.Pointer) int { return l(p) + r(p) })}, true
+				return lowered{typ: intType, fn: intFn(func(p unsafe.Pointer) int { return l(p) + r(p) })}, true
 			}
 		}
 	case "-":
 		if l, ok := a.fn.(intFn); ok {
 			if r, ok := b.fn.(intFn); ok {
-				return lowered{intType, intFn(func(p unsafe.Pointer) int { return l(p) - r(p) })}, true
+				return lowered{typ: intType, fn: intFn(func(p unsafe.Pointer) int { return l(p) - r(p) })}, true
 			}
 		}
 	}
 	return lowered{}, false
+}
+
+// equalConst compares a value with a string or integer literal without a
+// call for the literal: most conditions are of this shape.
+func equalConst(x *ast.BinaryNode, a, b lowered) (boolFn, bool) {
+	v, lit := a, x.Right
+	if _, isLit := x.Right.(*ast.StringNode); !isLit {
+		if _, isLit := x.Right.(*ast.IntegerNode); !isLit {
+			v, lit = b, x.Left
+		}
+	}
+	switch c := lit.(type) {
+	case *ast.StringNode:
+		if f, ok := v.fn.(strFn); ok {
+			k := c.Value
+			return func(p unsafe.Pointer) bool { return f(p) == k }, true
+		}
+	case *ast.IntegerNode:
+		if f, ok := v.fn.(intFn); ok {
+			k := c.Value
+			return func(p unsafe.Pointer) bool { return f(p) == k }, true
+		}
+	}
+	return nil, false
 }
 
 // equality compares two lowered values of one comparable kind.
@@ -325,7 +452,7 @@ func equality(a, b lowered) (boolFn, bool) {
 }
 
 // lowerNilCompare handles `call(...) == nil` and `!= nil` on struct pointers.
-func lowerNilCompare(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
+func lowerNilCompare(x *ast.BinaryNode, env *scope) (lowered, bool) {
 	other := x.Left
 	if _, isNil := x.Right.(*ast.NilNode); !isNil {
 		if _, isNil := x.Left.(*ast.NilNode); !isNil {
@@ -342,13 +469,13 @@ func lowerNilCompare(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
 		return lowered{}, false
 	}
 	if x.Operator == "==" {
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f(p) == nil })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f(p) == nil })}, true
 	}
-	return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f(p) != nil })}, true
+	return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f(p) != nil })}, true
 }
 
 // lowerCoalesce handles `x?.field ?? fallback`.
-func lowerCoalesce(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
+func lowerCoalesce(x *ast.BinaryNode, env *scope) (lowered, bool) {
 	chain, ok := x.Left.(*ast.ChainNode)
 	if !ok {
 		return lowered{}, false
@@ -373,7 +500,7 @@ func lowerCoalesce(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
 	if !ok {
 		return lowered{}, false
 	}
-	read, ok := readField(bp, f, prop.Value)
+	read, ok := readField(base, f, prop.Value)
 	if !ok {
 		return lowered{}, false
 	}
@@ -384,7 +511,7 @@ func lowerCoalesce(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
 	switch r := read.fn.(type) {
 	case dateFn:
 		if a, ok := alt.fn.(dateFn); ok {
-			return lowered{dateType, dateFn(func(p unsafe.Pointer) domain.Date {
+			return lowered{typ: dateType, fn: dateFn(func(p unsafe.Pointer) domain.Date {
 				if bp(p) == nil {
 					return a(p)
 				}
@@ -393,7 +520,7 @@ func lowerCoalesce(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
 		}
 	case strFn:
 		if a, ok := alt.fn.(strFn); ok {
-			return lowered{stringType, strFn(func(p unsafe.Pointer) string {
+			return lowered{typ: stringType, fn: strFn(func(p unsafe.Pointer) string {
 				if bp(p) == nil {
 					return a(p)
 				}
@@ -404,7 +531,7 @@ func lowerCoalesce(x *ast.BinaryNode, env reflect.Type) (lowered, bool) {
 	return lowered{}, false
 }
 
-func lowerConditional(x *ast.ConditionalNode, env reflect.Type) (lowered, bool) {
+func lowerConditional(x *ast.ConditionalNode, env *scope) (lowered, bool) {
 	c, ok := lowerNode(x.Cond, env)
 	if !ok {
 		return lowered{}, false
@@ -421,7 +548,7 @@ func lowerConditional(x *ast.ConditionalNode, env reflect.Type) (lowered, bool) 
 	switch l := a.fn.(type) {
 	case strFn:
 		if r, ok := b.fn.(strFn); ok {
-			return lowered{stringType, strFn(func(p unsafe.Pointer) string {
+			return lowered{typ: stringType, fn: strFn(func(p unsafe.Pointer) string {
 				if cond(p) {
 					return l(p)
 				}
@@ -430,7 +557,7 @@ func lowerConditional(x *ast.ConditionalNode, env reflect.Type) (lowered, bool) 
 		}
 	case dateFn:
 		if r, ok := b.fn.(dateFn); ok {
-			return lowered{dateType, dateFn(func(p unsafe.Pointer) domain.Date {
+			return lowered{typ: dateType, fn: dateFn(func(p unsafe.Pointer) domain.Date {
 				if cond(p) {
 					return l(p)
 				}
@@ -439,7 +566,7 @@ func lowerConditional(x *ast.ConditionalNode, env reflect.Type) (lowered, bool) 
 		}
 	case boolFn:
 		if r, ok := b.fn.(boolFn); ok {
-			return lowered{boolType, boolFn(func(p unsafe.Pointer) bool {
+			return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool {
 				if cond(p) {
 					return l(p)
 				}
@@ -450,7 +577,7 @@ func lowerConditional(x *ast.ConditionalNode, env reflect.Type) (lowered, bool) 
 	return lowered{}, false
 }
 
-func lowerBuiltin(x *ast.BuiltinNode, env reflect.Type) (lowered, bool) {
+func lowerBuiltin(x *ast.BuiltinNode, env *scope) (lowered, bool) {
 	if len(x.Arguments) != 1 {
 		return lowered{}, false
 	}
@@ -463,11 +590,11 @@ func lowerBuiltin(x *ast.BuiltinNode, env reflect.Type) (lowered, bool) {
 		switch f := a.fn.(type) {
 		case strFn:
 			// expr's len counts runes.
-			return lowered{intType, intFn(func(p unsafe.Pointer) int { return utf8.RuneCountInString(f(p)) })}, true
+			return lowered{typ: intType, fn: intFn(func(p unsafe.Pointer) int { return utf8.RuneCountInString(f(p)) })}, true
 		case func(unsafe.Pointer) []int:
-			return lowered{intType, intFn(func(p unsafe.Pointer) int { return len(f(p)) })}, true
+			return lowered{typ: intType, fn: intFn(func(p unsafe.Pointer) int { return len(f(p)) })}, true
 		case func(unsafe.Pointer) []string:
-			return lowered{intType, intFn(func(p unsafe.Pointer) int { return len(f(p)) })}, true
+			return lowered{typ: intType, fn: intFn(func(p unsafe.Pointer) int { return len(f(p)) })}, true
 		}
 	case "upper", "lower", "trim":
 		f, ok := a.fn.(strFn)
@@ -475,13 +602,13 @@ func lowerBuiltin(x *ast.BuiltinNode, env reflect.Type) (lowered, bool) {
 			return lowered{}, false
 		}
 		op := map[string]func(string) string{"upper": strings.ToUpper, "lower": strings.ToLower, "trim": strings.TrimSpace}[x.Name]
-		return lowered{stringType, strFn(func(p unsafe.Pointer) string { return op(f(p)) })}, true
+		return lowered{typ: stringType, fn: strFn(func(p unsafe.Pointer) string { return op(f(p)) })}, true
 	}
 	return lowered{}, false
 }
 
 // lowerCall binds a vocabulary function to its lowered arguments.
-func lowerCall(x *ast.CallNode, env reflect.Type) (lowered, bool) {
+func lowerCall(x *ast.CallNode, env *scope) (lowered, bool) {
 	id, ok := x.Callee.(*ast.IdentifierNode)
 	if !ok {
 		return lowered{}, false
@@ -513,54 +640,54 @@ func lowerCall(x *ast.CallNode, env reflect.Type) (lowered, bool) {
 	switch f := fn.typed.(type) {
 	case func(domain.Date, int) domain.Date:
 		a, b := args[0].fn.(dateFn), args[1].fn.(intFn)
-		return lowered{dateType, dateFn(func(p unsafe.Pointer) domain.Date { return f(a(p), b(p)) })}, true
+		return lowered{typ: dateType, fn: dateFn(func(p unsafe.Pointer) domain.Date { return f(a(p), b(p)) })}, true
 	case func(domain.Date, domain.Date) int:
 		a, b := args[0].fn.(dateFn), args[1].fn.(dateFn)
-		return lowered{intType, intFn(func(p unsafe.Pointer) int { return f(a(p), b(p)) })}, true
+		return lowered{typ: intType, fn: intFn(func(p unsafe.Pointer) int { return f(a(p), b(p)) })}, true
 	case func(domain.Date, domain.Date) bool:
 		a, b := args[0].fn.(dateFn), args[1].fn.(dateFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f(a(p), b(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f(a(p), b(p)) })}, true
 	case func(domain.Date) bool:
 		a := args[0].fn.(dateFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f(a(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f(a(p)) })}, true
 	case func(domain.Date, *PartFacts) domain.Date:
 		a, b := args[0].fn.(dateFn), args[1].fn.(ptrFn)
-		return lowered{dateType, dateFn(func(p unsafe.Pointer) domain.Date { return f(a(p), (*PartFacts)(b(p))) })}, true
+		return lowered{typ: dateType, fn: dateFn(func(p unsafe.Pointer) domain.Date { return f(a(p), (*PartFacts)(b(p))) })}, true
 	case func(*SerialFacts, string, domain.Date) *SubscriptionFacts:
 		a, b, c := args[0].fn.(ptrFn), args[1].fn.(strFn), args[2].fn.(dateFn)
-		return lowered{ft.Out(0), ptrFn(func(p unsafe.Pointer) unsafe.Pointer {
+		return lowered{typ: ft.Out(0), fn: ptrFn(func(p unsafe.Pointer) unsafe.Pointer {
 			return unsafe.Pointer(f((*SerialFacts)(a(p)), b(p), c(p)))
 		})}, true
 	case func(*SerialFacts, string, domain.Date) bool:
 		a, b, c := args[0].fn.(ptrFn), args[1].fn.(strFn), args[2].fn.(dateFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f((*SerialFacts)(a(p)), b(p), c(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*SerialFacts)(a(p)), b(p), c(p)) })}, true
 	case func(*SerialFacts, string) bool:
 		a, b := args[0].fn.(ptrFn), args[1].fn.(strFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f((*SerialFacts)(a(p)), b(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*SerialFacts)(a(p)), b(p)) })}, true
 	case func(*SerialFacts) bool:
 		a := args[0].fn.(ptrFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f((*SerialFacts)(a(p))) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*SerialFacts)(a(p))) })}, true
 	case func(*PartFacts, *ModelFacts) bool:
 		a, b := args[0].fn.(ptrFn), args[1].fn.(ptrFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f((*PartFacts)(a(p)), (*ModelFacts)(b(p))) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*PartFacts)(a(p)), (*ModelFacts)(b(p))) })}, true
 	case func(*ModelFacts, string) bool:
 		a, b := args[0].fn.(ptrFn), args[1].fn.(strFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f((*ModelFacts)(a(p)), b(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*ModelFacts)(a(p)), b(p)) })}, true
 	case func(*PartFacts, string) bool:
 		a, b := args[0].fn.(ptrFn), args[1].fn.(strFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f((*PartFacts)(a(p)), b(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*PartFacts)(a(p)), b(p)) })}, true
 	case func(*OrderFacts, string) bool:
 		a, b := args[0].fn.(ptrFn), args[1].fn.(strFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f((*OrderFacts)(a(p)), b(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*OrderFacts)(a(p)), b(p)) })}, true
 	case func(string) bool:
 		a := args[0].fn.(strFn)
-		return lowered{boolType, boolFn(func(p unsafe.Pointer) bool { return f(a(p)) })}, true
+		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f(a(p)) })}, true
 	case func([]any, string) string:
 		a, b := args[0].fn.(func(unsafe.Pointer) []any), args[1].fn.(strFn)
-		return lowered{stringType, strFn(func(p unsafe.Pointer) string { return f(a(p), b(p)) })}, true
+		return lowered{typ: stringType, fn: strFn(func(p unsafe.Pointer) string { return f(a(p), b(p)) })}, true
 	case func([]int) []int:
 		a := args[0].fn.(func(unsafe.Pointer) []int)
-		return lowered{intsType, func(p unsafe.Pointer) []int { return f(a(p)) }}, true
+		return lowered{typ: intsType, fn: func(p unsafe.Pointer) []int { return f(a(p)) }}, true
 	}
 	return lowered{}, false
 }
