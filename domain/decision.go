@@ -10,12 +10,15 @@ import (
 // rules ran and fired, and the hash of the ruleset that decided. It is
 // reproducible from its inputs and that hash.
 type Decision struct {
-	Allowed     bool
-	Violations  []Violation
-	Lines       []LineOutcome
-	Hold        *Hold
-	Trace       Trace
-	RulesetHash string
+	Allowed    bool
+	Violations []Violation
+	// ActivationCountry is the order's activation country after the rules
+	// ran (rule 10: empty means the ship-to site's country).
+	ActivationCountry string
+	Lines             []LineOutcome
+	Hold              *Hold
+	Trace             Trace
+	RulesetHash       string
 }
 
 // Codes returns the codes of the violations, in order.

@@ -112,6 +112,7 @@ func (ev *evaluator) decide(set *Set, snap *Snapshot, req *domain.OrderRequest) 
 		ev.run(r, &ev.orderEv, unsafe.Pointer(&ev.orderEv), -1)
 	}
 	d.Allowed = len(d.Violations) == 0
+	d.ActivationCountry = ev.order.ActivationCountry
 	ev.set, ev.d = nil, nil
 	return d
 }

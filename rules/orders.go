@@ -54,6 +54,9 @@ func (e *Engine) CreateOrder(ctx context.Context, clientID string, req domain.Or
 			return d.Err()
 		}
 		o := e.buildOrder(clientID, &req, snap, &d, now)
+		for i := range o.Lines {
+			o.Lines[i].SubscriptionID = e.ids.NewID()
+		}
 		if err := tx.Orders().Create(ctx, &o); err != nil {
 			if domain.ErrorCode(err) == domain.CodeConflict {
 				return inProgressRefusal(&req, err)
@@ -96,15 +99,10 @@ func (e *Engine) buildOrder(clientID string, req *domain.OrderRequest, snap *Sna
 	o := domain.Order{
 		ClientID: clientID, PONumber: req.CustomerPONumber, CustomerOrderRef: req.CustomerOrderRef,
 		Currency: domain.Currency(strings.ToUpper(req.CurrencyCode)), PromoCode: req.PromoCode,
-		ActivationCountry: req.ActivationCountry, BillToSiteUseID: req.BillToSiteUseID, ShipToSiteUseID: req.ShipToSiteUseID,
+		ActivationCountry: d.ActivationCountry, BillToSiteUseID: req.BillToSiteUseID, ShipToSiteUseID: req.ShipToSiteUseID,
 		BillToContact: domain.Contact{Email: req.BillToContactEmail, Phone: orDecline(req.BillToContactPhone)},
 		ShipToContact: domain.Contact{Email: req.ShipToContactEmail, Phone: orDecline(req.ShipToContactPhone)},
 		Status:        domain.OrderInProgress, CreatedAt: now, RulesetHash: d.RulesetHash,
-	}
-	if o.ActivationCountry == "" && snap.ShipTo != nil {
-		if site, ok := snap.ShipTo.Site(req.ShipToSiteUseID, domain.ShipTo); ok {
-			o.ActivationCountry = site.Country
-		}
 	}
 	if snap.BillTo != nil {
 		o.CustomerID, o.BillToCustomer = snap.BillTo.ID, snap.BillTo.Name
@@ -184,14 +182,13 @@ func (e *Engine) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order, 
 			return nil, err
 		}
 		sub := domain.Subscription{
-			ID: e.ids.NewID(), Serial: l.SerialNumber, PartNumber: l.PartNumber, ProductLine: l.ProductLine,
+			ID: l.SubscriptionID, Serial: l.SerialNumber, PartNumber: l.PartNumber, ProductLine: l.ProductLine,
 			Start: l.ServiceStartDate, End: l.ServiceEndDate, Kind: l.Kind, AutoRenew: l.AutoRenewal,
 			OrderID: o.UniqueID, Line: l.LineNumber, CreatedAt: now,
 		}
 		if err := tx.Subscriptions().Put(ctx, sub); err != nil {
 			return nil, err
 		}
-		l.SubscriptionID = sub.ID
 		if l.Kind == domain.Trial {
 			g := domain.TrialGrant{SerialKey: domain.SerialKey(l.SerialNumber), ProductLine: l.ProductLine, OrderID: o.UniqueID, PartNumber: l.PartNumber, GrantedAt: now}
 			if err := tx.Trials().Record(ctx, g); err != nil {

@@ -50,13 +50,15 @@ type ruleTest struct {
 }
 
 type expectSpec struct {
-	Allowed  *bool            `json:"allowed"`
-	Deny     []string         `json:"deny"`     // the violation codes, in order; [] for none
-	Messages []string         `json:"messages"` // each must be a substring of some violation's "field: message"
-	Hold     *bool            `json:"hold"`
-	Fired    []string         `json:"fired"`    // rule ids that must have fired
-	NotFired []string         `json:"notFired"` // rule ids that must have run and not fired
-	Lines    []map[string]any `json:"lines"`    // per line: field -> expected value
+	Allowed  *bool    `json:"allowed"`
+	Deny     []string `json:"deny"`     // the violation codes, in order; [] for none
+	Messages []string `json:"messages"` // each must be a substring of some violation's "field: message"
+	Hold     *bool    `json:"hold"`
+	// ActivationCountry is the order's activation country after the rules.
+	ActivationCountry *string          `json:"activationCountry"`
+	Fired             []string         `json:"fired"`    // rule ids that must have fired
+	NotFired          []string         `json:"notFired"` // rule ids that must have run and not fired
+	Lines             []map[string]any `json:"lines"`    // per line: field -> expected value
 }
 
 func readFixtures(root *node, into map[string]*fixtureSpec, ps *problems) {
@@ -312,6 +314,9 @@ func (t *ruleTest) check(d *domain.Decision) []string {
 		if !found {
 			fails = append(fails, fmt.Sprintf("no violation says %q (violations: %v)", m, d.Violations))
 		}
+	}
+	if e.ActivationCountry != nil && d.ActivationCountry != *e.ActivationCountry {
+		fails = append(fails, fmt.Sprintf("activationCountry: got %q, want %q", d.ActivationCountry, *e.ActivationCountry))
 	}
 	if e.Hold != nil && (d.Hold != nil) != *e.Hold {
 		fails = append(fails, fmt.Sprintf("hold: got %v, want %v", d.Hold, *e.Hold))
