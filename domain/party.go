@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -32,11 +35,40 @@ func ParseRegion(s string) (Region, error) {
 }
 
 // Client is an API consumer (the seed's clientId): a partner whose
-// credentials reach only its own customers.
+// credentials reach only its own customers. Its secret is never stored, only
+// SecretHash (see HashSecret).
 type Client struct {
-	ID   string
-	Name string
+	ID         string
+	Name       string
+	SecretHash string
 }
+
+// HashSecret returns the stored form of a client secret or bearer token: the
+// hex SHA-256 of it. Secrets and tokens entitle issues are 256-bit random
+// values, so a fast hash is enough (as for API keys); a slow password hash
+// would only add latency to every token request.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckSecret reports whether secret is the client's, comparing hashes in
+// constant time.
+func (c *Client) CheckSecret(secret string) bool {
+	want := c.SecretHash
+	got := HashSecret(secret)
+	return len(want) == len(got) && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+// Token is a bearer token issued to a client; only its hash is stored.
+type Token struct {
+	Hash      string
+	ClientID  string
+	ExpiresAt time.Time
+}
+
+// ValidAt reports whether the token has not expired at now.
+func (t *Token) ValidAt(now time.Time) bool { return now.Before(t.ExpiresAt) }
 
 // CustomerKind says where a customer sits in the hierarchy.
 type CustomerKind uint8

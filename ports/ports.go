@@ -29,6 +29,8 @@ type Tx interface {
 	Orders() Orders
 	Activations() Activations
 	Audit() Audit
+	Clients() Clients
+	Idempotency() Idempotency
 }
 
 // Customers stores clients' resellers and end customers with their sites.
@@ -126,6 +128,9 @@ type Orders interface {
 	// InProgress reports whether an order in ORDER_CREATION_INPROGRESS holds
 	// the serial (matched case-insensitively).
 	InProgress(ctx context.Context, serial string) (bool, error)
+	// Pending returns the unique ids of every order in
+	// ORDER_CREATION_INPROGRESS, in increasing order.
+	Pending(ctx context.Context) ([]int64, error)
 }
 
 // Activations stores passcode deliveries.
@@ -140,6 +145,42 @@ type Audit interface {
 	Append(ctx context.Context, e domain.AuditEvent) error
 	// List returns the events about subject ("" for all), oldest first.
 	List(ctx context.Context, subject string) ([]domain.AuditEvent, error)
+}
+
+// Clients stores API clients and the bearer tokens issued to them, both by
+// hash only.
+type Clients interface {
+	// Put inserts or replaces the client with c.ID; an empty ID is CodeInvalid.
+	Put(ctx context.Context, c domain.Client) error
+	// Get returns the client with id (CodeNotFound).
+	Get(ctx context.Context, id string) (domain.Client, error)
+	// PutToken stores a token; a second token with the same hash is CodeConflict.
+	PutToken(ctx context.Context, t domain.Token) error
+	// Token returns the token whose hash is hash (CodeNotFound).
+	Token(ctx context.Context, hash string) (domain.Token, error)
+}
+
+// IdempotencyRecord is the stored answer to a write request, so a retry with
+// the same Idempotency-Key gets the first answer and never repeats the write.
+type IdempotencyRecord struct {
+	ClientID    string
+	Key         string
+	RequestHash string // of the request's method, path and body
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Idempotency stores IdempotencyRecords by (client, key).
+type Idempotency interface {
+	// Get returns the record of clientID's key (CodeNotFound).
+	Get(ctx context.Context, clientID, key string) (IdempotencyRecord, error)
+	// Put stores a record; a second record for the same client and key is
+	// CodeConflict, whatever its request hash.
+	Put(ctx context.Context, r IdempotencyRecord) error
+	// Purge deletes the records created before before and returns how many.
+	// Callers keep records at least 24 hours.
+	Purge(ctx context.Context, before time.Time) (int, error)
 }
 
 // Clock tells the time. Read it once per operation, at the edge.

@@ -186,6 +186,21 @@ func (e *Engine) ResendActivation(ctx context.Context, clientID string, r Resend
 		if len(picked) == 0 {
 			return errNoData()
 		}
+		// A held order is activated when its hold is released (seed 001: "the
+		// support team will take the necessary steps ... after which order
+		// confirmation and activation email will be sent"), not by a resend.
+		for _, s := range picked {
+			if s.OrderID == 0 {
+				continue
+			}
+			o, err := tx.Orders().Get(ctx, s.OrderID)
+			if err != nil {
+				return err
+			}
+			if o.Status == domain.OrderOnHold || o.Status == domain.OrderInProgress {
+				return domain.Errorf(domain.CodeConflict, "serialNumber", "order %d is %s; its activation is sent when the order completes", o.OrderNumber, o.Status)
+			}
+		}
 		if len(picked) > 1 && r.PartNumber == "" && !samePart(picked) {
 			return domain.Errorf(domain.CodeInvalid, "partNumber", "serialNumber %s has several active subscriptions; give partNumber to choose one", serial)
 		}

@@ -27,7 +27,9 @@ type Dataset struct {
 	Trials        []TrialData        `json:"trials,omitempty"`
 	Promos        []PromoData        `json:"promos,omitempty"`
 	Coupons       []CouponData       `json:"coupons,omitempty"`
-	// InProgress lists serials that have an order in ORDER_CREATION_INPROGRESS.
+	// InProgress lists serials that have an order in ORDER_CREATION_INPROGRESS
+	// being processed elsewhere (the seed's TAP Store). Loading one creates
+	// such an order, owned by no client, holding the serial.
 	InProgress []string `json:"inProgress,omitempty"`
 }
 
@@ -418,6 +420,20 @@ func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 	}
 	for _, s := range w.Subscriptions {
 		if err := tx.Subscriptions().Put(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, serial := range w.InProgress {
+		busy, err := tx.Orders().InProgress(ctx, serial)
+		if err != nil {
+			return err
+		}
+		if busy {
+			continue
+		}
+		o := domain.Order{Status: domain.OrderInProgress, PONumber: "IN-PROGRESS-" + serial,
+			Lines: []domain.OrderLine{{LineNumber: 1, SerialNumber: serial, Quantity: 1}}}
+		if err := tx.Orders().Create(ctx, &o); err != nil {
 			return err
 		}
 	}

@@ -54,7 +54,8 @@ func (e *Engine) SwapRules(set *Set) {
 }
 
 // ReloadRules loads and compiles the rule files in fsys and swaps them in;
-// on any error the rules in force stay, and the *LoadError is returned.
+// on any error the rules in force stay and the error is returned (a
+// *LoadError for problems inside the files).
 func (e *Engine) ReloadRules(fsys fs.FS) error {
 	set, err := Load(fsys)
 	if err != nil {

@@ -254,22 +254,37 @@ func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activ
 	return status, err
 }
 
-// Resume finishes those of the given orders that a crash left in
-// ORDER_CREATION_INPROGRESS: their activations are delivered again (the
-// Activator is idempotent by activation id) and they become SUCCESS. It
-// returns how many orders it finished.
-func (e *Engine) Resume(ctx context.Context, orders []int64) (int, error) {
+// Resume finishes the orders a crash left in ORDER_CREATION_INPROGRESS:
+// their recorded activations are delivered again (the Activator is
+// idempotent by activation id) and they become SUCCESS. It returns how many
+// orders it finished. `entitle serve` calls it at start.
+func (e *Engine) Resume(ctx context.Context) (int, error) {
+	var pending []int64
+	if err := e.store.View(ctx, func(tx ports.Tx) error {
+		var err error
+		pending, err = tx.Orders().Pending(ctx)
+		return err
+	}); err != nil {
+		return 0, err
+	}
 	n := 0
-	for _, id := range orders {
+	for _, id := range pending {
 		var acts []domain.Activation
-		var pending bool
+		still := false
 		err := e.store.View(ctx, func(tx ports.Tx) error {
+			acts, still = nil, false
 			o, err := tx.Orders().Get(ctx, id)
 			if err != nil {
 				return err
 			}
-			pending = o.Status == domain.OrderInProgress
+			still = o.Status == domain.OrderInProgress
+			seen := map[string]bool{}
 			for _, l := range o.Lines {
+				key := domain.SerialKey(l.SerialNumber)
+				if seen[key] {
+					continue // one look per serial, so each activation is delivered once
+				}
+				seen[key] = true
 				as, err := tx.Activations().BySerial(ctx, l.SerialNumber)
 				if err != nil {
 					return err
@@ -285,7 +300,7 @@ func (e *Engine) Resume(ctx context.Context, orders []int64) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if !pending {
+		if !still {
 			continue
 		}
 		if _, err := e.finish(ctx, id, acts); err != nil {

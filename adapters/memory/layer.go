@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 // layer is one map of the store as a transaction sees it: the committed rows
@@ -127,6 +128,8 @@ func deepCopy[V any](v V) V {
 		x.Lines = slices.Clone(x.Lines)
 	case *domain.AuditEvent:
 		x.Codes = slices.Clone(x.Codes)
+	case *ports.IdempotencyRecord:
+		x.Body = slices.Clone(x.Body)
 	}
 	return v
 }

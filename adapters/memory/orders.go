@@ -158,3 +158,14 @@ func serialKeys(o *domain.Order) []string {
 	}
 	return keys
 }
+
+// Pending scans only the in-progress index, which holds the serials of
+// in-progress orders and nothing else.
+func (r orders) Pending(_ context.Context) ([]int64, error) {
+	if err := r.read(); err != nil {
+		return nil, err
+	}
+	ids := r.db.inProgress.all()
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}

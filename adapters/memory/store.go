@@ -138,6 +138,10 @@ type tables struct {
 	audit          layer[int64, domain.AuditEvent]
 	auditBySubject layer[string, []int64]
 
+	clients layer[string, domain.Client]
+	tokens  layer[string, domain.Token]
+	idem    layer[idemKey, ports.IdempotencyRecord]
+
 	seq counters
 }
 
@@ -161,6 +165,7 @@ func (d *tables) layers() []committer {
 		&d.activations, &d.actsBySerial,
 		&d.orders, &d.orderNumbers, &d.ordersByClient, &d.ordersBySerial, &d.ordersByPO, &d.inProgress,
 		&d.audit, &d.auditBySubject,
+		&d.clients, &d.tokens, &d.idem,
 	}
 }
 
@@ -182,6 +187,8 @@ func (t *tx) Trials() ports.Trials               { return trials{t} }
 func (t *tx) Orders() ports.Orders               { return orders{t} }
 func (t *tx) Activations() ports.Activations     { return activations{t} }
 func (t *tx) Audit() ports.Audit                 { return audit{t} }
+func (t *tx) Clients() ports.Clients             { return clients{t} }
+func (t *tx) Idempotency() ports.Idempotency     { return idempotency{t} }
 
 // read reports CodeInternal when the transaction is over.
 func (t *tx) read() error {

@@ -44,6 +44,9 @@ func Run(t *testing.T, open func(t *testing.T) ports.Store) {
 		{"Orders/RoundTrip", ordersRoundTrip},
 		{"Orders/Find", ordersFind},
 		{"Orders/InProgress", ordersInProgress},
+		{"Orders/Pending", ordersPending},
+		{"Clients/RoundTrip", clientsRoundTrip},
+		{"Idempotency/Records", idempotencyRecords},
 		{"Invalid/Refused", invalidInput},
 		{"Tx/RollbackOnError", txRollbackOnError},
 		{"Tx/RollbackOnPanic", txRollbackOnPanic},
@@ -54,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Store) {
 		{"Tx/Closed", txClosed},
 		{"Race/OneTrialGrant", raceTrial},
 		{"Race/OneInProgressOrder", raceInProgressOrder},
+		{"Race/ContiguousRenewals", raceRenewals},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
