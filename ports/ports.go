@@ -162,6 +162,8 @@ type Clients interface {
 
 // IdempotencyRecord is the stored answer to a write request, so a retry with
 // the same Idempotency-Key gets the first answer and never repeats the write.
+// A record with Status 0 is a reservation: the first request is still being
+// processed (or its process died; the record then expires with the others).
 type IdempotencyRecord struct {
 	ClientID    string
 	Key         string
@@ -175,9 +177,13 @@ type IdempotencyRecord struct {
 type Idempotency interface {
 	// Get returns the record of clientID's key (CodeNotFound).
 	Get(ctx context.Context, clientID, key string) (IdempotencyRecord, error)
-	// Put stores a record; a second record for the same client and key is
-	// CodeConflict, whatever its request hash.
+	// Put stores a record, usually a reservation; a second record for the
+	// same client and key is CodeConflict, whatever its request hash, so of
+	// racing requests exactly one reserves the key.
 	Put(ctx context.Context, r IdempotencyRecord) error
+	// Complete records the answer (status, body) of the request that
+	// reserved clientID's key (CodeNotFound when there is no record).
+	Complete(ctx context.Context, clientID, key string, status int, body []byte) error
 	// Purge deletes the records created before before and returns how many.
 	// Callers keep records at least 24 hours.
 	Purge(ctx context.Context, before time.Time) (int, error)

@@ -87,6 +87,20 @@ func (r idempotency) Put(_ context.Context, rec ports.IdempotencyRecord) error {
 	return nil
 }
 
+func (r idempotency) Complete(_ context.Context, clientID, key string, status int, body []byte) error {
+	if err := r.write(); err != nil {
+		return err
+	}
+	k := idemKey{clientID, key}
+	rec, ok := r.db.idem.get(k)
+	if !ok {
+		return domain.Errorf(domain.CodeNotFound, "Idempotency-Key", "no record of key %q", key)
+	}
+	rec.Status, rec.Body = status, body
+	r.db.idem.put(k, rec)
+	return nil
+}
+
 // Purge scans every record; it runs rarely, off the request path.
 func (r idempotency) Purge(_ context.Context, before time.Time) (int, error) {
 	if err := r.write(); err != nil {

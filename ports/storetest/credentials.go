@@ -78,6 +78,18 @@ func idempotencyRecords(t *testing.T, s ports.Store) {
 		return err
 	}), domain.CodeNotFound)
 
+	reserved := ports.IdempotencyRecord{ClientID: "client-a", Key: "k-new", RequestHash: "h-3", CreatedAt: now}
+	update(t, s, func(tx ports.Tx) error { return tx.Idempotency().Put(ctx, reserved) })
+	update(t, s, func(tx ports.Tx) error {
+		return tx.Idempotency().Complete(ctx, "client-a", "k-new", 201, []byte(`{"uniqueId":13332}`))
+	})
+	done := read(t, s, func(tx ports.Tx) (ports.IdempotencyRecord, error) { return tx.Idempotency().Get(ctx, "client-a", "k-new") })
+	reserved.Status, reserved.Body = 201, []byte(`{"uniqueId":13332}`)
+	same(t, "completed record", reserved, done)
+	wantCode(t, "Complete of an unknown key", s.Update(ctx, func(tx ports.Tx) error {
+		return tx.Idempotency().Complete(ctx, "client-b", "k-new", 200, nil)
+	}), domain.CodeNotFound)
+
 	var purged int
 	update(t, s, func(tx ports.Tx) (err error) {
 		purged, err = tx.Idempotency().Purge(ctx, now.Add(-24*time.Hour))
