@@ -82,31 +82,31 @@ func (t Timeline) ActiveOn(pl ProductLine, day Date) *Subscription {
 	return nil
 }
 
-// ChainEnd returns the last subscription of product line pl in the chain that
-// is active on day, following live subscriptions that start the day after the
-// previous one ends (queued renewals), or nil when none is active on day.
-// A renewal of the line starts the day after ChainEnd's End.
+// ChainEnd returns the end of the queue of product line pl on day: when a
+// live subscription of pl is active on day, the live subscription of pl that
+// ends last (queued renewals included, even after a gap); otherwise nil. A
+// renewal of the line starts the day after ChainEnd's End, so it never
+// overlaps anything already bought.
 func (t Timeline) ChainEnd(pl ProductLine, day Date) *Subscription {
-	cur := t.ActiveOn(pl, day)
-	if cur == nil {
+	if t.ActiveOn(pl, day) == nil {
 		return nil
 	}
-	// At most len(t) steps: a malformed row (ending before it starts) must
-	// not loop forever.
-	for range t {
-		next := t.startingOn(pl, cur.End.AddDays(1))
-		if next == nil || next.End.Before(next.Start) {
-			return cur
-		}
-		cur = next
-	}
-	return cur
-}
-
-func (t Timeline) startingOn(pl ProductLine, day Date) *Subscription {
+	var last *Subscription
 	for i := range t {
 		s := &t[i]
-		if s.ProductLine == pl && s.Live() && s.Start == day {
+		if s.ProductLine == pl && s.Live() && !s.End.Before(day) && (last == nil || s.End.After(last.End)) {
+			last = s
+		}
+	}
+	return last
+}
+
+// OverlapWith returns a live subscription of product line pl that shares a
+// day with p, or nil.
+func (t Timeline) OverlapWith(pl ProductLine, p Period) *Subscription {
+	for i := range t {
+		s := &t[i]
+		if s.ProductLine == pl && s.Live() && s.Period().Overlaps(p) {
 			return s
 		}
 	}

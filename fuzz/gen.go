@@ -528,13 +528,13 @@ type Options struct {
 	// ledger, or on an earlier line of the same order. The rules refuse it
 	// with TRIAL_ALREADY_USED. Scenario.TrialLine says which (World only).
 	SecondTrial bool
-	// Overlapping also draws what the shipped rule 3 does not chain from: a
-	// serviceStartDate up to 30 days before today, a live subscription
-	// starting after today that no chain active today leads to, and a second
-	// line for a serial and product line whose first line starts after
-	// today. The shipped rules accept these with periods that overlap a live
-	// subscription of the same product line; leave it off for orders whose
-	// accepted lines keep the timeline free of overlaps.
+	// Overlapping also draws what rule 3 cannot queue after an active
+	// subscription: a serviceStartDate up to 30 days before today, a live
+	// subscription starting after today that nothing active today leads to,
+	// and a second line for a serial and product line whose first line
+	// starts after today. The shipped rules refuse such lines
+	// (OVERLAPS_SUBSCRIPTION) rather than grant overlapping periods; the
+	// scenario is then no longer accepted in full.
 	Overlapping bool
 }
 

@@ -403,6 +403,7 @@ func TestPropertyDecisionInvariants(t *testing.T) {
 		o := fuzz.Options{
 			LateStart:   rapid.IntRange(0, 3).Draw(t, "late") == 0,
 			SecondTrial: rapid.IntRange(0, 3).Draw(t, "second trial") == 0,
+			Overlapping: rapid.IntRange(0, 1).Draw(t, "overlapping") == 0,
 		}
 		s := o.World().Draw(t, "scenario")
 		d := s.Decide(set)

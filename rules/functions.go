@@ -49,11 +49,14 @@ var vocabulary = []function{
 	fn3("activeOn", "activeOn(serial, productLine, day): the live subscription of that line covering day, or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
 		return s.view(s.timeline.ActiveOn(domain.ProductLine(pl), day))
 	}),
-	fn3("renewalOf", "renewalOf(serial, productLine, day): the last subscription of the chain of that line active on day (queued renewals included), or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
+	fn3("renewalOf", "renewalOf(serial, productLine, day): when a subscription of that line is active on day, the one of that line that ends last (queued renewals included), or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
 		return s.view(s.timeline.ChainEnd(domain.ProductLine(pl), day))
 	}),
 	fn3("activeOtherLine", "activeOtherLine(serial, productLine, day): the live subscription of another line covering day that ends last, or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
 		return s.view(s.timeline.ActiveOtherLine(domain.ProductLine(pl), day))
+	}),
+	fn4("overlapping", "overlapping(serial, productLine, start, end): a live subscription of that line sharing a day with start..end, or nil", func(s *SerialFacts, pl string, start, end domain.Date) *SubscriptionFacts {
+		return s.view(s.timeline.OverlapWith(domain.ProductLine(pl), domain.Period{Start: start, End: end}))
 	}),
 	fn2("hadTrial", "hadTrial(serial, productLine): the trial ledger or history holds a trial of that line, in any status", func(s *SerialFacts, pl string) bool { return s.hadTrial(pl) }),
 	fn3("hasPaidActiveOrExpired", "hasPaidActiveOrExpired(serial, productLine, day): a PAID subscription of that line is ACTIVE or EXPIRED on day", func(s *SerialFacts, pl string, day domain.Date) bool {
@@ -192,6 +195,28 @@ func fn3[A, B, C, R any](name, doc string, f func(A, B, C) R) function {
 			return nil, err
 		}
 		return f(a, b, c), nil
+	}}
+}
+
+func fn4[A, B, C, D, R any](name, doc string, f func(A, B, C, D) R) function {
+	return function{name: name, doc: doc, typed: f, call: func(args ...any) (any, error) {
+		a, err := arg[A](name, args, 0)
+		if err != nil {
+			return nil, err
+		}
+		b, err := arg[B](name, args, 1)
+		if err != nil {
+			return nil, err
+		}
+		c, err := arg[C](name, args, 2)
+		if err != nil {
+			return nil, err
+		}
+		d, err := arg[D](name, args, 3)
+		if err != nil {
+			return nil, err
+		}
+		return f(a, b, c, d), nil
 	}}
 }
 

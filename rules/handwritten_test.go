@@ -467,6 +467,11 @@ func handLine(d *domain.Decision, sc *handScratch, snap *rules.Snapshot, o *hand
 			handLineViolation(d, i, "PRODUCT_LINE_SWITCH_TOO_EARLY", "partNumber", "Serial "+serial+" has an active "+string(other.ProductLine)+" subscription until "+other.End.String()+"; a "+string(pl)+" subscription can be ordered in its last "+strconv.Itoa(handSwitchWindow)+" days only")
 		}
 	}
+	if p != nil && !start.IsZero() && !end.IsZero() {
+		if ov := s.timeline.OverlapWith(pl, domain.Period{Start: start, End: end}); ov != nil {
+			handLineViolation(d, i, "OVERLAPS_SUBSCRIPTION", "serviceStartDate", "Serial "+serial+" already has a "+string(pl)+" subscription from "+ov.Start.String()+" to "+ov.End.String()+"; "+start.String()+" to "+end.String()+" would overlap it")
+		}
+	}
 	if p != nil && p.Redemption && lr.CouponNumber == "" {
 		handLineViolation(d, i, "COUPON_REQUIRED", "couponNumber", "couponNumber is mandatory for a redemption order")
 	}
@@ -817,6 +822,14 @@ func handCases() []handCase {
 			handRTX(r, 2, "5550000000", "132001-10", "R12") // and after line 1
 			handRTX(r, 3, "7000000007", "132001-10", "R12") // after a queued renewal
 			handRTX(r, 4, "7000000012", "132001-10", "R12") // a canceled one is not renewed
+		}},
+		{name: "overlapping a later subscription or a line of the same order", lines: 3, mut: func(tb testing.TB, r *domain.OrderRequest) {
+			later := date(tb, "2025-04-26")
+			handRTX(r, 0, "7200000001", "132001-10", "R12")
+			handRTX(r, 1, "7200000001", "132001-10", "R12")
+			r.Lines[0].ServiceStartDate, r.Lines[1].ServiceStartDate = later, later // no active one to queue after
+			handRTX(r, 2, "5550000000", "132001-10", "R12")
+			r.Lines[2].ServiceStartDate = date(tb, "2023-01-01") // backdated over an expired one
 		}},
 		{name: "a refused line is not pending", lines: 3, mut: func(_ testing.TB, r *domain.OrderRequest) {
 			handRTX(r, 0, "7100000005", "132001-10", "R99")

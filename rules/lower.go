@@ -658,6 +658,11 @@ func lowerCall(x *ast.CallNode, env *scope) (lowered, bool) {
 		return lowered{typ: ft.Out(0), fn: ptrFn(func(p unsafe.Pointer) unsafe.Pointer {
 			return unsafe.Pointer(f((*SerialFacts)(a(p)), b(p), c(p)))
 		})}, true
+	case func(*SerialFacts, string, domain.Date, domain.Date) *SubscriptionFacts:
+		a, b, c, d := args[0].fn.(ptrFn), args[1].fn.(strFn), args[2].fn.(dateFn), args[3].fn.(dateFn)
+		return lowered{typ: ft.Out(0), fn: ptrFn(func(p unsafe.Pointer) unsafe.Pointer {
+			return unsafe.Pointer(f((*SerialFacts)(a(p)), b(p), c(p), d(p)))
+		})}, true
 	case func(*SerialFacts, string, domain.Date) bool:
 		a, b, c := args[0].fn.(ptrFn), args[1].fn.(strFn), args[2].fn.(dateFn)
 		return lowered{typ: boolType, fn: boolFn(func(p unsafe.Pointer) bool { return f((*SerialFacts)(a(p)), b(p), c(p)) })}, true
