@@ -83,7 +83,9 @@ func idempotencyRecords(t *testing.T, s ports.Store) {
 	update(t, s, func(tx ports.Tx) error {
 		return tx.Idempotency().Complete(ctx, "client-a", "k-new", 201, []byte(`{"uniqueId":13332}`))
 	})
-	done := read(t, s, func(tx ports.Tx) (ports.IdempotencyRecord, error) { return tx.Idempotency().Get(ctx, "client-a", "k-new") })
+	done := read(t, s, func(tx ports.Tx) (ports.IdempotencyRecord, error) {
+		return tx.Idempotency().Get(ctx, "client-a", "k-new")
+	})
 	reserved.Status, reserved.Body = 201, []byte(`{"uniqueId":13332}`)
 	same(t, "completed record", reserved, done)
 	wantCode(t, "Complete of an unknown key", s.Update(ctx, func(tx ports.Tx) error {
