@@ -18,7 +18,7 @@ type CustomerQuery struct {
 	Region          string
 	ResellerName    string // at least 5 characters; matches a part of the name
 	EndCustomerName string // at least 5 characters
-	CreatedAfter    time.Time
+	CreatedAfter    time.Time // end customers created on or after it
 }
 
 // ResellerView is a reseller with its sites and end customers.
@@ -84,12 +84,14 @@ func (e *Engine) Customers(ctx context.Context, clientID string, q CustomerQuery
 			c := &all[j]
 			if c.Kind != domain.EndCustomer || c.ParentID != r.ID || !c.Active ||
 				(q.EndCustomerName != "" && !c.NameMatches(strings.TrimSpace(q.EndCustomerName))) ||
-				(!q.CreatedAfter.IsZero() && !c.CreatedAt.After(q.CreatedAfter)) {
+				(!q.CreatedAfter.IsZero() && c.CreatedAt.Before(q.CreatedAfter)) {
 				continue
 			}
 			v.EndCustomers = append(v.EndCustomers, EndCustomerView{Name: c.Name, ShipTo: c.Sites})
 		}
-		if (q.EndCustomerName != "" || !q.CreatedAfter.IsZero()) && len(v.EndCustomers) == 0 {
+		// A name narrows the resellers to those with such an end customer;
+		// the creation date only narrows the end customers listed.
+		if q.EndCustomerName != "" && len(v.EndCustomers) == 0 {
 			continue
 		}
 		out = append(out, v)

@@ -18,6 +18,7 @@ import (
 // subscriptions and trials, with the seed's field names. Ruleset tests use it
 // as their fixture; `entitle load` reads it from YAML or JSON.
 type Dataset struct {
+	Clients       []ClientData       `json:"clients,omitempty"`
 	Customers     []CustomerData     `json:"customers,omitempty"`
 	PriceLists    []PriceListData    `json:"priceLists,omitempty"`
 	Parts         []PartData         `json:"parts,omitempty"`
@@ -31,6 +32,15 @@ type Dataset struct {
 	// being processed elsewhere (the seed's TAP Store). Loading one creates
 	// such an order, owned by no client, holding the serial.
 	InProgress []string `json:"inProgress,omitempty"`
+}
+
+// ClientData is an API client and its credentials. Give the secret (it is
+// hashed on load and never stored) or its hex SHA-256 as secretHash.
+type ClientData struct {
+	ID         string `json:"id"`
+	Name       string `json:"name,omitempty"`
+	Secret     string `json:"secret,omitempty"`
+	SecretHash string `json:"secretHash,omitempty"`
 }
 
 // CustomerData is a reseller or end customer.
@@ -145,6 +155,7 @@ type CouponData struct {
 
 // World is a Dataset converted to domain values and checked.
 type World struct {
+	Clients       []domain.Client
 	Customers     []domain.Customer
 	PriceLists    []domain.PriceList
 	Parts         []domain.Part
@@ -228,6 +239,24 @@ func (ds *Dataset) Build() (*World, error) {
 			l.Items = append(l.Items, domain.PriceItem{PartNumber: it.PartNumber, ListPrice: price, DiscountPercent: disc})
 		}
 		w.PriceLists = append(w.PriceLists, l)
+	}
+	for i, cd := range ds.Clients {
+		f := "clients[" + strconv.Itoa(i) + "]"
+		c := domain.Client{ID: cd.ID, Name: cd.Name, SecretHash: strings.ToLower(cd.SecretHash)}
+		switch {
+		case cd.ID == "":
+			p.Add("REQUIRED", f+".id", "id is required")
+		case cd.Secret != "" && cd.SecretHash != "":
+			p.Add("INVALID", f+".secret", "give secret or secretHash, not both")
+		case cd.Secret != "":
+			if len(cd.Secret) < 16 {
+				p.Add("INVALID", f+".secret", "a secret needs at least 16 characters")
+			}
+			c.SecretHash = domain.HashSecret(cd.Secret)
+		case len(cd.SecretHash) != 64 || strings.Trim(strings.ToLower(cd.SecretHash), "0123456789abcdef") != "":
+			p.Add("INVALID", f+".secretHash", "secretHash must be the 64 hex digits of the secret's SHA-256")
+		}
+		w.Clients = append(w.Clients, c)
 	}
 	for i, cd := range ds.Customers {
 		w.Customers = append(w.Customers, buildCustomer(cd, "customers["+strconv.Itoa(i)+"]", &p))
@@ -382,6 +411,11 @@ func parseDuration(s string) (domain.Duration, error) {
 // Apply writes the world into a store transaction. Writing the same world
 // twice leaves the store as after the first time.
 func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
+	for _, c := range w.Clients {
+		if err := tx.Clients().Put(ctx, c); err != nil {
+			return err
+		}
+	}
 	for _, c := range w.Customers {
 		if err := tx.Customers().Put(ctx, c); err != nil {
 			return err

@@ -1099,12 +1099,17 @@ func TestEngineCustomers(t *testing.T) {
 		{name: "endCustomerName", q: rules.CustomerQuery{EndCustomerName: "acres"},
 			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end["Green Acres Farming[2200001]"]`}},
 		// "To get the list of end customers created after this date."
+		// It narrows the end customers each reseller lists; every reseller
+		// is still listed.
 		{name: "customerCreationDate", q: rules.CustomerQuery{CreatedAfter: time.Date(2023, 1, 20, 0, 0, 0, 0, time.UTC)},
-			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end["Green Acres Farming[2200001]"]`}},
+			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end["Green Acres Farming[2200001]"]`,
+				`Held Reseller Ltd bill[640001] ship[640002] end[]`, `Special Pricing Reseller bill[880001] ship[880002] end[]`}},
 		// The seed's sample request.
 		{name: "the seed's sample search", q: rules.CustomerQuery{Region: "AMERICA", ResellerName: "Trimble", CreatedAfter: time.Date(2023, 1, 20, 0, 0, 0, 0, time.UTC)},
 			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end["Green Acres Farming[2200001]"]`}},
-		{name: "no end customer created after the date", q: rules.CustomerQuery{CreatedAfter: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		// The date narrows the end customers listed, not the resellers.
+		{name: "no end customer created after the date", q: rules.CustomerQuery{ResellerName: "TRIMB", CreatedAfter: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end[]`}},
 		{name: "no reseller of that name", q: rules.CustomerQuery{ResellerName: "Nobody Known"}},
 		{name: "another client's reseller is not found", q: rules.CustomerQuery{ResellerName: "Someone Else"}},
 		{name: "the other client sees only its own", client: otherClient, want: []string{`Someone Else Entirely bill[777001] ship[777002] end[]`}},

@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// MaxBody is the largest request body accepted; larger ones get 413.
+const MaxBody = 1 << 20
+
+// Options configures a Server.
+type Options struct {
+	Store  ports.Store
+	Clock  ports.Clock
+	Logger *slog.Logger // nil discards logs
+	// Random is the source of tokens and request ids; nil means crypto/rand.
+	Random io.Reader
+	// TokenTTL is how long a bearer token lives; 0 means one hour.
+	TokenTTL time.Duration
+}
+
+// Server routes requests to the registered APIs. It is an http.Handler and
+// safe for concurrent use.
+type Server struct {
+	mux    *http.ServeMux
+	log    *slog.Logger
+	store  ports.Store
+	clock  ports.Clock
+	random io.Reader
+	ttl    time.Duration
+}
+
+// New returns a Server with /healthz and /oauth/token registered.
+func New(o Options) *Server {
+	s := &Server{mux: http.NewServeMux(), log: o.Logger, store: o.Store, clock: o.Clock, random: o.Random, ttl: o.TokenTTL}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.random == nil {
+		s.random = rand.Reader
+	}
+	if s.ttl == 0 {
+		s.ttl = time.Hour
+	}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	s.mux.HandleFunc("POST /oauth/token", s.token)
+	return s
+}
+
+// Handle registers h for a method pattern such as "GET /path".
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Logger returns the server's logger, for APIs to log internal errors with.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// Store returns the server's store.
+func (s *Server) Store() ports.Store { return s.store }
+
+// Now returns the clock's time.
+func (s *Server) Now() time.Time { return s.clock.Now() }
+
+// UniqueID returns a fresh positive request id that fits a JSON number
+// exactly (53 bits): the uniqueId every response carries.
+func (s *Server) UniqueID() int64 {
+	var b [8]byte
+	if _, err := io.ReadFull(s.random, b[:]); err != nil {
+		return s.clock.Now().UnixNano() & (1<<53 - 1)
+	}
+	return int64(binary.BigEndian.Uint64(b[:])&(1<<53-1)) | 1<<40
+}
+
+// ServeHTTP limits the body, logs the request, and turns a panic into a 500
+// so one bad request never takes the server down.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	info := &requestInfo{}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	r.Body = http.MaxBytesReader(rec, r.Body, MaxBody)
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			if !rec.wrote {
+				rec.Header().Set("Content-Type", "application/json")
+				rec.WriteHeader(http.StatusInternalServerError)
+				_, _ = io.WriteString(rec, `{"statusCode":500,"status":"ERROR","errorMessage":"internal error"}`)
+			}
+		}
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "client", info.client)
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+// requestInfo is what handlers tell the access log about a request.
+type requestInfo struct{ client string }
+
+type infoKey struct{}
+
+func noteClient(ctx context.Context, clientID string) {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		info.client = clientID
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}

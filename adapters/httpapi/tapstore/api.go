@@ -1,0 +1,225 @@
+package tapstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules"
+)
+
+// The paths of seed 001: production's and stage's spelling.
+var paths = []string{"/cloud/tapstoreapis/v1", "/cloud/TAPStoreAPIs/v1"}
+
+// Register serves the TAP store API on s, deciding with eng.
+func Register(s *httpapi.Server, eng *rules.Engine) {
+	a := &api{s: s, eng: eng}
+	for _, p := range paths {
+		s.Handle("GET "+p, http.HandlerFunc(a.get))
+		s.Handle("POST "+p, http.HandlerFunc(a.post))
+	}
+}
+
+type api struct {
+	s   *httpapi.Server
+	eng *rules.Engine
+}
+
+// proc is one ProcName: the method it is called with, how its errors look in
+// the seed, and what it does.
+type proc struct {
+	method string
+	// listErrors: errorMessage is a list ["String1", "String2"] and
+	// statusCode a number; otherwise errorMessage is one string and
+	// statusCode a string, as the seed shows each proc's error payload.
+	listErrors bool
+	// errorStatus is the seed's "status" in an error payload.
+	errorStatus string
+	// stringUniqueID: the seed types the error payload's uniqueId "string".
+	stringUniqueID bool
+	run            func(a *api, ctx context.Context, clientID string, req json.RawMessage, uid int64) (any, error)
+}
+
+var procs = map[string]proc{
+	"TAP_GET_CUSTOMERS_API":         {method: http.MethodGet, errorStatus: "ERROR", run: (*api).customers},
+	"TAP_GET_MFG_MODELS_API":        {method: http.MethodGet, listErrors: true, errorStatus: "ERROR", run: (*api).models},
+	"TAP_GET_PRODUCTS_API":          {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).products},
+	"TAP_GET_ORDER_API":             {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).order},
+	"TAP_GET_ACTIVATION_STATUS_API": {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).activationStatus},
+	"TAP_CREATE_ORDER_API":          {method: http.MethodPost, listErrors: true, errorStatus: "ERROR", run: (*api).createOrder},
+	"TAP_RESEND_ACTIVATION_API":     {method: http.MethodPost, listErrors: true, errorStatus: "ERROR", run: (*api).resend},
+}
+
+// genericProc formats errors found before the proc is known.
+var genericProc = proc{errorStatus: "ERROR"}
+
+func (a *api) get(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	raw := q.Get("request")
+	for k := range q {
+		if k != "request" {
+			a.fail(w, genericProc, a.s.UniqueID(), domain.Errorf(domain.CodeInvalid, k, "%s is not a query parameter; send request={...}", k))
+			return
+		}
+	}
+	if raw == "" {
+		a.fail(w, genericProc, a.s.UniqueID(), domain.Errorf(domain.CodeInvalid, "request", `the query needs request={"ProcName": "...", "ProcRequester": "TAP", "request": {...}}`))
+		return
+	}
+	a.serve(w, r, []byte(raw))
+}
+
+func (a *api) post(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if httpapi.IsTooLarge(err) {
+			httpapi.WriteAnswer(w, a.errorAnswer(genericProc, a.s.UniqueID(), http.StatusRequestEntityTooLarge,
+				[]string{"the request body is larger than 1 MiB"}))
+			return
+		}
+		a.fail(w, genericProc, a.s.UniqueID(), domain.Wrap(err, domain.CodeInvalid, "the request body could not be read"))
+		return
+	}
+	a.serve(w, r, body)
+}
+
+// serve authenticates, decodes the envelope, checks the proc is called with
+// its method, and runs it; POSTs run under the Idempotency-Key.
+func (a *api) serve(w http.ResponseWriter, r *http.Request, raw []byte) {
+	uid := a.s.UniqueID()
+	var env envelope
+	decodeErr := httpapi.DecodeBytes(raw, &env)
+	p, known := procs[env.ProcName]
+	if !known {
+		p = genericProc
+	}
+	clientID, err := a.s.Authenticate(r)
+	if err != nil {
+		a.fail(w, p, uid, err)
+		return
+	}
+	switch {
+	case decodeErr != nil:
+		a.fail(w, p, uid, decodeErr)
+		return
+	case env.ProcName == "":
+		a.fail(w, p, uid, domain.Errorf(domain.CodeInvalid, "ProcName", "ProcName is mandatory"))
+		return
+	case !known:
+		a.fail(w, p, uid, domain.Errorf(domain.CodeInvalid, "ProcName", "ProcName %s is not an API of this service", env.ProcName))
+		return
+	case strings.TrimSpace(env.ProcRequester) == "":
+		a.fail(w, p, uid, domain.Errorf(domain.CodeInvalid, "ProcRequester", "ProcRequester is mandatory (TAP)"))
+		return
+	case r.Method != p.method:
+		a.fail(w, p, uid, domain.Errorf(domain.CodeInvalid, "ProcName", "%s is called with %s", env.ProcName, p.method))
+		return
+	}
+	run := func() httpapi.Answer {
+		out, err := p.run(a, r.Context(), clientID, env.Request, uid)
+		if err != nil {
+			return a.errorFor(p, uid, err)
+		}
+		return httpapi.JSONAnswer(http.StatusOK, out)
+	}
+	if r.Method == http.MethodPost {
+		a.s.Idempotent(w, r, clientID, raw, run)
+		return
+	}
+	httpapi.WriteAnswer(w, run())
+}
+
+// decodeRequest decodes a proc's request strictly; an absent request is an
+// empty one.
+func decodeRequest(raw json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	return httpapi.DecodeBytes(raw, v)
+}
+
+func (a *api) fail(w http.ResponseWriter, p proc, uid int64, err error) {
+	httpapi.WriteAnswer(w, a.errorFor(p, uid, err))
+}
+
+// errorFor maps an error to its status and the proc's seed error payload;
+// this is the one place codes become HTTP statuses. Internal details are
+// logged, never sent.
+func (a *api) errorFor(p proc, uid int64, err error) httpapi.Answer {
+	status := http.StatusBadRequest
+	switch domain.ErrorCode(err) {
+	case domain.CodeInvalid, domain.CodeNotFound, domain.CodeConflict:
+	case domain.CodeUnauthenticated:
+		status = http.StatusUnauthorized
+	case domain.CodeForbidden:
+		status = http.StatusForbidden
+	case domain.CodeUnavailable:
+		status = http.StatusServiceUnavailable
+	default:
+		a.s.Logger().Error("request failed", "uniqueId", uid, "err", err)
+		return a.errorAnswer(p, uid, http.StatusInternalServerError, []string{"internal error; quote uniqueId when you contact Customer Care"})
+	}
+	return a.errorAnswer(p, uid, status, messages(err))
+}
+
+// messages lists an error's problems: each violation as "field: message
+// (CODE)", else the message with its field.
+func messages(err error) []string {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return []string{err.Error()}
+	}
+	if status := de.Code; status == domain.CodeUnauthenticated {
+		return []string{"Access Token Invalid"}
+	}
+	if len(de.Violations) > 0 {
+		out := make([]string, len(de.Violations))
+		for i, v := range de.Violations {
+			out[i] = v.String()
+		}
+		return out
+	}
+	if de.Field != "" && !strings.Contains(de.Message, de.Field) {
+		return []string{de.Field + ": " + de.Message}
+	}
+	return []string{de.Message}
+}
+
+func (a *api) errorAnswer(p proc, uid int64, status int, msgs []string) httpapi.Answer {
+	if p.listErrors {
+		return httpapi.JSONAnswer(status, listError{StatusCode: status, Status: p.errorStatus, UniqueID: uid, ErrorMessage: msgs})
+	}
+	e := textError{StatusCode: itoa(int64(status)), Status: p.errorStatus, UniqueID: uid, ErrorMessage: strings.Join(msgs, "; ")}
+	if p.stringUniqueID {
+		return httpapi.JSONAnswer(status, textErrorStringID{StatusCode: e.StatusCode, Status: e.Status, UniqueID: itoa(uid), ErrorMessage: e.ErrorMessage})
+	}
+	return httpapi.JSONAnswer(status, e)
+}
+
+// The seed's error payloads.
+type listError struct {
+	StatusCode   int      `json:"statusCode"`
+	Status       string   `json:"status"`
+	UniqueID     int64    `json:"uniqueId"`
+	ErrorMessage []string `json:"errorMessage"`
+}
+
+type textError struct {
+	StatusCode   string `json:"statusCode"`
+	Status       string `json:"status"`
+	UniqueID     int64  `json:"uniqueId"`
+	ErrorMessage string `json:"errorMessage"`
+}
+
+type textErrorStringID struct {
+	StatusCode   string `json:"statusCode"`
+	Status       string `json:"status"`
+	UniqueID     string `json:"uniqueId"`
+	ErrorMessage string `json:"errorMessage"`
+}
