@@ -16,8 +16,8 @@ func errNoData() error { return domain.Errorf(domain.CodeNotFound, "", "No data 
 // CustomerQuery filters TAP_GET_CUSTOMERS_API; every field is optional.
 type CustomerQuery struct {
 	Region          string
-	ResellerName    string // at least 5 characters; matches a part of the name
-	EndCustomerName string // at least 5 characters
+	ResellerName    string    // at least 5 characters; matches a part of the name
+	EndCustomerName string    // at least 5 characters
 	CreatedAfter    time.Time // end customers created on or after it
 }
 
