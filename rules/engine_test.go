@@ -555,8 +555,9 @@ func TestEngineCreateOrderAccepted(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(evs) != 1 {
-			t.Fatalf("audit events for order:13331 = %+v, want one", evs)
+		// Two changes: the order created in progress, then completed.
+		if len(evs) != 2 || evs[1].Command != "CompleteOrder" || !evs[1].Allowed {
+			t.Fatalf("audit events for order:13331 = %+v, want CreateOrder then CompleteOrder", evs)
 		}
 		e := evs[0]
 		if e.Command != "CreateOrder" || e.Actor != tapClient || !e.Allowed || e.RulesetHash != hash || !e.At.Equal(tapNow) || e.ID == "" {
@@ -1626,8 +1627,8 @@ func TestEngineReloadRules(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(evs) != 1 || evs[0].RulesetHash != hash {
-			t.Errorf("audit = %+v, want one event under the new ruleset %s", evs, hash)
+		if len(evs) != 2 || evs[0].RulesetHash != hash || evs[1].RulesetHash != hash {
+			t.Errorf("audit = %+v, want CreateOrder and CompleteOrder under the new ruleset %s", evs, hash)
 		}
 		return nil
 	})

@@ -249,7 +249,15 @@ func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activ
 		status, reason = domain.OrderError, fmt.Sprintf("activation could not be arranged: %v; resend it with TAP_RESEND_ACTIVATION_API", deliverErr)
 	}
 	err := e.store.Update(ctx, func(tx ports.Tx) error {
-		return tx.Orders().SetStatus(ctx, uniqueID, status, reason)
+		if err := tx.Orders().SetStatus(ctx, uniqueID, status, reason); err != nil {
+			return err
+		}
+		ev := domain.AuditEvent{ID: e.ids.NewID(), At: e.clock.Now().UTC(), Actor: "entitle", Command: "CompleteOrder",
+			Subject: "order:" + strconv.FormatInt(uniqueID, 10), Allowed: status == domain.OrderSuccess, RulesetHash: e.rules.Load().Hash()}
+		if status != domain.OrderSuccess {
+			ev.Codes = []string{string(status)}
+		}
+		return tx.Audit().Append(ctx, ev)
 	})
 	return status, err
 }
