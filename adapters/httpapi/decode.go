@@ -30,7 +30,17 @@ func DecodeStrict(r io.Reader, v any) error {
 		if path := unknownField(data, reflect.TypeOf(v)); path != "" {
 			return domain.Errorf(domain.CodeInvalid, path, "%s is not a field of this request", path)
 		}
-		return decodeError(err)
+		derr := decodeError(err)
+		var typeErr *json.UnmarshalTypeError
+		var de *domain.Error
+		if errors.As(err, &typeErr) && errors.As(derr, &de) {
+			// encoding/json names lines.deviceKey; find which line.
+			if path := indexedPath(data, typeErr.Field, typeErr.Value); path != "" && path != de.Field {
+				de.Message = strings.Replace(de.Message, de.Field, path, 1)
+				de.Field = path
+			}
+		}
+		return derr
 	}
 	if dec.More() {
 		return domain.Errorf(domain.CodeInvalid, "", "the body holds more than one JSON value")
@@ -54,7 +64,11 @@ func decodeError(err error) error {
 	case errors.As(err, &maxErr):
 		return &domain.Error{Code: domain.CodeInvalid, Message: "the body is larger than " + strconv.FormatInt(maxErr.Limit, 10) + " bytes", Err: err}
 	case errors.As(err, &typeErr):
-		return domain.Errorf(domain.CodeInvalid, typeErr.Field, "%s must be %s, not %s", fieldName(typeErr.Field), jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+		want := jsonType(typeErr.Type.Kind().String())
+		if typeErr.Type == reflect.TypeFor[json.Number]() {
+			want = "a number"
+		}
+		return domain.Errorf(domain.CodeInvalid, typeErr.Field, "%s must be %s, not %s", fieldName(typeErr.Field), want, typeErr.Value)
 	case errors.As(err, &syntax):
 		return domain.Errorf(domain.CodeInvalid, "", "malformed JSON at byte %d: %v", syntax.Offset, syntax)
 	case errors.Is(err, io.EOF):
@@ -136,6 +150,58 @@ func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// indexedPath turns encoding/json's index-free field path (lines.deviceKey)
+// into the path of the first value in data at that path whose JSON kind is
+// got (lines[1].deviceKey), or "".
+func indexedPath(data []byte, field, got string) string {
+	var v any
+	if field == "" || json.Unmarshal(data, &v) != nil {
+		return ""
+	}
+	p, _ := findKind(v, strings.Split(field, "."), got, "")
+	return p
+}
+
+func findKind(v any, segs []string, got, path string) (string, bool) {
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			if p, ok := findKind(e, segs, got, path+"["+strconv.Itoa(i)+"]"); ok {
+				return p, true
+			}
+		}
+		return "", false
+	case map[string]any:
+		if len(segs) == 0 {
+			return path, got == "object"
+		}
+		for k, e := range x {
+			if strings.EqualFold(k, segs[0]) {
+				return findKind(e, segs[1:], got, domain.JoinField(path, k))
+			}
+		}
+		return "", false
+	}
+	if len(segs) != 0 {
+		return "", false
+	}
+	return path, jsonKind(v) == got
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "bool"
+	case nil:
+		return "null"
+	}
+	return ""
 }
 
 func fieldName(path string) string {

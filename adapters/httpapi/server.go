@@ -74,7 +74,7 @@ func (s *Server) Now() time.Time { return s.clock.Now() }
 func (s *Server) UniqueID() int64 {
 	var b [8]byte
 	if _, err := io.ReadFull(s.random, b[:]); err != nil {
-		return s.clock.Now().UnixNano() & (1<<53 - 1)
+		return s.clock.Now().UnixNano()&(1<<53-1) | 1<<40
 	}
 	return int64(binary.BigEndian.Uint64(b[:])&(1<<53-1)) | 1<<40
 }

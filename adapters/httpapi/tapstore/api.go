@@ -145,6 +145,9 @@ func decodeRequest(raw json.RawMessage, v any) error {
 }
 
 func (a *api) fail(w http.ResponseWriter, p proc, uid int64, err error) {
+	if domain.ErrorCode(err) == domain.CodeUnauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`) // RFC 6750
+	}
 	httpapi.WriteAnswer(w, a.errorFor(p, uid, err))
 }
 
@@ -175,7 +178,7 @@ func messages(err error) []string {
 	if !errors.As(err, &de) {
 		return []string{err.Error()}
 	}
-	if status := de.Code; status == domain.CodeUnauthenticated {
+	if de.Code == domain.CodeUnauthenticated {
 		return []string{"Access Token Invalid"}
 	}
 	if len(de.Violations) > 0 {

@@ -54,7 +54,7 @@ func (f *fields) int(field string, n number) int64 {
 	}
 	v, err := strconv.ParseInt(string(n), 10, 64)
 	if err != nil || v < 0 {
-		f.p.Add("INVALID_NUMBER", field, "%s must be a whole number, not %q", field, string(n))
+		f.p.Add("INVALID_NUMBER", field, "%s must be a whole number, not %q", leaf(field), string(n))
 		return 0
 	}
 	return v
@@ -66,7 +66,7 @@ func (f *fields) date(field, s string) domain.Date {
 	}
 	d, err := domain.ParseDate(strings.TrimSpace(s))
 	if err != nil {
-		f.p.Add("INVALID_DATE", field, "%s must be a date YYYY-MM-DD, not %q", field, s)
+		f.p.Add("INVALID_DATE", field, "%s must be a date YYYY-MM-DD, not %q", leaf(field), s)
 	}
 	return d
 }
@@ -84,11 +84,14 @@ func (f *fields) instant(field, s string) time.Time {
 	if d, err := domain.ParseDate(s); err == nil {
 		return d.Time(time.UTC)
 	}
-	f.p.Add("INVALID_DATE", field, "%s must be a date YYYY-MM-DD or an instant like 2023-04-12T10:15:32Z, not %q", field, s)
+	f.p.Add("INVALID_DATE", field, "%s must be a date YYYY-MM-DD or an instant like 2023-04-12T10:15:32Z, not %q", leaf(field), s)
 	return time.Time{}
 }
 
 func (f *fields) err() error { return f.p.Err() }
+
+// leaf returns the last name of a field path: lineNumber of lines[1].lineNumber.
+func leaf(path string) string { return path[strings.LastIndexByte(path, '.')+1:] }
 
 // The requests of each proc, with the seed's field names.
 
