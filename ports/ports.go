@@ -104,10 +104,11 @@ type Subscriptions interface {
 
 // Trials is the trial ledger: one grant per (serial key, product line), ever.
 type Trials interface {
-	// Record adds a grant; a second grant of the same serial key and product
-	// line is CodeConflict.
+	// Record adds a grant; g.SerialKey is a domain.SerialKey. A second grant
+	// of the same serial key and product line is CodeConflict.
 	Record(ctx context.Context, g domain.TrialGrant) error
-	// BySerial returns the grants of a serial (matched case-insensitively).
+	// BySerial returns the grants of a serial (matched case-insensitively),
+	// in the order they were recorded.
 	BySerial(ctx context.Context, serial string) ([]domain.TrialGrant, error)
 }
 
@@ -129,7 +130,8 @@ type Orders interface {
 	// the serial (matched case-insensitively).
 	InProgress(ctx context.Context, serial string) (bool, error)
 	// Pending returns the unique ids of every order in
-	// ORDER_CREATION_INPROGRESS, in increasing order.
+	// ORDER_CREATION_INPROGRESS that holds a serial (every order the engine
+	// creates does), in increasing order.
 	Pending(ctx context.Context) ([]int64, error)
 }
 

@@ -346,6 +346,11 @@ func buildCustomer(cd CustomerData, f string, p *domain.Problems) domain.Custome
 	if cd.ID == "" {
 		p.Add("REQUIRED", f+".id", "id is required")
 	}
+	if cd.DiscountPercent != "" {
+		if d, err := decimal.NewFromString(cd.DiscountPercent); err != nil || d.IsNegative() || d.GreaterThan(decimal.NewFromInt(100)) {
+			p.Add("INVALID", f+".discountPercent", "discountPercent %q is not a percentage from 0 to 100", cd.DiscountPercent)
+		}
+	}
 	switch strings.ToUpper(cd.Kind) {
 	case "", "RESELLER":
 	case "END_CUSTOMER":

@@ -115,7 +115,11 @@ func (e *Engine) buildOrder(clientID string, req *domain.OrderRequest, snap *Sna
 	}
 	custDisc := decimal.Zero
 	if snap.BillTo != nil && snap.BillTo.DiscountPercent != "" {
-		custDisc, _ = decimal.NewFromString(snap.BillTo.DiscountPercent)
+		// Data files are checked on load; a value that still does not
+		// parse gives no discount rather than a wrong one.
+		if d, err := decimal.NewFromString(snap.BillTo.DiscountPercent); err == nil {
+			custDisc = d
+		}
 	}
 	total := decimal.Zero
 	for i := range req.Lines {
