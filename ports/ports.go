@@ -10,8 +10,10 @@ import (
 // Store holds entitle's state. Update runs fn in a read-write transaction and
 // commits when fn returns nil; View runs fn in a read-only one. A store may
 // run fn more than once (retrying serialization conflicts), so fn must not
-// have effects outside the transaction. Implementations are safe for
-// concurrent use.
+// have effects outside the transaction. When a repository method fails, a
+// refused write leaves nothing of itself, but fn should return an error: a
+// SQL store may refuse further statements in that transaction.
+// Implementations are safe for concurrent use.
 type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	Update(ctx context.Context, fn func(Tx) error) error
