@@ -1,6 +1,6 @@
-// Command entitle is entitle's program. `entitle check [DIR]` compiles the
-// ruleset files in DIR (the shipped ones when DIR is omitted) and runs the
-// tests written inside them.
+// Command entitle is entitle's program: `entitle serve` runs the store API
+// over HTTP, `entitle load FILE` loads a data file into the store, and
+// `entitle check [DIR]` compiles rule files and runs the tests written in them.
 package main
 
 import (
@@ -16,6 +16,9 @@ func main() {
 const usage = `usage: entitle <command> [arguments]
 
 commands:
+  serve [flags]             serve the store API (seed 001) over HTTP; -h lists the flags
+  load [--db F | --postgres DSN] FILE
+                            load a data file (YAML or JSON) into the store
   check [-coverage] [DIR]   compile the ruleset files in DIR (default: the shipped
                             rulesets) and run the tests written inside them
 `
@@ -29,6 +32,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "load":
+		return load(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

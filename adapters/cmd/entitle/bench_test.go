@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
+	"github.com/entitle-rules/entitle/adapters/sqlite"
+	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rulesets"
+)
+
+// BenchmarkCreateOrderHTTP sends TAP_CREATE_ORDER_API requests over loopback
+// HTTP to the whole stack (httpapi, the engine, an SQLite file) from 1 and 16
+// concurrent clients, each order a new serial, and reports requests per
+// second and the p50 / p99 latency.
+func BenchmarkCreateOrderHTTP(b *testing.B) {
+	for _, clients := range []int{1, 16} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			base, token := benchServer(b)
+			today := time.Now().In(pacificLoc(b)).Format("2006-01-02")
+			var serial atomic.Int64
+			var mu sync.Mutex
+			var lat []time.Duration
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+			b.SetParallelism((clients + 1) / 2) // RunParallel starts GOMAXPROCS (2) x parallelism goroutines
+			if clients == 1 {
+				b.SetParallelism(1)
+			}
+			start := time.Now()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
+				for pb.Next() {
+					body := fmt.Sprintf(`{"ProcName":"TAP_CREATE_ORDER_API","ProcRequester":"TAP","request":{"customerPONumber":"PO-BENCH","currencyCode":"USD",
+"billToSiteUseId":531807,"shipToSiteUseId":1912956,"billToContactEmail":"test123@gmail.com","shipToContactEmail":"test456@gmail.com",
+"lines":[{"lineNumber":1,"serviceStartDate":"%s","partNumber":"132001-10","serialNumber":"%010d","serviceType":"RTX","manufacturerModel":"R12","autoRenewal":"Y","activationType":"IMMEDIATE"}]}}`,
+						today, 7000000000+serial.Add(1))
+					req, _ := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+token)
+					t0 := time.Now()
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					b2, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					mine = append(mine, time.Since(t0))
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("status %d: %s", resp.StatusCode, b2)
+						return
+					}
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if len(lat) == 0 {
+				return
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// benchServer serves the example data set from a new SQLite file on a
+// loopback port and returns the base URL and a bearer token.
+func benchServer(b *testing.B) (string, string) {
+	b.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = store.Close() })
+	if _, err := loadData(ctx, store, exampleData); err != nil {
+		b.Fatal(err)
+	}
+	set, err := rules.Load(rulesets.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := ports.ClockFunc(time.Now)
+	eng, err := rules.NewEngine(rules.EngineOptions{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	api := httpapi.New(httpapi.Options{Store: store, Clock: clock})
+	tapstore.Register(api, eng)
+	srv := httptest.NewServer(api)
+	b.Cleanup(srv.Close)
+	resp, err := http.PostForm(srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {"tap-client"}, "client_secret": {"example-secret-change-me"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		b.Fatalf("no token: %v", err)
+	}
+	return srv.URL, tok.AccessToken
+}
+
+func pacificLoc(b *testing.B) *time.Location {
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return loc
+}

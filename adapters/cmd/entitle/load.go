@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
+)
+
+// load reads a data file into the configured store: all of it in one
+// transaction, or nothing when any field is wrong.
+func load(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("load", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	so := storeFlags(fl)
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: entitle load [--db FILE | --postgres DSN] FILE")
+		return 2
+	}
+	ctx := context.Background()
+	store, err := so.open(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "entitle load: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	n, err := loadFile(ctx, store, fl.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "entitle load: %s: %v\n", fl.Arg(0), err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "loaded %s: %s\n", fl.Arg(0), n)
+	return 0
+}
+
+// loadFile reads and loads a data file; it returns what was loaded.
+func loadFile(ctx context.Context, store ports.Store, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return loadData(ctx, store, b)
+}
+
+// loadData parses YAML or JSON (JSON is YAML) strictly: an unknown field is
+// refused with its line and column, a bad value with its field path.
+func loadData(ctx context.Context, store ports.Store, b []byte) (string, error) {
+	var ds rules.Dataset
+	if err := yaml.UnmarshalWithOptions(b, &ds, yaml.Strict()); err != nil {
+		return "", errors.New(yaml.FormatError(err, false, true))
+	}
+	w, err := ds.Build()
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) {
+			msg := "the data file is invalid:"
+			for _, v := range de.Violations {
+				msg += "\n  " + v.Field + ": " + v.Message
+			}
+			return "", errors.New(msg)
+		}
+		return "", err
+	}
+	if err := store.Update(ctx, func(tx ports.Tx) error { return w.Apply(ctx, tx) }); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d clients, %d customers, %d price lists, %d parts, %d models, %d devices, %d subscriptions",
+		len(w.Clients), len(w.Customers), len(w.PriceLists), len(w.Parts), len(w.Models), len(w.Devices), len(w.Subscriptions)), nil
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// copyRulesets copies the shipped rule files into a temporary directory and
+// applies edit (old -> new) to the named file.
+func copyRulesets(t *testing.T, file, old, new string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := filepath.Glob("../../../rulesets/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("finding the shipped rulesets: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == file {
+			if !bytes.Contains(b, []byte(old)) {
+				t.Fatalf("%s does not contain %q", file, old)
+			}
+			b = bytes.Replace(b, []byte(old), []byte(new), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCheckShippedRulesets(t *testing.T) {
+	code, out, errs := runCmd("check", "../../../rulesets")
+	if code != 0 {
+		t.Fatalf("entitle check rulesets: exit %d\n%s%s", code, out, errs)
+	}
+	if !regexp.MustCompile(`(?m)^\d+ passed, 0 failed$`).MatchString(out) {
+		t.Errorf("output lacks the pass line:\n%s", out)
+	}
+}
+
+// TestCheckReportsPositions breaks a copy of the shipped rules three ways
+// and wants each reported at its file, line and column, with a non-zero exit.
+func TestCheckReportsPositions(t *testing.T) {
+	tests := []struct {
+		name, file, old, new string
+		want                 string // a regexp matched against stderr
+	}{
+		{"a broken expression", "10-orders.yaml", "when: order.lineCount > params.max_order_lines", "when: order.lineCount > > params.max_order_lines",
+			`10-orders\.yaml:\d+:\d+: unexpected token Operator\(">"\)`},
+		{"an unknown name", "20-lines.yaml", "when: serial.orderInProgress", "when: serial.orderInProgres",
+			`20-lines\.yaml:\d+:18: serial has no field orderInProgres`},
+		{"an unknown param", "10-orders.yaml", "when: order.lineCount > params.max_order_lines", "when: order.lineCount > params.max_order_line",
+			`10-orders\.yaml:\d+:36: unknown params\.max_order_line \(declared: max_order_lines\)`},
+		{"a set of the wrong type", "20-lines.yaml", "set: {autoRenewal: false}", `set: {autoRenewal: "'no'"}`,
+			`20-lines\.yaml:\d+:\d+: the expression is of type string, want bool`},
+		{"a failing rule test", "20-lines.yaml", "start_window_days: 3", "start_window_days: 5",
+			`20-lines\.yaml:\d+:\d+: test "a start four days out is refused": deny: got \[\], want \[START_DATE_TOO_LATE\]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyRulesets(t, tt.file, tt.old, tt.new)
+			code, out, errs := runCmd("check", dir)
+			if code == 0 {
+				t.Fatalf("exit 0 for a broken copy\n%s", out)
+			}
+			if !regexp.MustCompile(tt.want).MatchString(errs) {
+				t.Errorf("stderr does not match %s:\n%s", tt.want, errs)
+			}
+			if !strings.Contains(errs, dir) {
+				t.Errorf("positions should name the directory given, %s:\n%s", dir, errs)
+			}
+		})
+	}
+}
+
+func TestLoadRefusesABadFileWhole(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte(`parts:
+  - {partNumber: P-1, partDescription: "x", serviceType: RTX, productLine: CENTERPOINT, duration: 1 YEAR}
+  - {partNumber: P-2, partDescription: "y", serviceType: GPS, productLine: CENTERPOINT, duration: forever}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "e.db")
+	code, _, errs := runCmd("load", "--db", db, bad)
+	if code == 0 {
+		t.Fatal("a bad file was loaded")
+	}
+	for _, want := range []string{"parts[1].serviceType", "parts[1].duration"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr does not name %s:\n%s", want, errs)
+		}
+	}
+	unknown := filepath.Join(dir, "unknown.json")
+	if err := os.WriteFile(unknown, []byte(`{"parts": [{"partNumber": "P-1", "colour": "red"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd("load", "--db", db, unknown); code == 0 || !strings.Contains(errs, "colour") {
+		t.Errorf("an unknown field: exit %d, stderr:\n%s", code, errs)
+	}
+	// Nothing of either file is in the store: the example file loads P-1..
+	// only when asked, and loading it twice is harmless.
+	for range 2 {
+		if code, out, errs := runCmd("load", "--db", db, "example.yaml"); code != 0 {
+			t.Fatalf("loading example.yaml: exit %d\n%s%s", code, out, errs)
+		}
+	}
+}
+
+// TestServeWalkthrough builds the program, starts `entitle serve` on a free
+// port with a new database, runs the README's walkthrough against it (token,
+// customers, products, create order, get order, activation status), and
+// stops it with SIGINT.
+func TestServeWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "entitle")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "entitle.db"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	base := ""
+	sc := bufio.NewScanner(stdout)
+	var printed strings.Builder
+	for sc.Scan() {
+		printed.WriteString(sc.Text() + "\n")
+		if addr, ok := strings.CutPrefix(sc.Text(), "entitle: listening on "); ok {
+			base = addr
+			break
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve never said where it listens:\n%s\n%s", printed.String(), logs.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	if !strings.Contains(printed.String(), "client_secret=example-secret-change-me") {
+		t.Errorf("serve did not print how to get a token:\n%s", printed.String())
+	}
+
+	// The walkthrough of the README.
+	resp := mustDo(t, http.MethodPost, base+"/oauth/token", "", "application/x-www-form-urlencoded",
+		"grant_type=client_credentials&client_id=tap-client&client_secret=example-secret-change-me", 200)
+	token, _ := resp["access_token"].(string)
+	if token == "" {
+		t.Fatalf("no token: %v", resp)
+	}
+	get := func(env string, status int) map[string]any {
+		return mustDo(t, http.MethodGet, base+"/cloud/tapstoreapis/v1?request="+url.QueryEscape(env), token, "", "", status)
+	}
+	if r := get(`{"ProcName": "TAP_GET_CUSTOMERS_API","ProcRequester": "TAP","request": {"region": "AMERICA","resellerName": "Trimble"}}`, 200); r["status"] != "SUCCESS" {
+		t.Errorf("customers: %v", r)
+	}
+	get(`{"ProcName": "TAP_GET_PRODUCTS_API","ProcRequester": "TAP","request": {"resellerbillToSiteUseId": "531807","serviceType": "RTX","model": "R12"}}`, 200)
+	created := mustDo(t, http.MethodPost, base+"/cloud/tapstoreapis/v1", token, "application/json", `{"ProcName": "TAP_CREATE_ORDER_API", "ProcRequester": "TAP", "request": {
+		"customerPONumber": "PO300424", "customerOrderRef": "Order30042024", "currencyCode": "USD",
+		"billToSiteUseId": 531807, "shipToSiteUseId": 1912956,
+		"billToContactEmail": "test123@gmail.com", "shipToContactEmail": "test456@gmail.com",
+		"lines": [{"lineNumber": 1, "serviceStartDate": "`+time.Now().In(pacific(t)).Format("2006-01-02")+`", "partNumber": "132001-10",
+			"serialNumber": "1234567890", "serviceType": "RTX", "manufacturerModel": "R12", "autoRenewal": "Y", "activationType": "IMMEDIATE"}]}}`, 200)
+	id := fmt.Sprint(created["uniqueId"])
+	order := get(`{"ProcName": "TAP_GET_ORDER_API","ProcRequester": "TAP","request": {"uniqueID": "`+id+`"}}`, 200)
+	if hdr, _ := order["orderHdr"].(map[string]any); hdr["orderStatus"] != "SUCCESS" || hdr["poNumber"] != "PO300424" {
+		t.Errorf("order: %v", order)
+	}
+	act := get(`{"ProcName": "TAP_GET_ACTIVATION_STATUS_API","ProcRequester": "TAP","request": {"serialNumber": "1234567890"}}`, 200)
+	if list, _ := act["activations"].([]any); len(list) != 1 {
+		t.Errorf("activation status: %v", act)
+	}
+	mustDo(t, http.MethodGet, base+"/healthz", "", "", "", 200)
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve did not stop cleanly on SIGINT: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"msg":"shutting down: draining requests"`) {
+		t.Errorf("no shutdown in the logs:\n%s", logs.String())
+	}
+}
+
+func pacific(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// mustDo sends a request and decodes a JSON (or, for /healthz, text) answer,
+// failing the test on another status.
+func mustDo(t *testing.T, method, u, token, ctype, body string, status int) map[string]any {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, u, resp.StatusCode, status, b)
+	}
+	var m map[string]any
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s %s: not JSON: %s", method, u, b)
+		}
+	}
+	return m
+}

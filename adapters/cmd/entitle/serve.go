@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rulesets"
+)
+
+//go:embed example.yaml
+var exampleData []byte
+
+// serve runs the store API until SIGINT or SIGTERM, then drains requests.
+func serve(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	addr := fl.String("addr", "127.0.0.1:8080", "the address to listen on")
+	so := storeFlags(fl)
+	rulesDir := fl.String("rulesets", "", "a directory of rule files (default: the shipped rulesets)")
+	data := fl.String("data", "", "a data file to load at start (YAML or JSON)")
+	tokenTTL := fl.Duration("token-ttl", time.Hour, "how long a bearer token lives")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 0 {
+		fmt.Fprintln(stderr, "usage: entitle serve [flags]; see entitle serve -h")
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runServer(ctx, serverConfig{addr: *addr, store: so, rulesDir: *rulesDir, data: *data, tokenTTL: *tokenTTL}, stdout, log); err != nil {
+		log.Error("entitle serve stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+type serverConfig struct {
+	addr     string
+	store    storeOptions
+	rulesDir string
+	data     string
+	tokenTTL time.Duration
+}
+
+func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slog.Logger) error {
+	var fsys fs.FS = rulesets.FS
+	if cfg.rulesDir != "" {
+		fsys = os.DirFS(cfg.rulesDir)
+	}
+	set, err := rules.Load(fsys)
+	if err != nil {
+		return fmt.Errorf("loading rules: %w", err)
+	}
+	store, err := cfg.store.open(ctx)
+	if err != nil {
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	defer store.Close()
+
+	switch empty, err := isEmpty(ctx, store); {
+	case err != nil:
+		return err
+	case cfg.data != "":
+		n, err := loadFile(ctx, store, cfg.data)
+		if err != nil {
+			return fmt.Errorf("loading %s: %w", cfg.data, err)
+		}
+		log.Info("loaded data file", "file", cfg.data, "what", n)
+	case empty:
+		if _, err := loadData(ctx, store, exampleData); err != nil {
+			return fmt.Errorf("loading the example data set: %w", err)
+		}
+		fmt.Fprintf(stdout, "entitle: the database was empty, so the example data set is loaded (client tap-client).\n"+
+			"Get a token:\n  curl -s -d grant_type=client_credentials -d client_id=tap-client -d client_secret=example-secret-change-me http://%s/oauth/token\n", cfg.addr)
+	}
+
+	clock := ports.ClockFunc(time.Now)
+	eng, err := rules.NewEngine(rules.EngineOptions{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID),
+		Activator: ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
+			// Delivery (OTA or e-mail) is recorded in the store, where the
+			// activation status reads it; this process only logs it.
+			log.Info("activation scheduled", "serial", a.Serial, "part", a.PartNumber, "method", a.Method, "due", a.DueAt(), "id", a.ID)
+			return nil
+		})})
+	if err != nil {
+		return err
+	}
+	if n, err := eng.Resume(ctx); err != nil {
+		return fmt.Errorf("finishing orders left in progress: %w", err)
+	} else if n > 0 {
+		log.Info("finished orders left in progress", "orders", n)
+	}
+
+	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Logger: log, TokenTTL: cfg.tokenTTL})
+	tapstore.Register(api, eng)
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go purgeLoop(ctx, api, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("entitle serving", "addr", "http://"+ln.Addr().String(), "store", cfg.store.describe(), "ruleset", set.Hash()[:12])
+	fmt.Fprintf(stdout, "entitle: listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// isEmpty reports whether the store holds no catalog yet.
+func isEmpty(ctx context.Context, store ports.Store) (bool, error) {
+	empty := false
+	err := store.View(ctx, func(tx ports.Tx) error {
+		parts, err := tx.Catalog().Parts(ctx)
+		empty = len(parts) == 0
+		return err
+	})
+	return empty, err
+}
+
+// purgeLoop drops Idempotency-Key answers older than a day, hourly.
+func purgeLoop(ctx context.Context, api *httpapi.Server, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := api.PurgeIdempotency(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purging idempotency keys", "err", err)
+		} else if n > 0 {
+			log.Info("purged idempotency keys", "keys", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// randomID returns 128 random bits in hex.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
