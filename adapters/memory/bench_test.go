@@ -2,11 +2,16 @@ package memory_test
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rulesets"
 )
 
 // BenchmarkLookup reads one serial's device, subscriptions, in-progress flag
@@ -59,4 +64,113 @@ func BenchmarkLookup(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCreateOrder commits one-line orders through the engine, each for
+// a new serial so every one is accepted, from one caller and from 16 at once.
+// Updates are serialized, so more callers only queue.
+func BenchmarkCreateOrder(b *testing.B) {
+	for _, callers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			eng := benchEngine(b, memory.New())
+			var next atomic.Int64
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for range callers {
+				wg.Go(func() {
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						if _, err := eng.CreateOrder(b.Context(), "c1", benchOrder(fmt.Sprintf("%010d", 5000000000+i))); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+		})
+	}
+}
+
+// BenchmarkTimeline reads one serial's subscriptions from stores of 10 000
+// and 1 000 000 subscriptions, four per serial: indexed, so the two cost the
+// same. The 1M store is skipped with -short.
+func BenchmarkTimeline(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			if n > 100_000 && testing.Short() {
+				b.Skip("building a store of 1M subscriptions; skipped with -short")
+			}
+			ctx := b.Context()
+			s := memory.New()
+			err := s.Update(ctx, func(tx ports.Tx) error {
+				for i := range n {
+					y := 2020 + i%4
+					start, _ := domain.NewDate(y, time.January, 1)
+					end, _ := domain.NewDate(y, time.December, 31)
+					if err := tx.Subscriptions().Put(ctx, domain.Subscription{ID: fmt.Sprintf("S%08d", i), Serial: fmt.Sprintf("SN%08d", i/4),
+						PartNumber: "132001-10", ProductLine: "CENTERPOINT", Start: start, End: end, Kind: domain.Paid}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			serial := fmt.Sprintf("SN%08d", n/8)
+			for b.Loop() {
+				err := s.View(ctx, func(tx ports.Tx) error {
+					tl, err := tx.Subscriptions().BySerial(ctx, serial)
+					if err == nil && len(tl) != 4 {
+						err = fmt.Errorf("timeline of %s has %d subscriptions, want 4", serial, len(tl))
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func benchEngine(b *testing.B, s ports.Store) *rules.Engine {
+	b.Helper()
+	set, err := rules.Load(rulesets.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids atomic.Int64
+	eng, err := rules.NewEngine(rules.EngineOptions{Store: s, Rules: set,
+		Clock: ports.ClockFunc(func() time.Time { return time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC) }),
+		IDs:   ports.IDsFunc(func() string { return fmt.Sprintf("id-%d", ids.Add(1)) })})
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = eng.Seed(b.Context(), &rules.Dataset{
+		Customers: []rules.CustomerData{{ID: "r1", ClientID: "c1", Name: "Bench Reseller", Region: "AMERICA", Country: "US",
+			Sites: []rules.SiteData{{SiteUseID: 531807, Use: "BILL_TO", Address: "a"}, {SiteUseID: 1912956, Use: "SHIP_TO", Address: "b"}}}},
+		PriceLists: []rules.PriceListData{{ID: "usd", Currency: "USD", Countries: []string{"US"},
+			Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}}}},
+		Parts: []rules.PartData{{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year", ServiceType: "RTX",
+			ProductLine: "CENTERPOINT", Duration: "1 YEAR", Models: []string{"R12"}}},
+		Models: []rules.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return eng
+}
+
+func benchOrder(serial string) domain.OrderRequest {
+	start, _ := domain.ParseDate("2025-04-24")
+	return domain.OrderRequest{CustomerPONumber: "PO-BENCH", CurrencyCode: "USD", BillToSiteUseID: 531807, ShipToSiteUseID: 1912956,
+		BillToContactEmail: "test123@gmail.com", ShipToContactEmail: "test456@gmail.com",
+		Lines: []domain.LineRequest{{LineNumber: 1, ServiceStartDate: start, PartNumber: "132001-10", SerialNumber: serial,
+			ServiceType: "RTX", ManufacturerModel: "R12", AutoRenewal: "Y", ActivationType: "IMMEDIATE"}}}
 }
