@@ -147,7 +147,7 @@ func catalogPriceLists(t *testing.T, s ports.Store) {
 		return read(t, s, func(tx ports.Tx) (domain.PriceList, error) { return tx.Catalog().PriceListForCountry(ctx, c) })
 	}
 	same(t, "PriceListForCountry(CA)", usd, forCountry("CA"))
-	wantCode(t, "PriceList(PL-XXX)", s.View(ctx, func(tx ports.Tx) error { return errOf(tx.Catalog().PriceList(ctx, "PL-XXX")) }), domain.CodeNotFound)
+	wantCode(t, "PriceList(PL-NONE)", s.View(ctx, func(tx ports.Tx) error { return errOf(tx.Catalog().PriceList(ctx, "PL-NONE")) }), domain.CodeNotFound)
 	wantCode(t, "PriceListForCountry(JP)", s.View(ctx, func(tx ports.Tx) error {
 		return errOf(tx.Catalog().PriceListForCountry(ctx, "JP"))
 	}), domain.CodeNotFound)
