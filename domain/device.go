@@ -17,13 +17,32 @@ type Device struct {
 // Seed 001: "We will convert "TestAPI01" received from request payload to upper
 // case and compare it with serialNumber in the store - "TESTApi01" (which will
 // also be converted to upper case)".
+//
+// Surrounding white space is not part of a serial: "ZZ1 " is the device ZZ1,
+// so a stray space can never make a known device look new (and earn it a
+// second trial).
 func SerialKey(serial string) string {
 	for i := 0; i < len(serial); i++ {
-		if c := serial[i]; c >= 'a' && c <= 'z' || c >= 0x80 {
-			return strings.ToUpper(serial)
+		if c := serial[i]; c >= 'a' && c <= 'z' || c >= 0x80 || c <= ' ' {
+			return strings.ToUpper(strings.TrimSpace(serial))
 		}
 	}
 	return serial
+}
+
+// ValidSerial reports whether s is a well-formed serial number: 1 to 64
+// letters, digits, '.', '_', '/' or '-', nothing else.
+func ValidSerial(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '/' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // SameSerial reports whether a and b name the same device: they differ at most

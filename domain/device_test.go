@@ -40,7 +40,11 @@ func TestSameSerial(t *testing.T) {
 		{"TESTApi01", "TESTApi01", true, "identical"},
 		{"testapi01", "TESTAPI01", true, "all lower against all upper"},
 		{"TESTApi01", "TESTApi02", false, "a different serial"},
-		{"TESTApi01", "TESTApi01 ", false, "a trailing space is not a case difference"},
+		// Surrounding space is not part of a serial: "ZZ1 " must never pass
+		// for a new device (a review found a second trial that way).
+		{"TESTApi01", "TESTApi01 ", true, "a trailing space is not part of the serial"},
+		{" TESTApi01", "testapi01", true, "a leading space and case"},
+		{"TEST Api01", "TESTApi01", false, "an inner space is a different serial"},
 		{"TESTApi01", "TESTApi0l", false, "digit one against letter l"},
 		{"TESTApi01", "TESTApi1", false, "a missing digit"},
 		{"1234567890", "1234567890", true, "digits only"},

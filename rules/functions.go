@@ -97,6 +97,7 @@ var vocabulary = []function{
 
 	// Strings and lists.
 	fn1("isEmail", "isEmail(s): s is a bare e-mail address", domain.ValidEmail),
+	fn1("validSerial", "validSerial(s): s is 1 to 64 letters, digits, '.', '_', '/' or '-'", domain.ValidSerial),
 	fn1("digitsOnly", "digitsOnly(s): s is one or more ASCII digits", digitsOnly),
 	fn2("matchFold", "matchFold(list, s): the element of list equal to s ignoring case, as listed, or \"\"", matchFold),
 	fn1("duplicates", "duplicates(numbers): the numbers that occur more than once, in order of their second occurrence", duplicates),

@@ -412,6 +412,8 @@ func handLine(d *domain.Decision, sc *handScratch, snap *rules.Snapshot, o *hand
 	}
 	if strings.TrimSpace(serial) == "" {
 		handLineViolation(d, i, "REQUIRED", "serialNumber", "serialNumber is mandatory")
+	} else if !domain.ValidSerial(serial) {
+		handLineViolation(d, i, "INVALID_SERIAL_FORMAT", "serialNumber", "serialNumber "+serial+" must be 1 to 64 letters, digits, '.', '_', '/' or '-'")
 	}
 	knownType := serviceType == "RTX" || vrs
 	if !knownType {
@@ -835,6 +837,9 @@ func handCases() []handCase {
 			handRTX(r, 0, "7100000005", "132001-10", "R99")
 			handRTX(r, 1, "7100000005", "132001-10", "R12")
 			handRTX(r, 2, "7100000005", "CP-TRIAL-30", "R12")
+		}},
+		{name: "a serial with a space", lines: 2, mut: func(_ testing.TB, r *domain.OrderRequest) {
+			r.Lines[0].SerialNumber += " "
 		}},
 		{name: "service types and flags", lines: 8, mut: func(tb testing.TB, r *domain.OrderRequest) {
 			r.Lines[0].ServiceType = "rtx"
