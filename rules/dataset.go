@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -447,28 +448,52 @@ func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 			return err
 		}
 	}
+	// Loading a file again must not roll back what happened since: a coupon
+	// stays redeemed, a device keeps the SSO e-mails orders added, a
+	// subscription already stored is left as it is.
 	for _, c := range w.Coupons {
+		if old, err := cat.Coupon(ctx, c.Number); err == nil {
+			c.Redeemed = c.Redeemed || old.Redeemed
+		} else if !notFound(err) {
+			return err
+		}
 		if err := cat.PutCoupon(ctx, c); err != nil {
 			return err
 		}
 	}
 	for _, d := range w.Devices {
+		if old, err := tx.Devices().BySerial(ctx, d.Serial); err == nil {
+			for _, e := range old.SSOEmails {
+				if !slices.Contains(d.SSOEmails, e) {
+					d.SSOEmails = append(d.SSOEmails, e)
+				}
+			}
+		} else if !notFound(err) {
+			return err
+		}
 		if err := tx.Devices().Put(ctx, d); err != nil {
 			return err
 		}
 	}
 	for _, s := range w.Subscriptions {
+		tl, err := tx.Subscriptions().BySerial(ctx, s.Serial)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(tl, func(o domain.Subscription) bool { return o.ID == s.ID }) {
+			continue
+		}
 		if err := tx.Subscriptions().Put(ctx, s); err != nil {
 			return err
 		}
 	}
 	for _, serial := range w.InProgress {
-		busy, err := tx.Orders().InProgress(ctx, serial)
+		placeholder, err := tx.Orders().Find(ctx, domain.OrderQuery{PONumber: "IN-PROGRESS-" + serial})
 		if err != nil {
 			return err
 		}
-		if busy {
-			continue
+		if len(placeholder) > 0 {
+			continue // loaded before, whatever became of it
 		}
 		o := domain.Order{Status: domain.OrderInProgress, PONumber: "IN-PROGRESS-" + serial,
 			Lines: []domain.OrderLine{{LineNumber: 1, SerialNumber: serial, Quantity: 1}}}

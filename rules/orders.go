@@ -33,9 +33,15 @@ type Receipt struct {
 // racing order for the same serial wait its turn (the store lets only one
 // in-progress order hold a serial); once its activations are handed to the
 // Activator it becomes SUCCESS. An order put on hold is committed
-// ORDER_ON_HOLD and activated when the hold is released. A crash between the
-// two steps leaves the order in progress; Resume finishes it.
+// ORDER_ON_HOLD and activated when the hold is released. Once the first
+// step has committed, CreateOrder reports the order (Receipt.Status says how
+// far it got) and never an error: a caller told "failed" would order again.
+// A crash, or a store failing between the two steps, leaves the order in
+// progress; Resume finishes it.
 func (e *Engine) CreateOrder(ctx context.Context, clientID string, req domain.OrderRequest) (Receipt, error) {
+	if len(req.Lines) > MaxLines {
+		return Receipt{}, domain.Errorf(domain.CodeInvalid, "lines", "an order has at most %d lines; this one has %d", MaxLines, len(req.Lines))
+	}
 	set := e.rules.Load()
 	now := e.clock.Now().UTC()
 	var (
@@ -77,10 +83,21 @@ func (e *Engine) CreateOrder(ctx context.Context, clientID string, req domain.Or
 		return rc, err
 	}
 	if rc.Status == domain.OrderInProgress {
-		rc.Status, err = e.finish(ctx, rc.UniqueID, acts)
+		// The order is committed: finishing it must not depend on the
+		// caller still waiting. If it cannot be finished now, the order
+		// stays in progress and Resume finishes it; the caller is told the
+		// order exists, never that it failed (a retry would order again).
+		if st, err := e.finish(context.WithoutCancel(ctx), rc.UniqueID, acts); err == nil {
+			rc.Status = st
+		}
 	}
-	return rc, err
+	return rc, nil
 }
+
+// MaxLines bounds the lines of one order before any rule runs or the store
+// is read: the rules' own limit (20 in the shipped files) says what is
+// allowed; this keeps a huge request from holding the store's writer.
+const MaxLines = 1000
 
 // inProgressRefusal turns the store's one-in-progress-order-per-serial
 // conflict into the refusal rule 12 gives, so a racing request reads the same
@@ -253,6 +270,13 @@ func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activ
 		status, reason = domain.OrderError, fmt.Sprintf("activation could not be arranged: %v; resend it with TAP_RESEND_ACTIVATION_API", deliverErr)
 	}
 	err := e.store.Update(ctx, func(tx ports.Tx) error {
+		o, err := tx.Orders().Get(ctx, uniqueID)
+		if err != nil {
+			return err
+		}
+		if o.Status != domain.OrderInProgress {
+			return nil // finished already, by the request or by Resume
+		}
 		if err := tx.Orders().SetStatus(ctx, uniqueID, status, reason); err != nil {
 			return err
 		}
@@ -270,7 +294,12 @@ func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activ
 // their recorded activations are delivered again (the Activator is
 // idempotent by activation id) and they become SUCCESS. It returns how many
 // orders it finished. `entitle serve` calls it at start.
-func (e *Engine) Resume(ctx context.Context) (int, error) {
+func (e *Engine) Resume(ctx context.Context) (int, error) { return e.ResumeOlderThan(ctx, 0) }
+
+// ResumeOlderThan is Resume for orders created at least age ago, so a
+// periodic sweep leaves alone the orders requests are finishing right now.
+func (e *Engine) ResumeOlderThan(ctx context.Context, age time.Duration) (int, error) {
+	cutoff := e.clock.Now().Add(-age)
 	var pending []int64
 	if err := e.store.View(ctx, func(tx ports.Tx) error {
 		var err error
@@ -289,7 +318,7 @@ func (e *Engine) Resume(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			still = o.Status == domain.OrderInProgress
+			still = o.Status == domain.OrderInProgress && !o.CreatedAt.After(cutoff)
 			seen := map[string]bool{}
 			for _, l := range o.Lines {
 				key := domain.SerialKey(l.SerialNumber)

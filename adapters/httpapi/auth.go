@@ -41,6 +41,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	err = s.store.Update(r.Context(), func(tx ports.Tx) error {
 		c, err := tx.Clients().Get(r.Context(), id)
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			// Hash anyway, so an unknown client id takes as long as a
+			// wrong secret and ids cannot be told apart by timing.
+			unknown := domain.Client{SecretHash: domain.HashSecret("")}
+			unknown.CheckSecret(secret)
+			return err
+		}
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -37,7 +38,8 @@ func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, clientID str
 		writeAnswer(w, jsonAnswer(http.StatusBadRequest, map[string]any{"status": "ERROR", "errorMessage": "Idempotency-Key must be at most 255 characters"}))
 		return
 	}
-	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
+	// The path is folded: the store API answers at two spellings of it.
+	sum := sha256.Sum256([]byte(r.Method + " " + strings.ToLower(r.URL.Path) + "\n" + string(body)))
 	hash := hex.EncodeToString(sum[:])
 	ctx := r.Context()
 	var prior ports.IdempotencyRecord
@@ -69,14 +71,25 @@ func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, clientID str
 		writeAnswer(w, jsonAnswer(http.StatusServiceUnavailable, map[string]any{"status": "ERROR", "errorMessage": "the service is unavailable; retry later"}))
 		return
 	}
-	a := do()
-	// The answer is stored even when the client has gone, so its retry
-	// replays what happened instead of finding the key forever in progress.
-	if err := s.store.Update(context.WithoutCancel(ctx), func(tx ports.Tx) error {
-		return tx.Idempotency().Complete(ctx, clientID, key, a.Status, a.Body)
-	}); err != nil {
-		s.log.Error("storing an idempotent answer", "key", key, "err", err)
+	// The answer is stored even when the client has gone or do panicked, so
+	// a retry replays what happened instead of finding the key forever in
+	// progress.
+	bg := context.WithoutCancel(ctx)
+	complete := func(a Answer) {
+		if err := s.store.Update(bg, func(tx ports.Tx) error {
+			return tx.Idempotency().Complete(bg, clientID, key, a.Status, a.Body)
+		}); err != nil {
+			s.log.Error("storing an idempotent answer", "key", key, "err", err)
+		}
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			complete(jsonAnswer(http.StatusInternalServerError, map[string]any{"status": "ERROR", "errorMessage": "internal error"}))
+			panic(p)
+		}
+	}()
+	a := do()
+	complete(a)
 	writeAnswer(w, a)
 }
 

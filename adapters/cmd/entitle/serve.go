@@ -120,7 +120,7 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go purgeLoop(ctx, api, log)
+	go maintain(ctx, api, eng, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("entitle serving", "addr", "http://"+ln.Addr().String(), "store", cfg.store.describe(), "ruleset", set.Hash()[:12])
@@ -154,20 +154,31 @@ func isEmpty(ctx context.Context, store ports.Store) (bool, error) {
 	return empty, err
 }
 
-// purgeLoop drops Idempotency-Key answers older than a day, hourly.
-func purgeLoop(ctx context.Context, api *httpapi.Server, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
+// maintain drops Idempotency-Key answers older than a day, hourly, and
+// finishes orders left in progress for more than five minutes (their request
+// could not finish them, or another instance stopped), every minute.
+func maintain(ctx context.Context, api *httpapi.Server, eng *rules.Engine, log *slog.Logger) {
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
+	lastPurge := time.Time{}
 	for {
-		if n, err := api.PurgeIdempotency(ctx); err != nil && ctx.Err() == nil {
-			log.Error("purging idempotency keys", "err", err)
+		if time.Since(lastPurge) >= time.Hour {
+			lastPurge = time.Now()
+			if n, err := api.PurgeIdempotency(ctx); err != nil && ctx.Err() == nil {
+				log.Error("purging idempotency keys", "err", err)
+			} else if n > 0 {
+				log.Info("purged idempotency keys", "keys", n)
+			}
+		}
+		if n, err := eng.ResumeOlderThan(ctx, 5*time.Minute); err != nil && ctx.Err() == nil {
+			log.Error("finishing orders left in progress", "err", err)
 		} else if n > 0 {
-			log.Info("purged idempotency keys", "keys", n)
+			log.Info("finished orders left in progress", "orders", n)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-minute.C:
 		}
 	}
 }
