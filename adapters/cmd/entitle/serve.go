@@ -106,7 +106,14 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	if err != nil {
 		return err
 	}
-	if n, err := eng.Resume(ctx); err != nil {
+	// One process owns an SQLite file, so whatever is in progress at start
+	// was left by a crash. Instances sharing PostgreSQL leave alone what
+	// another may be finishing right now; the sweep in maintain gets the rest.
+	resumeAge := time.Duration(0)
+	if *cfg.store.postgres != "" {
+		resumeAge = 5 * time.Minute
+	}
+	if n, err := eng.ResumeOlderThan(ctx, resumeAge); err != nil {
 		return fmt.Errorf("finishing orders left in progress: %w", err)
 	} else if n > 0 {
 		log.Info("finished orders left in progress", "orders", n)
