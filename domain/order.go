@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,49 @@ const (
 	OrderSuccess    OrderStatus = "SUCCESS"
 	OrderError      OrderStatus = "ERROR"
 )
+
+// OrderStatuses lists every OrderStatus, in the order of an order's life.
+var OrderStatuses = []OrderStatus{OrderInProgress, OrderOnHold, OrderSuccess, OrderError}
+
+// ParseOrderStatus returns the OrderStatus spelled exactly s: a status is
+// written by the engine and stored as it is, never typed by a person, so
+// another case is another (unknown) status. It fails with CodeInvalid on
+// field "status", listing the valid statuses.
+func ParseOrderStatus(s string) (OrderStatus, error) {
+	if i := slices.Index(OrderStatuses, OrderStatus(s)); i >= 0 {
+		return OrderStatuses[i], nil
+	}
+	names := make([]string, len(OrderStatuses))
+	for i, st := range OrderStatuses {
+		names[i] = string(st)
+	}
+	return "", Errorf(CodeInvalid, "status", "order status %q is not one of %s", s, strings.Join(names, ", "))
+}
+
+// OrderInProgressMessage is rule 12's refusal, in seed 001's words: another
+// order in ORDER_CREATION_INPROGRESS holds a serial of the order.
+const OrderInProgressMessage = orderInProgressHead + orderInProgressTail
+
+const (
+	orderInProgressHead = "Order creation is in progress for the serialNumber"
+	orderInProgressTail = ", please try after some time"
+)
+
+// OrderInProgressError is the CodeConflict a store returns when an order
+// would hold a serial that the in-progress order holder already holds (one
+// in-progress order per serial). field is the path of the request field at
+// fault, such as lines[0].serialNumber. The message is
+// OrderInProgressMessage naming serial and the holder; with serial "" it
+// names neither, with holder 0 only the serial.
+func OrderInProgressError(field, serial string, holder int64) *Error {
+	switch {
+	case serial == "":
+		return Errorf(CodeConflict, field, "%s", OrderInProgressMessage)
+	case holder == 0:
+		return Errorf(CodeConflict, field, "%s %s%s", orderInProgressHead, serial, orderInProgressTail)
+	}
+	return Errorf(CodeConflict, field, "%s %s (order %d)%s", orderInProgressHead, serial, holder, orderInProgressTail)
+}
 
 // ActivationType says when a line's service is activated.
 type ActivationType string
@@ -89,6 +133,19 @@ type Order struct {
 	Total             decimal.Decimal
 	RulesetHash       string
 	Lines             []OrderLine
+}
+
+// SerialKeys returns the distinct serial keys (see SerialKey) of o's lines,
+// in line order, leaving out lines without a serial: the serials the order
+// holds while it is in progress.
+func (o *Order) SerialKeys() []string {
+	keys := make([]string, 0, len(o.Lines))
+	for i := range o.Lines {
+		if k := SerialKey(o.Lines[i].SerialNumber); k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // Contact is an e-mail and phone of a bill-to or ship-to contact.

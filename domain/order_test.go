@@ -2,6 +2,9 @@ package domain_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -116,5 +119,58 @@ func TestCustomer(t *testing.T) {
 	}
 	if domain.MinNameQuery != 5 {
 		t.Errorf("MinNameQuery = %d, want 5 (seed 001: \"Min length is 5 chars\")", domain.MinNameQuery)
+	}
+}
+
+func TestParseOrderStatus(t *testing.T) {
+	for _, st := range domain.OrderStatuses {
+		if got, err := domain.ParseOrderStatus(string(st)); got != st || err != nil {
+			t.Errorf("ParseOrderStatus(%q) = %q, %v; want %q, nil", st, got, err, st)
+		}
+	}
+	const list = "ORDER_CREATION_INPROGRESS, ORDER_ON_HOLD, SUCCESS, ERROR"
+	for _, in := range []string{"", "DONE", "success", " SUCCESS", "ORDER_CREATION_INPROGRESS "} {
+		got, err := domain.ParseOrderStatus(in)
+		var de *domain.Error
+		if got != "" || !errors.As(err, &de) || de.Code != domain.CodeInvalid || de.Field != "status" ||
+			de.Message != fmt.Sprintf("order status %q is not one of %s", in, list) {
+			t.Errorf("ParseOrderStatus(%q) = %q, %v; want CodeInvalid on status listing %s", in, got, err, list)
+		}
+	}
+}
+
+func TestOrderInProgressError(t *testing.T) {
+	if domain.OrderInProgressMessage != "Order creation is in progress for the serialNumber, please try after some time" {
+		t.Errorf("OrderInProgressMessage = %q, not seed 001's words", domain.OrderInProgressMessage)
+	}
+	for _, tt := range []struct {
+		field, serial string
+		holder        int64
+		want          string
+	}{
+		{"lines[2].serialNumber", "TESTApi01", 13331,
+			"Order creation is in progress for the serialNumber TESTApi01 (order 13331), please try after some time"},
+		{"lines[0].serialNumber", "TESTApi01", 0, "Order creation is in progress for the serialNumber TESTApi01, please try after some time"},
+		{"serialNumber", "", 0, domain.OrderInProgressMessage},
+		{"lines", "", 13331, domain.OrderInProgressMessage},
+	} {
+		e := domain.OrderInProgressError(tt.field, tt.serial, tt.holder)
+		if e.Code != domain.CodeConflict || e.Field != tt.field || e.Message != tt.want {
+			t.Errorf("OrderInProgressError(%q, %q, %d) = %q %q %q; want %q %q %q", tt.field, tt.serial, tt.holder,
+				e.Code, e.Field, e.Message, domain.CodeConflict, tt.field, tt.want)
+		}
+	}
+}
+
+func TestOrderSerialKeys(t *testing.T) {
+	o := &domain.Order{Lines: []domain.OrderLine{
+		{LineNumber: 1, SerialNumber: "TESTApi01"}, {LineNumber: 2}, {LineNumber: 3, SerialNumber: "x2"},
+		{LineNumber: 4, SerialNumber: " testapi01"}, {LineNumber: 5, SerialNumber: "X2"},
+	}}
+	if got, want := o.SerialKeys(), []string{"TESTAPI01", "X2"}; !slices.Equal(got, want) {
+		t.Errorf("SerialKeys() = %q, want %q: distinct, folded, in line order, none for a line without a serial", got, want)
+	}
+	if got := (&domain.Order{}).SerialKeys(); got == nil || len(got) != 0 {
+		t.Errorf("SerialKeys() of an order without lines = %#v, want an empty list", got)
 	}
 }
