@@ -1,0 +1,66 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/entitle-rules/entitle/domain"
+)
+
+// PlatformTx is the part of a transaction every API shares, whatever its
+// context: the API clients and their tokens, the audit log of state changes,
+// and the stored answers that make write requests idempotent.
+type PlatformTx interface {
+	Clients() Clients
+	Audit() Audit
+	Idempotency() Idempotency
+}
+
+// Clients stores API clients and the bearer tokens issued to them, both by
+// hash only.
+type Clients interface {
+	// Put inserts or replaces the client with c.ID; an empty ID is CodeInvalid.
+	Put(ctx context.Context, c domain.Client) error
+	// Get returns the client with id (CodeNotFound).
+	Get(ctx context.Context, id string) (domain.Client, error)
+	// PutToken stores a token; a second token with the same hash is CodeConflict.
+	PutToken(ctx context.Context, t domain.Token) error
+	// Token returns the token whose hash is hash (CodeNotFound).
+	Token(ctx context.Context, hash string) (domain.Token, error)
+}
+
+// IdempotencyRecord is the stored answer to a write request, so a retry with
+// the same Idempotency-Key gets the first answer and never repeats the write.
+// A record with Status 0 is a reservation: the first request is still being
+// processed (or its process died; the record then expires with the others).
+type IdempotencyRecord struct {
+	ClientID    string
+	Key         string
+	RequestHash string // of the request's method, path and body
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Idempotency stores IdempotencyRecords by (client, key).
+type Idempotency interface {
+	// Get returns the record of clientID's key (CodeNotFound).
+	Get(ctx context.Context, clientID, key string) (IdempotencyRecord, error)
+	// Put stores a record, usually a reservation; a second record for the
+	// same client and key is CodeConflict, whatever its request hash, so of
+	// racing requests exactly one reserves the key.
+	Put(ctx context.Context, r IdempotencyRecord) error
+	// Complete records the answer (status, body) of the request that
+	// reserved clientID's key (CodeNotFound when there is no record).
+	Complete(ctx context.Context, clientID, key string, status int, body []byte) error
+	// Purge deletes the records created before before and returns how many.
+	// Callers keep records at least 24 hours.
+	Purge(ctx context.Context, before time.Time) (int, error)
+}
+
+// Audit is the append-only log of state changes.
+type Audit interface {
+	Append(ctx context.Context, e domain.AuditEvent) error
+	// List returns the events about subject ("" for all), oldest first.
+	List(ctx context.Context, subject string) ([]domain.AuditEvent, error)
+}
