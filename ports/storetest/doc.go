@@ -3,6 +3,12 @@
 // serials, rollback, isolation of the values handed in and out, and the
 // invariants under concurrent transactions.
 //
+// It comes in one part per area, one file and one Run function each:
+// RunOrders (orders.go, ports.OrdersTx), RunPlatform (platform.go,
+// ports.PlatformTx), RunTx (tx.go, transaction semantics) and RunRaces
+// (race.go, invariants under concurrency); fixtures.go makes the values they
+// store. Run runs them all.
+//
 // Import it from a store's tests, once: a store's test file calls Run with a
 // function that opens an empty store, and tests beyond that cover only what is
 // particular to the store (migrations, DSN parsing). The in-memory store in

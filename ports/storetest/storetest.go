@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -12,60 +13,42 @@ import (
 	"github.com/entitle-rules/entitle/ports"
 )
 
-// Run runs the contract suite against the stores open returns. Each subtest
-// calls open once and needs the store it gets to be empty; subtests run one
-// after another, so open may hand out the same database each time once it has
-// emptied it. Run closes every store it opens when the subtest ends.
-//
-// Beyond the doc comments of package ports, the suite asks that a write of a
-// row without its key (or a subscription ending before it starts, or a model
-// whose serial pattern does not compile, or an unknown order status) fail
-// with CodeInvalid; that two price lists never claim one country
-// (CodeConflict); that writes inside View fail; that a panic in Update's fn
-// reach the caller with nothing written; and that View and Update fail with
-// CodeUnavailable after Close.
+// Run runs the whole contract suite against the stores open returns: RunOrders,
+// RunPlatform, RunTx and RunRaces, one after another. Each subtest calls open
+// once and needs the store it gets to be empty; subtests run one after
+// another, so open may hand out the same database each time once it has
+// emptied it. Run closes every store it opens when the subtest ends. A store
+// growing one area at a time may call the parts it passes instead.
 func Run(t *testing.T, open func(t *testing.T) ports.Store) {
-	cases := []struct {
-		name string
-		test func(*testing.T, ports.Store)
-	}{
-		{"Customers/RoundTrip", customersRoundTrip},
-		{"Customers/SiteOwnedByAnother", customersSiteConflict},
-		{"Catalog/Parts", catalogParts},
-		{"Catalog/Models", catalogModels},
-		{"Catalog/PriceLists", catalogPriceLists},
-		{"Catalog/PromosAndCoupons", catalogPromosAndCoupons},
-		{"Devices/SerialCaseInsensitive", devicesSerialCase},
-		{"Subscriptions/RoundTrip", subscriptionsRoundTrip},
-		{"Subscriptions/NoOverlap", subscriptionsNoOverlap},
-		{"Trials/OncePerSerialAndLine", trialsOnce},
-		{"Activations/OldestFirst", activationsOldestFirst},
-		{"Audit/OldestFirst", auditOldestFirst},
-		{"Orders/RoundTrip", ordersRoundTrip},
-		{"Orders/Find", ordersFind},
-		{"Orders/InProgress", ordersInProgress},
-		{"Orders/Pending", ordersPending},
-		{"Clients/RoundTrip", clientsRoundTrip},
-		{"Idempotency/Records", idempotencyRecords},
-		{"Invalid/Refused", invalidInput},
-		{"Tx/RollbackOnError", txRollbackOnError},
-		{"Tx/RollbackOnPanic", txRollbackOnPanic},
-		{"Tx/ReadsOwnWrites", txReadsOwnWrites},
-		{"Tx/ViewIsReadOnly", txViewIsReadOnly},
-		{"Tx/CopiesInAndOut", txCopies},
-		{"Tx/ViewSeesSnapshot", txViewSeesSnapshot},
-		{"Tx/Closed", txClosed},
-		{"Race/OneTrialGrant", raceTrial},
-		{"Race/OneInProgressOrder", raceInProgressOrder},
-		{"Race/ContiguousRenewals", raceRenewals},
-	}
-	for _, c := range cases {
+	RunOrders(t, open)
+	RunPlatform(t, open)
+	RunTx(t, open)
+	RunRaces(t, open)
+}
+
+// area is one part of the suite: named subtests, each given a store of its
+// own.
+type area []struct {
+	name string
+	test func(*testing.T, ports.Store)
+}
+
+// run runs each subtest of a on a store open returns, and closes the store
+// when the subtest ends.
+func (a area) run(t *testing.T, open func(t *testing.T) ports.Store) {
+	for _, c := range a {
 		t.Run(c.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { _ = s.Close() })
 			c.test(t, s)
 		})
 	}
+}
+
+// step is one call on a transaction.
+type step struct {
+	name string
+	do   func(context.Context, ports.Tx) error
 }
 
 // update runs fn in an Update and fails tb when it returns an error.
@@ -94,6 +77,22 @@ func read[T any](tb testing.TB, s ports.Store, fn func(ports.Tx) (T, error)) T {
 func viewErr(tb testing.TB, s ports.Store, fn func(ports.Tx) error) error {
 	tb.Helper()
 	return s.View(tb.Context(), fn)
+}
+
+// errOf keeps only the error of a lookup, for checking its code.
+func errOf[T any](_ T, err error) error { return err }
+
+// putAll stores each value with put in one Update.
+func putAll[T any](tb testing.TB, s ports.Store, put func(ports.Tx, T) error, vs ...T) {
+	tb.Helper()
+	update(tb, s, func(tx ports.Tx) error {
+		for _, v := range vs {
+			if err := put(tx, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // wantCode fails tb unless err carries code.

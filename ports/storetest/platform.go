@@ -1,14 +1,23 @@
 package storetest
 
 import (
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
+
+// RunPlatform runs the contract of ports.PlatformTx: clients and their
+// tokens, idempotency records, and the audit log, with their not-found and
+// conflict codes. See Run for open.
+func RunPlatform(t *testing.T, open func(t *testing.T) ports.Store) {
+	area{
+		{"Clients/RoundTrip", clientsRoundTrip},
+		{"Idempotency/Records", idempotencyRecords},
+		{"Audit/OldestFirst", auditOldestFirst},
+	}.run(t, open)
+}
 
 func clientsRoundTrip(t *testing.T, s ports.Store) {
 	ctx := t.Context()
@@ -111,69 +120,19 @@ func idempotencyRecords(t *testing.T, s ports.Store) {
 	}), domain.CodeNotFound)
 }
 
-func ordersPending(t *testing.T, s ports.Store) {
+func auditOldestFirst(t *testing.T, s ports.Store) {
 	ctx := t.Context()
-	a := order(t, "client-a", "PO-1", domain.OrderInProgress, "SER-A", "SER-B")
-	b := order(t, "client-a", "PO-2", domain.OrderSuccess, "SER-C")
-	c := order(t, "client-b", "PO-3", domain.OrderInProgress, "SER-D")
-	update(t, s, func(tx ports.Tx) error {
-		for _, o := range []*domain.Order{a, b, c} {
-			if err := tx.Orders().Create(ctx, o); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	pending := read(t, s, func(tx ports.Tx) ([]int64, error) { return tx.Orders().Pending(ctx) })
-	same(t, "pending orders", []int64{a.UniqueID, c.UniqueID}, pending)
-	update(t, s, func(tx ports.Tx) error { return tx.Orders().SetStatus(ctx, a.UniqueID, domain.OrderSuccess, "") })
-	pending = read(t, s, func(tx ports.Tx) ([]int64, error) { return tx.Orders().Pending(ctx) })
-	same(t, "pending orders after one finished", []int64{c.UniqueID}, pending)
-}
-
-// raceRenewals has racers each renew the same active subscription the way
-// the engine does: read the timeline, find the end of the chain, and add a
-// subscription starting the day after. Whatever each racer gets, success or
-// a conflict, the timeline must stay contiguous and never overlap.
-func raceRenewals(t *testing.T, s ports.Store) {
-	ctx := t.Context()
-	today := day(t, "2025-04-24")
-	update(t, s, func(tx ports.Tx) error {
-		return tx.Subscriptions().Put(ctx, subscription(t, "sub-0", "TESTApi01", centerPoint, "2024-06-01", "2025-06-01"))
-	})
-	var wg sync.WaitGroup
-	for i := range racers {
-		wg.Go(func() {
-			err := s.Update(ctx, func(tx ports.Tx) error {
-				tl, err := tx.Subscriptions().BySerial(ctx, spelling(i))
-				if err != nil {
-					return err
-				}
-				last := tl.ChainEnd(centerPoint, today)
-				if last == nil {
-					return fmt.Errorf("no active subscription to renew")
-				}
-				next := *last
-				next.ID = fmt.Sprintf("sub-%d", i+1)
-				next.Start, next.End = last.End.AddDays(1), last.End.AddYears(1).AddDays(1)
-				return tx.Subscriptions().Put(ctx, next)
-			})
-			if err != nil && domain.ErrorCode(err) != domain.CodeConflict {
-				t.Errorf("racer %d: %v (code %q), want success or %q", i, err, domain.ErrorCode(err), domain.CodeConflict)
-			}
-		})
+	put := func(tx ports.Tx, e domain.AuditEvent) error { return tx.Audit().Append(ctx, e) }
+	e1 := event("order:13331", "CreateOrder", stamp())
+	e2 := event("order:13332", "CreateOrder", stamp().Add(time.Minute))
+	e3 := event("order:13331", "SetStatus", stamp().Add(2*time.Minute))
+	putAll(t, s, put, e1, e2)
+	putAll(t, s, put, e3)
+	list := func(subject string) []domain.AuditEvent {
+		t.Helper()
+		return read(t, s, func(tx ports.Tx) ([]domain.AuditEvent, error) { return tx.Audit().List(ctx, subject) })
 	}
-	wg.Wait()
-	tl := read(t, s, func(tx ports.Tx) (domain.Timeline, error) { return tx.Subscriptions().BySerial(ctx, "TESTAPI01") })
-	if a, b := tl.Overlapping(); a != nil {
-		t.Fatalf("renewals overlap: %s %s and %s %s", a.ID, a.Period(), b.ID, b.Period())
-	}
-	for i := 1; i < len(tl); i++ {
-		if want := tl[i-1].End.AddDays(1); tl[i].Start != want {
-			t.Errorf("renewal %d starts %s, want %s, the day after the previous one ends", i, tl[i].Start, want)
-		}
-	}
-	if len(tl) < 2 {
-		t.Errorf("no renewal got through: the timeline has %d subscriptions", len(tl))
-	}
+	same(t, `List("")`, []domain.AuditEvent{e1, e2, e3}, list(""))
+	same(t, "List(order:13331)", []domain.AuditEvent{e1, e3}, list("order:13331"))
+	same(t, "List(order:1)", []domain.AuditEvent{}, list("order:1"))
 }
