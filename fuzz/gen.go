@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,7 +12,10 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 )
 
 // The generators below draw values the shipped rulesets accept: an order
@@ -891,7 +895,7 @@ func spell(t *rapid.T, s, label string) string {
 // calling client and the order, with the generated values the world was
 // built from.
 type Scenario struct {
-	World    *rules.World
+	World    *dataset.World
 	Now      time.Time
 	ClientID string
 	Order    domain.OrderRequest
@@ -911,25 +915,50 @@ type Scenario struct {
 // Today returns the Pacific civil date of s.Now, the "today" of service dates.
 func (s *Scenario) Today() domain.Date { return domain.Today(s.Now, domain.Pacific) }
 
-// Snapshot returns what the decision reads, as World.Snapshot builds it.
-func (s *Scenario) Snapshot() *rules.Snapshot { return s.World.Snapshot(s.Now, s.ClientID, &s.Order) }
+// Snapshot writes the world into store (a new, empty one) and reads back
+// what the decision reads, as CreateOrder reads it (orders.LoadSnapshot).
+func (s *Scenario) Snapshot(ctx context.Context, store ports.Store) (*orders.Snapshot, error) {
+	return WorldSnapshot(ctx, store, s.World, s.Now, s.ClientID, &s.Order)
+}
 
-// Decide decides s.Order with set.
-func (s *Scenario) Decide(set *rules.Set) domain.Decision { return set.Decide(s.Snapshot(), &s.Order) }
+// Decide decides s.Order with set against the world written into store (a
+// new, empty one).
+func (s *Scenario) Decide(ctx context.Context, set *rules.Set, store ports.Store) (domain.Decision, error) {
+	snap, err := s.Snapshot(ctx, store)
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	return orders.Decide(set, snap, &s.Order), nil
+}
+
+// WorldSnapshot writes w into store (a new, empty one) and reads the
+// snapshot a decision on req by client at now reads.
+func WorldSnapshot(ctx context.Context, store ports.Store, w *dataset.World, now time.Time, client string, req *domain.OrderRequest) (*orders.Snapshot, error) {
+	if err := store.Update(ctx, func(tx ports.Tx) error { return w.Apply(ctx, tx) }); err != nil {
+		return nil, err
+	}
+	var snap *orders.Snapshot
+	err := store.View(ctx, func(tx ports.Tx) error {
+		var err error
+		snap, err = orders.LoadSnapshot(ctx, tx, domain.PartnerPrincipal(client, domain.ClientCredentials), req, now)
+		return err
+	})
+	return snap, err
+}
 
 // NewWorld returns the world holding cat (its price list, parts and models),
 // the account's customers, and the devices with their subscriptions and
 // trial ledgers. The price list applies to the reseller: when the reseller
 // has no PriceListID, the world's copy of the list also maps the reseller's
 // country. The world's slices are its own, so a test may change them.
-func NewWorld(cat Offering, acct Account, devices []DeviceHistory) *rules.World {
+func NewWorld(cat Offering, acct Account, devices []DeviceHistory) *dataset.World {
 	pl := cat.PriceList
 	pl.Items = slices.Clone(pl.Items)
 	pl.Countries = slices.Clone(pl.Countries)
 	if c := acct.Reseller.Country; acct.Reseller.PriceListID == "" && !slices.Contains(pl.Countries, c) {
 		pl.Countries = append(pl.Countries, c)
 	}
-	w := &rules.World{
+	w := &dataset.World{
 		Customers:  acct.Customers(),
 		PriceLists: []domain.PriceList{pl},
 		Parts:      slices.Clone(cat.Parts),

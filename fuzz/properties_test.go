@@ -1,6 +1,7 @@
 package fuzz_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -9,12 +10,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
+	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/fuzz"
 	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -24,9 +29,9 @@ var rulesetDir = flag.String("rulesets", "", "check the properties against the *
 
 var loadRules = sync.OnceValues(func() (*rules.Set, error) {
 	if *rulesetDir != "" {
-		return rules.Load(os.DirFS(*rulesetDir))
+		return orders.Language().Load(os.DirFS(*rulesetDir))
 	}
-	return rules.Load(rulesets.FS)
+	return orders.Language().Load(rulesets.FS)
 })
 
 // ruleSet returns the rules under test, loaded once.
@@ -63,7 +68,39 @@ func hasViolation(d *domain.Decision, code, field string) bool {
 	return false
 }
 
-func partOf(w *rules.World, number string) *domain.Part {
+// decide decides s with set against its world written into a new memory
+// store, as CreateOrder reads a store.
+func decide(tb fataler, s *fuzz.Scenario, set *rules.Set) domain.Decision {
+	d, err := s.Decide(context.Background(), set, memory.New())
+	if err != nil {
+		fatal(tb, err)
+	}
+	return d
+}
+
+// decideWorld decides req by client at now with set against w written into
+// a new memory store.
+func decideWorld(tb fataler, w *dataset.World, now time.Time, client string, req *domain.OrderRequest, set *rules.Set) domain.Decision {
+	snap, err := fuzz.WorldSnapshot(context.Background(), memory.New(), w, now, client, req)
+	if err != nil {
+		fatal(tb, err)
+	}
+	return orders.Decide(set, snap, req)
+}
+
+// fataler is a *testing.T or a *rapid.T.
+type fataler interface{ Fatal(args ...any) }
+
+// fatal stops a test; a nil tb (a helper called without one) panics, which
+// rapid reports as the failure of the property being checked.
+func fatal(tb fataler, err error) {
+	if tb == nil {
+		panic(err)
+	}
+	tb.Fatal(err)
+}
+
+func partOf(w *dataset.World, number string) *domain.Part {
 	for i := range w.Parts {
 		if w.Parts[i].Number == number {
 			return &w.Parts[i]
@@ -79,7 +116,7 @@ type store struct {
 	trials    map[string][]domain.ProductLine
 }
 
-func newStore(w *rules.World) *store {
+func newStore(w *dataset.World) *store {
 	st := &store{timelines: map[string]domain.Timeline{}, trials: map[string][]domain.ProductLine{}}
 	for _, s := range w.Subscriptions {
 		k := domain.SerialKey(s.Serial)
@@ -151,7 +188,7 @@ func TestPropertyLateStartIsRefused(t *testing.T) {
 	set := ruleSet(t)
 	rapid.Check(t, func(t *rapid.T) {
 		s := fuzz.Options{LateStart: rapid.IntRange(0, 3).Draw(t, "late") > 0}.World().Draw(t, "scenario")
-		d := s.Decide(set)
+		d := decide(t, &s, set)
 		limit := domain.Today(s.Now, domain.Pacific).AddDays(3)
 		for i, l := range s.Order.Lines {
 			late := l.ServiceStartDate.After(limit)
@@ -175,7 +212,7 @@ func TestPropertyRenewalStartsAfterChain(t *testing.T) {
 	renewals, queued := 0, 0
 	rapid.Check(t, func(t *rapid.T) {
 		s := fuzz.World().Draw(t, "scenario")
-		d := s.Decide(set)
+		d := decide(t, &s, set)
 		today := s.Today()
 		st := newStore(s.World)
 		for i, out := range d.Lines {
@@ -217,7 +254,7 @@ func TestPropertySecondTrialIsRefused(t *testing.T) {
 	var seen [3]int // history, ledger only, same order
 	rapid.Check(t, func(t *rapid.T) {
 		s := fuzz.Options{SecondTrial: rapid.IntRange(0, 3).Draw(t, "second trial") > 0}.World().Draw(t, "scenario")
-		d := s.Decide(set)
+		d := decide(t, &s, set)
 		st := newStore(s.World)
 		inHistory := newStore(s.World)
 		var seconds []int
@@ -280,7 +317,7 @@ func withDuration(s *fuzz.Scenario, set *rules.Set, i int, dur domain.Duration) 
 	req := s.Order
 	req.Lines = slices.Clone(req.Lines)
 	req.Lines[i].PartNumber = p.Number
-	d := set.Decide(w.Snapshot(s.Now, s.ClientID, &req), &req)
+	d := decideWorld(nil, &w, s.Now, s.ClientID, &req, set)
 	if refused(&d, i) {
 		return domain.LineOutcome{}
 	}
@@ -293,7 +330,7 @@ func TestPropertyEndDates(t *testing.T) {
 	set := ruleSet(t)
 	rapid.Check(t, func(t *rapid.T) {
 		s := fuzz.World().Draw(t, "scenario")
-		d := s.Decide(set)
+		d := decide(t, &s, set)
 		var accepted []int
 		for i, l := range d.Lines {
 			if refused(&d, i) {
@@ -406,7 +443,7 @@ func TestPropertyDecisionInvariants(t *testing.T) {
 			Overlapping: rapid.IntRange(0, 1).Draw(t, "overlapping") == 0,
 		}
 		s := o.World().Draw(t, "scenario")
-		d := s.Decide(set)
+		d := decide(t, &s, set)
 		if err := fuzz.CheckDecision(d); err != nil {
 			t.Fatalf("%v\n%s", err, explain(&s, &d))
 		}
@@ -443,7 +480,7 @@ func TestPropertyDefaultScenariosAreAccepted(t *testing.T) {
 		if err := fuzz.CheckTrialOnce(s.World.Trials); err != nil {
 			t.Fatalf("the generated ledger: %v", err)
 		}
-		d := s.Decide(set)
+		d := decide(t, &s, set)
 		if !d.Allowed {
 			t.Fatalf("refused: %v\n%s", d.Codes(), explain(&s, &d))
 		}
@@ -476,7 +513,7 @@ func TestPropertyComposedOrderIsAccepted(t *testing.T) {
 		}
 		req := fuzz.Order(cat, acct, today, devices).Draw(t, "order")
 		w := fuzz.NewWorld(cat, acct, devices)
-		d := set.Decide(w.Snapshot(now, acct.Reseller.ClientID, &req), &req)
+		d := decideWorld(t, w, now, acct.Reseller.ClientID, &req, set)
 		if err := fuzz.CheckDecision(d); err != nil {
 			t.Fatal(err)
 		}

@@ -21,24 +21,9 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/entitle-rules/entitle/rules/internal/lower"
 )
-
-// Scope says what a rule is evaluated for: the order once, or each line.
-type Scope uint8
-
-// The scopes.
-const (
-	ScopeOrder Scope = iota
-	ScopeLine
-)
-
-// String returns "order" or "line".
-func (s Scope) String() string {
-	if s == ScopeLine {
-		return "line"
-	}
-	return "order"
-}
 
 // Phase orders rule evaluation: every normalize rule runs before every derive
 // rule, and so on; within a phase, file order decides.
@@ -66,9 +51,10 @@ type Rule struct {
 	ID          string
 	Description string
 	Pos         Pos
-	Scope       Scope
+	Scope       string // the scope's name
 	Phase       Phase
 
+	scope *scopeInfo
 	index uint16
 	when  *program
 	deny  *denyEffect
@@ -85,7 +71,7 @@ type denyEffect struct {
 type setEffect struct {
 	target *settable
 	value  *program
-	label  string // "field<-rule-id", as LineOutcome.Derived lists it
+	label  string // "field<-rule-id", as Run.Derived lists it
 }
 
 // program is one compiled expression: the expr bytecode, and a Go closure
@@ -94,7 +80,9 @@ type program struct {
 	src  string
 	pos  Pos
 	prog *vm.Program
-	fast fastFunc
+	fast lower.Func
+	// why says which node kept the expression on the VM ("" when lowered).
+	why string
 }
 
 // template is a message with {{ expression }} holes.
@@ -106,12 +94,13 @@ type template struct {
 // Set is a loaded and compiled collection of ruleset files: the unit the
 // engine swaps in atomically. A Set is immutable and safe for concurrent use.
 type Set struct {
+	lang    *Language
 	hash    string
 	files   []string
 	rules   []*Rule // file order
 	ruleIDs []string
-	byPhase [2][numPhases][]*Rule // [scope][phase]
-	sources map[string][]byte     // the files, for the tests they hold
+	byScope [][numPhases][]*Rule // [index of the scope in lang][phase]
+	sources map[string][]byte    // the files, for the tests they hold
 }
 
 // Hash returns the content hash of the files the set was loaded from
@@ -124,14 +113,12 @@ func (s *Set) Files() []string { return append([]string(nil), s.files...) }
 // Rules returns the compiled rules in file order.
 func (s *Set) Rules() []*Rule { return append([]*Rule(nil), s.rules...) }
 
-// Load reads every *.yaml and *.yml file at the root of fsys, in name order,
-// and compiles it. Every expression is type-checked against its scope's
-// environment; every problem in every file is reported at once as a
-// *LoadError whose lines read file:line:col: message.
-func Load(fsys fs.FS) (*Set, error) {
+// readFiles reads the *.yaml and *.yml files at the root of fsys, in name
+// order.
+func readFiles(fsys fs.FS) ([]string, map[string][]byte, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, fmt.Errorf("rules: reading rulesets: %w", err)
+		return nil, nil, fmt.Errorf("rules: reading rulesets: %w", err)
 	}
 	var names []string
 	for _, e := range entries {
@@ -141,28 +128,31 @@ func Load(fsys fs.FS) (*Set, error) {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, errors.New("rules: no *.yaml ruleset files found")
+		return nil, nil, errors.New("rules: no *.yaml ruleset files found")
 	}
 	files := make(map[string][]byte, len(names))
 	for _, n := range names {
 		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
-			return nil, fmt.Errorf("rules: reading %s: %w", n, err)
+			return nil, nil, fmt.Errorf("rules: reading %s: %w", n, err)
 		}
 		files[n] = b
 	}
-	return compileFiles(names, files)
+	return names, files, nil
 }
 
-func compileFiles(names []string, files map[string][]byte) (*Set, error) {
+// Compile compiles the named ruleset files (their contents in files), in the
+// order of names, as Load does.
+func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error) {
 	h := sha256.New()
 	for _, n := range names {
 		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
 		h.Write(files[n])
 	}
-	set := &Set{hash: hex.EncodeToString(h.Sum(nil)), files: names, sources: files}
+	set := &Set{lang: l, hash: hex.EncodeToString(h.Sum(nil)), files: names, sources: files,
+		byScope: make([][numPhases][]*Rule, len(l.scopes))}
 	var ps problems
-	c := newCompiler(&ps)
+	c := newCompiler(l, &ps)
 	seen := map[string]Pos{}
 	for _, name := range names {
 		// Tests and fixtures are parsed only when tests run: the engine
@@ -203,7 +193,8 @@ func compileFiles(names []string, files map[string][]byte) (*Set, error) {
 			r.index = uint16(len(set.rules))
 			set.rules = append(set.rules, r)
 			set.ruleIDs = append(set.ruleIDs, r.ID)
-			set.byPhase[r.Scope][r.Phase] = append(set.byPhase[r.Scope][r.Phase], r)
+			si := set.scopeIndex(r.scope)
+			set.byScope[si][r.Phase] = append(set.byScope[si][r.Phase], r)
 		}
 	}
 	if err := ps.err(); err != nil {
@@ -299,17 +290,15 @@ func (c *compiler) rule(rn *node) *Rule {
 	if d, ok := rn.field("description").str(); ok {
 		r.Description = d
 	}
-	switch s, _ := rn.field("scope").str(); s {
-	case "order":
-		r.Scope = ScopeOrder
-	case "line":
-		r.Scope = ScopeLine
-	case "":
-		ps.add(rn.pos, "rule %s: missing scope (order or line)", id)
+	switch s, _ := rn.field("scope").str(); {
+	case s == "":
+		ps.add(rn.pos, "rule %s: missing scope (%s)", id, strings.Join(c.lang.Scopes(), ", "))
+		return nil
+	case c.lang.scope(s) == nil:
+		ps.add(rn.field("scope").pos, "rule %s: scope %q is not one of %s", id, s, strings.Join(c.lang.Scopes(), ", "))
 		return nil
 	default:
-		ps.add(rn.field("scope").pos, "rule %s: scope %q is not order or line", id, s)
-		return nil
+		r.Scope, r.scope = s, c.lang.scope(s)
 	}
 	deny, set, hold := rn.field("deny"), rn.field("set"), rn.field("hold")
 	effects := 0
@@ -338,7 +327,7 @@ func (c *compiler) rule(rn *node) *Rule {
 			ps.add(pn.pos, "rule %s: phase %q is not one of %s", id, s, strings.Join(phaseNames[:], ", "))
 		}
 	}
-	sc := r.Scope
+	sc := r.scope
 	wn := rn.field("when")
 	if wn == nil {
 		ps.add(rn.pos, "rule %s: missing when (a condition; write true to always fire)", id)
@@ -366,9 +355,9 @@ func (c *compiler) rule(rn *node) *Rule {
 		}
 		for i, k := range set.keys {
 			name, _ := k.str()
-			t := settableField(r.Scope, name)
+			t := sc.settable(name)
 			if t == nil {
-				ps.add(k.pos, "rule %s: %s cannot be derived in %s scope (derivable: %s)", id, name, r.Scope, settableNames(r.Scope))
+				ps.add(k.pos, "rule %s: %s cannot be derived in %s scope (derivable: %s)", id, name, r.Scope, sc.settableNames())
 				continue
 			}
 			p := c.expr(set.vals[i], sc, t.typ)
@@ -380,7 +369,7 @@ func (c *compiler) rule(rn *node) *Rule {
 	return r
 }
 
-func (c *compiler) deny(id string, n *node, sc Scope) *denyEffect {
+func (c *compiler) deny(id string, n *node, sc *scopeInfo) *denyEffect {
 	ps := c.ps
 	if n.kind != mapNode {
 		ps.add(n.pos, "rule %s: deny is a mapping with code, field and message", id)
@@ -404,11 +393,10 @@ func (c *compiler) deny(id string, n *node, sc Scope) *denyEffect {
 	return d
 }
 
-var boolType = reflect.TypeOf(true)
 
 // expr compiles the string held by n in scope sc. want is the type the result
 // must have, or nil for any.
-func (c *compiler) expr(n *node, sc Scope, want reflect.Type) *program {
+func (c *compiler) expr(n *node, sc *scopeInfo, want reflect.Type) *program {
 	src, ok := n.str()
 	if !ok {
 		if b, isBool := n.value.(bool); isBool && n.kind == scalarNode {
@@ -423,37 +411,44 @@ func (c *compiler) expr(n *node, sc Scope, want reflect.Type) *program {
 
 // compiler compiles the expressions of one Load. It keeps one expr
 // configuration per scope (environment, vocabulary, operators, the constant
-// folder) instead of building one per expression.
+// folder), made when the scope's first expression is compiled.
 type compiler struct {
-	ps       *problems
-	folder   *constFolder
-	cfgs     [2]*conf.Config
-	envTypes [2]reflect.Type
+	lang   *Language
+	ps     *problems
+	folder *constFolder
+	cfgs   map[*scopeInfo]*conf.Config
+	names  map[*scopeInfo]*strings.Replacer
 }
 
-func newCompiler(ps *problems) *compiler {
-	c := &compiler{ps: ps, folder: &constFolder{}}
-	for sc, env := range [2]any{&OrderEnv{}, &LineEnv{}} {
-		cfg := conf.CreateNew()
-		for _, op := range append(exprOptions(), expr.Env(env), expr.Patch(c.folder), expr.MaxNodes(maxNodes)) {
-			op(cfg)
-		}
-		for name := range cfg.Disabled {
-			delete(cfg.Builtins, name)
-		}
-		cfg.Check()
-		c.cfgs[sc], c.envTypes[sc] = cfg, reflect.TypeOf(env)
+func newCompiler(l *Language, ps *problems) *compiler {
+	return &compiler{lang: l, ps: ps, folder: &constFolder{}, cfgs: map[*scopeInfo]*conf.Config{}, names: map[*scopeInfo]*strings.Replacer{}}
+}
+
+func (c *compiler) config(sc *scopeInfo) *conf.Config {
+	if cfg := c.cfgs[sc]; cfg != nil {
+		return cfg
 	}
-	return c
+	cfg := conf.CreateNew()
+	env := reflect.New(sc.env.Elem()).Interface()
+	for _, op := range append(exprOptions(sc.funcs), expr.Env(env), expr.Patch(c.folder), expr.MaxNodes(maxNodes)) {
+		op(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	c.cfgs[sc], c.names[sc] = cfg, authorNames(sc.env)
+	return cfg
 }
 
 // setConstants makes params and tables of the file being compiled visible.
 func (c *compiler) setConstants(k *constants) { c.folder.consts = k }
 
 // source compiles src, which starts at rune offset off of n's string.
-func (c *compiler) source(src string, n *node, off int, sc Scope, want reflect.Type) *program {
+func (c *compiler) source(src string, n *node, off int, sc *scopeInfo, want reflect.Type) *program {
 	c.folder.errs = c.folder.errs[:0]
-	cfg := c.cfgs[sc]
+	cfg := c.config(sc)
+	names := c.names[sc]
 	tree, err := checker.ParseCheck(src, cfg)
 	if len(c.folder.errs) > 0 {
 		for _, fe := range c.folder.errs {
@@ -472,7 +467,7 @@ func (c *compiler) source(src string, n *node, off int, sc Scope, want reflect.T
 		var fe *file.Error
 		if errors.As(err, &fe) {
 			fe = fe.Bind(file.NewSource(src))
-			c.ps.add(n.offsetPos(fe.Line, fe.Column+off), "%s", authorNames.Replace(fe.Message))
+			c.ps.add(n.offsetPos(fe.Line, fe.Column+off), "%s", names.Replace(fe.Message))
 		} else {
 			c.ps.add(n.offsetPos(1, off), "%v", err)
 		}
@@ -480,27 +475,54 @@ func (c *compiler) source(src string, n *node, off int, sc Scope, want reflect.T
 	}
 	if want != nil {
 		if got := prog.Node().Type(); got != want {
-			c.ps.add(n.offsetPos(1, off), "the expression is of type %s, want %s", typeName(got), typeName(want))
+			c.ps.add(n.offsetPos(1, off), "the expression is of type %s, want %s", typeName(names, got), typeName(names, want))
 			return nil
 		}
 	}
-	return &program{src: src, pos: n.offsetPos(1, off), prog: prog, fast: lower(prog.Node(), c.envTypes[sc])}
+	fast, why := lower.Lower(prog.Node(), sc.env, sc.binders)
+	return &program{src: src, pos: n.offsetPos(1, off), prog: prog, fast: fast, why: why}
 }
 
 // authorNames rewrites Go type names in expr's messages to the names rule
-// authors write: "type rules.SerialFacts has no field x" reads "serial has no
-// field x".
-var authorNames = strings.NewReplacer(
-	"type *rules.OrderFacts", "order", "type rules.OrderFacts", "order",
-	"type *rules.LineFacts", "line", "type rules.LineFacts", "line",
-	"type *rules.PartFacts", "part", "type rules.PartFacts", "part",
-	"type *rules.ModelFacts", "model", "type rules.ModelFacts", "model",
-	"type *rules.SerialFacts", "serial", "type rules.SerialFacts", "serial",
-	"type *rules.SubscriptionFacts", "subscription", "type rules.SubscriptionFacts", "subscription",
-	"*rules.", "", "rules.", "", "domain.Date", "date",
-)
+// authors write: "type orders.SerialFacts has no field x" reads "serial has
+// no field x". Each struct reachable from the environment is named by the
+// expr tag of the first field of its type.
+func authorNames(env reflect.Type) *strings.Replacer {
+	var pairs []string
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		st := t.Elem()
+		for i := 0; i < st.NumField(); i++ {
+			f := st.Field(i)
+			ft := f.Type
+			if ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				ft = reflect.PointerTo(ft)
+			}
+			if !f.IsExported() || ft.Kind() != reflect.Pointer || ft.Elem().Kind() != reflect.Struct || seen[ft] || ft == reflect.PointerTo(dateType) {
+				continue
+			}
+			seen[ft] = true
+			name := f.Tag.Get("expr")
+			if name == "" {
+				name = f.Name
+			}
+			pairs = append(pairs, "type "+ft.String(), name, "type "+ft.Elem().String(), name)
+			walk(ft)
+		}
+	}
+	walk(env)
+	if pkg := path.Base(env.Elem().PkgPath()); pkg != "." {
+		pairs = append(pairs, "*"+pkg+".", "", pkg+".", "")
+	}
+	pairs = append(pairs, "domain.Date", "date")
+	return strings.NewReplacer(pairs...)
+}
 
-func typeName(t reflect.Type) string {
+func typeName(names *strings.Replacer, t reflect.Type) string {
 	switch t {
 	case nil:
 		return "unknown"
@@ -509,7 +531,7 @@ func typeName(t reflect.Type) string {
 	case boolType:
 		return "bool"
 	}
-	return authorNames.Replace(t.String())
+	return names.Replace(t.String())
 }
 
 // lineCol converts a rune offset in src to a 1-based line and 0-based column.
@@ -612,7 +634,7 @@ func constNode(v any) ast.Node {
 var holeRE = regexp.MustCompile(`\{\{(.*?)\}\}`)
 
 // compileTemplate compiles a message with {{ expression }} holes.
-func (c *compiler) template(n *node, sc Scope) *template {
+func (c *compiler) template(n *node, sc *scopeInfo) *template {
 	s, ok := n.str()
 	if !ok {
 		c.ps.add(n.pos, "want text")
@@ -635,46 +657,12 @@ func (c *compiler) template(n *node, sc Scope) *template {
 	return t
 }
 
-// settable is a field a set effect may derive. field returns a pointer to
-// it (*domain.Date, *string or *bool) in the line or the order.
-type settable struct {
-	name  string
-	scope Scope
-	typ   reflect.Type
-	field func(*LineFacts, *OrderFacts) any
-}
-
-var settables = []*settable{
-	{"serviceStartDate", ScopeLine, dateType, func(l *LineFacts, _ *OrderFacts) any { return &l.ServiceStartDate }},
-	{"serviceEndDate", ScopeLine, dateType, func(l *LineFacts, _ *OrderFacts) any { return &l.ServiceEndDate }},
-	{"activationDate", ScopeLine, dateType, func(l *LineFacts, _ *OrderFacts) any { return &l.ActivationDate }},
-	{"autoRenewal", ScopeLine, boolType, func(l *LineFacts, _ *OrderFacts) any { return &l.AutoRenewal }},
-	{"activationType", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.ActivationType }},
-	{"ssoUserEmailAddress", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.SSOUserEmail }},
-	{"simIncludedFlag", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.SimIncludedFlag }},
-	{"carrierName", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.CarrierName }},
-	{"serviceType", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.ServiceType }},
-	{"serialNumber", ScopeLine, stringType, func(l *LineFacts, _ *OrderFacts) any { return &l.SerialNumber }},
-	{"activationCountry", ScopeOrder, stringType, func(_ *LineFacts, o *OrderFacts) any { return &o.ActivationCountry }},
-}
-
-var stringType = reflect.TypeOf("")
-
-func settableField(s Scope, name string) *settable {
-	for _, t := range settables {
-		if t.name == name && t.scope == s {
-			return t
+// scopeIndex returns the index of sc in the set's language.
+func (s *Set) scopeIndex(sc *scopeInfo) int {
+	for i, x := range s.lang.scopes {
+		if x == sc {
+			return i
 		}
 	}
-	return nil
-}
-
-func settableNames(s Scope) string {
-	var names []string
-	for _, t := range settables {
-		if t.scope == s {
-			names = append(names, t.name)
-		}
-	}
-	return strings.Join(names, ", ")
+	return -1
 }

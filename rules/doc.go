@@ -1,14 +1,14 @@
-// Package rules turns ruleset files into compiled expr programs and decides
-// with them. It holds the file format (see rulesets/README.md), the loader and
-// compiler (every expression is type-checked once, at load, against the typed
-// environment of its scope; errors read file:line:col), the evaluator that
-// produces a domain.Decision with a trace, the tests written inside ruleset
-// files, and the Engine whose use cases load state through ports, decide with
-// domain and rules, and commit atomically.
+// Package rules is entitle's rule language, and it knows no use case. It
+// holds the file format (see rulesets/README.md), the scope registry (a
+// context declares each scope's environment type, derivable fields and
+// vocabulary with NewScope, and lists its scopes in a Language), the
+// compiler (every expression is type-checked once, at load, against its
+// scope's environment; errors read file:line:col), the evaluator that builds
+// a domain.Decision with a trace (Set.Begin, Scope.Eval, Run.Finish), and the
+// tests written inside rule files (Set.RunTests, with a Tester per context).
 //
-// Import it to embed entitle in a Go service:
+// Import it to write a context (see rules/orders) or to load rule files:
 //
-//	set, err := rules.Load(rulesets.FS)
-//	eng := rules.NewEngine(rules.EngineOptions{Store: store, Rules: set, Clock: clock, IDs: ids})
-//	receipt, err := eng.CreateOrder(ctx, clientID, request)
+//	lang, err := rules.NewLanguage(orders.Scopes()...)
+//	set, err := lang.Load(rulesets.FS)
 package rules

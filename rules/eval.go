@@ -5,325 +5,169 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules/internal/lower"
 )
 
-// Snapshot is the state one order decision reads: what the store knows that
-// matters to it. The engine builds it inside a transaction; tests and
-// benchmarks build it by hand. Deciding never changes it.
-type Snapshot struct {
-	Now time.Time
-	// BillTo is the reseller owning the bill-to site, nil when no reseller of
-	// the calling client has it. ShipTo owns the ship-to site.
-	BillTo     *domain.Customer
-	ShipTo     *domain.Customer
-	PriceList  *domain.PriceList // the customer's list, else the country's; nil when none
-	Parts      map[string]*domain.Part
-	Models     map[string]*domain.Model // keyed by ModelKey(name)
-	Devices    map[string]*domain.Device
-	Timelines  map[string]domain.Timeline
-	Trials     map[string][]domain.TrialGrant
-	InProgress map[string]bool
-	Promo      *domain.PromoCode
-	Coupons    map[string]*domain.Coupon
-}
-
-// ModelKey is the key of Snapshot.Models: the model name in upper case. A
-// "Manufacturer||Model" value keys by its model part.
-func ModelKey(manufacturerModel string) string {
-	_, m := domain.SplitModelKey(manufacturerModel)
-	return strings.ToUpper(strings.TrimSpace(m))
-}
-
-// Decide runs the set's rules over req against snap and returns the decision.
-// It is pure: the same snapshot, request and set give the same decision.
-// Nothing is compiled while deciding.
-func (s *Set) Decide(snap *Snapshot, req *domain.OrderRequest) domain.Decision {
-	ev := evaluators.Get().(*evaluator)
-	defer evaluators.Put(ev)
-	return ev.decide(s, snap, req)
-}
-
-var evaluators = sync.Pool{New: func() any { return &evaluator{} }}
-
-// evaluator holds the scratch space of one decision, reused across decisions
-// so allocations stay flat in the number of lines.
-type evaluator struct {
-	vm      vm.VM
+// Run is one decision being made: the decision so far (violations, hold,
+// trace) and the scratch space of evaluation. A context begins a Run, calls
+// its scopes' Eval in the order its use case needs, and finishes it. A Run is
+// used by one goroutine and is invalid after Finish.
+type Run struct {
 	set     *Set
-	order   OrderFacts
-	orderEv OrderEnv
-	lineEv  LineEnv
-	lines   []LineFacts
-	part    PartFacts
-	model   ModelFacts
-	serials []*SerialFacts
-	nSerial int
-	d       *domain.Decision
-	lineBad bool
+	vm      vm.VM
+	d       domain.Decision
+	denied  bool
+	derived []string
 }
 
-func (ev *evaluator) decide(set *Set, snap *Snapshot, req *domain.OrderRequest) domain.Decision {
-	n := len(req.Lines)
-	d := domain.Decision{RulesetHash: set.hash}
-	d.Trace.Rules = set.ruleIDs
-	d.Trace.Steps = make([]domain.TraceStep, 0, len(set.rules)*(n+1))
-	d.Lines = make([]domain.LineOutcome, n)
-	ev.set, ev.d = set, &d
+var runs = sync.Pool{New: func() any { return &Run{} }}
 
-	today := domain.Today(snap.Now, domain.Pacific)
-	todayUTC := domain.Today(snap.Now, domain.UTC)
-	ev.fillOrder(snap, req)
-	ev.orderEv = OrderEnv{Order: &ev.order, Today: today, TodayUTC: todayUTC}
-	for ph := Normalize; ph < Decide; ph++ {
-		for _, r := range set.byPhase[ScopeOrder][ph] {
-			ev.run(r, &ev.orderEv, unsafe.Pointer(&ev.orderEv), -1)
-		}
-	}
+// Begin starts a decision with this set; steps is the expected number of
+// rule evaluations (so the trace is allocated once).
+func (s *Set) Begin(steps int) *Run {
+	r := runs.Get().(*Run)
+	r.set = s
+	r.d = domain.Decision{RulesetHash: s.hash}
+	r.d.Trace.Rules = s.ruleIDs
+	r.d.Trace.Steps = make([]domain.TraceStep, 0, steps)
+	return r
+}
 
-	if cap(ev.lines) < n {
-		ev.lines = make([]LineFacts, n)
+// RuleCount returns how many rules of scope sd the set holds, in every phase;
+// a context multiplies it to size a Run's trace.
+func (s *Set) RuleCount(sd ScopeDef) int {
+	i := s.scopeIndex(sd.info())
+	if i < 0 {
+		return 0
 	}
-	ev.lines = ev.lines[:n]
-	ev.nSerial = 0
-	for i := range req.Lines {
-		lf := &ev.lines[i]
-		ev.fillLine(lf, i, &req.Lines[i], snap)
-		sf := ev.serialFacts(snap, lf.SerialNumber)
-		ev.lineEv = LineEnv{Order: &ev.order, Line: lf, Part: &ev.part, Model: &ev.model, Serial: sf, Today: today, TodayUTC: todayUTC}
-		ev.lineBad = false
-		for ph := Normalize; ph < numPhases; ph++ {
-			for _, r := range set.byPhase[ScopeLine][ph] {
-				ev.run(r, &ev.lineEv, unsafe.Pointer(&ev.lineEv), i)
-			}
-		}
-		d.Lines[i] = outcome(lf, &ev.part)
-		if !ev.lineBad && ev.part.part != nil {
-			sf.addPending(lf, ev.part.part, snap.Now)
-		}
+	n := 0
+	for _, rs := range s.byScope[i] {
+		n += len(rs)
 	}
+	return n
+}
 
-	for _, r := range set.byPhase[ScopeOrder][Decide] {
-		ev.run(r, &ev.orderEv, unsafe.Pointer(&ev.orderEv), -1)
-	}
+// Has reports whether the set was compiled in a language holding sd.
+func (s *Set) Has(sd ScopeDef) bool { return s.scopeIndex(sd.info()) >= 0 }
+
+// Decision returns the decision being built, for the context to fill in what
+// is its own (its lines, derived values).
+func (r *Run) Decision() *domain.Decision { return &r.d }
+
+// Denied reports whether the last Eval added a violation.
+func (r *Run) Denied() bool { return r.denied }
+
+// Derived returns the labels ("field<-rule-id") of the values the last Eval
+// derived, in order. The slice is valid until the next Eval.
+func (r *Run) Derived() []string { return r.derived }
+
+// Finish completes the decision (allowed when nothing was violated) and
+// returns it; the Run is released.
+func (r *Run) Finish() domain.Decision {
+	d := r.d
 	d.Allowed = len(d.Violations) == 0
-	d.ActivationCountry = ev.order.ActivationCountry
-	ev.set, ev.d = nil, nil
+	r.d, r.set = domain.Decision{}, nil
+	runs.Put(r)
 	return d
 }
 
-func (ev *evaluator) fillOrder(snap *Snapshot, req *domain.OrderRequest) {
-	o := &ev.order
-	nums := o.LineNumbers[:0]
-	for i := range req.Lines {
-		nums = append(nums, req.Lines[i].LineNumber)
-	}
-	*o = OrderFacts{
-		LineCount: len(req.Lines), LineNumbers: nums,
-		CustomerPONumber: req.CustomerPONumber, CustomerOrderRef: req.CustomerOrderRef,
-		CurrencyCode: req.CurrencyCode, PromoCode: req.PromoCode,
-		BillToSiteUseID: int(req.BillToSiteUseID), ShipToSiteUseID: int(req.ShipToSiteUseID),
-		BillToContactEmail: req.BillToContactEmail, ShipToContactEmail: req.ShipToContactEmail,
-		ActivationCountry: req.ActivationCountry,
-	}
-	if c := snap.BillTo; c != nil {
-		if site, ok := c.Site(req.BillToSiteUseID, domain.BillTo); ok {
-			o.BillToFound, o.BillToAutoRenew = true, site.AutoRenewFlag
-			o.CustomerName, o.CreditHold = c.Name, c.CreditHold
-		}
-	}
-	if c := snap.ShipTo; c != nil {
-		if site, ok := c.Site(req.ShipToSiteUseID, domain.ShipTo); ok {
-			o.ShipToFound, o.ShipToCountry = true, site.Country
-		}
-	}
-	if pl := snap.PriceList; pl != nil {
-		o.PriceListFound, o.PriceListCurrency, o.priceList = true, string(pl.Currency), pl
-	}
-	if p := snap.Promo; p != nil && strings.EqualFold(p.Code, req.PromoCode) {
-		o.PromoFound = true
-		o.PromoValid = p.ValidOn(domain.Today(snap.Now, domain.Pacific))
-	}
-}
-
-func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap *Snapshot) {
-	derived := lf.derived[:0]
-	autoRenew, _ := domain.ParseYN(lr.AutoRenewal)
-	*lf = LineFacts{
-		Index: i, LineNumber: lr.LineNumber,
-		RequestedStartDate: lr.ServiceStartDate, ServiceStartDate: lr.ServiceStartDate,
-		PartNumber: lr.PartNumber, SerialNumber: lr.SerialNumber, ServiceType: lr.ServiceType,
-		ManufacturerModel: lr.ManufacturerModel, AutoRenewalFlag: lr.AutoRenewal, AutoRenewal: autoRenew,
-		GeoFenceRegion: lr.GeoFenceRegion, ActivationType: lr.ActivationType, ActivationDate: lr.ActivationDate,
-		CouponNumber: lr.CouponNumber, SSOUserEmail: lr.SSOUserEmailAddress, SimIncludedFlag: lr.SimIncludedFlag,
-		SimNumber: lr.SimNumber, DeviceKey: lr.DeviceKey, CarrierName: lr.CarrierName,
-		derived: derived,
-	}
-	ev.part = PartFacts{}
-	if p := snap.Parts[lr.PartNumber]; p != nil {
-		ev.part = PartFacts{
-			Found: true, PartNumber: p.Number, Description: p.Description,
-			ServiceType: string(p.ServiceType), ProductLine: string(p.ProductLine),
-			DurationValue: p.Duration.N, DurationUnit: string(p.Duration.Unit),
-			Trial: p.Trial, Bundle: p.Bundle, Redemption: p.Redemption,
-			InPriceList: snap.PriceList != nil && snap.PriceList.Holds(p.Number),
-			Regions:     p.Regions, part: p,
-		}
-		lf.Kind, lf.ProductLine = string(p.Kind()), string(p.ProductLine)
-		if c := snap.Coupons[lr.CouponNumber]; c != nil && lr.CouponNumber != "" {
-			lf.CouponFound = !c.Redeemed && c.PartNumber == p.Number
-		}
-	}
-	ev.model = ModelFacts{}
-	if lr.ManufacturerModel != "" {
-		if m := snap.Models[ModelKey(lr.ManufacturerModel)]; m != nil {
-			ev.model = ModelFacts{Found: true, Manufacturer: m.Manufacturer, Model: m.Name, Agriculture: m.Agriculture, model: m}
-		}
-	}
-}
-
-// serialFacts returns the facts of serial, shared by every line of the order
-// that names the same device.
-func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
-	key := domain.SerialKey(serial)
-	for _, sf := range ev.serials[:ev.nSerial] {
-		if sf.key == key {
-			return sf
-		}
-	}
-	if ev.nSerial == len(ev.serials) {
-		ev.serials = append(ev.serials, &SerialFacts{})
-	}
-	sf := ev.serials[ev.nSerial]
-	ev.nSerial++
-	views, own := sf.views, sf.own
-	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views, own: own}
-	if dev := snap.Devices[key]; dev != nil {
-		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
-	}
-	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
-	return sf
-}
-
-// addPending adds an accepted line to the serial's timeline so later lines of
-// the same order see it: a second trial of a line is refused, a second renewal
-// starts after the first.
-func (s *SerialFacts) addPending(lf *LineFacts, p *domain.Part, now time.Time) {
-	if lf.ServiceStartDate.IsZero() || lf.ServiceEndDate.IsZero() {
+func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase, item int) {
+	r.denied = false
+	r.derived = r.derived[:0]
+	si := r.set.scopeIndex(sc)
+	if si < 0 {
 		return
 	}
-	sub := domain.Subscription{
-		Serial: lf.SerialNumber, PartNumber: p.Number, ProductLine: p.ProductLine,
-		Start: lf.ServiceStartDate, End: lf.ServiceEndDate, Kind: p.Kind(), AutoRenew: lf.AutoRenewal,
-	}
-	if !s.owned {
-		// The first pending line copies the snapshot's timeline into a
-		// buffer this SerialFacts owns and reuses across decisions.
-		s.own = append(s.own[:0], s.timeline...)
-		s.owned = true
-	}
-	s.own = append(s.own, sub)
-	s.setTimeline(s.own)
-	if p.Trial {
-		s.trials = append(s.trials[:len(s.trials):len(s.trials)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
-	}
-}
-
-func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {
-	return domain.LineOutcome{
-		LineNumber: lf.LineNumber, SerialNumber: lf.SerialNumber, PartNumber: lf.PartNumber,
-		ProductLine: domain.ProductLine(pf.ProductLine), Kind: domain.SubscriptionKind(lf.Kind),
-		ServiceStartDate: lf.ServiceStartDate, ServiceEndDate: lf.ServiceEndDate, AutoRenewal: lf.AutoRenewal,
-		ActivationType: domain.ActivationType(strings.ToUpper(lf.ActivationType)), ActivationDate: lf.ActivationDate,
-		SSOUserEmailAddress: lf.SSOUserEmail, SimIncludedFlag: lf.SimIncludedFlag, CarrierName: lf.CarrierName,
-		Derived: append([]string(nil), lf.derived...),
+	for ph := from; ph <= to && ph < numPhases; ph++ {
+		for _, rule := range r.set.byScope[si][ph] {
+			r.run(rule, env, envPtr, item)
+		}
 	}
 }
 
 // run evaluates one rule and applies its effect when it fires. A rule that
 // fails at run time (a nil subscription dereferenced, say) refuses the
 // request: entitle fails closed.
-func (ev *evaluator) run(r *Rule, env any, envPtr unsafe.Pointer, line int) {
-	fired, err := ev.evalBool(r.when, env, envPtr)
-	ev.d.Trace.Steps = append(ev.d.Trace.Steps, domain.TraceStep{Rule: r.index, Line: int16(line), Fired: fired && err == nil})
+func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
+	fired, err := r.evalBool(rule.when, env, envPtr)
+	r.d.Trace.Steps = append(r.d.Trace.Steps, domain.TraceStep{Rule: rule.index, Line: int16(item), Fired: fired && err == nil})
 	if err != nil {
-		ev.violate(r, line, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", r.ID, err))
+		r.violate(rule, item, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", rule.ID, err))
 		return
 	}
 	if !fired {
 		return
 	}
 	switch {
-	case r.deny != nil:
+	case rule.deny != nil:
 		field := ""
-		if r.deny.field != nil {
-			field = ev.render(r.deny.field, env, envPtr)
+		if rule.deny.field != nil {
+			field = r.render(rule.deny.field, env, envPtr)
 		}
-		ev.violate(r, line, r.deny.code, field, ev.render(r.deny.message, env, envPtr))
-	case r.hold != nil:
-		if ev.d.Hold == nil {
-			ev.d.Hold = &domain.Hold{RuleID: r.ID, Reason: ev.render(r.hold, env, envPtr)}
+		r.violate(rule, item, rule.deny.code, field, r.render(rule.deny.message, env, envPtr))
+	case rule.hold != nil:
+		if r.d.Hold == nil {
+			r.d.Hold = &domain.Hold{RuleID: rule.ID, Reason: r.render(rule.hold, env, envPtr)}
 		}
 	default:
-		for _, s := range r.sets {
-			if err := ev.assign(s.target.field(ev.lineEv.Line, &ev.order), s.value, env, envPtr); err != nil {
-				ev.violate(r, line, "RULE_ERROR", s.target.name, fmt.Sprintf("rule %s could not derive %s: %v", r.ID, s.target.name, err))
+		for _, s := range rule.sets {
+			if err := r.assign(s.target, s.value, env, envPtr); err != nil {
+				r.violate(rule, item, "RULE_ERROR", s.target.name, fmt.Sprintf("rule %s could not derive %s: %v", rule.ID, s.target.name, err))
 				continue
 			}
-			if s.target.scope == ScopeLine {
-				lf := ev.lineEv.Line
-				lf.derived = append(lf.derived, s.label)
-			}
+			r.derived = append(r.derived, s.label)
 		}
 	}
 }
 
-// assign evaluates p into the field dst points to, through the typed closure
+// assign evaluates p into the derivable field t, through the typed closure
 // when p was lowered, so no value is boxed.
-func (ev *evaluator) assign(dst any, p *program, env any, envPtr unsafe.Pointer) (err error) {
+func (r *Run) assign(t *settable, p *program, env any, envPtr unsafe.Pointer) (err error) {
 	defer recoverNil(&err)
-	switch d := dst.(type) {
-	case *domain.Date:
-		if p.fast.d != nil {
-			*d = p.fast.d(envPtr)
-			return nil
-		}
-	case *string:
-		if p.fast.s != nil {
-			*d = p.fast.s(envPtr)
-			return nil
-		}
-	case *bool:
-		if p.fast.b != nil {
-			*d = p.fast.b(envPtr)
-			return nil
-		}
+	dst := lower.Addr(envPtr, t.path)
+	if dst == nil {
+		return fmt.Errorf("%s is not there to derive", t.name)
 	}
-	v, err := ev.vm.Run(p.prog, env)
+	if p.fast.Lowered() {
+		switch t.typ {
+		case dateType:
+			*(*domain.Date)(dst) = p.fast.D(envPtr)
+		case stringType:
+			*(*string)(dst) = p.fast.S(envPtr)
+		case boolType:
+			*(*bool)(dst) = p.fast.B(envPtr)
+		case intType:
+			*(*int)(dst) = p.fast.I(envPtr)
+		}
+		return nil
+	}
+	v, err := r.vm.Run(p.prog, env)
 	if err != nil {
 		return err
 	}
-	switch d := dst.(type) {
-	case *domain.Date:
-		*d, _ = v.(domain.Date)
-	case *string:
-		*d, _ = v.(string)
-	case *bool:
-		*d, _ = v.(bool)
+	switch t.typ {
+	case dateType:
+		*(*domain.Date)(dst), _ = v.(domain.Date)
+	case stringType:
+		*(*string)(dst), _ = v.(string)
+	case boolType:
+		*(*bool)(dst), _ = v.(bool)
+	case intType:
+		*(*int)(dst), _ = v.(int)
 	}
 	return nil
 }
 
-// recoverNil turns a lowered closure's read of a nil subscription into the
+// recoverNil turns a lowered closure's read of a nil struct pointer into the
 // error the VM would have returned.
 func recoverNil(err *error) {
 	if r := recover(); r != nil {
-		e, ok := r.(errNilMember)
+		e, ok := r.(lower.NilMember)
 		if !ok {
 			panic(r)
 		}
@@ -331,23 +175,23 @@ func recoverNil(err *error) {
 	}
 }
 
-func (ev *evaluator) violate(r *Rule, line int, code, field, msg string) {
-	if line >= 0 {
-		field = domain.JoinField("lines["+strconv.Itoa(line)+"]", field)
-		ev.lineBad = true
+func (r *Run) violate(rule *Rule, item int, code, field, msg string) {
+	if item >= 0 {
+		field = domain.JoinField(rule.scope.item+"["+strconv.Itoa(item)+"]", field)
 	}
-	ev.d.Violations = append(ev.d.Violations, domain.Violation{RuleID: r.ID, Code: code, Field: field, Message: msg})
+	r.denied = true
+	r.d.Violations = append(r.d.Violations, domain.Violation{RuleID: rule.ID, Code: code, Field: field, Message: msg})
 }
 
-func (ev *evaluator) evalBool(p *program, env any, envPtr unsafe.Pointer) (b bool, err error) {
-	if p.fast.b != nil {
-		if p.fast.safe {
-			return p.fast.b(envPtr), nil
+func (r *Run) evalBool(p *program, env any, envPtr unsafe.Pointer) (b bool, err error) {
+	if p.fast.B != nil {
+		if p.fast.Safe {
+			return p.fast.B(envPtr), nil
 		}
 		defer recoverNil(&err)
-		return p.fast.b(envPtr), nil
+		return p.fast.B(envPtr), nil
 	}
-	v, err := ev.vm.Run(p.prog, env)
+	v, err := r.vm.Run(p.prog, env)
 	if err != nil {
 		return false, err
 	}
@@ -355,22 +199,22 @@ func (ev *evaluator) evalBool(p *program, env any, envPtr unsafe.Pointer) (b boo
 	return b, nil
 }
 
-func (ev *evaluator) eval(p *program, env any, envPtr unsafe.Pointer) (v any, err error) {
-	if p.fast.anyv != nil {
+func (r *Run) evalAny(p *program, env any, envPtr unsafe.Pointer) (v any, err error) {
+	if p.fast.Any != nil {
 		defer recoverNil(&err)
-		return p.fast.anyv(envPtr), nil
+		return p.fast.Any(envPtr), nil
 	}
-	return ev.vm.Run(p.prog, env)
+	return r.vm.Run(p.prog, env)
 }
 
-func (ev *evaluator) render(t *template, env any, envPtr unsafe.Pointer) string {
+func (r *Run) render(t *template, env any, envPtr unsafe.Pointer) string {
 	if len(t.holes) == 0 {
 		return t.lits[0]
 	}
 	var b strings.Builder
 	for i, h := range t.holes {
 		b.WriteString(t.lits[i])
-		v, err := ev.eval(h, env, envPtr)
+		v, err := r.evalAny(h, env, envPtr)
 		if err != nil {
 			fmt.Fprintf(&b, "<%v>", err)
 			continue
@@ -405,4 +249,83 @@ func writeValue(b *strings.Builder, v any) {
 	default:
 		fmt.Fprint(b, x)
 	}
+}
+
+// VMOnly returns a copy of the set whose expressions all run on the expr VM,
+// for differential tests of the lowering and for measuring it.
+func (s *Set) VMOnly() *Set {
+	c := *s
+	c.rules = nil
+	c.byScope = make([][numPhases][]*Rule, len(s.byScope))
+	vmOnly := func(p *program) *program {
+		if p == nil {
+			return nil
+		}
+		q := *p
+		q.fast, q.why = lower.Func{}, "VMOnly"
+		return &q
+	}
+	vmTemplate := func(t *template) *template {
+		if t == nil {
+			return nil
+		}
+		u := *t
+		u.holes = nil
+		for _, h := range t.holes {
+			u.holes = append(u.holes, vmOnly(h))
+		}
+		return &u
+	}
+	for _, r := range s.rules {
+		rc := *r
+		rc.when = vmOnly(r.when)
+		rc.sets = nil
+		for _, se := range r.sets {
+			se.value = vmOnly(se.value)
+			rc.sets = append(rc.sets, se)
+		}
+		if r.deny != nil {
+			d := *r.deny
+			d.field, d.message = vmTemplate(d.field), vmTemplate(d.message)
+			rc.deny = &d
+		}
+		rc.hold = vmTemplate(r.hold)
+		c.rules = append(c.rules, &rc)
+		si := s.scopeIndex(rc.scope)
+		c.byScope[si][rc.Phase] = append(c.byScope[si][rc.Phase], &rc)
+	}
+	return &c
+}
+
+// Unlowered lists the expressions of the set that run on the expr VM because
+// the lowering compiler cannot take their shape, each with its position, its
+// role (the condition, a derived field, a message) and the node that stopped
+// it. `entitle check -v` prints them. Conditions and derivations run on every
+// decision; messages only when their rule fires.
+func (s *Set) Unlowered() []Problem {
+	var out []Problem
+	add := func(r *Rule, role string, p *program) {
+		if p != nil && !p.fast.Lowered() {
+			out = append(out, Problem{Pos: p.pos, Msg: fmt.Sprintf("rule %s, %s: %q runs on the expr VM: the lowering cannot take %s", r.ID, role, strings.TrimSpace(p.src), p.why)})
+		}
+	}
+	addTemplate := func(r *Rule, role string, t *template) {
+		if t != nil {
+			for _, h := range t.holes {
+				add(r, role, h)
+			}
+		}
+	}
+	for _, r := range s.rules {
+		add(r, "when", r.when)
+		for _, se := range r.sets {
+			add(r, "set "+se.target.name, se.value)
+		}
+		if r.deny != nil {
+			addTemplate(r, "message", r.deny.field)
+			addTemplate(r, "message", r.deny.message)
+		}
+		addTemplate(r, "message", r.hold)
+	}
+	return out
 }

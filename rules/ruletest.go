@@ -1,67 +1,209 @@
 package rules
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/entitle-rules/entitle/domain"
 )
 
-// fixtureSpec is a named world ruleset tests decide against.
-type fixtureSpec struct {
-	Dataset  `json:",inline"`
-	Now      time.Time `json:"now"`
-	ClientID string    `json:"clientId"`
-	// Order is the base request tests start from and override.
-	Order domain.OrderRequest `json:"order"`
+// The tests written in rule files are the language's; what a fixture holds
+// and how a test decides are the context's. A test is a mapping:
+//
+//	- name: a 21-line order is refused       # the language's
+//	  fixture: tap                           # the language's
+//	  order: {...}                           # the context's (the test's "given")
+//	  expect:
+//	    deny: [TOO_MANY_LINES]               # the language's: allowed, deny, messages, hold, fired, notFired
+//	    lines: [{serviceStartDate: ...}]     # the context's
+//
+// A fixture is a named mapping under `fixtures:`, read by the Tester of the
+// context it names with `context:` (which may be left out when one Tester
+// runs the tests).
 
-	pos Pos
+// Tester runs the tests written in rule files for one context.
+type Tester interface {
+	// Context is the name fixtures give in `context:`.
+	Context() string
+	// Fixture prepares a fixture from its mapping (without `context`).
+	Fixture(ctx context.Context, doc Doc) (Fixture, error)
 }
 
-// ruleTest is a test written beside the rules: a fixture, changes to it, an
-// order, and what the decision must be.
-type ruleTest struct {
-	Name    string    `json:"name"`
-	Fixture string    `json:"fixture"`
-	Now     time.Time `json:"now,omitzero"`
-	// With adds history to the fixture's world for this test only.
-	With Dataset `json:"with"`
-	// Order overrides the fixture's order: header fields replace, and Lines
-	// replace the base lines (each line starting from the base's first line).
-	Order map[string]any `json:"order"`
-	// RepeatLines, when > 0, makes the order that many copies of its first
-	// line, numbered 1..N. Each copy's serial is RepeatSerial formatted with
-	// its number (a printf format such as "12345678%02d"), else the first
-	// line's serial with "-N" appended.
-	RepeatLines  int        `json:"repeatLines,omitempty"`
-	RepeatSerial string     `json:"repeatSerial,omitempty"`
-	Expect       expectSpec `json:"expect"`
-
-	pos    Pos
-	req    domain.OrderRequest
-	world  *World
-	now    time.Time
-	client string
+// Fixture is a prepared fixture: the world its tests start from.
+type Fixture interface {
+	// Test prepares one test: given holds the test's keys other than name,
+	// fixture and expect; expect holds expect's keys other than the
+	// language's own.
+	Test(ctx context.Context, given, expect Doc) (Case, error)
 }
 
+// Case is one prepared test.
+type Case interface {
+	// Decide decides the test's request with set, reading its world through
+	// the same path the context's use case reads a store.
+	Decide(ctx context.Context, set *Set) (domain.Decision, error)
+	// Check returns what the decision got wrong against the context's own
+	// expectations.
+	Check(d *domain.Decision) []string
+}
+
+// Doc is a part of a rule file handed to a context to decode: a fixture, a
+// test's inputs or its expectations. Errors decoding it carry the position in
+// the file.
+type Doc struct {
+	n *node
+}
+
+// Pos returns where the part starts in its file.
+func (d Doc) Pos() Pos {
+	if d.n == nil {
+		return Pos{}
+	}
+	return d.n.pos
+}
+
+// Empty reports whether the part holds nothing.
+func (d Doc) Empty() bool { return d.n == nil || (d.n.kind == mapNode && len(d.n.keys) == 0) }
+
+// Has reports whether the part is a mapping with key.
+func (d Doc) Has(key string) bool { return d.n != nil && d.n.field(key) != nil }
+
+// Field returns the value under key of a mapping, or an empty Doc.
+func (d Doc) Field(key string) Doc {
+	if d.n == nil {
+		return Doc{}
+	}
+	if v := d.n.field(key); v != nil {
+		return Doc{v}
+	}
+	return Doc{}
+}
+
+// Without returns the mapping without the named keys.
+func (d Doc) Without(keys ...string) Doc {
+	if d.n == nil || d.n.kind != mapNode {
+		return d
+	}
+	out := &node{pos: d.n.pos, kind: mapNode}
+	var values []*ast.MappingValueNode
+	for i, k := range d.n.keys {
+		name, _ := k.str()
+		if slices.Contains(keys, name) {
+			continue
+		}
+		out.keys = append(out.keys, k)
+		out.vals = append(out.vals, d.n.vals[i])
+		values = append(values, mappingValue(d.n.raw, i))
+	}
+	out.raw = ast.Mapping(token.New("{", "{", &token.Position{Line: d.n.pos.Line, Column: d.n.pos.Col}), true, values...)
+	return Doc{out}
+}
+
+// mappingValue returns the i-th key/value pair of a mapping node.
+func mappingValue(raw ast.Node, i int) *ast.MappingValueNode {
+	switch m := raw.(type) {
+	case *ast.MappingNode:
+		return m.Values[i]
+	case *ast.MappingValueNode:
+		return m
+	}
+	return nil
+}
+
+// Decode decodes the part into v strictly: an unknown field or a value of
+// the wrong type is an error at its line and column (a *LoadError).
+func (d Doc) Decode(v any) error {
+	if d.Empty() {
+		return nil
+	}
+	if err := yaml.NodeToValue(d.n.raw, v, yaml.Strict()); err != nil {
+		pos := d.n.pos
+		msg := err.Error()
+		if e, ok := err.(interface{ GetToken() *token.Token }); ok && e.GetToken() != nil {
+			p := e.GetToken().Position
+			pos = Pos{File: pos.File, Line: p.Line, Col: p.Column}
+		}
+		if e, ok := err.(interface{ GetMessage() string }); ok {
+			msg = e.GetMessage()
+		}
+		return &LoadError{Problems: []Problem{{Pos: pos, Msg: firstLine(msg)}}}
+	}
+	return nil
+}
+
+// expectSpec is what every test may expect of a decision.
 type expectSpec struct {
 	Allowed  *bool    `json:"allowed"`
 	Deny     []string `json:"deny"`     // the violation codes, in order; [] for none
 	Messages []string `json:"messages"` // each must be a substring of some violation's "field: message"
 	Hold     *bool    `json:"hold"`
-	// ActivationCountry is the order's activation country after the rules.
-	ActivationCountry *string          `json:"activationCountry"`
-	Fired             []string         `json:"fired"`    // rule ids that must have fired
-	NotFired          []string         `json:"notFired"` // rule ids that must have run and not fired
-	Lines             []map[string]any `json:"lines"`    // per line: field -> expected value
+	Fired    []string `json:"fired"`    // rule ids that must have fired
+	NotFired []string `json:"notFired"` // rule ids that must have run and not fired
 }
 
-func readFixtures(root *node, into map[string]*fixtureSpec, ps *problems) {
+var expectKeys = []string{"allowed", "deny", "messages", "hold", "fired", "notFired"}
+
+// TestResult is the outcome of one test written in a ruleset file.
+type TestResult struct {
+	Name     string
+	Pos      Pos
+	Failures []string // empty when the test passed
+	Decision domain.Decision
+}
+
+// Passed reports whether the test passed.
+func (r TestResult) Passed() bool { return len(r.Failures) == 0 }
+
+type fixtureRef struct {
+	pos    Pos
+	doc    Doc
+	tester Tester
+	fx     Fixture
+	err    error
+}
+
+// RunTests parses the tests and fixtures written in the set's files and runs
+// every test, in file order, with the Tester of its fixture's context.
+// Problems in how a test or fixture is written are returned as a *LoadError
+// (file:line:col, at the test's own position), beside the results of the
+// tests that could run.
+func (s *Set) RunTests(ctx context.Context, testers ...Tester) ([]TestResult, error) {
+	var ps problems
+	fixtures := map[string]*fixtureRef{}
+	var testNodes []*node
+	for _, name := range s.files {
+		root := parseYAML(name, s.sources[name], &ps)
+		if root == nil || root.kind != mapNode {
+			continue
+		}
+		s.readFixtures(root, fixtures, testers, &ps)
+		if ts := root.field("tests"); ts != nil {
+			testNodes = append(testNodes, ts)
+		}
+	}
+	var out []TestResult
+	for _, ts := range testNodes {
+		if ts.kind != seqNode {
+			ps.add(ts.pos, "tests: want a list of tests")
+			continue
+		}
+		for _, tn := range ts.items {
+			if r, ok := s.runTest(ctx, tn, fixtures, &ps); ok {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, ps.err()
+}
+
+func (s *Set) readFixtures(root *node, into map[string]*fixtureRef, testers []Tester, ps *problems) {
 	fs := root.field("fixtures")
 	if fs == nil {
 		return
@@ -76,201 +218,144 @@ func readFixtures(root *node, into map[string]*fixtureSpec, ps *problems) {
 			ps.add(k.pos, "fixture %q is already defined at %s", name, prev.pos)
 			continue
 		}
-		spec := &fixtureSpec{pos: k.pos}
-		if err := yaml.NodeToValue(fs.vals[i].raw, spec, yaml.Strict()); err != nil {
-			ps.add(fs.vals[i].pos, "fixture %s: %s", name, yamlMsg(err))
+		body := fs.vals[i]
+		if body.kind != mapNode {
+			ps.add(body.pos, "fixture %s: want a mapping", name)
 			continue
 		}
-		if _, err := spec.Dataset.Build(); err != nil {
-			ps.add(fs.vals[i].pos, "fixture %s: %v", name, err)
-			continue
-		}
-		into[name] = spec
-	}
-}
-
-func yamlMsg(err error) string {
-	return strings.Join(strings.Fields(firstLine(yaml.FormatError(err, false, false))), " ")
-}
-
-func readTests(ts *node, set *Set, fixtures map[string]*fixtureSpec, ps *problems) []*ruleTest {
-	if ts.kind != seqNode {
-		ps.add(ts.pos, "tests: want a list of tests")
-		return nil
-	}
-	var out []*ruleTest
-	for _, tn := range ts.items {
-		t := &ruleTest{pos: tn.pos}
-		if err := yaml.NodeToValue(tn.raw, t, yaml.Strict()); err != nil {
-			ps.add(tn.pos, "test: %s", yamlMsg(err))
-			continue
-		}
-		if t.Name == "" {
-			ps.add(tn.pos, "a test needs a name")
-			continue
-		}
-		fx := fixtures[t.Fixture]
-		if fx == nil {
-			ps.add(tn.pos, "test %q: unknown fixture %q", t.Name, t.Fixture)
-			continue
-		}
-		if err := t.prepare(fx); err != nil {
-			ps.add(tn.pos, "test %q: %v", t.Name, err)
-			continue
-		}
-		for _, id := range append(append([]string{}, t.Expect.Fired...), t.Expect.NotFired...) {
-			if !slices.Contains(set.ruleIDs, id) {
-				ps.add(tn.pos, "test %q: expects rule %q, which does not exist", t.Name, id)
+		ctxName, _ := body.field("context").str()
+		var t Tester
+		for _, c := range testers {
+			if c.Context() == ctxName || (ctxName == "" && len(testers) == 1) {
+				t = c
 			}
 		}
-		out = append(out, t)
+		if t == nil {
+			var names []string
+			for _, c := range testers {
+				names = append(names, c.Context())
+			}
+			ps.add(body.pos, "fixture %s: no tester for context %q (have: %s); name one with context:", name, ctxName, strings.Join(names, ", "))
+			continue
+		}
+		into[name] = &fixtureRef{pos: k.pos, doc: Doc{body}.Without("context"), tester: t}
+	}
+}
+
+// addErr reports err at pos, or at its own positions when it has them.
+func addErr(ps *problems, pos Pos, prefix string, err error) {
+	var le *LoadError
+	if errors.As(err, &le) {
+		for _, p := range le.Problems {
+			ps.add(p.Pos, "%s%s", prefix, p.Msg)
+		}
+		return
+	}
+	ps.add(pos, "%s%v", prefix, err)
+}
+
+func (s *Set) runTest(ctx context.Context, tn *node, fixtures map[string]*fixtureRef, ps *problems) (TestResult, bool) {
+	if tn.kind != mapNode {
+		ps.add(tn.pos, "a test is a mapping with name, fixture and expect")
+		return TestResult{}, false
+	}
+	name, _ := tn.field("name").str()
+	if name == "" {
+		ps.add(tn.pos, "a test needs a name")
+		return TestResult{}, false
+	}
+	prefix := fmt.Sprintf("test %q: ", name)
+	fxName, _ := tn.field("fixture").str()
+	ref := fixtures[fxName]
+	if ref == nil {
+		ps.add(tn.pos, "%sunknown fixture %q", prefix, fxName)
+		return TestResult{}, false
+	}
+	if ref.fx == nil && ref.err == nil {
+		ref.fx, ref.err = ref.tester.Fixture(ctx, ref.doc)
+		if ref.err != nil {
+			addErr(ps, ref.pos, "fixture "+fxName+": ", ref.err)
+		}
+	}
+	if ref.err != nil {
+		return TestResult{}, false
+	}
+	exp := Doc{tn}.Field("expect")
+	var common expectSpec
+	if err := exp.Without(exp.keysExcept(expectKeys)...).Decode(&common); err != nil {
+		addErr(ps, tn.pos, prefix, err)
+		return TestResult{}, false
+	}
+	for _, id := range append(slices.Clone(common.Fired), common.NotFired...) {
+		if !slices.Contains(s.ruleIDs, id) {
+			ps.add(tn.pos, "%sexpects rule %q, which does not exist", prefix, id)
+		}
+	}
+	c, err := ref.fx.Test(ctx, Doc{tn}.Without("name", "fixture", "expect"), exp.Without(expectKeys...))
+	if err != nil {
+		addErr(ps, tn.pos, prefix, err)
+		return TestResult{}, false
+	}
+	d, err := c.Decide(ctx, s)
+	if err != nil {
+		addErr(ps, tn.pos, prefix, err)
+		return TestResult{}, false
+	}
+	fails := common.check(&d)
+	fails = append(fails, c.Check(&d)...)
+	return TestResult{Name: name, Pos: tn.pos, Decision: d, Failures: fails}, true
+}
+
+// Keys returns the keys of a mapping, in file order.
+func (d Doc) Keys() []string { return d.keysExcept(nil) }
+
+// keysExcept returns the keys of a mapping that are not in keep.
+func (d Doc) keysExcept(keep []string) []string {
+	if d.n == nil {
+		return nil
+	}
+	var out []string
+	for _, k := range d.n.keys {
+		if name, _ := k.str(); !slices.Contains(keep, name) {
+			out = append(out, name)
+		}
 	}
 	return out
 }
 
-// prepare builds the test's world and request from its fixture.
-func (t *ruleTest) prepare(fx *fixtureSpec) error {
-	t.now, t.client = fx.Now, fx.ClientID
-	if !t.Now.IsZero() {
-		t.now = t.Now
+func (e *expectSpec) check(d *domain.Decision) []string {
+	var fails []string
+	if e.Allowed != nil && d.Allowed != *e.Allowed {
+		fails = append(fails, fmt.Sprintf("allowed: got %v, want %v (violations: %v)", d.Allowed, *e.Allowed, d.Violations))
 	}
-	ds := fx.Dataset
-	ds.Customers = append(slices.Clone(ds.Customers), t.With.Customers...)
-	ds.PriceLists = append(slices.Clone(ds.PriceLists), t.With.PriceLists...)
-	ds.Parts = append(slices.Clone(ds.Parts), t.With.Parts...)
-	ds.Models = append(slices.Clone(ds.Models), t.With.Models...)
-	ds.Devices = append(slices.Clone(ds.Devices), t.With.Devices...)
-	ds.Subscriptions = append(slices.Clone(ds.Subscriptions), t.With.Subscriptions...)
-	ds.Trials = append(slices.Clone(ds.Trials), t.With.Trials...)
-	ds.Promos = append(slices.Clone(ds.Promos), t.With.Promos...)
-	ds.Coupons = append(slices.Clone(ds.Coupons), t.With.Coupons...)
-	ds.InProgress = append(slices.Clone(ds.InProgress), t.With.InProgress...)
-	w, err := ds.Build()
-	if err != nil {
-		return fmt.Errorf("with: %v", err)
-	}
-	t.world = w
-
-	req, err := overrideOrder(fx.Order, t.Order)
-	if err != nil {
-		return err
-	}
-	if t.RepeatLines > 0 {
-		if len(req.Lines) == 0 {
-			return fmt.Errorf("repeatLines needs an order with a line")
-		}
-		base := req.Lines[0]
-		req.Lines = make([]domain.LineRequest, t.RepeatLines)
-		for i := range req.Lines {
-			req.Lines[i] = base
-			req.Lines[i].LineNumber = i + 1
-			if t.RepeatSerial != "" {
-				req.Lines[i].SerialNumber = fmt.Sprintf(t.RepeatSerial, i+1)
-			} else {
-				req.Lines[i].SerialNumber = base.SerialNumber + "-" + strconv.Itoa(i+1)
-			}
+	if e.Deny != nil {
+		if got := d.Codes(); !slices.Equal(got, e.Deny) {
+			fails = append(fails, fmt.Sprintf("deny: got %v, want %v (violations: %v)", got, e.Deny, d.Violations))
 		}
 	}
-	t.req = req
-	return nil
-}
-
-// overrideOrder applies a test's order overrides to the fixture's request by
-// round-tripping through YAML, so overrides use the seed's field names.
-func overrideOrder(base domain.OrderRequest, over map[string]any) (domain.OrderRequest, error) {
-	if len(over) == 0 {
-		base.Lines = slices.Clone(base.Lines)
-		return base, nil
-	}
-	b, err := yaml.Marshal(base)
-	if err != nil {
-		return base, err
-	}
-	var m map[string]any
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		return base, err
-	}
-	var baseLine map[string]any
-	if ls, ok := m["lines"].([]any); ok && len(ls) > 0 {
-		baseLine, _ = ls[0].(map[string]any)
-	}
-	for k, v := range over {
-		if k != "lines" {
-			m[k] = v
-			continue
+	for _, m := range e.Messages {
+		found := false
+		for _, v := range d.Violations {
+			found = found || strings.Contains(v.Field+": "+v.Message, m)
 		}
-		ls, ok := v.([]any)
-		if !ok {
-			return base, fmt.Errorf("order.lines: want a list")
-		}
-		lines := make([]any, len(ls))
-		for i, l := range ls {
-			lm, ok := l.(map[string]any)
-			if !ok {
-				return base, fmt.Errorf("order.lines[%d]: want a mapping", i)
-			}
-			merged := map[string]any{}
-			for bk, bv := range baseLine {
-				merged[bk] = bv
-			}
-			for lk, lv := range lm {
-				merged[lk] = lv
-			}
-			lines[i] = merged
-		}
-		m["lines"] = lines
-	}
-	b, err = yaml.Marshal(m)
-	if err != nil {
-		return base, err
-	}
-	var out domain.OrderRequest
-	if err := yaml.UnmarshalWithOptions(b, &out, yaml.Strict()); err != nil {
-		return base, fmt.Errorf("order: %s", yamlMsg(err))
-	}
-	return out, nil
-}
-
-// TestResult is the outcome of one test written in a ruleset file.
-type TestResult struct {
-	Name     string
-	Pos      Pos
-	Failures []string // empty when the test passed
-	Decision domain.Decision
-}
-
-// Passed reports whether the test passed.
-func (r TestResult) Passed() bool { return len(r.Failures) == 0 }
-
-// RunTests parses the tests and fixtures written in the set's files and runs
-// every test, in file order. Problems in how a test or fixture is written are
-// returned as a *LoadError (file:line:col), beside the results of the tests
-// that could run.
-func (s *Set) RunTests() ([]TestResult, error) {
-	var ps problems
-	fixtures := map[string]*fixtureSpec{}
-	var testNodes []*node
-	for _, name := range s.files {
-		root := parseYAML(name, s.sources[name], &ps)
-		if root == nil || root.kind != mapNode {
-			continue
-		}
-		readFixtures(root, fixtures, &ps)
-		if ts := root.field("tests"); ts != nil {
-			testNodes = append(testNodes, ts)
+		if !found {
+			fails = append(fails, fmt.Sprintf("no violation says %q (violations: %v)", m, d.Violations))
 		}
 	}
-	var tests []*ruleTest
-	for _, ts := range testNodes {
-		tests = append(tests, readTests(ts, s, fixtures, &ps)...)
+	if e.Hold != nil && (d.Hold != nil) != *e.Hold {
+		fails = append(fails, fmt.Sprintf("hold: got %v, want %v", d.Hold, *e.Hold))
 	}
-	out := make([]TestResult, 0, len(tests))
-	for _, t := range tests {
-		snap := t.world.Snapshot(t.now, t.client, &t.req)
-		d := s.Decide(snap, &t.req)
-		out = append(out, TestResult{Name: t.Name, Pos: t.pos, Decision: d, Failures: t.check(&d)})
+	for _, id := range e.Fired {
+		if _, fired := d.Trace.Ran(id); !fired {
+			fails = append(fails, fmt.Sprintf("rule %s did not fire", id))
+		}
 	}
-	return out, ps.err()
+	for _, id := range e.NotFired {
+		if ran, fired := d.Trace.Ran(id); !ran || fired {
+			fails = append(fails, fmt.Sprintf("rule %s: want run and not fired, got ran=%v fired=%v", id, ran, fired))
+		}
+	}
+	return fails
 }
 
 // Coverage reports, for each rule, whether the set's tests saw it fire and
@@ -293,85 +378,4 @@ func (s *Set) Coverage(results []TestResult) map[string][2]bool {
 		}
 	}
 	return cov
-}
-
-func (t *ruleTest) check(d *domain.Decision) []string {
-	var fails []string
-	e := t.Expect
-	if e.Allowed != nil && d.Allowed != *e.Allowed {
-		fails = append(fails, fmt.Sprintf("allowed: got %v, want %v (violations: %v)", d.Allowed, *e.Allowed, d.Violations))
-	}
-	if e.Deny != nil {
-		if got := d.Codes(); !slices.Equal(got, e.Deny) {
-			fails = append(fails, fmt.Sprintf("deny: got %v, want %v (violations: %v)", got, e.Deny, d.Violations))
-		}
-	}
-	for _, m := range e.Messages {
-		found := false
-		for _, v := range d.Violations {
-			found = found || strings.Contains(v.Field+": "+v.Message, m)
-		}
-		if !found {
-			fails = append(fails, fmt.Sprintf("no violation says %q (violations: %v)", m, d.Violations))
-		}
-	}
-	if e.ActivationCountry != nil && d.ActivationCountry != *e.ActivationCountry {
-		fails = append(fails, fmt.Sprintf("activationCountry: got %q, want %q", d.ActivationCountry, *e.ActivationCountry))
-	}
-	if e.Hold != nil && (d.Hold != nil) != *e.Hold {
-		fails = append(fails, fmt.Sprintf("hold: got %v, want %v", d.Hold, *e.Hold))
-	}
-	for _, id := range e.Fired {
-		if _, fired := d.Trace.Ran(id); !fired {
-			fails = append(fails, fmt.Sprintf("rule %s did not fire", id))
-		}
-	}
-	for _, id := range e.NotFired {
-		if ran, fired := d.Trace.Ran(id); !ran || fired {
-			fails = append(fails, fmt.Sprintf("rule %s: want run and not fired, got ran=%v fired=%v", id, ran, fired))
-		}
-	}
-	for i, want := range e.Lines {
-		if i >= len(d.Lines) {
-			fails = append(fails, fmt.Sprintf("lines[%d]: the order has %d lines", i, len(d.Lines)))
-			continue
-		}
-		for k, v := range want {
-			got, ok := lineField(&d.Lines[i], k)
-			if !ok {
-				fails = append(fails, fmt.Sprintf("lines[%d].%s: not a line field", i, k))
-				continue
-			}
-			if w := fmt.Sprint(v); got != w {
-				fails = append(fails, fmt.Sprintf("lines[%d].%s: got %q, want %q", i, k, got, w))
-			}
-		}
-	}
-	return fails
-}
-
-func lineField(l *domain.LineOutcome, name string) (string, bool) {
-	switch name {
-	case "serviceStartDate":
-		return l.ServiceStartDate.String(), true
-	case "serviceEndDate":
-		return l.ServiceEndDate.String(), true
-	case "activationDate":
-		return l.ActivationDate.String(), true
-	case "activationType":
-		return string(l.ActivationType), true
-	case "autoRenewal":
-		return domain.YN(l.AutoRenewal), true
-	case "serialNumber":
-		return l.SerialNumber, true
-	case "carrierName":
-		return l.CarrierName, true
-	case "ssoUserEmailAddress":
-		return l.SSOUserEmailAddress, true
-	case "simIncludedFlag":
-		return l.SimIncludedFlag, true
-	case "kind":
-		return string(l.Kind), true
-	}
-	return "", false
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime"
@@ -12,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/ports"
 )
 
 // token is POST /oauth/token: the client_credentials grant (RFC 6749 4.4),
@@ -31,34 +29,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "give client_id and client_secret")
 		return
 	}
-	raw := make([]byte, 32)
-	if _, err := io.ReadFull(s.random, raw); err != nil {
-		s.log.Error("reading randomness for a token", "err", err)
-		oauthError(w, http.StatusInternalServerError, "server_error", "internal error")
-		return
-	}
-	tok := base64.RawURLEncoding.EncodeToString(raw)
-	now := s.clock.Now()
-	err = s.store.Update(r.Context(), func(tx ports.Tx) error {
-		c, err := tx.Clients().Get(r.Context(), id)
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			// Hash anyway, so an unknown client id takes as long as a
-			// wrong secret and ids cannot be told apart by timing.
-			unknown := domain.Client{SecretHash: domain.HashSecret("")}
-			unknown.CheckSecret(secret)
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		if !c.CheckSecret(secret) {
-			return domain.Errorf(domain.CodeUnauthenticated, "client_secret", "wrong secret")
-		}
-		return tx.Clients().PutToken(r.Context(), domain.Token{Hash: domain.HashSecret(tok), ClientID: c.ID, ExpiresAt: now.Add(s.ttl)})
-	})
+	tok, err := s.access.IssueToken(r.Context(), id, secret)
 	switch domain.ErrorCode(err) {
 	case "":
-	case domain.CodeNotFound, domain.CodeUnauthenticated:
+	case domain.CodeUnauthenticated:
 		// The same answer for an unknown client and a wrong secret.
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 		return
@@ -70,7 +44,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	noteClient(r.Context(), id)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token": tok, "token_type": "Bearer", "expires_in": int(s.ttl.Seconds()),
+		"access_token": tok.Value, "token_type": "Bearer", "expires_in": int(tok.ExpiresIn.Seconds()),
 	})
 }
 
@@ -114,36 +88,35 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
-// Authenticate returns the client id of the request's bearer token. It fails
-// with CodeUnauthenticated for a missing, unknown or expired token.
-func (s *Server) Authenticate(r *http.Request) (string, error) {
+// Authenticate turns the request's bearer token into its Principal and
+// returns the request with the Principal in its context (PrincipalFrom reads
+// it). It fails with CodeUnauthenticated ("Access Token Invalid") for a
+// missing, unknown or expired token.
+func (s *Server) Authenticate(r *http.Request) (*http.Request, error) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return "", domain.Errorf(domain.CodeUnauthenticated, "Authorization", "Access Token Invalid")
+		return r, errAccessTokenInvalid
 	}
-	var t domain.Token
-	err := s.store.View(r.Context(), func(tx ports.Tx) error {
-		var err error
-		t, err = tx.Clients().Token(r.Context(), domain.HashSecret(strings.TrimSpace(tok)))
-		return err
-	})
-	if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && !t.ValidAt(s.clock.Now())) {
-		return "", domain.Errorf(domain.CodeUnauthenticated, "Authorization", "Access Token Invalid")
+	p, err := s.access.Bearer(r.Context(), tok)
+	if domain.ErrorCode(err) == domain.CodeUnauthenticated {
+		return r, errAccessTokenInvalid
 	}
 	if err != nil {
-		return "", err
+		return r, err
 	}
-	noteClient(r.Context(), t.ClientID)
-	return t.ClientID, nil
+	noteClient(r.Context(), p.Partner)
+	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), nil
 }
 
-// IssueClient stores a client with a hash of secret; the secret itself is
-// never stored.
-func IssueClient(ctx context.Context, store ports.Store, id, name, secret string) error {
-	return store.Update(ctx, func(tx ports.Tx) error {
-		return tx.Clients().Put(ctx, domain.Client{ID: id, Name: name, SecretHash: domain.HashSecret(secret)})
-	})
+var errAccessTokenInvalid = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "Access Token Invalid")
+
+type principalKey struct{}
+
+// PrincipalFrom returns the Principal Authenticate put in ctx.
+func PrincipalFrom(ctx context.Context) (domain.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(domain.Principal)
+	return p, ok
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) { writeAnswer(w, jsonAnswer(status, v)) }

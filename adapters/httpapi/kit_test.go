@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules/access"
 )
 
 type kitLine struct {
@@ -217,8 +219,13 @@ func newKit(t *testing.T) *kit {
 	k := &kit{store: memory.New()}
 	t.Cleanup(func() { k.store.Close() })
 	k.now.Store(time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC).UnixNano())
-	k.s = httpapi.New(httpapi.Options{Store: k.store, Clock: ports.ClockFunc(func() time.Time { return time.Unix(0, k.now.Load()) })})
-	if err := httpapi.IssueClient(context.Background(), k.store, "c1", "Client one", "s3cret"); err != nil {
+	clock := ports.ClockFunc(func() time.Time { return time.Unix(0, k.now.Load()) })
+	acc, err := access.New(access.Options{Store: k.store, Clock: clock, Random: rand.Reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.s = httpapi.New(httpapi.Options{Store: k.store, Clock: clock, Access: acc})
+	if err := acc.PutClient(context.Background(), "c1", "Client one", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
 	return k
@@ -270,8 +277,9 @@ func TestCredentialsStoredHashed(t *testing.T) {
 	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.Header.Set("Authorization", scheme+" "+answer.AccessToken)
-		if id, err := k.s.Authenticate(req); err != nil || id != "c1" {
-			t.Errorf("Authenticate with %q: %q, %v; want c1", scheme, id, err)
+		r, err := k.s.Authenticate(req)
+		if p, _ := httpapi.PrincipalFrom(r.Context()); err != nil || p.Partner != "c1" || p.Credential != domain.ClientCredentials {
+			t.Errorf("Authenticate with %q: %+v, %v; want partner c1 by client credentials", scheme, p, err)
 		}
 	}
 	k.now.Add(int64(time.Hour))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules/access"
 )
 
 // MaxBody is the largest request body accepted; larger ones get 413.
@@ -19,11 +20,11 @@ const MaxBody = 1 << 20
 type Options struct {
 	Store  ports.Store
 	Clock  ports.Clock
+	// Access issues and verifies credentials; required.
+	Access *access.Service
 	Logger *slog.Logger // nil discards logs
-	// Random is the source of tokens and request ids; nil means crypto/rand.
+	// Random is the source of request ids; nil means crypto/rand.
 	Random io.Reader
-	// TokenTTL is how long a bearer token lives; 0 means one hour.
-	TokenTTL time.Duration
 }
 
 // Server routes requests to the registered APIs. It is an http.Handler and
@@ -33,21 +34,18 @@ type Server struct {
 	log    *slog.Logger
 	store  ports.Store
 	clock  ports.Clock
+	access *access.Service
 	random io.Reader
-	ttl    time.Duration
 }
 
 // New returns a Server with /healthz and /oauth/token registered.
 func New(o Options) *Server {
-	s := &Server{mux: http.NewServeMux(), log: o.Logger, store: o.Store, clock: o.Clock, random: o.Random, ttl: o.TokenTTL}
+	s := &Server{mux: http.NewServeMux(), log: o.Logger, store: o.Store, clock: o.Clock, access: o.Access, random: o.Random}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.random == nil {
 		s.random = rand.Reader
-	}
-	if s.ttl == 0 {
-		s.ttl = time.Hour
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,11 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entitle-rules/entitle/adapters/httpapi"
-	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -96,17 +94,14 @@ func benchServer(b *testing.B) (string, string) {
 	if _, err := loadData(ctx, store, exampleData); err != nil {
 		b.Fatal(err)
 	}
-	set, err := rules.Load(rulesets.FS)
+	set, err := language().Load(rulesets.FS)
 	if err != nil {
 		b.Fatal(err)
 	}
-	clock := ports.ClockFunc(time.Now)
-	eng, err := rules.NewEngine(rules.EngineOptions{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID)})
+	api, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Options{Store: store, Clock: clock})
-	tapstore.Register(api, eng)
 	srv := httptest.NewServer(api)
 	b.Cleanup(srv.Close)
 	resp, err := http.PostForm(srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"},

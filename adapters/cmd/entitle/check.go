@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	coverage := fl.Bool("coverage", false, "list rules the tests never saw fire or never saw pass")
+	verbose := fl.Bool("v", false, "also list the expressions that run on the expr VM because the lowering cannot take their shape")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -38,10 +40,10 @@ func check(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "entitle check: give at most one directory")
 		return 2
 	}
-	set, err := rules.Load(fsys)
+	set, err := language().Load(fsys)
 	var results []rules.TestResult
 	if err == nil {
-		results, err = set.RunTests()
+		results, err = set.RunTests(context.Background(), testers()...)
 	}
 	if err != nil {
 		var le *rules.LoadError
@@ -75,6 +77,14 @@ func check(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "%s: %d rules in %d files compiled, ruleset %.12s\n", where, len(set.Rules()), len(set.Files()), set.Hash())
+	if *verbose {
+		for _, p := range set.Unlowered() {
+			if where == fl.Arg(0) {
+				p.Pos.File = filepath.Join(where, p.Pos.File)
+			}
+			fmt.Fprintf(stdout, "%s\n", p)
+		}
+	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", len(results)-failed, failed)
 	if *coverage {
 		cov := set.Coverage(results)

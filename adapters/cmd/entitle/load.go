@@ -8,11 +8,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/goccy/go-yaml"
-
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
 // load reads a data file into the configured store: all of it in one
@@ -56,23 +54,20 @@ func loadFile(ctx context.Context, store ports.Store, path string) (string, erro
 // loadData parses YAML or JSON (JSON is YAML) strictly: an unknown field is
 // refused with its line and column, a bad value with its field path.
 func loadData(ctx context.Context, store ports.Store, b []byte) (string, error) {
-	var ds rules.Dataset
-	if err := yaml.UnmarshalWithOptions(b, &ds, yaml.Strict()); err != nil {
-		return "", errors.New(yaml.FormatError(err, false, true))
+	ds, err := dataset.Parse(b)
+	if err != nil {
+		return "", err
 	}
-	w, err := ds.Build()
+	w, err := ds.Load(ctx, store)
 	if err != nil {
 		var de *domain.Error
-		if errors.As(err, &de) {
+		if errors.As(err, &de) && len(de.Violations) > 0 {
 			msg := "the data file is invalid:"
 			for _, v := range de.Violations {
 				msg += "\n  " + v.Field + ": " + v.Message
 			}
 			return "", errors.New(msg)
 		}
-		return "", err
-	}
-	if err := store.Update(ctx, func(tx ports.Tx) error { return w.Apply(ctx, tx) }); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%d clients, %d customers, %d price lists, %d parts, %d models, %d devices, %d subscriptions",

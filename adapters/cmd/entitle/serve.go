@@ -23,6 +23,8 @@ import (
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/access"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -68,7 +70,7 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	if cfg.rulesDir != "" {
 		fsys = os.DirFS(cfg.rulesDir)
 	}
-	set, err := rules.Load(fsys)
+	set, err := language().Load(fsys)
 	if err != nil {
 		return fmt.Errorf("loading rules: %w", err)
 	}
@@ -96,13 +98,7 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}
 
 	clock := ports.ClockFunc(time.Now)
-	eng, err := rules.NewEngine(rules.EngineOptions{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID),
-		Activator: ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
-			// Delivery (OTA or e-mail) is recorded in the store, where the
-			// activation status reads it; this process only logs it.
-			log.Info("activation scheduled", "serial", a.Serial, "part", a.PartNumber, "method", a.Method, "due", a.DueAt(), "id", a.ID)
-			return nil
-		})})
+	api, svc, err := newAPI(store, set, clock, cfg.tokenTTL, log)
 	if err != nil {
 		return err
 	}
@@ -113,21 +109,19 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	if *cfg.store.postgres != "" {
 		resumeAge = 5 * time.Minute
 	}
-	if n, err := eng.ResumeOlderThan(ctx, resumeAge); err != nil {
+	if n, err := svc.ResumeOlderThan(ctx, resumeAge); err != nil {
 		return fmt.Errorf("finishing orders left in progress: %w", err)
 	} else if n > 0 {
 		log.Info("finished orders left in progress", "orders", n)
 	}
 
-	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Logger: log, TokenTTL: cfg.tokenTTL})
-	tapstore.Register(api, eng)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go maintain(ctx, api, eng, log)
+	go maintain(ctx, api, svc, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("entitle serving", "addr", "http://"+ln.Addr().String(), "store", cfg.store.describe(), "ruleset", set.Hash()[:12])
@@ -164,7 +158,7 @@ func isEmpty(ctx context.Context, store ports.Store) (bool, error) {
 // maintain drops Idempotency-Key answers older than a day, hourly, and
 // finishes orders left in progress for more than five minutes (their request
 // could not finish them, or another instance stopped), every minute.
-func maintain(ctx context.Context, api *httpapi.Server, eng *rules.Engine, log *slog.Logger) {
+func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, log *slog.Logger) {
 	minute := time.NewTicker(time.Minute)
 	defer minute.Stop()
 	lastPurge := time.Time{}
@@ -177,7 +171,7 @@ func maintain(ctx context.Context, api *httpapi.Server, eng *rules.Engine, log *
 				log.Info("purged idempotency keys", "keys", n)
 			}
 		}
-		if n, err := eng.ResumeOlderThan(ctx, 5*time.Minute); err != nil && ctx.Err() == nil {
+		if n, err := svc.ResumeOlderThan(ctx, 5*time.Minute); err != nil && ctx.Err() == nil {
 			log.Error("finishing orders left in progress", "err", err)
 		} else if n > 0 {
 			log.Info("finished orders left in progress", "orders", n)
@@ -188,6 +182,28 @@ func maintain(ctx context.Context, api *httpapi.Server, eng *rules.Engine, log *
 		case <-minute.C:
 		}
 	}
+}
+
+// newAPI wires the contexts and the HTTP APIs over store: every seed API on
+// one handler.
+func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.Duration, log *slog.Logger) (*httpapi.Server, *orders.Service, error) {
+	svc, err := orders.New(orders.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID),
+		Activator: ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
+			// Delivery (OTA or e-mail) is recorded in the store, where the
+			// activation status reads it; this process only logs it.
+			log.Info("activation scheduled", "serial", a.Serial, "part", a.PartNumber, "method", a.Method, "due", a.DueAt(), "id", a.ID)
+			return nil
+		})})
+	if err != nil {
+		return nil, nil, err
+	}
+	acc, err := access.New(access.Options{Store: store, Clock: clock, Random: rand.Reader, TokenTTL: tokenTTL})
+	if err != nil {
+		return nil, nil, err
+	}
+	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log})
+	tapstore.Register(api, svc)
+	return api, svc, nil
 }
 
 // randomID returns 128 random bits in hex.

@@ -11,15 +11,15 @@ import (
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/orders"
 )
 
 // The paths of seed 001: production's and stage's spelling.
 var paths = []string{"/cloud/tapstoreapis/v1", "/cloud/TAPStoreAPIs/v1"}
 
-// Register serves the TAP store API on s, deciding with eng.
-func Register(s *httpapi.Server, eng *rules.Engine) {
-	a := &api{s: s, eng: eng}
+// Register serves the TAP store API on s, deciding with svc.
+func Register(s *httpapi.Server, svc *orders.Service) {
+	a := &api{s: s, svc: svc}
 	for _, p := range paths {
 		s.Handle("GET "+p, http.HandlerFunc(a.get))
 		s.Handle("POST "+p, http.HandlerFunc(a.post))
@@ -28,7 +28,7 @@ func Register(s *httpapi.Server, eng *rules.Engine) {
 
 type api struct {
 	s   *httpapi.Server
-	eng *rules.Engine
+	svc *orders.Service
 }
 
 // proc is one ProcName: the method it is called with, how its errors look in
@@ -43,14 +43,17 @@ type proc struct {
 	errorStatus string
 	// stringUniqueID: the seed types the error payload's uniqueId "string".
 	stringUniqueID bool
-	run            func(a *api, ctx context.Context, clientID string, req json.RawMessage, uid int64) (any, error)
+	// noMatch is the seed's words for a search that found nothing, when
+	// they are not "No data found".
+	noMatch string
+	run     func(a *api, ctx context.Context, who domain.Principal, req json.RawMessage, uid int64) (any, error)
 }
 
 var procs = map[string]proc{
 	"TAP_GET_CUSTOMERS_API":         {method: http.MethodGet, errorStatus: "ERROR", run: (*api).customers},
 	"TAP_GET_MFG_MODELS_API":        {method: http.MethodGet, listErrors: true, errorStatus: "ERROR", run: (*api).models},
 	"TAP_GET_PRODUCTS_API":          {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).products},
-	"TAP_GET_ORDER_API":             {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).order},
+	"TAP_GET_ORDER_API":             {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, noMatch: "No records found for requested parameters", run: (*api).order},
 	"TAP_GET_ACTIVATION_STATUS_API": {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).activationStatus},
 	"TAP_CREATE_ORDER_API":          {method: http.MethodPost, listErrors: true, errorStatus: "ERROR", run: (*api).createOrder},
 	"TAP_RESEND_ACTIVATION_API":     {method: http.MethodPost, listErrors: true, errorStatus: "ERROR", run: (*api).resend},
@@ -99,11 +102,12 @@ func (a *api) serve(w http.ResponseWriter, r *http.Request, raw []byte) {
 	if !known {
 		p = genericProc
 	}
-	clientID, err := a.s.Authenticate(r)
+	r, err := a.s.Authenticate(r)
 	if err != nil {
 		a.fail(w, p, uid, err)
 		return
 	}
+	who, _ := httpapi.PrincipalFrom(r.Context())
 	switch {
 	case decodeErr != nil:
 		a.fail(w, p, uid, decodeErr)
@@ -122,14 +126,14 @@ func (a *api) serve(w http.ResponseWriter, r *http.Request, raw []byte) {
 		return
 	}
 	run := func() httpapi.Answer {
-		out, err := p.run(a, r.Context(), clientID, env.Request, uid)
+		out, err := p.run(a, r.Context(), who, env.Request, uid)
 		if err != nil {
 			return a.errorFor(p, uid, err)
 		}
 		return httpapi.JSONAnswer(http.StatusOK, out)
 	}
 	if r.Method == http.MethodPost {
-		a.s.Idempotent(w, r, clientID, raw, run)
+		a.s.Idempotent(w, r, who.Partner, raw, run)
 		return
 	}
 	httpapi.WriteAnswer(w, run())
@@ -168,12 +172,24 @@ func (a *api) errorFor(p proc, uid int64, err error) httpapi.Answer {
 		a.s.Logger().Error("request failed", "uniqueId", uid, "err", err)
 		return a.errorAnswer(p, uid, http.StatusInternalServerError, []string{"internal error; quote uniqueId when you contact Customer Care"})
 	}
-	return a.errorAnswer(p, uid, status, messages(err))
+	return a.errorAnswer(p, uid, status, messages(p, err))
 }
 
-// messages lists an error's problems: each violation as "field: message
-// (CODE)", else the message with its field.
-func messages(err error) []string {
+// messages lists an error's problems: the seed's words for the refusals it
+// names, each violation as "field: message (CODE)", else the message with
+// its field.
+func messages(p proc, err error) []string {
+	switch {
+	case errors.Is(err, orders.ErrNoMatch):
+		if p.noMatch != "" {
+			return []string{p.noMatch}
+		}
+		return []string{"No data found"}
+	case errors.Is(err, orders.ErrNoActiveForOrder):
+		return []string{"No active subscriptions found for the order"}
+	case errors.Is(err, orders.ErrNoActiveForSerial):
+		return []string{"No active subscriptions found for the serial number."}
+	}
 	var de *domain.Error
 	if !errors.As(err, &de) {
 		return []string{err.Error()}

@@ -2,6 +2,7 @@ package tapstore_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
@@ -27,6 +27,9 @@ import (
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/access"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -44,18 +47,18 @@ const (
 	storePath     = "/cloud/tapstoreapis/v1"
 )
 
-var loadRules = sync.OnceValues(func() (*rules.Set, error) { return rules.Load(rulesets.FS) })
+var loadRules = sync.OnceValues(func() (*rules.Set, error) { return orders.Language().Load(rulesets.FS) })
 
-var loadExample = sync.OnceValues(func() (*rules.Dataset, error) {
+var loadExample = sync.OnceValues(func() (*dataset.Dataset, error) {
 	b, err := os.ReadFile("../../cmd/entitle/example.yaml")
 	if err != nil {
 		return nil, err
 	}
-	var ds rules.Dataset
-	if err := yaml.UnmarshalWithOptions(b, &ds, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("example.yaml: %s", yaml.FormatError(err, false, true))
+	ds, err := dataset.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("example.yaml: %w", err)
 	}
-	return &ds, nil
+	return ds, nil
 })
 
 type harness struct {
@@ -94,15 +97,23 @@ func newHandler(tb testing.TB, random io.Reader) *harness {
 	clock := ports.ClockFunc(func() time.Time { return time.Unix(0, h.now.Load()).UTC() })
 	var n atomic.Int64
 	ids := ports.IDsFunc(func() string { return fmt.Sprintf("id%04d", n.Add(1)) })
-	eng, err := rules.NewEngine(rules.EngineOptions{Store: h.store, Rules: set, Clock: clock, IDs: ids})
+	svc, err := orders.New(orders.Options{Store: h.store, Rules: set, Clock: clock, IDs: ids})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := eng.Seed(context.Background(), ds); err != nil {
+	if _, err := ds.Load(context.Background(), h.store); err != nil {
 		tb.Fatal(err)
 	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Random: random})
-	tapstore.Register(h.api, eng)
+	tokens := random
+	if tokens == nil {
+		tokens = rand.Reader
+	}
+	acc, err := access.New(access.Options{Store: h.store, Clock: clock, Random: tokens})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Random: random})
+	tapstore.Register(h.api, svc)
 	return h
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/orders"
 )
 
 const success = "SUCCESS"
@@ -57,7 +57,7 @@ type endCustomerJSON struct {
 	ShipTo []shipToJSON `json:"shipTo"`
 }
 
-func (a *api) customers(ctx context.Context, clientID string, raw json.RawMessage, uid int64) (any, error) {
+func (a *api) customers(ctx context.Context, who domain.Principal, raw json.RawMessage, uid int64) (any, error) {
 	var req customersRequest
 	if err := decodeRequest(raw, &req); err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func (a *api) customers(ctx context.Context, clientID string, raw json.RawMessag
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	rs, err := a.eng.Customers(ctx, clientID, rules.CustomerQuery{Region: req.Region, ResellerName: req.ResellerName,
+	rs, err := a.svc.Customers(ctx, who, orders.CustomerQuery{Region: req.Region, ResellerName: req.ResellerName,
 		EndCustomerName: req.EndCustomerName, CreatedAfter: since})
 	if err != nil {
 		return nil, err
@@ -103,12 +103,12 @@ type modelsResponse struct {
 	ManufacturerModel []string `json:"manufacturerModel"`
 }
 
-func (a *api) models(ctx context.Context, _ string, raw json.RawMessage, uid int64) (any, error) {
+func (a *api) models(ctx context.Context, _ domain.Principal, raw json.RawMessage, uid int64) (any, error) {
 	var req modelsRequest
 	if err := decodeRequest(raw, &req); err != nil {
 		return nil, err
 	}
-	ms, err := a.eng.ManufacturerModels(ctx, req.Manufacturer)
+	ms, err := a.svc.ManufacturerModels(ctx, req.Manufacturer)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ type productJSON struct {
 	GeoFenceRegion []string `json:"geoFenceRegion,omitempty"`
 }
 
-func (a *api) products(ctx context.Context, clientID string, raw json.RawMessage, uid int64) (any, error) {
+func (a *api) products(ctx context.Context, who domain.Principal, raw json.RawMessage, uid int64) (any, error) {
 	var req productsRequest
 	if err := decodeRequest(raw, &req); err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (a *api) products(ctx context.Context, clientID string, raw json.RawMessage
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	list, err := a.eng.Products(ctx, clientID, rules.ProductQuery{ResellerBillToSiteUseID: site, ServiceType: req.ServiceType,
+	list, err := a.svc.Products(ctx, who, orders.ProductQuery{ResellerBillToSiteUseID: site, ServiceType: req.ServiceType,
 		Model: req.Model, PartDescription: req.PartDescription})
 	if err != nil {
 		return nil, err
@@ -201,7 +201,7 @@ type orderLineJSON struct {
 	AutoRenewalFlag   string `json:"autoRenewalFlag"`
 }
 
-func (a *api) order(ctx context.Context, clientID string, raw json.RawMessage, _ int64) (any, error) {
+func (a *api) order(ctx context.Context, who domain.Principal, raw json.RawMessage, _ int64) (any, error) {
 	var req orderRequest
 	if err := decodeRequest(raw, &req); err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (a *api) order(ctx context.Context, clientID string, raw json.RawMessage, _
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	orders, err := a.eng.GetOrder(ctx, clientID, rules.OrderLookup{UniqueID: id, SerialNumber: req.SerialNumber, PONumber: req.PONumber})
+	orders, err := a.svc.GetOrder(ctx, who, orders.OrderLookup{UniqueID: id, SerialNumber: req.SerialNumber, PONumber: req.PONumber})
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ type activationJSON struct {
 	MasterUnlockFileContent string `json:"masterUnlockFileContent"`
 }
 
-func (a *api) activationStatus(ctx context.Context, clientID string, raw json.RawMessage, uid int64) (any, error) {
+func (a *api) activationStatus(ctx context.Context, who domain.Principal, raw json.RawMessage, uid int64) (any, error) {
 	var req activationStatusRequest
 	if err := decodeRequest(raw, &req); err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func (a *api) activationStatus(ctx context.Context, clientID string, raw json.Ra
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	infos, err := a.eng.ActivationStatus(ctx, clientID, rules.ActivationQuery{OrderNumber: num, SerialNumber: req.SerialNumber})
+	infos, err := a.svc.ActivationStatus(ctx, who, orders.ActivationQuery{OrderNumber: num, SerialNumber: req.SerialNumber})
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func (a *api) activationStatus(ctx context.Context, clientID string, raw json.Ra
 
 // TAP_CREATE_ORDER_API
 
-func (a *api) createOrder(ctx context.Context, clientID string, raw json.RawMessage, _ int64) (any, error) {
+func (a *api) createOrder(ctx context.Context, who domain.Principal, raw json.RawMessage, _ int64) (any, error) {
 	var req createOrderRequest
 	if err := decodeRequest(raw, &req); err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func (a *api) createOrder(ctx context.Context, clientID string, raw json.RawMess
 	if err != nil {
 		return nil, err
 	}
-	rc, err := a.eng.CreateOrder(ctx, clientID, or)
+	rc, err := a.svc.CreateOrder(ctx, who, or)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +313,7 @@ func (a *api) createOrder(ctx context.Context, clientID string, raw json.RawMess
 
 // TAP_RESEND_ACTIVATION_API
 
-func (a *api) resend(ctx context.Context, clientID string, raw json.RawMessage, uid int64) (any, error) {
+func (a *api) resend(ctx context.Context, who domain.Principal, raw json.RawMessage, uid int64) (any, error) {
 	var req resendRequest
 	if err := decodeRequest(raw, &req); err != nil {
 		return nil, err
@@ -324,7 +324,7 @@ func (a *api) resend(ctx context.Context, clientID string, raw json.RawMessage, 
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	if _, err := a.eng.ResendActivation(ctx, clientID, rules.ResendRequest{SerialNumber: strings.TrimSpace(req.SerialNumber),
+	if _, err := a.svc.ResendActivation(ctx, who, orders.ResendRequest{SerialNumber: strings.TrimSpace(req.SerialNumber),
 		PartNumber: req.PartNumber, OrderNumber: num, CustomerOrderRef: req.CustomerOrderRef, ActivationDate: date}); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package rules_test
+package orders_test
 
 import (
 	"context"
@@ -18,6 +18,8 @@ import (
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -48,49 +50,49 @@ func tapDate(s string) domain.Date {
 // tenancy tests need beyond it: an end customer created before 2023, inactive
 // customers, a reseller with a customer-level price list, a price list for the
 // other client's country, and a second manufacturer.
-func tapDataset() *rules.Dataset {
+func tapDataset() *dataset.Dataset {
 	yes, no := true, false
-	return &rules.Dataset{
-		Customers: []rules.CustomerData{
+	return &dataset.Dataset{
+		Customers: []dataset.CustomerData{
 			{ID: "reseller-1", ClientID: tapClient, Name: "Trimble Reseller Americas", Region: "AMERICA", Country: "US",
 				CreatedAt: time.Date(2023, 1, 20, 0, 0, 0, 0, time.UTC),
-				Sites: []rules.SiteData{
+				Sites: []dataset.SiteData{
 					{SiteUseID: 531807, Use: "BILL_TO", Address: "10368 Westmoor Dr, Westminster CO", AutoRenew: &yes},
 					{SiteUseID: 531808, Use: "BILL_TO", Address: "PO Box 1, Denver CO", AutoRenew: &no},
 					{SiteUseID: 1912956, Use: "SHIP_TO", Address: "935 Stewart Dr, Sunnyvale CA"},
 				}},
 			{ID: "farm-1", ClientID: tapClient, Parent: "reseller-1", Kind: "END_CUSTOMER", Name: "Green Acres Farming", Region: "AMERICA", Country: "CA",
 				CreatedAt: time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC),
-				Sites:     []rules.SiteData{{SiteUseID: 2200001, Use: "SHIP_TO", Address: "1 Field Rd, Regina SK"}}},
+				Sites:     []dataset.SiteData{{SiteUseID: 2200001, Use: "SHIP_TO", Address: "1 Field Rd, Regina SK"}}},
 			{ID: "survey-1", ClientID: tapClient, Parent: "reseller-1", Kind: "END_CUSTOMER", Name: "Blue Sky Surveying", Region: "AMERICA", Country: "US",
 				CreatedAt: time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC),
-				Sites:     []rules.SiteData{{SiteUseID: 2200002, Use: "SHIP_TO", Address: "2 Mesa Rd, Boulder CO"}}},
+				Sites:     []dataset.SiteData{{SiteUseID: 2200002, Use: "SHIP_TO", Address: "2 Mesa Rd, Boulder CO"}}},
 			{ID: "farm-closed", ClientID: tapClient, Parent: "reseller-1", Kind: "END_CUSTOMER", Name: "Closed Acres Farming", Region: "AMERICA", Country: "US",
 				Inactive: true, CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
-				Sites: []rules.SiteData{{SiteUseID: 2200003, Use: "SHIP_TO", Address: "3 Dust Rd, Amarillo TX"}}},
+				Sites: []dataset.SiteData{{SiteUseID: 2200003, Use: "SHIP_TO", Address: "3 Dust Rd, Amarillo TX"}}},
 			{ID: "reseller-hold", ClientID: tapClient, Name: "Held Reseller Ltd", Region: "EUROPE", Country: "GB", CreditHold: true,
-				Sites: []rules.SiteData{
+				Sites: []dataset.SiteData{
 					{SiteUseID: 640001, Use: "BILL_TO", Address: "1 Hold St, London"},
 					{SiteUseID: 640002, Use: "SHIP_TO", Address: "2 Hold St, London"},
 				}},
 			{ID: "reseller-old", ClientID: tapClient, Name: "Trimble Former Reseller", Region: "AMERICA", Country: "US", Inactive: true,
-				Sites: []rules.SiteData{
+				Sites: []dataset.SiteData{
 					{SiteUseID: 531900, Use: "BILL_TO", Address: "Closed"},
 					{SiteUseID: 531901, Use: "SHIP_TO", Address: "Closed"},
 				}},
 			{ID: "reseller-special", ClientID: tapClient, Name: "Special Pricing Reseller", Region: "APAC", Country: "AU", PriceList: "usd-special", DiscountPercent: "5",
-				Sites: []rules.SiteData{
+				Sites: []dataset.SiteData{
 					{SiteUseID: 880001, Use: "BILL_TO", Address: "1 Harbour St, Sydney"},
 					{SiteUseID: 880002, Use: "SHIP_TO", Address: "2 Harbour St, Sydney"},
 				}},
 			{ID: "other-client-reseller", ClientID: otherClient, Name: "Someone Else Entirely", Region: "EUROPE", Country: "DE",
-				Sites: []rules.SiteData{
+				Sites: []dataset.SiteData{
 					{SiteUseID: 777001, Use: "BILL_TO", Address: "Berlin"},
 					{SiteUseID: 777002, Use: "SHIP_TO", Address: "Berlin"},
 				}},
 		},
-		PriceLists: []rules.PriceListData{
-			{ID: "usd-na", Currency: "USD", Countries: []string{"US", "CA"}, Items: []rules.PriceItemData{
+		PriceLists: []dataset.PriceListData{
+			{ID: "usd-na", Currency: "USD", Countries: []string{"US", "CA"}, Items: []dataset.PriceItemData{
 				{PartNumber: "132001-10", ListPrice: "1500.00"},
 				{PartNumber: "128349-10", ListPrice: "1200.00", DiscountPercent: "10"},
 				{PartNumber: "128357-10", ListPrice: "900.00"},
@@ -103,11 +105,11 @@ func tapDataset() *rules.Dataset {
 				{PartNumber: "VRS-1Y", ListPrice: "1000.00"},
 				{PartNumber: "RDM-1Y", ListPrice: "0.00"},
 			}},
-			{ID: "gbp-uk", Currency: "GBP", Countries: []string{"GB"}, Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1100.00"}}},
-			{ID: "usd-special", Currency: "USD", Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1350.00"}}},
-			{ID: "eur-de", Currency: "EUR", Countries: []string{"DE"}, Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1300.00"}}},
+			{ID: "gbp-uk", Currency: "GBP", Countries: []string{"GB"}, Items: []dataset.PriceItemData{{PartNumber: "132001-10", ListPrice: "1100.00"}}},
+			{ID: "usd-special", Currency: "USD", Items: []dataset.PriceItemData{{PartNumber: "132001-10", ListPrice: "1350.00"}}},
+			{ID: "eur-de", Currency: "EUR", Countries: []string{"DE"}, Items: []dataset.PriceItemData{{PartNumber: "132001-10", ListPrice: "1300.00"}}},
 		},
-		Parts: []rules.PartData{
+		Parts: []dataset.PartData{
 			{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR",
 				Models: []string{"R12", "R2", "NAV-900", "AG-392", "Ag482"}},
 			{PartNumber: "128349-10", Description: "Ag Regional CenterPoint RTX Fast 1 Year on Basic", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR"},
@@ -123,7 +125,7 @@ func tapDataset() *rules.Dataset {
 				Regions: []string{"R.GB.SBB(United Kingdom SBB)", "R.US.CO(Colorado)"}, Activation: "EMAIL"},
 			{PartNumber: "RDM-1Y", Description: "CenterPoint RTX 1 Year Redemption", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR", Redemption: true},
 		},
-		Models: []rules.ModelData{
+		Models: []dataset.ModelData{
 			{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"},
 			{Manufacturer: "Trimble", Model: "R2", SerialPattern: "[0-9]{10}"},
 			{Manufacturer: "Trimble", Model: "NAV-900", Agriculture: true, SerialPattern: "[0-9]{10}"},
@@ -132,11 +134,11 @@ func tapDataset() *rules.Dataset {
 			// Seed 001's sample manufacturers: "Trimble, Spectra".
 			{Manufacturer: "Spectra", Model: "SP85"},
 		},
-		Devices: []rules.DeviceData{
+		Devices: []dataset.DeviceData{
 			{SerialNumber: "TESTApi01", ServiceType: "VRS", SSOEmails: []string{"old.user@example.com", "not-an-email"}},
 		},
-		Coupons: []rules.CouponData{{Number: "61236403205760", PartNumber: "RDM-1Y"}},
-		Promos: []rules.PromoData{
+		Coupons: []dataset.CouponData{{Number: "61236403205760", PartNumber: "RDM-1Y"}},
+		Promos: []dataset.PromoData{
 			{Code: "RTX50", DiscountPercent: "50", ValidFrom: tapDate("2025-01-01"), ValidTo: tapDate("2025-12-31")},
 			{Code: "OLD10", DiscountPercent: "10", ValidFrom: tapDate("2024-01-01"), ValidTo: tapDate("2024-12-31")},
 		},
@@ -238,18 +240,18 @@ func (r *recordingActivator) failWith(err error) {
 }
 
 // tapRules loads the shipped rule files once; a Set is immutable.
-var tapRules = sync.OnceValues(func() (*rules.Set, error) { return rules.Load(rulesets.FS) })
+var tapRules = sync.OnceValues(func() (*rules.Set, error) { return orders.Language().Load(rulesets.FS) })
 
 // seedEngine returns an engine over a fresh memory store seeded with
 // tapDataset, whose clock stands at now.
-func seedEngine(tb testing.TB, now time.Time) (*rules.Engine, *recordingActivator) {
+func seedEngine(tb testing.TB, now time.Time) (*orders.Service, *recordingActivator) {
 	tb.Helper()
 	eng, act, _ := seedEngineClock(tb, now)
 	return eng, act
 }
 
 // seedEngineClock is seedEngine with the clock returned, for tests that move it.
-func seedEngineClock(tb testing.TB, now time.Time) (*rules.Engine, *recordingActivator, *tapClock) {
+func seedEngineClock(tb testing.TB, now time.Time) (*orders.Service, *recordingActivator, *tapClock) {
 	tb.Helper()
 	set, err := tapRules()
 	if err != nil {
@@ -260,23 +262,23 @@ func seedEngineClock(tb testing.TB, now time.Time) (*rules.Engine, *recordingAct
 	var n atomic.Int64
 	clock := &tapClock{now: now}
 	act := &recordingActivator{}
-	eng, err := rules.NewEngine(rules.EngineOptions{
+	eng, err := orders.New(orders.Options{
 		Store: store, Rules: set, Clock: clock, Activator: act.activator(),
 		IDs: ports.IDsFunc(func() string { return fmt.Sprintf("id-%d", n.Add(1)) }),
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := eng.Seed(context.Background(), tapDataset()); err != nil {
+	if err := seed(context.Background(), eng, tapDataset()); err != nil {
 		tb.Fatalf("seeding: %v", err)
 	}
 	return eng, act, clock
 }
 
 // mustCreate creates an order that must be accepted.
-func mustCreate(tb testing.TB, eng *rules.Engine, clientID string, req domain.OrderRequest) rules.Receipt {
+func mustCreate(tb testing.TB, eng *orders.Service, clientID string, req domain.OrderRequest) orders.Receipt {
 	tb.Helper()
-	rc, err := eng.CreateOrder(context.Background(), clientID, req)
+	rc, err := eng.CreateOrder(context.Background(), as(clientID), req)
 	if err != nil {
 		tb.Fatalf("CreateOrder: %v", err)
 	}
@@ -284,9 +286,9 @@ func mustCreate(tb testing.TB, eng *rules.Engine, clientID string, req domain.Or
 }
 
 // mustOrder returns the order with uniqueID through GetOrder.
-func mustOrder(tb testing.TB, eng *rules.Engine, clientID string, uniqueID int64) domain.Order {
+func mustOrder(tb testing.TB, eng *orders.Service, clientID string, uniqueID int64) domain.Order {
 	tb.Helper()
-	found, err := eng.GetOrder(context.Background(), clientID, rules.OrderLookup{UniqueID: uniqueID})
+	found, err := eng.GetOrder(context.Background(), as(clientID), orders.OrderLookup{UniqueID: uniqueID})
 	if err != nil {
 		tb.Fatalf("GetOrder(%d): %v", uniqueID, err)
 	}
@@ -297,7 +299,7 @@ func mustOrder(tb testing.TB, eng *rules.Engine, clientID string, uniqueID int64
 }
 
 // view reads the engine's store.
-func view(tb testing.TB, eng *rules.Engine, fn func(ctx context.Context, tx ports.Tx) error) {
+func view(tb testing.TB, eng *orders.Service, fn func(ctx context.Context, tx ports.Tx) error) {
 	tb.Helper()
 	ctx := context.Background()
 	if err := eng.Store().View(ctx, func(tx ports.Tx) error { return fn(ctx, tx) }); err != nil {
@@ -306,7 +308,7 @@ func view(tb testing.TB, eng *rules.Engine, fn func(ctx context.Context, tx port
 }
 
 // update writes to the engine's store directly, as another TAP Store process would.
-func update(tb testing.TB, eng *rules.Engine, fn func(ctx context.Context, tx ports.Tx) error) {
+func update(tb testing.TB, eng *orders.Service, fn func(ctx context.Context, tx ports.Tx) error) {
 	tb.Helper()
 	ctx := context.Background()
 	if err := eng.Store().Update(ctx, func(tx ports.Tx) error { return fn(ctx, tx) }); err != nil {
@@ -314,7 +316,7 @@ func update(tb testing.TB, eng *rules.Engine, fn func(ctx context.Context, tx po
 	}
 }
 
-func subscriptionsOf(tb testing.TB, eng *rules.Engine, serial string) domain.Timeline {
+func subscriptionsOf(tb testing.TB, eng *orders.Service, serial string) domain.Timeline {
 	tb.Helper()
 	var tl domain.Timeline
 	view(tb, eng, func(ctx context.Context, tx ports.Tx) (err error) {
@@ -325,7 +327,7 @@ func subscriptionsOf(tb testing.TB, eng *rules.Engine, serial string) domain.Tim
 }
 
 // cancel records a subscription as CANCELED.
-func cancel(tb testing.TB, eng *rules.Engine, serial, partNumber string) {
+func cancel(tb testing.TB, eng *orders.Service, serial, partNumber string) {
 	tb.Helper()
 	update(tb, eng, func(ctx context.Context, tx ports.Tx) error {
 		tl, err := tx.Subscriptions().BySerial(ctx, serial)
@@ -394,15 +396,15 @@ func TestEngineNewEngineNeedsStoreRulesClockAndIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = rules.NewEngine(rules.EngineOptions{Store: memory.New(), Rules: set})
-	wantMessage(t, err, domain.CodeInvalid, "", "rules: an engine needs a Store, Rules, a Clock and IDs")
+	_, err = orders.New(orders.Options{Store: memory.New(), Rules: set})
+	wantMessage(t, err, domain.CodeInvalid, "", "orders: a service needs a Store, Rules, a Clock and IDs")
 }
 
 func TestEngineSeedIsAllOrNothingAndRepeatable(t *testing.T) {
 	ctx := context.Background()
 	eng, _ := seedEngine(t, tapNow)
 	// "loading the same dataset twice changes nothing the second time"
-	if err := eng.Seed(ctx, tapDataset()); err != nil {
+	if err := seed(ctx, eng, tapDataset()); err != nil {
 		t.Fatalf("seeding twice: %v", err)
 	}
 	var custs []domain.Customer
@@ -414,12 +416,12 @@ func TestEngineSeedIsAllOrNothingAndRepeatable(t *testing.T) {
 		t.Errorf("tap-client has %d customers after seeding twice, want 7", len(custs))
 	}
 
-	bad := &rules.Dataset{
-		Customers: []rules.CustomerData{{ID: "new-reseller", ClientID: tapClient, Name: "New", Region: "AMERICA",
-			Sites: []rules.SiteData{{SiteUseID: 990001, Use: "BILL_TO"}}}},
-		Parts: []rules.PartData{{PartNumber: "X-1", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "forever"}},
+	bad := &dataset.Dataset{
+		Customers: []dataset.CustomerData{{ID: "new-reseller", ClientID: tapClient, Name: "New", Region: "AMERICA",
+			Sites: []dataset.SiteData{{SiteUseID: 990001, Use: "BILL_TO"}}}},
+		Parts: []dataset.PartData{{PartNumber: "X-1", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "forever"}},
 	}
-	err := eng.Seed(ctx, bad)
+	err := seed(ctx, eng, bad)
 	wantViolations(t, err, domain.Violation{Code: "INVALID", Field: "parts[0].duration",
 		Message: `duration "forever" is not like "1 YEAR", "16 MONTH" or "30 DAY"`})
 	view(t, eng, func(ctx context.Context, tx ports.Tx) error {
@@ -440,7 +442,7 @@ func TestEngineCreateOrderAccepted(t *testing.T) {
 		rtxLine(2, "1234567891", "128349-10"), // list price 1200.00, item discount 10%
 		vrsLine(3, "VRS-NEW-1"),               // delivered by e-mail
 	)
-	rc, err := eng.CreateOrder(ctx, tapClient, req)
+	rc, err := eng.CreateOrder(ctx, as(tapClient), req)
 	if err != nil {
 		t.Fatalf("CreateOrder: %v", err)
 	}
@@ -608,7 +610,7 @@ func TestEngineCreateOrderRefusedWritesNothing(t *testing.T) {
 		rtxLine(4, "1234567892", "CP-TRIAL-30"), // a valid trial line: its trial must not be consumed
 		redemption(5, "1234567894"),             // a valid coupon line: its coupon must not be redeemed
 	)
-	rc, err := eng.CreateOrder(ctx, tapClient, req)
+	rc, err := eng.CreateOrder(ctx, as(tapClient), req)
 	wantViolations(t, err,
 		domain.Violation{RuleID: "line.start-window", Code: "START_DATE_TOO_LATE", Field: "lines[0].serviceStartDate",
 			Message: "serviceStartDate 2025-04-28 is more than 3 days after today (2025-04-24, Pacific time)"},
@@ -627,8 +629,8 @@ func TestEngineCreateOrderRefusedWritesNothing(t *testing.T) {
 		t.Errorf("a refused order delivered activations: %+v", got)
 	}
 
-	_, err = eng.GetOrder(ctx, tapClient, rules.OrderLookup{PONumber: "PO300424"})
-	wantMessage(t, err, domain.CodeNotFound, "", "No records found for requested parameters")
+	_, err = eng.GetOrder(ctx, as(tapClient), orders.OrderLookup{PONumber: "PO300424"})
+	wantMessage(t, err, domain.CodeNotFound, "", orders.ErrNoMatch.Message)
 	view(t, eng, func(ctx context.Context, tx ports.Tx) error {
 		if found, err := tx.Orders().Find(ctx, domain.OrderQuery{ClientID: tapClient}); err != nil || len(found) != 0 {
 			t.Errorf("orders = %v (%v), want none", found, err)
@@ -700,14 +702,14 @@ func TestEngineTrialOncePerLifetime(t *testing.T) {
 		Message: "Serial 1234567890 already had a trial of CENTERPOINT; a trial is allowed once per serial and product line"}
 	again := tapOrder(rtxLine(1, "1234567890", "CP-TRIAL-30"))
 	again.CustomerPONumber = "PO-TRIAL-2"
-	_, err := eng.CreateOrder(ctx, tapClient, again)
+	_, err := eng.CreateOrder(ctx, as(tapClient), again)
 	wantViolations(t, err, used)
 
 	cancel(t, eng, "1234567890", "CP-TRIAL-30")
 	if tl := subscriptionsOf(t, eng, "1234567890"); len(tl) != 1 || tl[0].Ended != domain.Canceled {
 		t.Fatalf("subscriptions after cancelling = %+v", tl)
 	}
-	_, err = eng.CreateOrder(ctx, tapClient, again)
+	_, err = eng.CreateOrder(ctx, as(tapClient), again)
 	wantViolations(t, err, used)
 	if g := ledger(); !slices.Equal(g, wantLedger) {
 		t.Errorf("trial ledger after the refusals = %+v, want %+v", g, wantLedger)
@@ -728,7 +730,7 @@ func TestEngineConcurrentTrialsGrantOnce(t *testing.T) {
 			defer wg.Done()
 			req := tapOrder(rtxLine(1, "1234567890", "CP-TRIAL-30"))
 			req.CustomerPONumber = fmt.Sprintf("PO-RACE-%d", i)
-			_, errs[i] = eng.CreateOrder(ctx, tapClient, req)
+			_, errs[i] = eng.CreateOrder(ctx, as(tapClient), req)
 		}()
 	}
 	wg.Wait()
@@ -822,7 +824,7 @@ func TestEngineRenewal(t *testing.T) {
 		if len(tl) != 2 || tl[1].Serial != "TESTApi01" || tl[1].Start != tapDate("2025-05-02") || tl[1].OrderID != rc.UniqueID {
 			t.Errorf("timeline = %+v, want the 2024 subscription then TESTApi01 from 2025-05-02 of order %d", tl, rc.UniqueID)
 		}
-		found, err := eng.GetOrder(ctx, tapClient, rules.OrderLookup{SerialNumber: "tESTapi01"})
+		found, err := eng.GetOrder(ctx, as(tapClient), orders.OrderLookup{SerialNumber: "tESTapi01"})
 		if err != nil || len(found) != 1 || found[0].UniqueID != rc.UniqueID {
 			t.Errorf("GetOrder by serial tESTapi01 = %v, %v; want order %d", found, err, rc.UniqueID)
 		}
@@ -910,11 +912,11 @@ func TestEngineOrderInProgressAndResume(t *testing.T) {
 		t.Fatalf("the stuck order is %d, want 13331", stuck.UniqueID)
 	}
 
-	_, err := eng.CreateOrder(ctx, tapClient, tapOrder(rtxLine(1, "1234567890", "132001-10")))
+	_, err := eng.CreateOrder(ctx, as(tapClient), tapOrder(rtxLine(1, "1234567890", "132001-10")))
 	wantViolations(t, err, domain.Violation{RuleID: "line.order-in-progress", Code: "ORDER_IN_PROGRESS",
 		Field: "lines[0].serialNumber", Message: seedMsgInProgress})
 
-	found, err := eng.GetOrder(ctx, tapClient, rules.OrderLookup{SerialNumber: "1234567890"})
+	found, err := eng.GetOrder(ctx, as(tapClient), orders.OrderLookup{SerialNumber: "1234567890"})
 	if err != nil || len(found) != 1 || found[0].Status != domain.OrderInProgress {
 		t.Fatalf("GetOrder by serial = %+v, %v; want the order in ORDER_CREATION_INPROGRESS", found, err)
 	}
@@ -944,11 +946,11 @@ func TestEngineActivatorFailure(t *testing.T) {
 	ctx := context.Background()
 	eng, act := seedEngine(t, tapNow)
 	act.failWith(errors.New("OTA gateway unreachable"))
-	rc, err := eng.CreateOrder(ctx, tapClient, tapOrder(rtxLine(1, "1234567890", "132001-10")))
+	rc, err := eng.CreateOrder(ctx, as(tapClient), tapOrder(rtxLine(1, "1234567890", "132001-10")))
 	if err != nil {
 		t.Fatalf("CreateOrder: %v", err)
 	}
-	const reason = "activation could not be arranged: OTA gateway unreachable; resend it with TAP_RESEND_ACTIVATION_API"
+	const reason = "activation could not be arranged: OTA gateway unreachable; resend the activation"
 	if rc.Status != domain.OrderError {
 		t.Errorf("receipt status = %s, want ERROR", rc.Status)
 	}
@@ -961,7 +963,7 @@ func TestEngineActivatorFailure(t *testing.T) {
 
 	// The way out the reason names.
 	act.failWith(nil)
-	a, err := eng.ResendActivation(ctx, tapClient, rules.ResendRequest{SerialNumber: "1234567890"})
+	a, err := eng.ResendActivation(ctx, as(tapClient), orders.ResendRequest{SerialNumber: "1234567890"})
 	if err != nil {
 		t.Fatalf("ResendActivation: %v", err)
 	}
@@ -985,34 +987,34 @@ func TestEngineGetOrder(t *testing.T) {
 		t.Errorf("order b ships to {%q, %q}, want {Green Acres Farming, CA}", o.ShipToCustomer, o.ActivationCountry)
 	}
 
-	const noRecords = "No records found for requested parameters"
+	noRecords := orders.ErrNoMatch.Message // the HTTP layer words it "No records found for requested parameters"
 	tests := []struct {
 		name   string
 		client string
-		q      rules.OrderLookup
+		q      orders.OrderLookup
 		want   []int64 // newest first
 		code   domain.Code
 		field  string
 		msg    string
 	}{
-		{name: "by uniqueID", q: rules.OrderLookup{UniqueID: 13331}, want: []int64{13331}},
-		{name: "by serialNumber", q: rules.OrderLookup{SerialNumber: "1234567891"}, want: []int64{13332}},
-		{name: "by VRS serialNumber in another case", q: rules.OrderLookup{SerialNumber: "testapi01"}, want: []int64{13332}},
-		{name: "by poNumber, newest first, own orders only", q: rules.OrderLookup{PONumber: "PO300424"}, want: []int64{13332, 13331}},
-		{name: "all fields must match", q: rules.OrderLookup{UniqueID: 13331, SerialNumber: "1234567891"}, code: domain.CodeNotFound, msg: noRecords},
-		{name: "unknown uniqueID", q: rules.OrderLookup{UniqueID: 99}, code: domain.CodeNotFound, msg: noRecords},
-		{name: "unknown poNumber", q: rules.OrderLookup{PONumber: "HelloWorld"}, code: domain.CodeNotFound, msg: noRecords},
+		{name: "by uniqueID", q: orders.OrderLookup{UniqueID: 13331}, want: []int64{13331}},
+		{name: "by serialNumber", q: orders.OrderLookup{SerialNumber: "1234567891"}, want: []int64{13332}},
+		{name: "by VRS serialNumber in another case", q: orders.OrderLookup{SerialNumber: "testapi01"}, want: []int64{13332}},
+		{name: "by poNumber, newest first, own orders only", q: orders.OrderLookup{PONumber: "PO300424"}, want: []int64{13332, 13331}},
+		{name: "all fields must match", q: orders.OrderLookup{UniqueID: 13331, SerialNumber: "1234567891"}, code: domain.CodeNotFound, msg: noRecords},
+		{name: "unknown uniqueID", q: orders.OrderLookup{UniqueID: 99}, code: domain.CodeNotFound, msg: noRecords},
+		{name: "unknown poNumber", q: orders.OrderLookup{PONumber: "HelloWorld"}, code: domain.CodeNotFound, msg: noRecords},
 		// "If the clientId of the customer for which order is placed and the
 		// clientId in the request doesn't match, order info will not be
 		// retrieved. There will be an error as "No records found for requested
 		// parameters"."
-		{name: "another client's uniqueID", q: rules.OrderLookup{UniqueID: 13333}, code: domain.CodeNotFound, msg: noRecords},
-		{name: "another client's serialNumber", q: rules.OrderLookup{SerialNumber: "5555555555"}, code: domain.CodeNotFound, msg: noRecords},
-		{name: "the other client sees its own order only", client: otherClient, q: rules.OrderLookup{PONumber: "PO300424"}, want: []int64{13333}},
-		{name: "the other client does not see ours", client: otherClient, q: rules.OrderLookup{UniqueID: 13331}, code: domain.CodeNotFound, msg: noRecords},
+		{name: "another client's uniqueID", q: orders.OrderLookup{UniqueID: 13333}, code: domain.CodeNotFound, msg: noRecords},
+		{name: "another client's serialNumber", q: orders.OrderLookup{SerialNumber: "5555555555"}, code: domain.CodeNotFound, msg: noRecords},
+		{name: "the other client sees its own order only", client: otherClient, q: orders.OrderLookup{PONumber: "PO300424"}, want: []int64{13333}},
+		{name: "the other client does not see ours", client: otherClient, q: orders.OrderLookup{UniqueID: 13331}, code: domain.CodeNotFound, msg: noRecords},
 		// "***Any one field is Mandatory"
 		{name: "empty query", code: domain.CodeInvalid, field: "uniqueID", msg: "give at least one of uniqueID, serialNumber or poNumber"},
-		{name: "blank serialNumber", q: rules.OrderLookup{SerialNumber: "  "}, code: domain.CodeInvalid, field: "uniqueID", msg: "give at least one of uniqueID, serialNumber or poNumber"},
+		{name: "blank serialNumber", q: orders.OrderLookup{SerialNumber: "  "}, code: domain.CodeInvalid, field: "uniqueID", msg: "give at least one of uniqueID, serialNumber or poNumber"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1020,7 +1022,7 @@ func TestEngineGetOrder(t *testing.T) {
 			if client == "" {
 				client = tapClient
 			}
-			found, err := eng.GetOrder(ctx, client, tt.q)
+			found, err := eng.GetOrder(ctx, as(client), tt.q)
 			if tt.code != "" {
 				wantMessage(t, err, tt.code, tt.field, tt.msg)
 				return
@@ -1043,7 +1045,7 @@ func TestEngineGetOrder(t *testing.T) {
 }
 
 // resellerSummary renders a reseller the way the tests compare them.
-func resellerSummary(r rules.ResellerView) string {
+func resellerSummary(r orders.ResellerView) string {
 	ids := func(ss []domain.Site) []int64 {
 		var out []int64
 		for _, s := range ss {
@@ -1077,42 +1079,42 @@ func TestEngineCustomers(t *testing.T) {
 	tests := []struct {
 		name   string
 		client string
-		q      rules.CustomerQuery
+		q      orders.CustomerQuery
 		want   []string           // nil: "No data found"
 		vs     []domain.Violation // set: refused as invalid
 	}{
 		// "Only Active Reseller/End-Customer information will be retrieved".
 		{name: "all of the client's active customers", want: []string{americas, held, special}},
-		{name: "region", q: rules.CustomerQuery{Region: "EUROPE"}, want: []string{held}},
-		{name: "region in lower case", q: rules.CustomerQuery{Region: "america"}, want: []string{americas}},
-		{name: "region APAC", q: rules.CustomerQuery{Region: "APAC"}, want: []string{special}},
-		{name: "a valid region with no customers", q: rules.CustomerQuery{Region: "SOUTH AFRICA"}},
+		{name: "region", q: orders.CustomerQuery{Region: "EUROPE"}, want: []string{held}},
+		{name: "region in lower case", q: orders.CustomerQuery{Region: "america"}, want: []string{americas}},
+		{name: "region APAC", q: orders.CustomerQuery{Region: "APAC"}, want: []string{special}},
+		{name: "a valid region with no customers", q: orders.CustomerQuery{Region: "SOUTH AFRICA"}},
 		// "Valid values for region parameters are AMERICA, EUROPE, APAC , EMEA and SOUTH AFRICA"
-		{name: "invalid region", q: rules.CustomerQuery{Region: "MARS"}, vs: []domain.Violation{badRegion("MARS")}},
+		{name: "invalid region", q: orders.CustomerQuery{Region: "MARS"}, vs: []domain.Violation{badRegion("MARS")}},
 		// "To perform a search using the reseller's name. Min length is 5 chars."
-		{name: "resellerName of 4 characters", q: rules.CustomerQuery{ResellerName: "Trim"}, vs: []domain.Violation{tooShort("resellerName")}},
-		{name: "every problem is reported", q: rules.CustomerQuery{Region: "MARS", ResellerName: "Trim", EndCustomerName: "Gree"},
+		{name: "resellerName of 4 characters", q: orders.CustomerQuery{ResellerName: "Trim"}, vs: []domain.Violation{tooShort("resellerName")}},
+		{name: "every problem is reported", q: orders.CustomerQuery{Region: "MARS", ResellerName: "Trim", EndCustomerName: "Gree"},
 			vs: []domain.Violation{badRegion("MARS"), tooShort("resellerName"), tooShort("endCustomerName")}},
 		// Sample value "TRIMB": a case-insensitive part of the name; the
 		// inactive "Trimble Former Reseller" is left out.
-		{name: "resellerName TRIMB", q: rules.CustomerQuery{ResellerName: "TRIMB"}, want: []string{americas}},
-		{name: "resellerName matches inside the name", q: rules.CustomerQuery{ResellerName: "reseller"}, want: []string{americas, held, special}},
-		{name: "endCustomerName", q: rules.CustomerQuery{EndCustomerName: "acres"},
+		{name: "resellerName TRIMB", q: orders.CustomerQuery{ResellerName: "TRIMB"}, want: []string{americas}},
+		{name: "resellerName matches inside the name", q: orders.CustomerQuery{ResellerName: "reseller"}, want: []string{americas, held, special}},
+		{name: "endCustomerName", q: orders.CustomerQuery{EndCustomerName: "acres"},
 			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end["Green Acres Farming[2200001]"]`}},
 		// "To get the list of end customers created after this date."
 		// It narrows the end customers each reseller lists; every reseller
 		// is still listed.
-		{name: "customerCreationDate", q: rules.CustomerQuery{CreatedAfter: time.Date(2023, 1, 20, 0, 0, 0, 0, time.UTC)},
+		{name: "customerCreationDate", q: orders.CustomerQuery{CreatedAfter: time.Date(2023, 1, 20, 0, 0, 0, 0, time.UTC)},
 			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end["Green Acres Farming[2200001]"]`,
 				`Held Reseller Ltd bill[640001] ship[640002] end[]`, `Special Pricing Reseller bill[880001] ship[880002] end[]`}},
 		// The seed's sample request.
-		{name: "the seed's sample search", q: rules.CustomerQuery{Region: "AMERICA", ResellerName: "Trimble", CreatedAfter: time.Date(2023, 1, 20, 0, 0, 0, 0, time.UTC)},
+		{name: "the seed's sample search", q: orders.CustomerQuery{Region: "AMERICA", ResellerName: "Trimble", CreatedAfter: time.Date(2023, 1, 20, 0, 0, 0, 0, time.UTC)},
 			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end["Green Acres Farming[2200001]"]`}},
 		// The date narrows the end customers listed, not the resellers.
-		{name: "no end customer created after the date", q: rules.CustomerQuery{ResellerName: "TRIMB", CreatedAfter: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{name: "no end customer created after the date", q: orders.CustomerQuery{ResellerName: "TRIMB", CreatedAfter: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
 			want: []string{`Trimble Reseller Americas bill[531807 531808] ship[1912956] end[]`}},
-		{name: "no reseller of that name", q: rules.CustomerQuery{ResellerName: "Nobody Known"}},
-		{name: "another client's reseller is not found", q: rules.CustomerQuery{ResellerName: "Someone Else"}},
+		{name: "no reseller of that name", q: orders.CustomerQuery{ResellerName: "Nobody Known"}},
+		{name: "another client's reseller is not found", q: orders.CustomerQuery{ResellerName: "Someone Else"}},
 		{name: "the other client sees only its own", client: otherClient, want: []string{`Someone Else Entirely bill[777001] ship[777002] end[]`}},
 		{name: "an unknown client sees nothing", client: "nobody"},
 	}
@@ -1122,7 +1124,7 @@ func TestEngineCustomers(t *testing.T) {
 			if client == "" {
 				client = tapClient
 			}
-			got, err := eng.Customers(ctx, client, tt.q)
+			got, err := eng.Customers(ctx, as(client), tt.q)
 			switch {
 			case tt.vs != nil:
 				wantViolations(t, err, tt.vs...)
@@ -1131,7 +1133,7 @@ func TestEngineCustomers(t *testing.T) {
 				// "In cases where no records are found for the parameters in the
 				// request, the API will respond with an error message 'No data
 				// found' accompanied by a status code of 400."
-				wantMessage(t, err, domain.CodeNotFound, "", "No data found")
+				wantMessage(t, err, domain.CodeNotFound, "", orders.ErrNoMatch.Message)
 				return
 			case err != nil:
 				t.Fatal(err)
@@ -1147,7 +1149,7 @@ func TestEngineCustomers(t *testing.T) {
 	}
 
 	// The sites carry what TAP_GET_CUSTOMERS_API shows of them.
-	got, err := eng.Customers(ctx, tapClient, rules.CustomerQuery{ResellerName: "Americas"})
+	got, err := eng.Customers(ctx, as(tapClient), orders.CustomerQuery{ResellerName: "Americas"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1185,7 +1187,7 @@ func TestEngineManufacturerModels(t *testing.T) {
 		t.Run(fmt.Sprintf("%q", tt.manufacturer), func(t *testing.T) {
 			got, err := eng.ManufacturerModels(ctx, tt.manufacturer)
 			if tt.want == nil {
-				wantMessage(t, err, domain.CodeNotFound, "", "No data found")
+				wantMessage(t, err, domain.CodeNotFound, "", orders.ErrNoMatch.Message)
 				return
 			}
 			if err != nil {
@@ -1221,43 +1223,43 @@ func TestEngineProducts(t *testing.T) {
 	tests := []struct {
 		name     string
 		client   string
-		q        rules.ProductQuery
+		q        orders.ProductQuery
 		customer string
 		want     []string           // nil: "No data found"
 		vs       []domain.Violation // set: refused as invalid
 	}{
 		// "Manufacturer model is mandatory for the RTX Service Type."
-		{name: "RTX needs a model", q: rules.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX"},
+		{name: "RTX needs a model", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX"},
 			vs: []domain.Violation{{Code: "REQUIRED", Field: "model", Message: "model is mandatory for serviceType RTX; get one from TAP_GET_MFG_MODELS_API"}}},
-		{name: "every missing field is reported", q: rules.ProductQuery{},
+		{name: "every missing field is reported", q: orders.ProductQuery{},
 			vs: []domain.Violation{
 				{Code: "REQUIRED", Field: "resellerbillToSiteUseId", Message: "resellerbillToSiteUseId is mandatory; get one from TAP_GET_CUSTOMERS_API"},
 				{Code: "INVALID", Field: "serviceType", Message: "serviceType is mandatory and must be RTX or VRS"},
 			}},
-		{name: "RTX parts of the country's price list for R12", q: rules.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "R12"},
+		{name: "RTX parts of the country's price list for R12", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "R12"},
 			customer: "Trimble Reseller Americas", want: usdRTX},
 		// The seed's sample: "partDescription": "Ag Regional".
-		{name: "partial partDescription", q: rules.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "rtx", Model: "Trimble||R12", PartDescription: "ag regional"},
+		{name: "partial partDescription", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "rtx", Model: "Trimble||R12", PartDescription: "ag regional"},
 			customer: "Trimble Reseller Americas", want: []string{usdRTX[1], usdRTX[2], usdRTX[3], usdRTX[7]}},
-		{name: "only parts eligible for the model", q: rules.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "SP85"},
+		{name: "only parts eligible for the model", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "SP85"},
 			customer: "Trimble Reseller Americas", want: sp85},
 		// "Based on the resellerbillToSiteUseId API will share the geofence
 		// details for each item if it is eligible."
-		{name: "VRS parts with their geofence regions", q: rules.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "VRS"},
+		{name: "VRS parts with their geofence regions", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "VRS"},
 			customer: "Trimble Reseller Americas", want: []string{" VRS-1Y USD 1000.00 1 YEAR [R.GB.SBB(United Kingdom SBB) R.US.CO(Colorado)]"}},
-		{name: "the price list of the customer's country", q: rules.ProductQuery{ResellerBillToSiteUseID: 640001, ServiceType: "RTX", Model: "R12"},
+		{name: "the price list of the customer's country", q: orders.ProductQuery{ResellerBillToSiteUseID: 640001, ServiceType: "RTX", Model: "R12"},
 			customer: "Held Reseller Ltd", want: []string{"Trimble||R12 132001-10 GBP 1100.00 1 YEAR []"}},
 		// "the system verifies the associated price list at the customer level.
 		// If a price list is assigned, the system proceeds to obtain the part
 		// numbers"
-		{name: "the customer's own price list first", q: rules.ProductQuery{ResellerBillToSiteUseID: 880001, ServiceType: "RTX", Model: "R12"},
+		{name: "the customer's own price list first", q: orders.ProductQuery{ResellerBillToSiteUseID: 880001, ServiceType: "RTX", Model: "R12"},
 			customer: "Special Pricing Reseller", want: []string{"Trimble||R12 132001-10 USD 1350.00 1 YEAR []"}},
-		{name: "a model not in the list", q: rules.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "R99"}},
-		{name: "no description matches", q: rules.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "R12", PartDescription: "FieldPoint"}},
-		{name: "another client's bill-to site", q: rules.ProductQuery{ResellerBillToSiteUseID: 777001, ServiceType: "RTX", Model: "R12"}},
-		{name: "a ship-to site is not a bill-to site", q: rules.ProductQuery{ResellerBillToSiteUseID: 1912956, ServiceType: "RTX", Model: "R12"}},
-		{name: "an inactive reseller's site", q: rules.ProductQuery{ResellerBillToSiteUseID: 531900, ServiceType: "RTX", Model: "R12"}},
-		{name: "the other client uses its own site", client: otherClient, q: rules.ProductQuery{ResellerBillToSiteUseID: 777001, ServiceType: "RTX", Model: "R12"},
+		{name: "a model not in the list", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "R99"}},
+		{name: "no description matches", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "R12", PartDescription: "FieldPoint"}},
+		{name: "another client's bill-to site", q: orders.ProductQuery{ResellerBillToSiteUseID: 777001, ServiceType: "RTX", Model: "R12"}},
+		{name: "a ship-to site is not a bill-to site", q: orders.ProductQuery{ResellerBillToSiteUseID: 1912956, ServiceType: "RTX", Model: "R12"}},
+		{name: "an inactive reseller's site", q: orders.ProductQuery{ResellerBillToSiteUseID: 531900, ServiceType: "RTX", Model: "R12"}},
+		{name: "the other client uses its own site", client: otherClient, q: orders.ProductQuery{ResellerBillToSiteUseID: 777001, ServiceType: "RTX", Model: "R12"},
 			customer: "Someone Else Entirely", want: []string{"Trimble||R12 132001-10 EUR 1300.00 1 YEAR []"}},
 	}
 	for _, tt := range tests {
@@ -1266,7 +1268,7 @@ func TestEngineProducts(t *testing.T) {
 			if client == "" {
 				client = tapClient
 			}
-			got, err := eng.Products(ctx, client, tt.q)
+			got, err := eng.Products(ctx, as(client), tt.q)
 			switch {
 			case tt.vs != nil:
 				wantViolations(t, err, tt.vs...)
@@ -1274,7 +1276,7 @@ func TestEngineProducts(t *testing.T) {
 			case tt.want == nil:
 				// "In case no results are found with the request parameters, the
 				// API returns an error message "No data found""
-				wantMessage(t, err, domain.CodeNotFound, "", "No data found")
+				wantMessage(t, err, domain.CodeNotFound, "", orders.ErrNoMatch.Message)
 				return
 			case err != nil:
 				t.Fatal(err)
@@ -1291,7 +1293,7 @@ func TestEngineProducts(t *testing.T) {
 }
 
 // activationSummary renders an ActivationInfo the way the tests compare them.
-func activationSummary(in []rules.ActivationInfo) []string {
+func activationSummary(in []orders.ActivationInfo) []string {
 	var out []string
 	for _, a := range in {
 		out = append(out, fmt.Sprintf("%s %s %s %s %s", a.Subscription.Serial, a.Subscription.PartNumber, a.Subscription.Period(), a.PartDescription, a.Status))
@@ -1325,55 +1327,58 @@ func TestEngineActivationStatus(t *testing.T) {
 		rp     = "1234567891 RP-1Y 2025-04-24..2026-04-24 RangePoint RTX 1 Year"
 		future = "1234567890 128357-10 2026-04-25..2027-04-25 Ag Regional CenterPoint RTX 1 Year on Basic"
 	)
-	const (
-		noData      = "No data found"
-		noActOrder  = "No active subscriptions found for the order"
-		noActSerial = "No active subscriptions found for the serial number."
+	// The HTTP layer words these as the seed does: "No data found", "No
+	// active subscriptions found for the order", "No active subscriptions
+	// found for the serial number."
+	var (
+		noData      = orders.ErrNoMatch.Message
+		noActOrder  = orders.ErrNoActiveForOrder.Message
+		noActSerial = orders.ErrNoActiveForSerial.Message
 	)
 	tests := []struct {
 		name  string
 		at    time.Time
-		q     rules.ActivationQuery
+		q     orders.ActivationQuery
 		want  []string
 		code  domain.Code
 		field string
 		msg   string
 	}{
-		{name: "by order number, canceled line left out", q: rules.ActivationQuery{OrderNumber: first.OrderNumber},
+		{name: "by order number, canceled line left out", q: orders.ActivationQuery{OrderNumber: first.OrderNumber},
 			want: []string{cp + " IN_PROGRESS", rp + " SCHEDULED"}},
-		{name: "by serial: active and future", q: rules.ActivationQuery{SerialNumber: "1234567890"},
+		{name: "by serial: active and future", q: orders.ActivationQuery{SerialNumber: "1234567890"},
 			want: []string{cp + " IN_PROGRESS", future + " IN_PROGRESS"}},
-		{name: "by order number and serial", q: rules.ActivationQuery{OrderNumber: first.OrderNumber, SerialNumber: "1234567891"},
+		{name: "by order number and serial", q: orders.ActivationQuery{OrderNumber: first.OrderNumber, SerialNumber: "1234567891"},
 			want: []string{rp + " SCHEDULED"}},
 		// "it will take 15 minutes to complete the activation"
-		{name: "still in progress before 15 minutes", at: tapNow.Add(15*time.Minute - time.Second), q: rules.ActivationQuery{OrderNumber: first.OrderNumber},
+		{name: "still in progress before 15 minutes", at: tapNow.Add(15*time.Minute - time.Second), q: orders.ActivationQuery{OrderNumber: first.OrderNumber},
 			want: []string{cp + " IN_PROGRESS", rp + " SCHEDULED"}},
-		{name: "completed 15 minutes after it was due", at: tapNow.Add(15 * time.Minute), q: rules.ActivationQuery{OrderNumber: first.OrderNumber},
+		{name: "completed 15 minutes after it was due", at: tapNow.Add(15 * time.Minute), q: orders.ActivationQuery{OrderNumber: first.OrderNumber},
 			want: []string{cp + " COMPLETED", rp + " SCHEDULED"}},
-		{name: "a scheduled activation is due at the start of its UTC date", at: time.Date(2025, 4, 26, 0, 0, 0, 0, time.UTC), q: rules.ActivationQuery{OrderNumber: first.OrderNumber},
+		{name: "a scheduled activation is due at the start of its UTC date", at: time.Date(2025, 4, 26, 0, 0, 0, 0, time.UTC), q: orders.ActivationQuery{OrderNumber: first.OrderNumber},
 			want: []string{cp + " COMPLETED", rp + " IN_PROGRESS"}},
-		{name: "and completes 15 minutes later", at: time.Date(2025, 4, 26, 0, 15, 0, 0, time.UTC), q: rules.ActivationQuery{OrderNumber: first.OrderNumber},
+		{name: "and completes 15 minutes later", at: time.Date(2025, 4, 26, 0, 15, 0, 0, time.UTC), q: orders.ActivationQuery{OrderNumber: first.OrderNumber},
 			want: []string{cp + " COMPLETED", rp + " COMPLETED"}},
-		{name: "an order whose lines are all canceled", q: rules.ActivationQuery{OrderNumber: canceled.OrderNumber},
+		{name: "an order whose lines are all canceled", q: orders.ActivationQuery{OrderNumber: canceled.OrderNumber},
 			code: domain.CodeNotFound, field: "orderNumber", msg: noActOrder},
 		// "if ... all subscriptions within the order are expired then the API
 		// will send an error "No active subscriptions found for the order""
-		{name: "an order whose subscriptions all expired", at: time.Date(2027, 6, 1, 17, 0, 0, 0, time.UTC), q: rules.ActivationQuery{OrderNumber: first.OrderNumber},
+		{name: "an order whose subscriptions all expired", at: time.Date(2027, 6, 1, 17, 0, 0, 0, time.UTC), q: orders.ActivationQuery{OrderNumber: first.OrderNumber},
 			code: domain.CodeNotFound, field: "orderNumber", msg: noActOrder},
-		{name: "the renewal's order, expired too", at: time.Date(2027, 6, 1, 17, 0, 0, 0, time.UTC), q: rules.ActivationQuery{OrderNumber: renewal.OrderNumber},
+		{name: "the renewal's order, expired too", at: time.Date(2027, 6, 1, 17, 0, 0, 0, time.UTC), q: orders.ActivationQuery{OrderNumber: renewal.OrderNumber},
 			code: domain.CodeNotFound, field: "orderNumber", msg: noActOrder},
 		// "if there are no active subscriptions (terminated, canceled, or
 		// expired) associated with the serial number then the API will send an
 		// error "No active subscriptions found for the serial number.""
-		{name: "a serial whose subscription is canceled", q: rules.ActivationQuery{SerialNumber: "1234567892"},
+		{name: "a serial whose subscription is canceled", q: orders.ActivationQuery{SerialNumber: "1234567892"},
 			code: domain.CodeNotFound, field: "serialNumber", msg: noActSerial},
-		{name: "a serial whose subscriptions expired", at: time.Date(2027, 6, 1, 17, 0, 0, 0, time.UTC), q: rules.ActivationQuery{SerialNumber: "1234567890"},
+		{name: "a serial whose subscriptions expired", at: time.Date(2027, 6, 1, 17, 0, 0, 0, time.UTC), q: orders.ActivationQuery{SerialNumber: "1234567890"},
 			code: domain.CodeNotFound, field: "serialNumber", msg: noActSerial},
-		{name: "unknown order number", q: rules.ActivationQuery{OrderNumber: 121}, code: domain.CodeNotFound, msg: noData},
-		{name: "unknown serial", q: rules.ActivationQuery{SerialNumber: "0000000000"}, code: domain.CodeNotFound, msg: noData},
-		{name: "another client's order number", q: rules.ActivationQuery{OrderNumber: other.OrderNumber}, code: domain.CodeNotFound, msg: noData},
-		{name: "another client's serial", q: rules.ActivationQuery{SerialNumber: "5555555555"}, code: domain.CodeNotFound, msg: noData},
-		{name: "a serial not in the order", q: rules.ActivationQuery{OrderNumber: first.OrderNumber, SerialNumber: "1234567893"}, code: domain.CodeNotFound, msg: noData},
+		{name: "unknown order number", q: orders.ActivationQuery{OrderNumber: 121}, code: domain.CodeNotFound, msg: noData},
+		{name: "unknown serial", q: orders.ActivationQuery{SerialNumber: "0000000000"}, code: domain.CodeNotFound, msg: noData},
+		{name: "another client's order number", q: orders.ActivationQuery{OrderNumber: other.OrderNumber}, code: domain.CodeNotFound, msg: noData},
+		{name: "another client's serial", q: orders.ActivationQuery{SerialNumber: "5555555555"}, code: domain.CodeNotFound, msg: noData},
+		{name: "a serial not in the order", q: orders.ActivationQuery{OrderNumber: first.OrderNumber, SerialNumber: "1234567893"}, code: domain.CodeNotFound, msg: noData},
 		// "***Any one field is Mandatory"
 		{name: "empty query", code: domain.CodeInvalid, field: "orderNumber", msg: "give orderNumber or serialNumber"},
 	}
@@ -1384,7 +1389,7 @@ func TestEngineActivationStatus(t *testing.T) {
 				at = tapNow
 			}
 			clock.set(at)
-			got, err := eng.ActivationStatus(ctx, tapClient, tt.q)
+			got, err := eng.ActivationStatus(ctx, as(tapClient), tt.q)
 			if tt.code != "" {
 				wantMessage(t, err, tt.code, tt.field, tt.msg)
 				return
@@ -1420,7 +1425,7 @@ func TestEngineResendActivation(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		r      rules.ResendRequest
+		r      orders.ResendRequest
 		serial string // of the activation: the stored spelling
 		part   string
 		method domain.ActivationMethod
@@ -1434,40 +1439,40 @@ func TestEngineResendActivation(t *testing.T) {
 		// "If the serial number has multiple active subscriptions and the
 		// customer wishes to retrieve a specific activation detail, the customer
 		// must provide the "partNumber" in the request payload."
-		{name: "several active subscriptions need partNumber", r: rules.ResendRequest{SerialNumber: "1234567890"},
+		{name: "several active subscriptions need partNumber", r: orders.ResendRequest{SerialNumber: "1234567890"},
 			code: domain.CodeInvalid, field: "partNumber", msg: "serialNumber 1234567890 has several active subscriptions; give partNumber to choose one"},
-		{name: "partNumber chooses one", r: rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "RP-1Y"},
+		{name: "partNumber chooses one", r: orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "RP-1Y"},
 			serial: "1234567890", part: "RP-1Y", method: domain.OTA, date: "2025-04-25"},
-		{name: "partNumber in another case", r: rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "rp-1y"},
+		{name: "partNumber in another case", r: orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "rp-1y"},
 			serial: "1234567890", part: "RP-1Y", method: domain.OTA, date: "2025-04-25"},
 		// "If the activation date in the payload is past dated then the system
 		// will take the current system date as an activation Date." 2025-04-24
 		// is today in Pacific time but past in UTC.
-		{name: "a past activationDate becomes today in UTC", r: rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "132001-10", ActivationDate: tapDate("2025-04-24")},
+		{name: "a past activationDate becomes today in UTC", r: orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "132001-10", ActivationDate: tapDate("2025-04-24")},
 			serial: "1234567890", part: "132001-10", method: domain.OTA, date: "2025-04-25"},
-		{name: "a future activationDate is kept", r: rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "132001-10", ActivationDate: tapDate("2025-05-26")},
+		{name: "a future activationDate is kept", r: orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "132001-10", ActivationDate: tapDate("2025-05-26")},
 			serial: "1234567890", part: "132001-10", method: domain.OTA, date: "2025-05-26"},
-		{name: "by order number", r: rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "132001-10", OrderNumber: first.OrderNumber},
+		{name: "by order number", r: orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "132001-10", OrderNumber: first.OrderNumber},
 			serial: "1234567890", part: "132001-10", method: domain.OTA, date: "2025-04-25"},
-		{name: "by customerOrderRef", r: rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "RP-1Y", CustomerOrderRef: "Order30042024"},
+		{name: "by customerOrderRef", r: orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "RP-1Y", CustomerOrderRef: "Order30042024"},
 			serial: "1234567890", part: "RP-1Y", method: domain.OTA, date: "2025-04-25"},
 		// "The activation method will be fetched from the Passcode mapping
 		// (OTA, Send by Email)"; the VRS serial matches in any case.
-		{name: "an e-mail part, to the device's latest valid SSO e-mail", r: rules.ResendRequest{SerialNumber: "testapi01"},
+		{name: "an e-mail part, to the device's latest valid SSO e-mail", r: orders.ResendRequest{SerialNumber: "testapi01"},
 			serial: "TESTApi01", part: "VRS-1Y", method: domain.Email, date: "2025-04-25", email: "test123@gmail.com"},
 		// "If no results are found with the provided request parameters, the
 		// API will return an error message "No data found""
-		{name: "a part the serial does not have", r: rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "VRS-1Y"}, code: domain.CodeNotFound, msg: "No data found"},
-		{name: "another customerOrderRef", r: rules.ResendRequest{SerialNumber: "1234567890", CustomerOrderRef: "Order01012020"}, code: domain.CodeNotFound, msg: "No data found"},
-		{name: "an unknown serial", r: rules.ResendRequest{SerialNumber: "0000000000"}, code: domain.CodeNotFound, msg: "No data found"},
-		{name: "another client's serial", r: rules.ResendRequest{SerialNumber: "5555555555"}, code: domain.CodeNotFound, msg: "No data found"},
-		{name: "another client's order number", r: rules.ResendRequest{SerialNumber: "5555555555", OrderNumber: other.OrderNumber}, code: domain.CodeNotFound, msg: "No data found"},
-		{name: "our serial under another client's order", r: rules.ResendRequest{SerialNumber: "1234567890", OrderNumber: other.OrderNumber}, code: domain.CodeNotFound, msg: "No data found"},
+		{name: "a part the serial does not have", r: orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "VRS-1Y"}, code: domain.CodeNotFound, msg: orders.ErrNoMatch.Message},
+		{name: "another customerOrderRef", r: orders.ResendRequest{SerialNumber: "1234567890", CustomerOrderRef: "Order01012020"}, code: domain.CodeNotFound, msg: orders.ErrNoMatch.Message},
+		{name: "an unknown serial", r: orders.ResendRequest{SerialNumber: "0000000000"}, code: domain.CodeNotFound, msg: orders.ErrNoMatch.Message},
+		{name: "another client's serial", r: orders.ResendRequest{SerialNumber: "5555555555"}, code: domain.CodeNotFound, msg: orders.ErrNoMatch.Message},
+		{name: "another client's order number", r: orders.ResendRequest{SerialNumber: "5555555555", OrderNumber: other.OrderNumber}, code: domain.CodeNotFound, msg: orders.ErrNoMatch.Message},
+		{name: "our serial under another client's order", r: orders.ResendRequest{SerialNumber: "1234567890", OrderNumber: other.OrderNumber}, code: domain.CodeNotFound, msg: orders.ErrNoMatch.Message},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(act.delivered())
-			a, err := eng.ResendActivation(ctx, tapClient, tt.r)
+			a, err := eng.ResendActivation(ctx, as(tapClient), tt.r)
 			if tt.code != "" {
 				wantMessage(t, err, tt.code, tt.field, tt.msg)
 				if got := act.delivered(); len(got) != before {
@@ -1509,11 +1514,11 @@ func TestEngineResendActivation(t *testing.T) {
 	}
 
 	// The activation status reports the latest delivery: the resend.
-	a, err := eng.ResendActivation(ctx, tapClient, rules.ResendRequest{SerialNumber: "1234567890", PartNumber: "RP-1Y", ActivationDate: tapDate("2025-06-01")})
+	a, err := eng.ResendActivation(ctx, as(tapClient), orders.ResendRequest{SerialNumber: "1234567890", PartNumber: "RP-1Y", ActivationDate: tapDate("2025-06-01")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	infos, err := eng.ActivationStatus(ctx, tapClient, rules.ActivationQuery{SerialNumber: "1234567890"})
+	infos, err := eng.ActivationStatus(ctx, as(tapClient), orders.ActivationQuery{SerialNumber: "1234567890"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1525,7 +1530,7 @@ func TestEngineResendActivation(t *testing.T) {
 
 	// A resend the Activator refuses is recorded and reported as unavailable.
 	act.failWith(errors.New("mail relay down"))
-	_, err = eng.ResendActivation(ctx, tapClient, rules.ResendRequest{SerialNumber: "TESTApi01"})
+	_, err = eng.ResendActivation(ctx, as(tapClient), orders.ResendRequest{SerialNumber: "TESTApi01"})
 	wantMessage(t, err, domain.CodeUnavailable, "", "the activation was recorded but could not be handed over for delivery; resend it later")
 }
 
@@ -1583,7 +1588,7 @@ func TestEngineReloadRules(t *testing.T) {
 	// rules in force stay.
 	const good, bad = "when: line.lineNumber <= 0", "when: line.lineNumbr <= 0"
 	broken := copyRulesets(t, "20-lines.yaml", good, bad)
-	err := eng.ReloadRules(os.DirFS(broken))
+	err := reload(eng, os.DirFS(broken))
 	var le *rules.LoadError
 	if !errors.As(err, &le) {
 		t.Fatalf("ReloadRules of a broken file = %v (%T), want a *rules.LoadError", err, err)
@@ -1605,12 +1610,12 @@ func TestEngineReloadRules(t *testing.T) {
 	if eng.Rules() != old {
 		t.Fatal("a failed reload replaced the rules in force")
 	}
-	_, err = eng.CreateOrder(ctx, tapClient, at("2025-04-28", "1234567890"))
+	_, err = eng.CreateOrder(ctx, as(tapClient), at("2025-04-28", "1234567890"))
 	wantViolations(t, err, tooLate("2025-04-28", 3))
 
 	// The rule author changes 3 to 5.
 	five := copyRulesets(t, "20-lines.yaml", "start_window_days: 3", "start_window_days: 5")
-	if err := eng.ReloadRules(os.DirFS(five)); err != nil {
+	if err := reload(eng, os.DirFS(five)); err != nil {
 		t.Fatalf("ReloadRules: %v", err)
 	}
 	hash := eng.Rules().Hash()
@@ -1632,7 +1637,7 @@ func TestEngineReloadRules(t *testing.T) {
 		}
 		return nil
 	})
-	_, err = eng.CreateOrder(ctx, tapClient, at("2025-04-30", "1234567891"))
+	_, err = eng.CreateOrder(ctx, as(tapClient), at("2025-04-30", "1234567891"))
 	wantViolations(t, err, tooLate("2025-04-30", 5))
 }
 
@@ -1678,7 +1683,7 @@ func TestEngineCreateOrderPricesAndFlags(t *testing.T) {
 		}
 		return nil
 	})
-	_, err := eng.CreateOrder(ctx, tapClient, tapOrder(redemption(1, "1234567895")))
+	_, err := eng.CreateOrder(ctx, as(tapClient), tapOrder(redemption(1, "1234567895")))
 	wantViolations(t, err, domain.Violation{RuleID: "line.coupon-valid", Code: "INVALID_COUPON", Field: "lines[0].couponNumber",
 		Message: "couponNumber 61236403205760 is not a valid unredeemed coupon for RDM-1Y"})
 }
@@ -1738,14 +1743,14 @@ func TestEngineHeldOrderIsNotActivated(t *testing.T) {
 	if rc.Status != domain.OrderOnHold {
 		t.Fatalf("status = %s, want ORDER_ON_HOLD", rc.Status)
 	}
-	infos, err := eng.ActivationStatus(ctx, tapClient, rules.ActivationQuery{OrderNumber: rc.OrderNumber})
+	infos, err := eng.ActivationStatus(ctx, as(tapClient), orders.ActivationQuery{OrderNumber: rc.OrderNumber})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(infos) != 1 || infos[0].Status != "PENDING" || infos[0].Activation.ID != "" {
 		t.Errorf("activation status = %+v, want one PENDING with no activation", infos)
 	}
-	a, err := eng.ResendActivation(ctx, tapClient, rules.ResendRequest{SerialNumber: "1234567890"})
+	a, err := eng.ResendActivation(ctx, as(tapClient), orders.ResendRequest{SerialNumber: "1234567890"})
 	if err == nil {
 		t.Errorf("a resend for an order on hold was accepted: %+v", a)
 	}
@@ -1759,7 +1764,7 @@ func TestEngineHeldOrderIsNotActivated(t *testing.T) {
 func TestEngineReloadRulesFromNothingKeepsTheRules(t *testing.T) {
 	eng, _ := seedEngine(t, tapNow)
 	old := eng.Rules()
-	if err := eng.ReloadRules(os.DirFS(t.TempDir())); err == nil {
+	if err := reload(eng, os.DirFS(t.TempDir())); err == nil {
 		t.Error("reloading from an empty directory succeeded")
 	}
 	if eng.Rules() != old {
@@ -1775,10 +1780,10 @@ func TestEngineReloadRulesFromNothingKeepsTheRules(t *testing.T) {
 func TestEngineSeedKeepsInProgressSerials(t *testing.T) {
 	ctx := context.Background()
 	eng, _ := seedEngine(t, tapNow)
-	if err := eng.Seed(ctx, &rules.Dataset{InProgress: []string{"1234567890"}}); err != nil {
+	if err := seed(ctx, eng, &dataset.Dataset{InProgress: []string{"1234567890"}}); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
-	_, err := eng.CreateOrder(ctx, tapClient, tapOrder(rtxLine(1, "1234567890", "132001-10")))
+	_, err := eng.CreateOrder(ctx, as(tapClient), tapOrder(rtxLine(1, "1234567890", "132001-10")))
 	wantViolations(t, err, domain.Violation{RuleID: "line.order-in-progress", Code: "ORDER_IN_PROGRESS",
 		Field: "lines[0].serialNumber", Message: seedMsgInProgress})
 }

@@ -1,4 +1,4 @@
-package rules
+package orders
 
 import (
 	"context"
@@ -38,7 +38,11 @@ type Receipt struct {
 // far it got) and never an error: a caller told "failed" would order again.
 // A crash, or a store failing between the two steps, leaves the order in
 // progress; Resume finishes it.
-func (e *Engine) CreateOrder(ctx context.Context, clientID string, req domain.OrderRequest) (Receipt, error) {
+func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domain.OrderRequest) (Receipt, error) {
+	clientID, err := partnerOf(p)
+	if err != nil {
+		return Receipt{}, err
+	}
 	if len(req.Lines) > MaxLines {
 		return Receipt{}, domain.Errorf(domain.CodeInvalid, "lines", "an order has at most %d lines; this one has %d", MaxLines, len(req.Lines))
 	}
@@ -48,13 +52,13 @@ func (e *Engine) CreateOrder(ctx context.Context, clientID string, req domain.Or
 		rc   Receipt
 		acts []domain.Activation
 	)
-	err := e.store.Update(ctx, func(tx ports.Tx) error {
+	err = e.store.Update(ctx, func(tx ports.Tx) error {
 		rc, acts = Receipt{}, nil
 		snap, err := loadSnapshot(ctx, tx, clientID, &req, now)
 		if err != nil {
 			return err
 		}
-		d := set.Decide(snap, &req)
+		d := Decide(set, snap, &req)
 		rc.Decision = d
 		if !d.Allowed {
 			return d.Err()
@@ -112,7 +116,7 @@ func inProgressRefusal(req *domain.OrderRequest, cause error) error {
 	return &domain.Error{Code: domain.CodeInvalid, Message: "the order was refused", Violations: vs, Err: cause}
 }
 
-func (e *Engine) buildOrder(clientID string, req *domain.OrderRequest, snap *Snapshot, d *domain.Decision, now time.Time) domain.Order {
+func (e *Service) buildOrder(clientID string, req *domain.OrderRequest, snap *Snapshot, d *domain.Decision, now time.Time) domain.Order {
 	o := domain.Order{
 		ClientID: clientID, PONumber: req.CustomerPONumber, CustomerOrderRef: req.CustomerOrderRef,
 		Currency: domain.Currency(strings.ToUpper(req.CurrencyCode)), PromoCode: req.PromoCode,
@@ -186,7 +190,7 @@ func orDecline(phone string) string {
 
 // writeGrants writes what an accepted order grants: devices, subscriptions,
 // trial ledger entries, coupon redemptions, and the activations to deliver.
-func (e *Engine) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order, snap *Snapshot, now time.Time) ([]domain.Activation, error) {
+func (e *Service) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order, snap *Snapshot, now time.Time) ([]domain.Activation, error) {
 	var acts []domain.Activation
 	for i := range o.Lines {
 		l := &o.Lines[i]
@@ -256,7 +260,7 @@ func passcode(id string) string {
 
 // finish hands an in-progress order's activations to the Activator and marks
 // the order SUCCESS, or ERROR when delivery could not be arranged.
-func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activation) (domain.OrderStatus, error) {
+func (e *Service) finish(ctx context.Context, uniqueID int64, acts []domain.Activation) (domain.OrderStatus, error) {
 	status, reason := domain.OrderSuccess, ""
 	var deliverErr error
 	if e.activator != nil {
@@ -267,7 +271,7 @@ func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activ
 		}
 	}
 	if deliverErr != nil {
-		status, reason = domain.OrderError, fmt.Sprintf("activation could not be arranged: %v; resend it with TAP_RESEND_ACTIVATION_API", deliverErr)
+		status, reason = domain.OrderError, fmt.Sprintf("activation could not be arranged: %v; resend the activation", deliverErr)
 	}
 	err := e.store.Update(ctx, func(tx ports.Tx) error {
 		o, err := tx.Orders().Get(ctx, uniqueID)
@@ -294,11 +298,11 @@ func (e *Engine) finish(ctx context.Context, uniqueID int64, acts []domain.Activ
 // their recorded activations are delivered again (the Activator is
 // idempotent by activation id) and they become SUCCESS. It returns how many
 // orders it finished. `entitle serve` calls it at start.
-func (e *Engine) Resume(ctx context.Context) (int, error) { return e.ResumeOlderThan(ctx, 0) }
+func (e *Service) Resume(ctx context.Context) (int, error) { return e.ResumeOlderThan(ctx, 0) }
 
 // ResumeOlderThan is Resume for orders created at least age ago, so a
 // periodic sweep leaves alone the orders requests are finishing right now.
-func (e *Engine) ResumeOlderThan(ctx context.Context, age time.Duration) (int, error) {
+func (e *Service) ResumeOlderThan(ctx context.Context, age time.Duration) (int, error) {
 	cutoff := e.clock.Now().Add(-age)
 	var pending []int64
 	if err := e.store.View(ctx, func(tx ports.Tx) error {
@@ -360,15 +364,18 @@ type OrderLookup struct {
 }
 
 // GetOrder returns clientID's orders matching q, newest first. It fails with
-// CodeInvalid when q is empty and with CodeNotFound ("No records found for
-// requested parameters") when nothing of this client matches, which is also
-// the answer for another client's order.
-func (e *Engine) GetOrder(ctx context.Context, clientID string, q OrderLookup) ([]domain.Order, error) {
+// CodeInvalid when q is empty and with ErrNoMatch when nothing of this
+// client matches, which is also the answer for another client's order.
+func (e *Service) GetOrder(ctx context.Context, p domain.Principal, q OrderLookup) ([]domain.Order, error) {
+	clientID, err := partnerOf(p)
+	if err != nil {
+		return nil, err
+	}
 	if q.UniqueID == 0 && strings.TrimSpace(q.SerialNumber) == "" && strings.TrimSpace(q.PONumber) == "" {
 		return nil, domain.Errorf(domain.CodeInvalid, "uniqueID", "give at least one of uniqueID, serialNumber or poNumber")
 	}
 	var out []domain.Order
-	err := e.store.View(ctx, func(tx ports.Tx) error {
+	err = e.store.View(ctx, func(tx ports.Tx) error {
 		var err error
 		out, err = tx.Orders().Find(ctx, domain.OrderQuery{ClientID: clientID, UniqueID: q.UniqueID, SerialKey: serialKeyOrEmpty(q.SerialNumber), PONumber: q.PONumber})
 		return err
@@ -377,7 +384,7 @@ func (e *Engine) GetOrder(ctx context.Context, clientID string, q OrderLookup) (
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, domain.Errorf(domain.CodeNotFound, "", "No records found for requested parameters")
+		return nil, ErrNoMatch
 	}
 	return out, nil
 }

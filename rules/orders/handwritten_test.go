@@ -1,4 +1,4 @@
-package rules_test
+package orders_test
 
 import (
 	"fmt"
@@ -12,7 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 )
 
 // This file is the baseline the engine is measured against (DESIGN.md,
@@ -142,7 +143,7 @@ type handSerial struct {
 var handScratches = sync.Pool{New: func() any { return new(handScratch) }}
 
 // serial returns the state of serial, shared by every line naming the device.
-func (sc *handScratch) serial(snap *rules.Snapshot, serial string) *handSerial {
+func (sc *handScratch) serial(snap *orders.Snapshot, serial string) *handSerial {
 	key := domain.SerialKey(serial)
 	for i := range sc.serials[:sc.n] {
 		if sc.serials[i].key == key {
@@ -211,7 +212,7 @@ func handLineViolation(d *domain.Decision, i int, code, field, msg string) {
 
 // decideByHand decides req against snap with the shipped rules written in
 // Go. See the comment at the top of the file.
-func decideByHand(snap *rules.Snapshot, req *domain.OrderRequest) domain.Decision {
+func decideByHand(snap *orders.Snapshot, req *domain.OrderRequest) domain.Decision {
 	sc := handScratches.Get().(*handScratch)
 	defer handScratches.Put(sc)
 	var d domain.Decision
@@ -328,12 +329,12 @@ func handDuplicateLines(ls []domain.LineRequest) string {
 }
 
 // handLine runs the line rules over line i and records its outcome.
-func handLine(d *domain.Decision, sc *handScratch, snap *rules.Snapshot, o *handOrder, i int, lr *domain.LineRequest, today, todayUTC domain.Date) {
+func handLine(d *domain.Decision, sc *handScratch, snap *orders.Snapshot, o *handOrder, i int, lr *domain.LineRequest, today, todayUTC domain.Date) {
 	before := len(d.Violations)
 	p := snap.Parts[lr.PartNumber]
 	var m *domain.Model
 	if lr.ManufacturerModel != "" {
-		m = snap.Models[rules.ModelKey(lr.ManufacturerModel)]
+		m = snap.Models[orders.ModelKey(lr.ManufacturerModel)]
 	}
 	s := sc.serial(snap, lr.SerialNumber)
 
@@ -603,25 +604,25 @@ func handDigitsOnly(s string) bool {
 // customers and sites, trial, bundle and redemption parts, agriculture
 // models, devices, histories, a trial ledger, an order in progress, promo
 // codes and coupons.
-func handWorld(tb testing.TB, n int) *rules.World {
+func handWorld(tb testing.TB, n int) *dataset.World {
 	tb.Helper()
 	w := benchWorld(tb, n)
 	no := false
 	cpPL, cpEnd := "CENTERPOINT", date(tb, "2025-06-01")
-	extra := rules.Dataset{
-		Customers: []rules.CustomerData{
+	extra := dataset.Dataset{
+		Customers: []dataset.CustomerData{
 			{ID: "r-auto-off", ClientID: "c1", Name: "Auto Off Reseller", Region: "AMERICA", Country: "US",
-				Sites: []rules.SiteData{{SiteUseID: 531808, Use: "BILL_TO", Address: "c", AutoRenew: &no}, {SiteUseID: 531809, Use: "SHIP_TO", Address: "d"}}},
+				Sites: []dataset.SiteData{{SiteUseID: 531808, Use: "BILL_TO", Address: "c", AutoRenew: &no}, {SiteUseID: 531809, Use: "SHIP_TO", Address: "d"}}},
 			{ID: "r-hold", ClientID: "c1", Name: "Held Reseller Ltd", Region: "AMERICA", Country: "US", CreditHold: true,
-				Sites: []rules.SiteData{{SiteUseID: 640001, Use: "BILL_TO", Address: "e"}, {SiteUseID: 640002, Use: "SHIP_TO", Address: "f"}}},
+				Sites: []dataset.SiteData{{SiteUseID: 640001, Use: "BILL_TO", Address: "e"}, {SiteUseID: 640002, Use: "SHIP_TO", Address: "f"}}},
 			{ID: "r-nolist", ClientID: "c1", Name: "No List SARL", Region: "EUROPE", Country: "FR",
-				Sites: []rules.SiteData{{SiteUseID: 650001, Use: "BILL_TO", Address: "g"}, {SiteUseID: 650002, Use: "SHIP_TO", Address: "h"}}},
+				Sites: []dataset.SiteData{{SiteUseID: 650001, Use: "BILL_TO", Address: "g"}, {SiteUseID: 650002, Use: "SHIP_TO", Address: "h"}}},
 			{ID: "farm", ClientID: "c1", Parent: "r1", Kind: "END_CUSTOMER", Name: "Green Acres Farming", Region: "AMERICA", Country: "CA",
-				Sites: []rules.SiteData{{SiteUseID: 2200001, Use: "SHIP_TO", Address: "i"}}},
+				Sites: []dataset.SiteData{{SiteUseID: 2200001, Use: "SHIP_TO", Address: "i"}}},
 			{ID: "other", ClientID: "c2", Name: "Someone Else", Region: "EUROPE", Country: "DE",
-				Sites: []rules.SiteData{{SiteUseID: 777001, Use: "BILL_TO", Address: "j"}, {SiteUseID: 777002, Use: "SHIP_TO", Address: "k"}}},
+				Sites: []dataset.SiteData{{SiteUseID: 777001, Use: "BILL_TO", Address: "j"}, {SiteUseID: 777002, Use: "SHIP_TO", Address: "k"}}},
 		},
-		Parts: []rules.PartData{
+		Parts: []dataset.PartData{
 			{PartNumber: "CP-TRIAL-30", Description: "CenterPoint RTX 30 Day Trial", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "30 DAY", Trial: true},
 			{PartNumber: "NAV900-EU-BDL", Description: "Ag CenterPoint RTX on Basic 1 Year, NAV-900 Bundle, CPN Activation - EU", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR", Bundle: true},
 			{PartNumber: "PTX-BDL", Description: "Ag Regional CenterPoint RTX 1 Year on Basic PTx Bundle", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR", Bundle: true},
@@ -631,15 +632,15 @@ func handWorld(tb testing.TB, n int) *rules.World {
 			{PartNumber: "128349-10", Description: "Ag Regional CenterPoint RTX Fast 1 Year on Basic", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR"},
 			{PartNumber: "VRS-2R", Description: "VRS Now 1 Year, two regions", ServiceType: "VRS", ProductLine: "VRS NOW", Duration: "1 YEAR", Regions: []string{"R.GB.SBB(United Kingdom SBB)", "R.US.CO(Colorado)"}},
 		},
-		Models: []rules.ModelData{
+		Models: []dataset.ModelData{
 			{Manufacturer: "Trimble", Model: "NAV-900", Agriculture: true, SerialPattern: "[0-9]{10}"},
 			{Manufacturer: "Trimble", Model: "AG-392", Agriculture: true},
 		},
-		Devices: []rules.DeviceData{
+		Devices: []dataset.DeviceData{
 			{SerialNumber: "TESTApi01", ServiceType: "VRS", SSOEmails: []string{"old.user@example.com", "not-an-email"}},
 			{SerialNumber: "VRSNOMAIL", ServiceType: "VRS", SSOEmails: []string{"nobody"}},
 		},
-		Subscriptions: []rules.SubscriptionData{
+		Subscriptions: []dataset.SubscriptionData{
 			{SerialNumber: "7000000001", PartNumber: "CP-TRIAL-30", Kind: "TRIAL", Start: date(tb, "2023-01-01"), Status: "CANCELED"},
 			{SerialNumber: "7000000002", PartNumber: "NAV900-EU-BDL", Kind: "BUNDLE", Start: date(tb, "2023-05-01"), End: date(tb, "2024-05-01")},
 			{SerialNumber: "7000000003", PartNumber: "PTX-BDL", Kind: "BUNDLE", Start: date(tb, "2023-05-01"), End: date(tb, "2024-05-01")},
@@ -655,13 +656,13 @@ func handWorld(tb testing.TB, n int) *rules.World {
 			{SerialNumber: "7000000014", PartNumber: "132001-10", ProductLine: cpPL, Start: date(tb, "2022-01-01"), End: date(tb, "2023-01-01")},
 			{SerialNumber: "TESTApi01", PartNumber: "VRS-1Y", ProductLine: "VRS NOW", Start: date(tb, "2024-05-01"), End: date(tb, "2025-05-01")},
 		},
-		Trials:     []rules.TrialData{{SerialNumber: "7000000008", ProductLine: "CENTERPOINT"}},
+		Trials:     []dataset.TrialData{{SerialNumber: "7000000008", ProductLine: "CENTERPOINT"}},
 		InProgress: []string{"7000000009"},
-		Promos: []rules.PromoData{
+		Promos: []dataset.PromoData{
 			{Code: "RTX50", DiscountPercent: "50", ValidFrom: date(tb, "2025-01-01"), ValidTo: date(tb, "2025-12-31")},
 			{Code: "OLD10", DiscountPercent: "10", ValidFrom: date(tb, "2024-01-01"), ValidTo: date(tb, "2024-12-31")},
 		},
-		Coupons: []rules.CouponData{{Number: "61236403205760", PartNumber: "RDM-1Y"}, {Number: "61236403205761", PartNumber: "RDM-1Y", Redeemed: true}},
+		Coupons: []dataset.CouponData{{Number: "61236403205760", PartNumber: "RDM-1Y"}, {Number: "61236403205761", PartNumber: "RDM-1Y", Redeemed: true}},
 	}
 	ew, err := extra.Build()
 	if err != nil {
@@ -945,8 +946,8 @@ func TestHandwrittenMatchesEngine(t *testing.T) {
 			if now.IsZero() {
 				now = benchNow
 			}
-			snap := w.Snapshot(now, "c1", &req)
-			want := set.Decide(snap, &req)
+			snap := snapshotOf(t, w, now, "c1", &req)
+			want := orders.Decide(set, snap, &req)
 			got := decideByHand(snap, &req)
 			if diff := cmp.Diff(want, got, opts); diff != "" {
 				t.Errorf("engine (-) and hand-written (+) decide differently:\n%s", diff)
@@ -974,7 +975,7 @@ func TestHandwrittenMatchesEngine(t *testing.T) {
 func BenchmarkDecideOrderHandwritten(b *testing.B) {
 	for _, n := range []int{1, 20} {
 		req := benchOrder(n)
-		snap := benchWorld(b, n).Snapshot(benchNow, "c1", &req)
+		snap := snapshotOf(b, benchWorld(b, n), benchNow, "c1", &req)
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

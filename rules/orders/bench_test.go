@@ -1,4 +1,4 @@
-package rules_test
+package orders_test
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -18,32 +20,32 @@ var benchNow = time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
 // names a history of three subscriptions (an expired paid one of the same
 // product line, an active one the order renews, and an expired one of
 // another line), so each line does the history scans a real renewal does.
-func benchWorld(tb testing.TB, lines int) *rules.World {
+func benchWorld(tb testing.TB, lines int) *dataset.World {
 	tb.Helper()
-	ds := rules.Dataset{
-		Customers: []rules.CustomerData{{
+	ds := dataset.Dataset{
+		Customers: []dataset.CustomerData{{
 			ID: "r1", ClientID: "c1", Name: "Bench Reseller", Region: "AMERICA", Country: "US",
-			Sites: []rules.SiteData{{SiteUseID: 531807, Use: "BILL_TO", Address: "a"}, {SiteUseID: 1912956, Use: "SHIP_TO", Address: "b"}},
+			Sites: []dataset.SiteData{{SiteUseID: 531807, Use: "BILL_TO", Address: "a"}, {SiteUseID: 1912956, Use: "SHIP_TO", Address: "b"}},
 		}},
-		PriceLists: []rules.PriceListData{{ID: "usd", Currency: "USD", Countries: []string{"US"}, Items: []rules.PriceItemData{
+		PriceLists: []dataset.PriceListData{{ID: "usd", Currency: "USD", Countries: []string{"US"}, Items: []dataset.PriceItemData{
 			{PartNumber: "132001-10", ListPrice: "1500.00"}, {PartNumber: "VRS-1Y", ListPrice: "1000.00"}, {PartNumber: "RP-1Y", ListPrice: "700.00"},
 		}}},
-		Parts: []rules.PartData{
+		Parts: []dataset.PartData{
 			{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year", ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR", Models: []string{"R12", "R2"}},
 			{PartNumber: "RP-1Y", Description: "RangePoint RTX 1 Year", ServiceType: "RTX", ProductLine: "RANGEPOINT", Duration: "1 YEAR"},
 			{PartNumber: "VRS-1Y", Description: "VRS Now 1 Year", ServiceType: "VRS", ProductLine: "VRS NOW", Duration: "1 YEAR", Regions: []string{"R.GB.SBB(United Kingdom SBB)"}},
 		},
-		Models: []rules.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}, {Manufacturer: "Trimble", Model: "R2", SerialPattern: "[0-9]{10}"}},
+		Models: []dataset.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}, {Manufacturer: "Trimble", Model: "R2", SerialPattern: "[0-9]{10}"}},
 	}
 	for i := 0; i < lines; i++ {
 		serial, part := benchSerial(i)
 		if i%2 == 1 {
-			ds.Devices = append(ds.Devices, rules.DeviceData{SerialNumber: serial, ServiceType: "VRS", SSOEmails: []string{"user@example.com"}})
+			ds.Devices = append(ds.Devices, dataset.DeviceData{SerialNumber: serial, ServiceType: "VRS", SSOEmails: []string{"user@example.com"}})
 		}
 		ds.Subscriptions = append(ds.Subscriptions,
-			rules.SubscriptionData{SerialNumber: serial, PartNumber: part, Start: date(tb, "2022-06-01"), End: date(tb, "2023-06-01")},
-			rules.SubscriptionData{SerialNumber: serial, PartNumber: part, Start: date(tb, "2024-06-01"), End: date(tb, "2025-06-01")},
-			rules.SubscriptionData{SerialNumber: serial, PartNumber: "RP-1Y", Start: date(tb, "2021-01-01"), End: date(tb, "2022-01-01")},
+			dataset.SubscriptionData{SerialNumber: serial, PartNumber: part, Start: date(tb, "2022-06-01"), End: date(tb, "2023-06-01")},
+			dataset.SubscriptionData{SerialNumber: serial, PartNumber: part, Start: date(tb, "2024-06-01"), End: date(tb, "2025-06-01")},
+			dataset.SubscriptionData{SerialNumber: serial, PartNumber: "RP-1Y", Start: date(tb, "2021-01-01"), End: date(tb, "2022-01-01")},
 		)
 	}
 	w, err := ds.Build()
@@ -95,7 +97,7 @@ func date(tb testing.TB, s string) domain.Date {
 
 func loadShipped(tb testing.TB) *rules.Set {
 	tb.Helper()
-	set, err := rules.Load(rulesets.FS)
+	set, err := orders.Language().Load(rulesets.FS)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func TestBenchOrderIsAccepted(t *testing.T) {
 	set := loadShipped(t)
 	for _, n := range []int{1, 20} {
 		req := benchOrder(n)
-		d := set.Decide(benchWorld(t, n).Snapshot(benchNow, "c1", &req), &req)
+		d := orders.Decide(set, snapshotOf(t, benchWorld(t, n), benchNow, "c1", &req), &req)
 		if !d.Allowed {
 			t.Fatalf("%d lines: refused: %v", n, d.Violations)
 		}
@@ -127,11 +129,11 @@ func BenchmarkDecideOrder(b *testing.B) {
 	set := loadShipped(b)
 	for _, n := range []int{1, 20} {
 		req := benchOrder(n)
-		snap := benchWorld(b, n).Snapshot(benchNow, "c1", &req)
+		snap := snapshotOf(b, benchWorld(b, n), benchNow, "c1", &req)
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				d := set.Decide(snap, &req)
+				d := orders.Decide(set, snap, &req)
 				if !d.Allowed {
 					b.Fatal(d.Violations)
 				}
@@ -144,7 +146,7 @@ func BenchmarkDecideOrder(b *testing.B) {
 func BenchmarkLoadRulesets(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := rules.Load(rulesets.FS); err != nil {
+		if _, err := orders.Language().Load(rulesets.FS); err != nil {
 			b.Fatal(err)
 		}
 	}

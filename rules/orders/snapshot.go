@@ -1,4 +1,4 @@
-package rules
+package orders
 
 import (
 	"context"
@@ -8,9 +8,18 @@ import (
 	"github.com/entitle-rules/entitle/ports"
 )
 
-// loadSnapshot reads, inside tx, everything an order decision needs. Only
-// customers of clientID are visible: another client's site is as unknown as a
-// site that does not exist.
+// LoadSnapshot reads, inside tx, everything a decision on req by p needs, at
+// instant now. Only the customers of p's partner are visible: another
+// client's site is as unknown as a site that does not exist. CreateOrder and
+// the tests written in rule files both decide from it.
+func LoadSnapshot(ctx context.Context, tx ports.Tx, p domain.Principal, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
+	clientID, err := partnerOf(p)
+	if err != nil {
+		return nil, err
+	}
+	return loadSnapshot(ctx, tx, clientID, req, now)
+}
+
 func loadSnapshot(ctx context.Context, tx ports.Tx, clientID string, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
 	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
 		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},

@@ -1,4 +1,4 @@
-package rules
+package orders
 
 import (
 	"context"
@@ -10,8 +10,18 @@ import (
 	"github.com/entitle-rules/entitle/ports"
 )
 
-// errNoData is the store API's answer when a search finds nothing.
-func errNoData() error { return domain.Errorf(domain.CodeNotFound, "", "No data found") }
+// The refusals of the store API's reads, for the HTTP layer to word as its
+// seed does (errors.Is tells them apart).
+var (
+	// ErrNoMatch: nothing the principal reaches matches the search.
+	ErrNoMatch = domain.Errorf(domain.CodeNotFound, "", "nothing you can see matches the search")
+	// ErrNoActiveForOrder: the order has no active or future subscription.
+	ErrNoActiveForOrder = domain.Errorf(domain.CodeNotFound, "orderNumber", "the order has no active or future subscription")
+	// ErrNoActiveForSerial: the serial has no active or future subscription.
+	ErrNoActiveForSerial = domain.Errorf(domain.CodeNotFound, "serialNumber", "the serial number has no active or future subscription")
+)
+
+func errNoData() error { return ErrNoMatch }
 
 // CustomerQuery filters TAP_GET_CUSTOMERS_API; every field is optional.
 type CustomerQuery struct {
@@ -38,8 +48,12 @@ type EndCustomerView struct {
 // Customers returns clientID's active resellers and their active end
 // customers (seed 001, TAP_GET_CUSTOMERS_API). It fails with CodeInvalid
 // naming the field for a bad region or a name shorter than 5 characters, and
-// with CodeNotFound ("No data found") when nothing matches.
-func (e *Engine) Customers(ctx context.Context, clientID string, q CustomerQuery) ([]ResellerView, error) {
+// with CodeNotFound (ErrNoMatch) when nothing matches.
+func (e *Service) Customers(ctx context.Context, who domain.Principal, q CustomerQuery) ([]ResellerView, error) {
+	clientID, err := partnerOf(who)
+	if err != nil {
+		return nil, err
+	}
 	var p domain.Problems
 	var region domain.Region
 	if q.Region != "" {
@@ -104,8 +118,8 @@ func (e *Engine) Customers(ctx context.Context, clientID string, q CustomerQuery
 
 // ManufacturerModels returns "Manufacturer||Model" for every model whose
 // manufacturer contains manufacturer (case-insensitively; "" for all), sorted
-// (seed 001, TAP_GET_MFG_MODELS_API). CodeNotFound ("No data found") when none.
-func (e *Engine) ManufacturerModels(ctx context.Context, manufacturer string) ([]string, error) {
+// (seed 001, TAP_GET_MFG_MODELS_API). CodeNotFound (ErrNoMatch) when none.
+func (e *Service) ManufacturerModels(ctx context.Context, manufacturer string) ([]string, error) {
 	var models []domain.Model
 	if err := e.store.View(ctx, func(tx ports.Tx) error {
 		var err error
@@ -156,9 +170,13 @@ type ProductList struct {
 // for a service type and model: the parts of its price list (the customer's,
 // else its country's), eligible for the model (seed 001,
 // TAP_GET_PRODUCTS_API). It fails with CodeInvalid naming a missing or bad
-// field, and with CodeNotFound ("No data found") when nothing matches or the
+// field, and with CodeNotFound (ErrNoMatch) when nothing matches or the
 // site is not one of clientID's.
-func (e *Engine) Products(ctx context.Context, clientID string, q ProductQuery) (ProductList, error) {
+func (e *Service) Products(ctx context.Context, who domain.Principal, q ProductQuery) (ProductList, error) {
+	clientID, err := partnerOf(who)
+	if err != nil {
+		return ProductList{}, err
+	}
 	var p domain.Problems
 	if q.ResellerBillToSiteUseID <= 0 {
 		p.Add("REQUIRED", "resellerbillToSiteUseId", "resellerbillToSiteUseId is mandatory; get one from TAP_GET_CUSTOMERS_API")

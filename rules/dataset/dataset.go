@@ -1,4 +1,4 @@
-package rules
+package dataset
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/goccy/go-yaml"
 
 	"github.com/shopspring/decimal"
 
@@ -525,80 +527,47 @@ func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 	return nil
 }
 
-// Snapshot returns the part of the world an order decision reads, as the
-// engine would load it from a store holding the world, for clientID.
-func (w *World) Snapshot(now time.Time, clientID string, req *domain.OrderRequest) *Snapshot {
-	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
-		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},
-		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{}}
-	var shipTo *domain.Customer
-	for i := range w.Customers {
-		c := &w.Customers[i]
-		if c.ClientID != clientID || !c.Active {
-			continue
-		}
-		if _, ok := c.Site(req.BillToSiteUseID, domain.BillTo); ok && c.Kind == domain.Reseller {
-			s.BillTo = c
-		}
-		if _, ok := c.Site(req.ShipToSiteUseID, domain.ShipTo); ok {
-			shipTo = c
-		}
+// Parse reads a data file, YAML or JSON (JSON is YAML), strictly: an unknown
+// field, a duplicate key (refused by default) or a value of the wrong type is an error naming its
+// line and column. Parse checks the form only; Build checks the values.
+func Parse(data []byte) (*Dataset, error) {
+	var ds Dataset
+	if err := yaml.UnmarshalWithOptions(data, &ds, yaml.Strict()); err != nil {
+		return nil, domain.Errorf(domain.CodeInvalid, "", "%s", yaml.FormatError(err, false, true))
 	}
-	if shipTo != nil && shipsFor(s.BillTo, shipTo) {
-		s.ShipTo = shipTo
-	}
-	if s.BillTo != nil {
-		s.PriceList = w.priceListFor(s.BillTo)
-	}
-	for i := range w.Parts {
-		s.Parts[w.Parts[i].Number] = &w.Parts[i]
-	}
-	for i := range w.Models {
-		s.Models[ModelKey(w.Models[i].Name)] = &w.Models[i]
-	}
-	for i := range w.Devices {
-		s.Devices[domain.SerialKey(w.Devices[i].Serial)] = &w.Devices[i]
-	}
-	for _, sub := range w.Subscriptions {
-		k := domain.SerialKey(sub.Serial)
-		s.Timelines[k] = append(s.Timelines[k], sub)
-	}
-	for _, g := range w.Trials {
-		s.Trials[g.SerialKey] = append(s.Trials[g.SerialKey], g)
-	}
-	for _, serial := range w.InProgress {
-		s.InProgress[domain.SerialKey(serial)] = true
-	}
-	for i := range w.Promos {
-		if strings.EqualFold(w.Promos[i].Code, req.PromoCode) && req.PromoCode != "" {
-			s.Promo = &w.Promos[i]
-		}
-	}
-	for i := range w.Coupons {
-		s.Coupons[w.Coupons[i].Number] = &w.Coupons[i]
-	}
-	return s
+	return &ds, nil
 }
 
-// priceListFor returns the customer's price list, else the one mapped to its
-// country (seed 001: "If there is no price list associated at customer level
-// then the price list will be fetched based on the country").
-func (w *World) priceListFor(billTo *domain.Customer) *domain.PriceList {
-	if billTo.PriceListID != "" {
-		for i := range w.PriceLists {
-			if w.PriceLists[i].ID == billTo.PriceListID {
-				return &w.PriceLists[i]
-			}
-		}
-		return nil
-	}
-	country := billTo.Country
-	for i := range w.PriceLists {
-		for _, c := range w.PriceLists[i].Countries {
-			if strings.EqualFold(c, country) {
-				return &w.PriceLists[i]
-			}
-		}
-	}
-	return nil
+// Merge returns a dataset holding ds's records followed by more's, as if
+// written in one file.
+func (ds *Dataset) Merge(more *Dataset) *Dataset {
+	out := &Dataset{}
+	out.Clients = append(slices.Clone(ds.Clients), more.Clients...)
+	out.Customers = append(slices.Clone(ds.Customers), more.Customers...)
+	out.PriceLists = append(slices.Clone(ds.PriceLists), more.PriceLists...)
+	out.Parts = append(slices.Clone(ds.Parts), more.Parts...)
+	out.Models = append(slices.Clone(ds.Models), more.Models...)
+	out.Devices = append(slices.Clone(ds.Devices), more.Devices...)
+	out.Subscriptions = append(slices.Clone(ds.Subscriptions), more.Subscriptions...)
+	out.Trials = append(slices.Clone(ds.Trials), more.Trials...)
+	out.Promos = append(slices.Clone(ds.Promos), more.Promos...)
+	out.Coupons = append(slices.Clone(ds.Coupons), more.Coupons...)
+	out.InProgress = append(slices.Clone(ds.InProgress), more.InProgress...)
+	return out
 }
+
+// Load builds the dataset and applies it to store in one transaction: all of
+// it, or nothing when any field is wrong (CodeInvalid, with field paths).
+// Loading the same dataset twice changes nothing the second time.
+func (ds *Dataset) Load(ctx context.Context, store ports.Store) (*World, error) {
+	w, err := ds.Build()
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Update(ctx, func(tx ports.Tx) error { return w.Apply(ctx, tx) }); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func notFound(err error) bool { return domain.ErrorCode(err) == domain.CodeNotFound }

@@ -1,10 +1,10 @@
-package rules
+package orders
 
 import (
 	"github.com/entitle-rules/entitle/domain"
 )
 
-// The environments below are what rule expressions see. Their expr tags are
+// The environments below are what the store API's rule expressions see. Their expr tags are
 // the seed's own field names, so renaming a Go field never breaks a rule
 // file. Fields are plain Go kinds (string, int, bool) and domain.Date, never
 // named string types: expr's fast comparison opcodes assert concrete kinds.
@@ -53,6 +53,11 @@ type OrderFacts struct {
 	PriceListCurrency string `expr:"priceListCurrency"`
 	PromoFound        bool   `expr:"promoFound"` // the promo code exists
 	PromoValid        bool   `expr:"promoValid"` // ... and may be used today
+
+	// Lines are the order's lines: as sent in the order's rules before the
+	// lines' own (normalize to validate), as derived in its decide rules.
+	// Rules quantify over them: count(order.lines, .kind == "TRIAL").
+	Lines []LineFacts `expr:"lines"`
 
 	priceList *domain.PriceList
 }

@@ -1,4 +1,4 @@
-package rules_test
+package orders_test
 
 import (
 	"context"
@@ -9,14 +9,22 @@ import (
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
-// Embedding entitle: load the shipped rules, open a store, build an engine,
-// seed it, create seed 001's sample order and read it back.
-func ExampleEngine() {
+// Embedding entitle: compile the shipped rules in the store API's language,
+// open a store, load a data set, build the orders service, create seed 001's
+// sample order as a TAP client and read it back.
+func Example() {
 	ctx := context.Background()
-	set, err := rules.Load(rulesets.FS)
+	lang, err := rules.NewLanguage(orders.Scopes()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	set, err := lang.Load(rulesets.FS)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -24,7 +32,7 @@ func ExampleEngine() {
 	store := memory.New()
 	defer store.Close()
 	n := 0
-	eng, err := rules.NewEngine(rules.EngineOptions{
+	svc, err := orders.New(orders.Options{
 		Store: store,
 		Rules: set,
 		// 2025-04-24 10:00 PDT; a service would pass ports.ClockFunc(time.Now).
@@ -35,25 +43,26 @@ func ExampleEngine() {
 		fmt.Println(err)
 		return
 	}
-	err = eng.Seed(ctx, &rules.Dataset{
-		Customers: []rules.CustomerData{{ID: "reseller-1", ClientID: "tap-client", Name: "Trimble Reseller Americas",
-			Region: "AMERICA", Country: "US", Sites: []rules.SiteData{
+	data := &dataset.Dataset{
+		Customers: []dataset.CustomerData{{ID: "reseller-1", ClientID: "tap-client", Name: "Trimble Reseller Americas",
+			Region: "AMERICA", Country: "US", Sites: []dataset.SiteData{
 				{SiteUseID: 531807, Use: "BILL_TO", Address: "Westminster CO"},
 				{SiteUseID: 1912956, Use: "SHIP_TO", Address: "Sunnyvale CA"},
 			}}},
-		PriceLists: []rules.PriceListData{{ID: "usd-na", Currency: "USD", Countries: []string{"US"},
-			Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}}}},
-		Parts: []rules.PartData{{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year",
+		PriceLists: []dataset.PriceListData{{ID: "usd-na", Currency: "USD", Countries: []string{"US"},
+			Items: []dataset.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}}}},
+		Parts: []dataset.PartData{{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year",
 			ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR"}},
-		Models: []rules.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
-	})
-	if err != nil {
+		Models: []dataset.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
+	}
+	if _, err := data.Load(ctx, store); err != nil {
 		fmt.Println(err)
 		return
 	}
 
 	start, _ := domain.ParseDate("2025-04-24")
-	rc, err := eng.CreateOrder(ctx, "tap-client", domain.OrderRequest{
+	client := domain.PartnerPrincipal("tap-client", domain.ClientCredentials)
+	rc, err := svc.CreateOrder(ctx, client, domain.OrderRequest{
 		CustomerPONumber: "PO300424", CurrencyCode: "USD", BillToSiteUseID: 531807, ShipToSiteUseID: 1912956,
 		BillToContactEmail: "test123@gmail.com", ShipToContactEmail: "test456@gmail.com",
 		Lines: []domain.LineRequest{{LineNumber: 1, ServiceStartDate: start, PartNumber: "132001-10",
@@ -65,12 +74,12 @@ func ExampleEngine() {
 	}
 	fmt.Println(rc.UniqueID, rc.OrderNumber, rc.Status)
 
-	orders, err := eng.GetOrder(ctx, "tap-client", rules.OrderLookup{UniqueID: rc.UniqueID})
+	found, err := svc.GetOrder(ctx, client, orders.OrderLookup{UniqueID: rc.UniqueID})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, l := range orders[0].Lines {
+	for _, l := range found[0].Lines {
 		fmt.Println(l.SerialNumber, l.PartNumber, l.ServiceStartDate, l.ServiceEndDate, domain.YN(l.AutoRenewal), l.UnitPrice.StringFixed(2))
 	}
 	// Output:

@@ -1,4 +1,4 @@
-package rules_test
+package orders_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/orders"
 )
 
 // Regression: a caller that went away after its order was committed left the
@@ -25,7 +25,7 @@ func TestRegressionGoneCallerStillFinishesOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var n atomic.Int64
-	eng, err := rules.NewEngine(rules.EngineOptions{Store: memory.New(), Rules: set, Clock: &tapClock{now: tapNow},
+	eng, err := orders.New(orders.Options{Store: memory.New(), Rules: set, Clock: &tapClock{now: tapNow},
 		IDs: ports.IDsFunc(func() string { return fmt.Sprintf("id-%d", n.Add(1)) }),
 		Activator: ports.ActivatorFunc(func(context.Context, domain.Activation) error {
 			cancel() // the client hangs up while activation is arranged
@@ -34,10 +34,10 @@ func TestRegressionGoneCallerStillFinishesOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := eng.Seed(context.Background(), tapDataset()); err != nil {
+	if err := seed(context.Background(), eng, tapDataset()); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := eng.CreateOrder(ctx, tapClient, tapOrder(rtxLine(1, "1234567890", "132001-10")))
+	rc, err := eng.CreateOrder(ctx, as(tapClient), tapOrder(rtxLine(1, "1234567890", "132001-10")))
 	if err != nil || rc.Status != domain.OrderSuccess {
 		t.Fatalf("CreateOrder = %+v, %v; want SUCCESS and no error", rc.Status, err)
 	}
@@ -51,10 +51,10 @@ func TestRegressionGoneCallerStillFinishesOrder(t *testing.T) {
 func TestRegressionHugeOrderRefusedBeforeTheStore(t *testing.T) {
 	eng, _ := seedEngine(t, tapNow)
 	req := tapOrder()
-	for i := range rules.MaxLines + 1 {
+	for i := range orders.MaxLines + 1 {
 		req.Lines = append(req.Lines, rtxLine(i+1, fmt.Sprintf("%010d", i), "132001-10"))
 	}
-	_, err := eng.CreateOrder(context.Background(), tapClient, req)
+	_, err := eng.CreateOrder(context.Background(), as(tapClient), req)
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code != domain.CodeInvalid || de.Field != "lines" {
 		t.Fatalf("err = %v, want invalid on lines", err)
@@ -69,11 +69,11 @@ func TestRegressionReloadKeepsACouponRedeemed(t *testing.T) {
 	line := rtxLine(1, "1234567890", "RDM-1Y")
 	line.CouponNumber = "61236403205760"
 	mustCreate(t, eng, tapClient, tapOrder(line))
-	if err := eng.Seed(ctx, tapDataset()); err != nil {
+	if err := seed(ctx, eng, tapDataset()); err != nil {
 		t.Fatal(err)
 	}
 	line.SerialNumber = "1234567891"
-	_, err := eng.CreateOrder(ctx, tapClient, tapOrder(line))
+	_, err := eng.CreateOrder(ctx, as(tapClient), tapOrder(line))
 	var de *domain.Error
 	if !errors.As(err, &de) || len(de.Violations) == 0 || de.Violations[0].Code != "INVALID_COUPON" {
 		t.Fatalf("the coupon was accepted again after a reload: %v", err)

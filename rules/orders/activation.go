@@ -1,4 +1,4 @@
-package rules
+package orders
 
 import (
 	"context"
@@ -28,10 +28,13 @@ type ActivationInfo struct {
 // ActivationStatus returns the active and future subscriptions of an order
 // or a serial of clientID with their latest activation (seed 001,
 // TAP_GET_ACTIVATION_STATUS_API); canceled lines are left out. It fails with
-// CodeInvalid when q is empty and CodeNotFound with the seed's messages: "No
-// data found", "No active subscriptions found for the order", "No active
-// subscriptions found for the serial number."
-func (e *Engine) ActivationStatus(ctx context.Context, clientID string, q ActivationQuery) ([]ActivationInfo, error) {
+// CodeInvalid when q is empty and CodeNotFound: ErrNoMatch, ErrNoActiveForOrder or
+// ErrNoActiveForSerial.
+func (e *Service) ActivationStatus(ctx context.Context, p domain.Principal, q ActivationQuery) ([]ActivationInfo, error) {
+	clientID, err := partnerOf(p)
+	if err != nil {
+		return nil, err
+	}
 	serial := strings.TrimSpace(q.SerialNumber)
 	if q.OrderNumber == 0 && serial == "" {
 		return nil, domain.Errorf(domain.CodeInvalid, "orderNumber", "give orderNumber or serialNumber")
@@ -39,7 +42,7 @@ func (e *Engine) ActivationStatus(ctx context.Context, clientID string, q Activa
 	now := e.clock.Now()
 	today := domain.Today(now, domain.Pacific)
 	var out []ActivationInfo
-	err := e.store.View(ctx, func(tx ports.Tx) error {
+	err = e.store.View(ctx, func(tx ports.Tx) error {
 		subs, err := clientSubscriptions(ctx, tx, clientID, q.OrderNumber, serial)
 		if err != nil {
 			return err
@@ -68,9 +71,9 @@ func (e *Engine) ActivationStatus(ctx context.Context, clientID string, q Activa
 		}
 		if len(out) == 0 {
 			if q.OrderNumber != 0 {
-				return domain.Errorf(domain.CodeNotFound, "orderNumber", "No active subscriptions found for the order")
+				return ErrNoActiveForOrder
 			}
-			return domain.Errorf(domain.CodeNotFound, "serialNumber", "No active subscriptions found for the serial number.")
+			return ErrNoActiveForSerial
 		}
 		return nil
 	})
@@ -141,8 +144,12 @@ type ResendRequest struct {
 // TAP_RESEND_ACTIVATION_API); an OTA activation completes 15 minutes after it
 // is due. It fails with CodeInvalid naming the field (serialNumber missing;
 // partNumber needed because the serial has several active subscriptions) and
-// with CodeNotFound ("No data found") when nothing of clientID matches.
-func (e *Engine) ResendActivation(ctx context.Context, clientID string, r ResendRequest) (domain.Activation, error) {
+// with CodeNotFound (ErrNoMatch) when nothing of clientID matches.
+func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r ResendRequest) (domain.Activation, error) {
+	clientID, err := partnerOf(p)
+	if err != nil {
+		return domain.Activation{}, err
+	}
 	serial := strings.TrimSpace(r.SerialNumber)
 	if serial == "" {
 		return domain.Activation{}, domain.Errorf(domain.CodeInvalid, "serialNumber", "serialNumber is mandatory")
@@ -150,7 +157,7 @@ func (e *Engine) ResendActivation(ctx context.Context, clientID string, r Resend
 	now := e.clock.Now().UTC()
 	today, todayUTC := domain.Today(now, domain.Pacific), domain.Today(now, domain.UTC)
 	var a domain.Activation
-	err := e.store.Update(ctx, func(tx ports.Tx) error {
+	err = e.store.Update(ctx, func(tx ports.Tx) error {
 		subs, err := clientSubscriptions(ctx, tx, clientID, r.OrderNumber, serial)
 		if err != nil {
 			return err

@@ -1,0 +1,238 @@
+package orders
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules"
+)
+
+// Snapshot is the state one order decision reads: what the store knows that
+// matters to it. The engine builds it inside a transaction; tests and
+// benchmarks build it by hand. Deciding never changes it.
+type Snapshot struct {
+	Now time.Time
+	// BillTo is the reseller owning the bill-to site, nil when no reseller of
+	// the calling client has it. ShipTo owns the ship-to site.
+	BillTo     *domain.Customer
+	ShipTo     *domain.Customer
+	PriceList  *domain.PriceList // the customer's list, else the country's; nil when none
+	Parts      map[string]*domain.Part
+	Models     map[string]*domain.Model // keyed by ModelKey(name)
+	Devices    map[string]*domain.Device
+	Timelines  map[string]domain.Timeline
+	Trials     map[string][]domain.TrialGrant
+	InProgress map[string]bool
+	Promo      *domain.PromoCode
+	Coupons    map[string]*domain.Coupon
+}
+
+// ModelKey is the key of Snapshot.Models: the model name in upper case. A
+// "Manufacturer||Model" value keys by its model part.
+func ModelKey(manufacturerModel string) string {
+	_, m := domain.SplitModelKey(manufacturerModel)
+	return strings.ToUpper(strings.TrimSpace(m))
+}
+
+// Decide runs set's order and line rules over req against snap and returns
+// the decision. It is pure: the same snapshot, request and set give the same
+// decision. Nothing is compiled while deciding. The order's normalize to
+// validate rules run first and see the lines as sent (order.lines, for
+// any/all/count); then each line's rules run, in order, each line seeing the
+// lines accepted before it as pending history of its serial; then the
+// order's decide rules run and see the lines as derived.
+func Decide(set *rules.Set, snap *Snapshot, req *domain.OrderRequest) domain.Decision {
+	ev := evaluators.Get().(*evaluator)
+	defer evaluators.Put(ev)
+	return ev.decide(set, snap, req)
+}
+
+var evaluators = sync.Pool{New: func() any { return &evaluator{} }}
+
+// evaluator holds the facts of one decision, reused across decisions so
+// allocations stay flat in the number of lines.
+type evaluator struct {
+	order   OrderFacts
+	orderEv OrderEnv
+	lineEv  LineEnv
+	lines   []LineFacts
+	part    PartFacts
+	model   ModelFacts
+	serials []*SerialFacts
+	nSerial int
+}
+
+func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderRequest) domain.Decision {
+	n := len(req.Lines)
+	run := set.Begin(set.RuleCount(orderScope) + n*set.RuleCount(lineScope))
+	d := run.Decision()
+	d.Lines = make([]domain.LineOutcome, n)
+
+	today := domain.Today(snap.Now, domain.Pacific)
+	todayUTC := domain.Today(snap.Now, domain.UTC)
+	if cap(ev.lines) < n {
+		ev.lines = make([]LineFacts, n)
+	}
+	ev.lines = ev.lines[:n]
+	for i := range req.Lines {
+		ev.fillLine(&ev.lines[i], i, &req.Lines[i], snap)
+	}
+	ev.fillOrder(snap, req)
+	ev.orderEv = OrderEnv{Order: &ev.order, Today: today, TodayUTC: todayUTC}
+	orderScope.Eval(run, &ev.orderEv, rules.Normalize, rules.Validate, -1)
+
+	ev.nSerial = 0
+	for i := range req.Lines {
+		lf := &ev.lines[i]
+		ev.fillCatalog(&req.Lines[i], snap)
+		sf := ev.serialFacts(snap, lf.SerialNumber)
+		ev.lineEv = LineEnv{Order: &ev.order, Line: lf, Part: &ev.part, Model: &ev.model, Serial: sf, Today: today, TodayUTC: todayUTC}
+		lineScope.Eval(run, &ev.lineEv, rules.Normalize, rules.Decide, i)
+		lf.derived = append(lf.derived, run.Derived()...)
+		d.Lines[i] = outcome(lf, &ev.part)
+		if !run.Denied() && ev.part.part != nil {
+			sf.addPending(lf, ev.part.part, snap.Now)
+		}
+	}
+
+	orderScope.Eval(run, &ev.orderEv, rules.Decide, rules.Decide, -1)
+	d.ActivationCountry = ev.order.ActivationCountry
+	return run.Finish()
+}
+
+func (ev *evaluator) fillOrder(snap *Snapshot, req *domain.OrderRequest) {
+	o := &ev.order
+	nums := o.LineNumbers[:0]
+	for i := range req.Lines {
+		nums = append(nums, req.Lines[i].LineNumber)
+	}
+	*o = OrderFacts{
+		LineCount: len(req.Lines), LineNumbers: nums,
+		CustomerPONumber: req.CustomerPONumber, CustomerOrderRef: req.CustomerOrderRef,
+		CurrencyCode: req.CurrencyCode, PromoCode: req.PromoCode,
+		BillToSiteUseID: int(req.BillToSiteUseID), ShipToSiteUseID: int(req.ShipToSiteUseID),
+		BillToContactEmail: req.BillToContactEmail, ShipToContactEmail: req.ShipToContactEmail,
+		ActivationCountry: req.ActivationCountry,
+	}
+	if c := snap.BillTo; c != nil {
+		if site, ok := c.Site(req.BillToSiteUseID, domain.BillTo); ok {
+			o.BillToFound, o.BillToAutoRenew = true, site.AutoRenewFlag
+			o.CustomerName, o.CreditHold = c.Name, c.CreditHold
+		}
+	}
+	if c := snap.ShipTo; c != nil {
+		if site, ok := c.Site(req.ShipToSiteUseID, domain.ShipTo); ok {
+			o.ShipToFound, o.ShipToCountry = true, site.Country
+		}
+	}
+	o.Lines = ev.lines
+	if pl := snap.PriceList; pl != nil {
+		o.PriceListFound, o.PriceListCurrency, o.priceList = true, string(pl.Currency), pl
+	}
+	if p := snap.Promo; p != nil && strings.EqualFold(p.Code, req.PromoCode) {
+		o.PromoFound = true
+		o.PromoValid = p.ValidOn(domain.Today(snap.Now, domain.Pacific))
+	}
+}
+
+func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap *Snapshot) {
+	derived := lf.derived[:0]
+	autoRenew, _ := domain.ParseYN(lr.AutoRenewal)
+	*lf = LineFacts{
+		Index: i, LineNumber: lr.LineNumber,
+		RequestedStartDate: lr.ServiceStartDate, ServiceStartDate: lr.ServiceStartDate,
+		PartNumber: lr.PartNumber, SerialNumber: lr.SerialNumber, ServiceType: lr.ServiceType,
+		ManufacturerModel: lr.ManufacturerModel, AutoRenewalFlag: lr.AutoRenewal, AutoRenewal: autoRenew,
+		GeoFenceRegion: lr.GeoFenceRegion, ActivationType: lr.ActivationType, ActivationDate: lr.ActivationDate,
+		CouponNumber: lr.CouponNumber, SSOUserEmail: lr.SSOUserEmailAddress, SimIncludedFlag: lr.SimIncludedFlag,
+		SimNumber: lr.SimNumber, DeviceKey: lr.DeviceKey, CarrierName: lr.CarrierName,
+		derived: derived,
+	}
+	if p := snap.Parts[lr.PartNumber]; p != nil {
+		lf.Kind, lf.ProductLine = string(p.Kind()), string(p.ProductLine)
+		if c := snap.Coupons[lr.CouponNumber]; c != nil && lr.CouponNumber != "" {
+			lf.CouponFound = !c.Redeemed && c.PartNumber == p.Number
+		}
+	}
+}
+
+// fillCatalog sets the part and model facts of line lr.
+func (ev *evaluator) fillCatalog(lr *domain.LineRequest, snap *Snapshot) {
+	ev.part = PartFacts{}
+	if p := snap.Parts[lr.PartNumber]; p != nil {
+		ev.part = PartFacts{
+			Found: true, PartNumber: p.Number, Description: p.Description,
+			ServiceType: string(p.ServiceType), ProductLine: string(p.ProductLine),
+			DurationValue: p.Duration.N, DurationUnit: string(p.Duration.Unit),
+			Trial: p.Trial, Bundle: p.Bundle, Redemption: p.Redemption,
+			InPriceList: snap.PriceList != nil && snap.PriceList.Holds(p.Number),
+			Regions:     p.Regions, part: p,
+		}
+	}
+	ev.model = ModelFacts{}
+	if lr.ManufacturerModel != "" {
+		if m := snap.Models[ModelKey(lr.ManufacturerModel)]; m != nil {
+			ev.model = ModelFacts{Found: true, Manufacturer: m.Manufacturer, Model: m.Name, Agriculture: m.Agriculture, model: m}
+		}
+	}
+}
+
+// serialFacts returns the facts of serial, shared by every line of the order
+// that names the same device.
+func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
+	key := domain.SerialKey(serial)
+	for _, sf := range ev.serials[:ev.nSerial] {
+		if sf.key == key {
+			return sf
+		}
+	}
+	if ev.nSerial == len(ev.serials) {
+		ev.serials = append(ev.serials, &SerialFacts{})
+	}
+	sf := ev.serials[ev.nSerial]
+	ev.nSerial++
+	views, own := sf.views, sf.own
+	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views, own: own}
+	if dev := snap.Devices[key]; dev != nil {
+		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
+	}
+	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
+	return sf
+}
+
+// addPending adds an accepted line to the serial's timeline so later lines of
+// the same order see it: a second trial of a line is refused, a second renewal
+// starts after the first.
+func (s *SerialFacts) addPending(lf *LineFacts, p *domain.Part, now time.Time) {
+	if lf.ServiceStartDate.IsZero() || lf.ServiceEndDate.IsZero() {
+		return
+	}
+	sub := domain.Subscription{
+		Serial: lf.SerialNumber, PartNumber: p.Number, ProductLine: p.ProductLine,
+		Start: lf.ServiceStartDate, End: lf.ServiceEndDate, Kind: p.Kind(), AutoRenew: lf.AutoRenewal,
+	}
+	if !s.owned {
+		// The first pending line copies the snapshot's timeline into a
+		// buffer this SerialFacts owns and reuses across decisions.
+		s.own = append(s.own[:0], s.timeline...)
+		s.owned = true
+	}
+	s.own = append(s.own, sub)
+	s.setTimeline(s.own)
+	if p.Trial {
+		s.trials = append(s.trials[:len(s.trials):len(s.trials)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
+	}
+}
+
+func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {
+	return domain.LineOutcome{
+		LineNumber: lf.LineNumber, SerialNumber: lf.SerialNumber, PartNumber: lf.PartNumber,
+		ProductLine: domain.ProductLine(pf.ProductLine), Kind: domain.SubscriptionKind(lf.Kind),
+		ServiceStartDate: lf.ServiceStartDate, ServiceEndDate: lf.ServiceEndDate, AutoRenewal: lf.AutoRenewal,
+		ActivationType: domain.ActivationType(strings.ToUpper(lf.ActivationType)), ActivationDate: lf.ActivationDate,
+		SSOUserEmailAddress: lf.SSOUserEmail, SimIncludedFlag: lf.SimIncludedFlag, CarrierName: lf.CarrierName,
+		Derived: append([]string(nil), lf.derived...),
+	}
+}

@@ -1,0 +1,230 @@
+package rules
+
+import (
+	"fmt"
+	"io/fs"
+	"reflect"
+	"sort"
+	"strings"
+	"unsafe"
+
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules/internal/lower"
+)
+
+// ScopeOptions declares what rules of one scope see and may do.
+type ScopeOptions struct {
+	// Item, when set, says the scope is evaluated once per element of a list
+	// of the request ("lines"): a violation's field is then prefixed with
+	// Item[i], so a refusal names lines[3].serviceStartDate.
+	Item string
+	// Derivable lists the fields a set effect may derive.
+	Derivable []Derivable
+	// Functions is the scope's vocabulary beyond the language's own (dates,
+	// e-mail and digit checks, list helpers).
+	Functions []Function
+}
+
+// Derivable is a field rules may derive: its name in a set effect and its
+// dotted path of expr tags in the environment ("line.serviceStartDate").
+// The field is a bool, int, string or domain.Date.
+type Derivable struct {
+	Name string
+	Path string
+}
+
+// Scope is a registered environment of type E: rules written with
+// `scope: <name>` are type-checked against E at load and evaluated against an
+// *E by Eval. A context makes its scopes once, with NewScope, and lists them
+// in a Language. A Scope is immutable and safe for concurrent use.
+type Scope[E any] struct{ *scopeInfo }
+
+// scopeInfo is a scope without its type parameter, as the compiler sees it.
+type scopeInfo struct {
+	name    string
+	env     reflect.Type // *E
+	item    string
+	derived []*settable
+	funcs   []Function
+	binders map[string]lower.Binder
+	err     error // a mistake in the declaration, reported by NewLanguage
+}
+
+func (s *scopeInfo) info() *scopeInfo { return s }
+
+// Name returns the scope's name as rule files write it.
+func (s *scopeInfo) Name() string { return s.name }
+
+// ScopeDef is any Scope[E], as a Language lists it.
+type ScopeDef interface {
+	info() *scopeInfo
+}
+
+// settable is a field a set effect may derive, at a path of offsets from
+// the environment.
+type settable struct {
+	name string
+	typ  reflect.Type
+	path []uintptr
+}
+
+// NewScope declares a scope named name whose environment is E, a struct
+// whose exported fields carry expr tags with the names rule authors write.
+// Mistakes in the declaration (a derivable path that is not a field, a
+// function name used twice) are reported by NewLanguage.
+func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
+	s := &scopeInfo{name: name, env: reflect.TypeFor[*E](), item: o.Item}
+	var errs []string
+	if reflect.TypeFor[E]().Kind() != reflect.Struct {
+		errs = append(errs, "the environment is not a struct")
+	}
+	s.funcs = append(append([]Function{}, core...), o.Functions...)
+	s.binders = make(map[string]lower.Binder, len(s.funcs))
+	for _, f := range s.funcs {
+		if _, dup := s.binders[f.Name]; dup {
+			errs = append(errs, fmt.Sprintf("function %s is declared twice", f.Name))
+		}
+		s.binders[f.Name] = f.bind
+	}
+	for _, d := range o.Derivable {
+		path, typ, ok := lower.FieldPath(s.env, d.Path)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("derivable %s: %s is not a field of the environment", d.Name, d.Path))
+			continue
+		}
+		switch typ {
+		case boolType, stringType, intType, dateType:
+		default:
+			errs = append(errs, fmt.Sprintf("derivable %s: %s is a %s, not a bool, int, string or date", d.Name, d.Path, typ))
+			continue
+		}
+		s.derived = append(s.derived, &settable{name: d.Name, typ: typ, path: path})
+	}
+	if len(errs) > 0 {
+		s.err = fmt.Errorf("rules: scope %s: %s", name, strings.Join(errs, "; "))
+	}
+	return &Scope[E]{s}
+}
+
+var (
+	boolType   = reflect.TypeOf(true)
+	stringType = reflect.TypeOf("")
+	intType    = reflect.TypeOf(0)
+	dateType   = reflect.TypeOf(domain.Date{})
+)
+
+// Eval runs the rules of this scope whose phase is from..to (inclusive)
+// against env, in phase then file order, recording each in run's trace and
+// applying the effects of those that fire. item is the element's index for
+// an item scope, -1 otherwise. After Eval, run.Denied and run.Derived tell
+// what this call did.
+func (s *Scope[E]) Eval(run *Run, env *E, from, to Phase, item int) {
+	run.eval(s.scopeInfo, env, unsafe.Pointer(env), from, to, item)
+}
+
+func (s *scopeInfo) settable(name string) *settable {
+	for _, t := range s.derived {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+func (s *scopeInfo) settableNames() string {
+	names := make([]string, len(s.derived))
+	for i, t := range s.derived {
+		names[i] = t.name
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// Language is the set of scopes rule files may be written in: the registry
+// every context adds its scopes to. The compiler, the lowering and the
+// evaluator work for any scope it holds. A Language is immutable and safe for
+// concurrent use.
+type Language struct {
+	scopes []*scopeInfo
+}
+
+// NewLanguage returns the language of the given scopes. It fails when two
+// scopes share a name or a scope's declaration is wrong.
+func NewLanguage(scopes ...ScopeDef) (*Language, error) {
+	l := &Language{}
+	seen := map[string]bool{}
+	for _, sd := range scopes {
+		s := sd.info()
+		if s.err != nil {
+			return nil, s.err
+		}
+		if seen[s.name] {
+			return nil, fmt.Errorf("rules: two scopes are named %q", s.name)
+		}
+		seen[s.name] = true
+		l.scopes = append(l.scopes, s)
+	}
+	if len(l.scopes) == 0 {
+		return nil, fmt.Errorf("rules: a language needs at least one scope")
+	}
+	return l, nil
+}
+
+// MustLanguage is NewLanguage for declarations known to be right (a
+// context's own scopes); it panics on an error.
+func MustLanguage(scopes ...ScopeDef) *Language {
+	l, err := NewLanguage(scopes...)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Scopes returns the names of the language's scopes, in registration order.
+func (l *Language) Scopes() []string {
+	names := make([]string, len(l.scopes))
+	for i, s := range l.scopes {
+		names[i] = s.name
+	}
+	return names
+}
+
+// Functions returns every function rule expressions of some scope may call,
+// by name, each once.
+func (l *Language) Functions() []Function {
+	seen := map[string]bool{}
+	var out []Function
+	for _, s := range l.scopes {
+		for _, f := range s.funcs {
+			if !seen[f.Name] {
+				seen[f.Name] = true
+				out = append(out, f)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (l *Language) scope(name string) *scopeInfo {
+	for _, s := range l.scopes {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Load reads every *.yaml and *.yml file at the root of fsys, in name order,
+// and compiles it. Every expression is type-checked against its scope's
+// environment; every problem in every file is reported at once as a
+// *LoadError whose lines read file:line:col: message.
+func (l *Language) Load(fsys fs.FS) (*Set, error) {
+	names, files, err := readFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return l.Compile(names, files)
+}
