@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 // modelKey folds case: models are looked up case-insensitively.
@@ -19,11 +21,10 @@ func keyOf(manufacturer, name string) modelKey {
 
 type catalog struct{ *tx }
 
+func (t *tx) Catalog() ports.Catalog { return catalog{t} }
+
 func (r catalog) PutPart(_ context.Context, p domain.Part) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("partNumber", p.Number); err != nil {
+	if err := r.Write(sqlrow.Required("partNumber", p.Number)); err != nil {
 		return err
 	}
 	r.db.parts.put(p.Number, p)
@@ -35,7 +36,7 @@ func (r catalog) Part(_ context.Context, number string) (domain.Part, error) {
 }
 
 func (r catalog) Parts(context.Context) ([]domain.Part, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	out := r.db.parts.all()
@@ -46,10 +47,7 @@ func (r catalog) Parts(context.Context) ([]domain.Part, error) {
 // PutModel compiles the serial pattern first, so a bad one is refused with
 // CodeInvalid and the models handed out carry their compiled pattern.
 func (r catalog) PutModel(_ context.Context, m domain.Model) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("model", m.Name); err != nil {
+	if err := r.Write(sqlrow.Required("model", m.Name)); err != nil {
 		return err
 	}
 	if err := m.Compile(); err != nil {
@@ -67,7 +65,7 @@ func (r catalog) PutModel(_ context.Context, m domain.Model) error {
 // of that name, the first in Models' order, so the answer does not depend on
 // the order the models were stored in.
 func (r catalog) Model(_ context.Context, manufacturer, name string) (domain.Model, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.Model{}, err
 	}
 	if manufacturer != "" {
@@ -85,7 +83,7 @@ func (r catalog) Model(_ context.Context, manufacturer, name string) (domain.Mod
 }
 
 func (r catalog) Models(context.Context) ([]domain.Model, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	out := r.db.models.all()
@@ -100,10 +98,7 @@ func compareModels(a, b domain.Model) int {
 // PutPriceList refuses a country another list is mapped to (CodeConflict):
 // PriceListForCountry must have one answer.
 func (r catalog) PutPriceList(_ context.Context, l domain.PriceList) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("priceListId", l.ID); err != nil {
+	if err := r.Write(sqlrow.Required("priceListId", l.ID)); err != nil {
 		return err
 	}
 	for i, c := range l.Countries {
@@ -127,7 +122,7 @@ func (r catalog) PriceList(_ context.Context, id string) (domain.PriceList, erro
 }
 
 func (r catalog) PriceListForCountry(_ context.Context, country string) (domain.PriceList, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.PriceList{}, err
 	}
 	if id, ok := r.db.countryList.get(strings.ToUpper(country)); ok {
@@ -139,10 +134,7 @@ func (r catalog) PriceListForCountry(_ context.Context, country string) (domain.
 }
 
 func (r catalog) PutPromo(_ context.Context, p domain.PromoCode) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("promoCode", p.Code); err != nil {
+	if err := r.Write(sqlrow.Required("promoCode", p.Code)); err != nil {
 		return err
 	}
 	r.db.promos.put(strings.ToUpper(p.Code), p)
@@ -150,7 +142,7 @@ func (r catalog) PutPromo(_ context.Context, p domain.PromoCode) error {
 }
 
 func (r catalog) Promo(_ context.Context, code string) (domain.PromoCode, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.PromoCode{}, err
 	}
 	p, ok := r.db.promos.get(strings.ToUpper(code))
@@ -161,10 +153,7 @@ func (r catalog) Promo(_ context.Context, code string) (domain.PromoCode, error)
 }
 
 func (r catalog) PutCoupon(_ context.Context, c domain.Coupon) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("couponNumber", c.Number); err != nil {
+	if err := r.Write(sqlrow.Required("couponNumber", c.Number)); err != nil {
 		return err
 	}
 	r.db.coupons.put(c.Number, c)
@@ -176,7 +165,7 @@ func (r catalog) Coupon(_ context.Context, number string) (domain.Coupon, error)
 }
 
 func (r catalog) RedeemCoupon(ctx context.Context, number string) error {
-	if err := r.write(); err != nil {
+	if err := r.Write(); err != nil {
 		return err
 	}
 	c, err := r.Coupon(ctx, number)
@@ -189,18 +178,4 @@ func (r catalog) RedeemCoupon(ctx context.Context, number string) error {
 	c.Redeemed = true
 	r.db.coupons.put(c.Number, c)
 	return nil
-}
-
-// find is a lookup by primary key that reports CodeNotFound on field with
-// notFound, formatted with k.
-func find[K comparable, V any](t *tx, l *layer[K, V], k K, field, notFound string) (V, error) {
-	if err := t.read(); err != nil {
-		var zero V
-		return zero, err
-	}
-	v, ok := l.get(k)
-	if !ok {
-		return v, domain.Errorf(domain.CodeNotFound, field, notFound, k)
-	}
-	return v, nil
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 type siteKey struct {
@@ -16,11 +18,10 @@ type siteKey struct {
 
 type customers struct{ *tx }
 
+func (t *tx) Customers() ports.Customers { return customers{t} }
+
 func (r customers) Put(_ context.Context, c domain.Customer) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("id", c.ID); err != nil {
+	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
 		return err
 	}
 	for i, site := range c.Sites {
@@ -46,7 +47,7 @@ func (r customers) Get(_ context.Context, id string) (domain.Customer, error) {
 }
 
 func (r customers) BySite(ctx context.Context, siteUseID int64, use domain.SiteUse) (domain.Customer, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.Customer{}, err
 	}
 	owner, ok := r.db.siteOwners.get(siteKey{siteUseID, use})
@@ -57,22 +58,11 @@ func (r customers) BySite(ctx context.Context, siteUseID int64, use domain.SiteU
 }
 
 func (r customers) ByClient(_ context.Context, clientID string) ([]domain.Customer, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	ids, _ := r.db.clientCustomer.get(clientID)
 	out := rows(&r.db.customers, ids)
 	slices.SortFunc(out, func(a, b domain.Customer) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-// rows returns the rows of l with the keys an index listed.
-func rows[K comparable, V any](l *layer[K, V], keys []K) []V {
-	out := make([]V, 0, len(keys))
-	for _, k := range keys {
-		if v, ok := l.get(k); ok {
-			out = append(out, v)
-		}
-	}
-	return out
 }

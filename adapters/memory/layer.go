@@ -110,6 +110,17 @@ func reindex[K, E comparable](l *layer[K, []E], from K, had bool, to K, e E) {
 	push(l, to, e)
 }
 
+// rows returns the rows of l with the keys an index listed.
+func rows[K comparable, V any](l *layer[K, V], keys []K) []V {
+	out := make([]V, 0, len(keys))
+	for _, k := range keys {
+		if v, ok := l.get(k); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // deepCopy returns v with its slices copied, so neither a caller that keeps
 // what it put nor one that changes what it got can reach stored state. The
 // domain types hold no pointers besides these slices, decimals (immutable)

@@ -7,18 +7,24 @@ import (
 	"slices"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 type orders struct{ *tx }
 
+func (t *tx) Orders() ports.Orders { return orders{t} }
+
 // Create checks every line before it writes or numbers anything, so a refused
 // order leaves o and the transaction as they were.
 func (r orders) Create(_ context.Context, o *domain.Order) error {
-	if err := r.write(); err != nil {
+	if err := r.Write(); err != nil {
 		return err
 	}
 	if o == nil {
 		return domain.Errorf(domain.CodeInvalid, "", "no order to create")
+	}
+	if _, err := domain.ParseOrderStatus(string(o.Status)); err != nil {
+		return err
 	}
 	if o.Status == domain.OrderInProgress {
 		if err := r.free(o); err != nil {
@@ -35,7 +41,7 @@ func (r orders) Create(_ context.Context, o *domain.Order) error {
 	if o.PONumber != "" {
 		push(&r.db.ordersByPO, o.PONumber, id)
 	}
-	for _, k := range serialKeys(o) {
+	for _, k := range o.SerialKeys() {
 		push(&r.db.ordersBySerial, k, id)
 		if o.Status == domain.OrderInProgress {
 			r.db.inProgress.put(k, id)
@@ -51,22 +57,18 @@ func (r orders) free(o *domain.Order) error {
 	for i := range o.Lines {
 		serial := o.Lines[i].SerialNumber
 		if holder, ok := r.db.inProgress.get(domain.SerialKey(serial)); ok {
-			return domain.Errorf(domain.CodeConflict, fmt.Sprintf("lines[%d].serialNumber", i),
-				"Order creation is in progress for the serialNumber %s (order %d), please try after some time", serial, holder)
+			return domain.OrderInProgressError(fmt.Sprintf("lines[%d].serialNumber", i), serial, holder)
 		}
 	}
 	return nil
 }
 
 func (r orders) SetStatus(_ context.Context, uniqueID int64, status domain.OrderStatus, holdReason string) error {
-	if err := r.write(); err != nil {
+	if err := r.Write(); err != nil {
 		return err
 	}
-	switch status {
-	case domain.OrderInProgress, domain.OrderOnHold, domain.OrderSuccess, domain.OrderError:
-	default:
-		return domain.Errorf(domain.CodeInvalid, "status", "order status %q is not one of %s, %s, %s, %s",
-			status, domain.OrderInProgress, domain.OrderOnHold, domain.OrderSuccess, domain.OrderError)
+	if _, err := domain.ParseOrderStatus(string(status)); err != nil {
+		return err
 	}
 	o, ok := r.db.orders.get(uniqueID)
 	if !ok {
@@ -78,7 +80,7 @@ func (r orders) SetStatus(_ context.Context, uniqueID int64, status domain.Order
 			return err
 		}
 	}
-	for _, k := range serialKeys(&o) {
+	for _, k := range o.SerialKeys() {
 		switch {
 		case entering:
 			r.db.inProgress.put(k, uniqueID)
@@ -92,7 +94,7 @@ func (r orders) SetStatus(_ context.Context, uniqueID int64, status domain.Order
 }
 
 func (r orders) Get(_ context.Context, uniqueID int64) (domain.Order, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.Order{}, err
 	}
 	o, ok := r.db.orders.get(uniqueID)
@@ -107,7 +109,7 @@ func notFoundOrder(uniqueID int64) error {
 }
 
 func (r orders) ByOrderNumber(ctx context.Context, orderNumber int64) (domain.Order, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.Order{}, err
 	}
 	id, ok := r.db.orderNumbers.get(orderNumber)
@@ -120,7 +122,7 @@ func (r orders) ByOrderNumber(ctx context.Context, orderNumber int64) (domain.Or
 // Find starts from the most selective index the query allows and filters
 // with q.Matches, so the client check is the domain's own.
 func (r orders) Find(_ context.Context, q domain.OrderQuery) ([]domain.Order, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	var ids []int64
@@ -141,28 +143,17 @@ func (r orders) Find(_ context.Context, q domain.OrderQuery) ([]domain.Order, er
 }
 
 func (r orders) InProgress(_ context.Context, serial string) (bool, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return false, err
 	}
 	_, ok := r.db.inProgress.get(domain.SerialKey(serial))
 	return ok, nil
 }
 
-// serialKeys returns the distinct serial keys of o's lines.
-func serialKeys(o *domain.Order) []string {
-	keys := make([]string, 0, len(o.Lines))
-	for i := range o.Lines {
-		if k := domain.SerialKey(o.Lines[i].SerialNumber); k != "" && !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
-	return keys
-}
-
 // Pending scans only the in-progress index, which holds the serials of
 // in-progress orders and nothing else.
 func (r orders) Pending(_ context.Context) ([]int64, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	ids := r.db.inProgress.all()

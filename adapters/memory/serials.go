@@ -5,7 +5,9 @@ import (
 	"context"
 	"slices"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 // Everything kept per device is indexed by domain.SerialKey, so "TestAPI01"
@@ -14,13 +16,12 @@ import (
 
 type devices struct{ *tx }
 
+func (t *tx) Devices() ports.Devices { return devices{t} }
+
 // Put keeps the spelling of the serial stored first: later orders and
 // renewals use it (seed 001), whatever case their request had.
 func (r devices) Put(_ context.Context, d domain.Device) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("serialNumber", d.Serial); err != nil {
+	if err := r.Write(sqlrow.Required("serialNumber", d.Serial)); err != nil {
 		return err
 	}
 	k := domain.SerialKey(d.Serial)
@@ -32,7 +33,7 @@ func (r devices) Put(_ context.Context, d domain.Device) error {
 }
 
 func (r devices) BySerial(_ context.Context, serial string) (domain.Device, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.Device{}, err
 	}
 	d, ok := r.db.devices.get(domain.SerialKey(serial))
@@ -44,11 +45,10 @@ func (r devices) BySerial(_ context.Context, serial string) (domain.Device, erro
 
 type subscriptions struct{ *tx }
 
+func (t *tx) Subscriptions() ports.Subscriptions { return subscriptions{t} }
+
 func (r subscriptions) Put(_ context.Context, s domain.Subscription) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := cmp.Or(required("id", s.ID), required("serialNumber", s.Serial)); err != nil {
+	if err := r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)); err != nil {
 		return err
 	}
 	if err := s.Period().Validate(); err != nil {
@@ -73,7 +73,7 @@ func (r subscriptions) Put(_ context.Context, s domain.Subscription) error {
 }
 
 func (r subscriptions) BySerial(_ context.Context, serial string) (domain.Timeline, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	ids, _ := r.db.subsBySerial.get(domain.SerialKey(serial))
@@ -85,7 +85,7 @@ func (r subscriptions) BySerial(_ context.Context, serial string) (domain.Timeli
 }
 
 func (r subscriptions) ByOrder(_ context.Context, orderID int64) ([]domain.Subscription, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	ids, _ := r.db.subsByOrder.get(orderID)
@@ -103,13 +103,12 @@ type trialKey struct {
 
 type trials struct{ *tx }
 
+func (t *tx) Trials() ports.Trials { return trials{t} }
+
 // Record folds g.SerialKey once more, so a caller that passed a serial as
 // typed still hits the one-grant-per-serial rule.
 func (r trials) Record(_ context.Context, g domain.TrialGrant) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("serialNumber", g.SerialKey); err != nil {
+	if err := r.Write(sqlrow.Required("serialNumber", g.SerialKey)); err != nil {
 		return err
 	}
 	k := trialKey{domain.SerialKey(g.SerialKey), g.ProductLine}
@@ -123,7 +122,7 @@ func (r trials) Record(_ context.Context, g domain.TrialGrant) error {
 }
 
 func (r trials) BySerial(_ context.Context, serial string) ([]domain.TrialGrant, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	k := domain.SerialKey(serial)
@@ -137,11 +136,10 @@ func (r trials) BySerial(_ context.Context, serial string) ([]domain.TrialGrant,
 
 type activations struct{ *tx }
 
+func (t *tx) Activations() ports.Activations { return activations{t} }
+
 func (r activations) Put(_ context.Context, a domain.Activation) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := cmp.Or(required("id", a.ID), required("serialNumber", a.Serial)); err != nil {
+	if err := r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)); err != nil {
 		return err
 	}
 	old, had := r.db.activations.get(a.ID)
@@ -153,7 +151,7 @@ func (r activations) Put(_ context.Context, a domain.Activation) error {
 // BySerial orders by RequestedAt, then ID so that equal instants still come
 // back in one order.
 func (r activations) BySerial(_ context.Context, serial string) ([]domain.Activation, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return nil, err
 	}
 	ids, _ := r.db.actsBySerial.get(domain.SerialKey(serial))

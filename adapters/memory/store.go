@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
@@ -62,7 +63,7 @@ func (s *Store) Update(ctx context.Context, fn func(ports.Tx) error) error {
 	if err := s.usable(ctx); err != nil {
 		return err
 	}
-	t := &tx{db: s.db, writable: true}
+	t := &tx{Guard: sqlrow.Guard{Writable: true}, db: s.db}
 	if err := run(fn, t); err != nil {
 		return err
 	}
@@ -97,8 +98,10 @@ func (s *Store) usable(ctx context.Context) error {
 	return nil
 }
 
+// run runs fn in t, and ends t when fn returns: a Tx kept past that would
+// read maps a later commit is writing.
 func run(fn func(ports.Tx) error, t *tx) error {
-	defer t.done.Store(true)
+	defer t.End()
 	return fn(t)
 }
 
@@ -167,53 +170,4 @@ func (d *tables) layers() []committer {
 		&d.audit, &d.auditBySubject,
 		&d.clients, &d.tokens, &d.idem,
 	}
-}
-
-// tx is a ports.Tx over a copy of the tables. Its repositories are views of
-// it, one small type per port so their methods can share names.
-type tx struct {
-	db       tables
-	writable bool
-	// done is set when the View or Update that made the transaction returns;
-	// a Tx kept past that would read maps a later commit is writing.
-	done atomic.Bool
-}
-
-func (t *tx) Customers() ports.Customers         { return customers{t} }
-func (t *tx) Catalog() ports.Catalog             { return catalog{t} }
-func (t *tx) Devices() ports.Devices             { return devices{t} }
-func (t *tx) Subscriptions() ports.Subscriptions { return subscriptions{t} }
-func (t *tx) Trials() ports.Trials               { return trials{t} }
-func (t *tx) Orders() ports.Orders               { return orders{t} }
-func (t *tx) Activations() ports.Activations     { return activations{t} }
-func (t *tx) Audit() ports.Audit                 { return audit{t} }
-func (t *tx) Clients() ports.Clients             { return clients{t} }
-func (t *tx) Idempotency() ports.Idempotency     { return idempotency{t} }
-
-// read reports CodeInternal when the transaction is over.
-func (t *tx) read() error {
-	if t.done.Load() {
-		return domain.Errorf(domain.CodeInternal, "", "the transaction is over: use a Tx only inside the function given to View or Update")
-	}
-	return nil
-}
-
-// write also reports CodeInternal in a View.
-func (t *tx) write() error {
-	if err := t.read(); err != nil {
-		return err
-	}
-	if !t.writable {
-		return domain.Errorf(domain.CodeInternal, "", "a View is read-only: write inside Update")
-	}
-	return nil
-}
-
-// required reports CodeInvalid when a key field is empty: an empty key would
-// make a row nobody can look up.
-func required(field, value string) error {
-	if value == "" {
-		return domain.Errorf(domain.CodeInvalid, field, "%s is required", field)
-	}
-	return nil
 }

@@ -4,17 +4,20 @@ import (
 	"context"
 	"time"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
 
+// The repositories of ports.PlatformTx: clients and their tokens, the audit
+// log, and idempotency records.
+
 type clients struct{ *tx }
 
+func (t *tx) Clients() ports.Clients { return clients{t} }
+
 func (r clients) Put(_ context.Context, c domain.Client) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("id", c.ID); err != nil {
+	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
 		return err
 	}
 	r.db.clients.put(c.ID, c)
@@ -22,7 +25,7 @@ func (r clients) Put(_ context.Context, c domain.Client) error {
 }
 
 func (r clients) Get(_ context.Context, id string) (domain.Client, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.Client{}, err
 	}
 	c, ok := r.db.clients.get(id)
@@ -33,10 +36,7 @@ func (r clients) Get(_ context.Context, id string) (domain.Client, error) {
 }
 
 func (r clients) PutToken(_ context.Context, t domain.Token) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("hash", t.Hash); err != nil {
+	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
 		return err
 	}
 	if _, dup := r.db.tokens.get(t.Hash); dup {
@@ -47,7 +47,7 @@ func (r clients) PutToken(_ context.Context, t domain.Token) error {
 }
 
 func (r clients) Token(_ context.Context, hash string) (domain.Token, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return domain.Token{}, err
 	}
 	t, ok := r.db.tokens.get(hash)
@@ -57,12 +57,47 @@ func (r clients) Token(_ context.Context, hash string) (domain.Token, error) {
 	return t, nil
 }
 
+// audit keeps events in the order they were appended, numbered from 1; that
+// order is "oldest first", whatever instants the events carry.
+type audit struct{ *tx }
+
+func (t *tx) Audit() ports.Audit { return audit{t} }
+
+func (r audit) Append(_ context.Context, e domain.AuditEvent) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	r.db.seq.audit++
+	r.db.audit.put(r.db.seq.audit, e)
+	push(&r.db.auditBySubject, e.Subject, r.db.seq.audit)
+	return nil
+}
+
+func (r audit) List(_ context.Context, subject string) ([]domain.AuditEvent, error) {
+	if err := r.Read(); err != nil {
+		return nil, err
+	}
+	if subject != "" {
+		seqs, _ := r.db.auditBySubject.get(subject)
+		return rows(&r.db.audit, seqs), nil
+	}
+	out := make([]domain.AuditEvent, 0, r.db.seq.audit)
+	for n := int64(1); n <= r.db.seq.audit; n++ {
+		if e, ok := r.db.audit.get(n); ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 type idemKey struct{ client, key string }
 
 type idempotency struct{ *tx }
 
+func (t *tx) Idempotency() ports.Idempotency { return idempotency{t} }
+
 func (r idempotency) Get(_ context.Context, clientID, key string) (ports.IdempotencyRecord, error) {
-	if err := r.read(); err != nil {
+	if err := r.Read(); err != nil {
 		return ports.IdempotencyRecord{}, err
 	}
 	rec, ok := r.db.idem.get(idemKey{clientID, key})
@@ -73,10 +108,7 @@ func (r idempotency) Get(_ context.Context, clientID, key string) (ports.Idempot
 }
 
 func (r idempotency) Put(_ context.Context, rec ports.IdempotencyRecord) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("key", rec.Key); err != nil {
+	if err := r.Write(sqlrow.Required("key", rec.Key)); err != nil {
 		return err
 	}
 	k := idemKey{rec.ClientID, rec.Key}
@@ -88,7 +120,7 @@ func (r idempotency) Put(_ context.Context, rec ports.IdempotencyRecord) error {
 }
 
 func (r idempotency) Complete(_ context.Context, clientID, key string, status int, body []byte) error {
-	if err := r.write(); err != nil {
+	if err := r.Write(); err != nil {
 		return err
 	}
 	k := idemKey{clientID, key}
@@ -103,7 +135,7 @@ func (r idempotency) Complete(_ context.Context, clientID, key string, status in
 
 // Purge scans every record; it runs rarely, off the request path.
 func (r idempotency) Purge(_ context.Context, before time.Time) (int, error) {
-	if err := r.write(); err != nil {
+	if err := r.Write(); err != nil {
 		return 0, err
 	}
 	n := 0
