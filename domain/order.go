@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,6 +147,20 @@ func (o *Order) SerialKeys() []string {
 		}
 	}
 	return keys
+}
+
+// CheckSerialsFree returns OrderInProgressError, on lines[i].serialNumber,
+// for the first line of o whose serial another in-progress order holds, or
+// nil when none does. holder says which order holds a serial key, if any; a
+// store answers it from its own index of in-progress serials.
+func (o *Order) CheckSerialsFree(holder func(serialKey string) (int64, bool)) error {
+	for i := range o.Lines {
+		serial := o.Lines[i].SerialNumber
+		if id, held := holder(SerialKey(serial)); held {
+			return OrderInProgressError("lines["+strconv.Itoa(i)+"].serialNumber", serial, id)
+		}
+	}
+	return nil
 }
 
 // Contact is an e-mail and phone of a bill-to or ship-to contact.

@@ -174,3 +174,27 @@ func TestOrderSerialKeys(t *testing.T) {
 		t.Errorf("SerialKeys() of an order without lines = %#v, want an empty list", got)
 	}
 }
+
+func TestOrderCheckSerialsFree(t *testing.T) {
+	o := &domain.Order{Lines: []domain.OrderLine{
+		{LineNumber: 1, SerialNumber: "X1"}, {LineNumber: 2, SerialNumber: "TESTApi01"}, {LineNumber: 3, SerialNumber: "x2"},
+	}}
+	held := map[string]int64{"TESTAPI01": 13331, "X2": 13332}
+	var asked []string
+	err := o.CheckSerialsFree(func(k string) (int64, bool) {
+		asked = append(asked, k)
+		id, ok := held[k]
+		return id, ok
+	})
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.CodeConflict || de.Field != "lines[1].serialNumber" ||
+		de.Message != "Order creation is in progress for the serialNumber TESTApi01 (order 13331), please try after some time" {
+		t.Errorf("CheckSerialsFree = %v, want the conflict of the second line, held by 13331", err)
+	}
+	if !slices.Equal(asked, []string{"X1", "TESTAPI01"}) {
+		t.Errorf("CheckSerialsFree asked about %q, want the serial keys up to the first one held", asked)
+	}
+	if err := o.CheckSerialsFree(func(string) (int64, bool) { return 0, false }); err != nil {
+		t.Errorf("CheckSerialsFree with every serial free = %v, want nil", err)
+	}
+}

@@ -3,7 +3,6 @@ package memory
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -54,13 +53,7 @@ func (r orders) Create(_ context.Context, o *domain.Order) error {
 // serials. It is asked only about orders not in progress themselves, so the
 // holder is always another order.
 func (r orders) free(o *domain.Order) error {
-	for i := range o.Lines {
-		serial := o.Lines[i].SerialNumber
-		if holder, ok := r.db.inProgress.get(domain.SerialKey(serial)); ok {
-			return domain.OrderInProgressError(fmt.Sprintf("lines[%d].serialNumber", i), serial, holder)
-		}
-	}
-	return nil
+	return o.CheckSerialsFree(r.db.inProgress.get)
 }
 
 func (r orders) SetStatus(_ context.Context, uniqueID int64, status domain.OrderStatus, holdReason string) error {
