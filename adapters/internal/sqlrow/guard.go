@@ -28,11 +28,11 @@ type Guard struct {
 // returned, and its connection may serve another transaction.
 func (g *Guard) End() { g.done.Store(true) }
 
-// Fail records that cause left the transaction unusable (PostgreSQL aborts a
+// Abort records that cause left the transaction unusable (PostgreSQL aborts a
 // transaction at its first failed statement; a connection whose state is
 // unknown serves nothing more). The first cause is kept; later calls to Read
 // and Write fail with CodeInternal, wrapping it.
-func (g *Guard) Fail(cause error) {
+func (g *Guard) Abort(cause error) {
 	g.failed.CompareAndSwap(nil, domain.Wrap(cause, domain.CodeInternal,
 		"%san earlier statement of this transaction failed: end the transaction", g.prefix()))
 }

@@ -32,8 +32,8 @@ func TestGuard(t *testing.T) {
 			"postgres: the transaction is over: use a Tx only inside the function given to View or Update", "", domain.CodeInternal},
 		{"a failed Update", func() *sqlrow.Guard {
 			g := &sqlrow.Guard{Writable: true}
-			g.Fail(boom)
-			g.Fail(errors.New("later"))
+			g.Abort(boom)
+			g.Abort(errors.New("later"))
 			return g
 		}, domain.CodeInternal, domain.CodeInternal, "an earlier statement of this transaction failed: end the transaction", "boom", domain.CodeInternal},
 	} {

@@ -20,14 +20,14 @@ const (
 	Postgres
 )
 
-// List builds the tail of a list endpoint's query, the filter, sort and page
-// (WHERE ... ORDER BY ... LIMIT ... OFFSET ...), with placeholders for its
-// arguments in the store's dialect, and the query counting every row the
-// filter matches, for the total beside the page. It sorts only by the
+// ListQuery builds the tail of a list endpoint's query, the filter, sort
+// and page (WHERE ... ORDER BY ... LIMIT ... OFFSET ...), with placeholders
+// for its arguments in the store's dialect, and the query counting every row
+// the filter matches, for the total beside the page. It sorts only by the
 // fields it was given, always ending with a unique column so that pages
 // never overlap or skip a row. Build one per query; it is not safe for
 // concurrent use.
-type List struct {
+type ListQuery struct {
 	dialect  Dialect
 	sortable map[string]string
 	unique   string
@@ -38,17 +38,17 @@ type List struct {
 	offset   int
 }
 
-// NewList returns a List in dialect d that may sort by the fields of
-// sortable (the names callers use, mapped to their columns) and ends every
-// order with the column unique, which no two rows share.
-func NewList(d Dialect, sortable map[string]string, unique string) *List {
-	return &List{dialect: d, sortable: sortable, unique: unique}
+// NewListQuery returns a ListQuery in dialect d that may sort by the fields
+// of sortable (the names callers use, mapped to their columns) and ends
+// every order with the column unique, which no two rows share.
+func NewListQuery(d Dialect, sortable map[string]string, unique string) *ListQuery {
+	return &ListQuery{dialect: d, sortable: sortable, unique: unique}
 }
 
 // Where adds a condition, ANDed with the others. Each ? in cond stands for
 // the next of args; cond holds no other ? (not PostgreSQL's jsonb ?
 // operator), and its text comes from the store, never from a request.
-func (l *List) Where(cond string, args ...any) *List {
+func (l *ListQuery) Where(cond string, args ...any) *ListQuery {
 	l.where = append(l.where, cond)
 	l.args = append(l.args, args...)
 	return l
@@ -56,8 +56,8 @@ func (l *List) Where(cond string, args ...any) *List {
 
 // Sort orders by the named fields, the first first, each ascending or, with
 // a leading "-", descending. It fails with CodeInvalid, on field "sort", for
-// a field the List may not sort by, naming those it may.
-func (l *List) Sort(fields ...string) error {
+// a field the ListQuery may not sort by, naming those it may.
+func (l *ListQuery) Sort(fields ...string) error {
 	order := make([]string, 0, len(fields))
 	for _, f := range fields {
 		name, dir := f, " ASC"
@@ -82,7 +82,7 @@ func (l *List) Sort(fields ...string) error {
 
 // Page asks for at most limit rows (0: no limit) after the first offset. It
 // fails with CodeInvalid, on field "limit" or "offset", for a negative one.
-func (l *List) Page(limit, offset int) error {
+func (l *ListQuery) Page(limit, offset int) error {
 	switch {
 	case limit < 0:
 		return domain.Errorf(domain.CodeInvalid, "limit", "limit %d is negative", limit)
@@ -95,7 +95,7 @@ func (l *List) Page(limit, offset int) error {
 
 // Select returns base (SELECT ... FROM ..., holding no placeholder) with the
 // filter, the order and the page, and the arguments of its placeholders.
-func (l *List) Select(base string) (string, []any) {
+func (l *ListQuery) Select(base string) (string, []any) {
 	var b strings.Builder
 	b.WriteString(base)
 	l.writeWhere(&b)
@@ -123,14 +123,14 @@ func (l *List) Select(base string) (string, []any) {
 // Count returns base (SELECT count(*) FROM ..., holding no placeholder) with
 // the filter, whatever the order and page, and the arguments of its
 // placeholders.
-func (l *List) Count(base string) (string, []any) {
+func (l *ListQuery) Count(base string) (string, []any) {
 	var b strings.Builder
 	b.WriteString(base)
 	l.writeWhere(&b)
 	return l.number(b.String()), slices.Clone(l.args)
 }
 
-func (l *List) writeWhere(b *strings.Builder) {
+func (l *ListQuery) writeWhere(b *strings.Builder) {
 	for i, w := range l.where {
 		if i == 0 {
 			b.WriteString(" WHERE ")
@@ -142,7 +142,7 @@ func (l *List) writeWhere(b *strings.Builder) {
 }
 
 // number rewrites each ? of query as the dialect's placeholder.
-func (l *List) number(query string) string {
+func (l *ListQuery) number(query string) string {
 	if l.dialect != Postgres {
 		return query
 	}
