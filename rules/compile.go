@@ -399,8 +399,8 @@ func (c *compiler) deny(id string, n *node, sc *scopeInfo) *denyEffect {
 func (c *compiler) expr(n *node, sc *scopeInfo, want reflect.Type) *program {
 	src, ok := n.str()
 	if !ok {
-		if b, isBool := n.value.(bool); isBool && n.kind == scalarNode {
-			src = fmt.Sprint(b)
+		if n.kind == scalarNode && n.value != nil {
+			src = fmt.Sprint(n.value) // a bare true or 21 is an expression too
 		} else {
 			c.ps.add(n.pos, "want an expression")
 			return nil

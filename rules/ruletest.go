@@ -119,10 +119,17 @@ func mappingValue(raw ast.Node, i int) *ast.MappingValueNode {
 
 // Decode decodes the part into v strictly: an unknown field or a value of
 // the wrong type is an error at its line and column (a *LoadError).
-func (d Doc) Decode(v any) error {
+func (d Doc) Decode(v any) (err error) {
 	if d.Empty() {
 		return nil
 	}
+	defer func() {
+		// The YAML decoder panics on a few malformed inputs; they are
+		// mistakes in the file, reported at the part's position.
+		if r := recover(); r != nil {
+			err = &LoadError{Problems: []Problem{{Pos: d.n.pos, Msg: fmt.Sprintf("cannot be decoded: %v", r)}}}
+		}
+	}()
 	if err := yaml.NodeToValue(d.n.raw, v, yaml.Strict()); err != nil {
 		pos := d.n.pos
 		msg := err.Error()

@@ -530,12 +530,19 @@ func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 // Parse reads a data file, YAML or JSON (JSON is YAML), strictly: an unknown
 // field, a duplicate key (refused by default) or a value of the wrong type is an error naming its
 // line and column. Parse checks the form only; Build checks the values.
-func Parse(data []byte) (*Dataset, error) {
-	var ds Dataset
-	if err := yaml.UnmarshalWithOptions(data, &ds, yaml.Strict()); err != nil {
+func Parse(data []byte) (ds *Dataset, err error) {
+	// The YAML decoder panics on a few malformed inputs (found by
+	// FuzzParse: "subscriptions: ! "); they are bad input, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			ds, err = nil, domain.Errorf(domain.CodeInvalid, "", "the data file is not valid YAML or JSON: %v", r)
+		}
+	}()
+	ds = &Dataset{}
+	if err := yaml.UnmarshalWithOptions(data, ds, yaml.Strict()); err != nil {
 		return nil, domain.Errorf(domain.CodeInvalid, "", "%s", yaml.FormatError(err, false, true))
 	}
-	return &ds, nil
+	return ds, nil
 }
 
 // Merge returns a dataset holding ds's records followed by more's, as if

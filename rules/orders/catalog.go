@@ -179,14 +179,14 @@ func (e *Service) Products(ctx context.Context, who domain.Principal, q ProductQ
 	}
 	var p domain.Problems
 	if q.ResellerBillToSiteUseID <= 0 {
-		p.Add("REQUIRED", "resellerbillToSiteUseId", "resellerbillToSiteUseId is mandatory; get one from TAP_GET_CUSTOMERS_API")
+		p.Add("REQUIRED", "resellerbillToSiteUseId", "resellerbillToSiteUseId is mandatory")
 	}
 	st, err := domain.ParseServiceType(q.ServiceType)
 	if err != nil {
 		p.Add("INVALID", "serviceType", "serviceType is mandatory and must be RTX or VRS")
 	}
 	if st == domain.RTX && strings.TrimSpace(q.Model) == "" {
-		p.Add("REQUIRED", "model", "model is mandatory for serviceType RTX; get one from TAP_GET_MFG_MODELS_API")
+		p.Add("REQUIRED", "model", "model is mandatory for serviceType RTX")
 	}
 	if err := p.Err(); err != nil {
 		return ProductList{}, err

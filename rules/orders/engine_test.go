@@ -1230,10 +1230,10 @@ func TestEngineProducts(t *testing.T) {
 	}{
 		// "Manufacturer model is mandatory for the RTX Service Type."
 		{name: "RTX needs a model", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX"},
-			vs: []domain.Violation{{Code: "REQUIRED", Field: "model", Message: "model is mandatory for serviceType RTX; get one from TAP_GET_MFG_MODELS_API"}}},
+			vs: []domain.Violation{{Code: "REQUIRED", Field: "model", Message: "model is mandatory for serviceType RTX"}}},
 		{name: "every missing field is reported", q: orders.ProductQuery{},
 			vs: []domain.Violation{
-				{Code: "REQUIRED", Field: "resellerbillToSiteUseId", Message: "resellerbillToSiteUseId is mandatory; get one from TAP_GET_CUSTOMERS_API"},
+				{Code: "REQUIRED", Field: "resellerbillToSiteUseId", Message: "resellerbillToSiteUseId is mandatory"},
 				{Code: "INVALID", Field: "serviceType", Message: "serviceType is mandatory and must be RTX or VRS"},
 			}},
 		{name: "RTX parts of the country's price list for R12", q: orders.ProductQuery{ResellerBillToSiteUseID: 531807, ServiceType: "RTX", Model: "R12"},

@@ -46,13 +46,16 @@ type proc struct {
 	// noMatch is the seed's words for a search that found nothing, when
 	// they are not "No data found".
 	noMatch string
-	run     func(a *api, ctx context.Context, who domain.Principal, req json.RawMessage, uid int64) (any, error)
+	// hints tells a caller missing a field which proc lists its values.
+	hints map[string]string
+	run   func(a *api, ctx context.Context, who domain.Principal, req json.RawMessage, uid int64) (any, error)
 }
 
 var procs = map[string]proc{
-	"TAP_GET_CUSTOMERS_API":         {method: http.MethodGet, errorStatus: "ERROR", run: (*api).customers},
-	"TAP_GET_MFG_MODELS_API":        {method: http.MethodGet, listErrors: true, errorStatus: "ERROR", run: (*api).models},
-	"TAP_GET_PRODUCTS_API":          {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).products},
+	"TAP_GET_CUSTOMERS_API":  {method: http.MethodGet, errorStatus: "ERROR", run: (*api).customers},
+	"TAP_GET_MFG_MODELS_API": {method: http.MethodGet, listErrors: true, errorStatus: "ERROR", run: (*api).models},
+	"TAP_GET_PRODUCTS_API": {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).products,
+		hints: map[string]string{"resellerbillToSiteUseId": "TAP_GET_CUSTOMERS_API", "model": "TAP_GET_MFG_MODELS_API"}},
 	"TAP_GET_ORDER_API":             {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, noMatch: "No records found for requested parameters", run: (*api).order},
 	"TAP_GET_ACTIVATION_STATUS_API": {method: http.MethodGet, errorStatus: "Error", stringUniqueID: true, run: (*api).activationStatus},
 	"TAP_CREATE_ORDER_API":          {method: http.MethodPost, listErrors: true, errorStatus: "ERROR", run: (*api).createOrder},
@@ -200,6 +203,9 @@ func messages(p proc, err error) []string {
 	if len(de.Violations) > 0 {
 		out := make([]string, len(de.Violations))
 		for i, v := range de.Violations {
+			if h := p.hints[v.Field]; h != "" && v.Code == "REQUIRED" {
+				v.Message += "; get one from " + h
+			}
 			out[i] = v.String()
 		}
 		return out

@@ -67,7 +67,9 @@ func (c *lowerer) quantifier(x *ast.BuiltinNode, env *scope) (Value, bool) {
 	}
 	et := list.Type.Elem()
 	byPointer := isStructPtr(et)
-	if !byPointer {
+	if byPointer {
+		c.mayPanic = true // a nil element fails the rule, as on the VM
+	} else {
 		et = reflect.PointerTo(et)
 	}
 	size := et.Elem().Size()
@@ -82,7 +84,11 @@ func (c *lowerer) quantifier(x *ast.BuiltinNode, env *scope) (Value, bool) {
 	// elem returns the address of element i of the slice h.
 	elem := func(h sliceHeader, i int) unsafe.Pointer {
 		if byPointer {
-			return *(*unsafe.Pointer)(unsafe.Add(h.data, uintptr(i)*unsafe.Sizeof(uintptr(0))))
+			e := *(*unsafe.Pointer)(unsafe.Add(h.data, uintptr(i)*unsafe.Sizeof(uintptr(0))))
+			if e == nil {
+				panic(NilMember{Field: "an element of the list"})
+			}
+			return e
 		}
 		return unsafe.Add(h.data, uintptr(i)*size)
 	}
@@ -90,7 +96,7 @@ func (c *lowerer) quantifier(x *ast.BuiltinNode, env *scope) (Value, bool) {
 		h := items(p)
 		n := 0
 		for i := 0; i < h.len; i++ {
-			if e := elem(h, i); e != nil && pred(e) {
+			if pred(elem(h, i)) {
 				if n++; n == stopAt {
 					break
 				}
@@ -112,7 +118,7 @@ func (c *lowerer) quantifier(x *ast.BuiltinNode, env *scope) (Value, bool) {
 		f = boolFn(func(p unsafe.Pointer) bool {
 			h := items(p)
 			for i := 0; i < h.len; i++ {
-				if e := elem(h, i); e == nil || !pred(e) {
+				if !pred(elem(h, i)) {
 					return false
 				}
 			}

@@ -54,7 +54,7 @@ func Lower(n ast.Node, env reflect.Type, funcs map[string]Binder) (f Func, why s
 	if !ok {
 		return Func{}, c.why
 	}
-	f = Func{Safe: !mayBeNil(n, env)}
+	f = Func{Safe: !mayBeNil(n, env) && !c.mayPanic}
 	switch fn := l.Fn.(type) {
 	case boolFn:
 		f.B, f.Any = fn, func(p unsafe.Pointer) any { return fn(p) }
@@ -74,6 +74,9 @@ func Lower(n ast.Node, env reflect.Type, funcs map[string]Binder) (f Func, why s
 type lowerer struct {
 	funcs map[string]Binder
 	why   string
+	// mayPanic is set when a closure may meet a nil (an element of a list
+	// of pointers), so the evaluator must recover.
+	mayPanic bool
 }
 
 // fail records the first node that could not be lowered.
