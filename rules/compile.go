@@ -393,7 +393,6 @@ func (c *compiler) deny(id string, n *node, sc *scopeInfo) *denyEffect {
 	return d
 }
 
-
 // expr compiles the string held by n in scope sc. want is the type the result
 // must have, or nil for any.
 func (c *compiler) expr(n *node, sc *scopeInfo, want reflect.Type) *program {

@@ -18,8 +18,8 @@ const MaxBody = 1 << 20
 
 // Options configures a Server.
 type Options struct {
-	Store  ports.Store
-	Clock  ports.Clock
+	Store ports.Store
+	Clock ports.Clock
 	// Access issues and verifies credentials; required.
 	Access *access.Service
 	Logger *slog.Logger // nil discards logs

@@ -280,4 +280,3 @@ func (c *lowerer) conditional(x *ast.ConditionalNode, env *scope) (Value, bool) 
 	}
 	return c.fail(x)
 }
-
