@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
@@ -115,7 +116,7 @@ func bulkSubscriptions(tb testing.TB, s *Store, n int) {
 				return err
 			}
 			if _, err := st.ExecContext(ctx, domain.SerialKey(serial), fmt.Sprintf("S%08d", i), serial, "132001-10", "CENTERPOINT",
-				dateText(start), dateText(end), string(domain.Paid), "", true, int64(i/subsPerSerial), 1, true, created); err != nil {
+				sqlrow.DateText(start), sqlrow.DateText(end), string(domain.Paid), "", true, int64(i/subsPerSerial), 1, true, created); err != nil {
 				return err
 			}
 		}

@@ -1,19 +1,23 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 type orders struct{ *tx }
 
+func (t *tx) Orders() ports.Orders { return orders{t} }
+
 const (
-	orderCols = `o.unique_id, o.order_number, o.client_id, o.customer_id, o.ship_to_customer_id, o.bill_to_customer,
+	orderColumns = `o.unique_id, o.order_number, o.client_id, o.customer_id, o.ship_to_customer_id, o.bill_to_customer,
 	o.ship_to_customer, o.po_number, o.customer_order_ref, o.currency, o.promo_code, o.activation_country,
 	o.bill_to_site_use_id, o.ship_to_site_use_id, o.bill_to_email, o.bill_to_phone, o.ship_to_email, o.ship_to_phone,
 	o.status, o.hold_reason, o.created_at, o.total, o.ruleset_hash, o.lines`
@@ -30,33 +34,29 @@ const (
 	qOrderExists       = `SELECT 1 FROM orders WHERE unique_id = ?`
 	qMarkInProgress    = `UPDATE order_serials SET in_progress = ? WHERE order_id = ?`
 	qSetStatus         = `UPDATE orders SET status = ?, hold_reason = ? WHERE unique_id = ?`
-	qOrder             = `SELECT ` + orderCols + ` FROM orders o WHERE o.unique_id = ?`
-	qOrderByNumber     = `SELECT ` + orderCols + ` FROM orders o WHERE o.order_number = ?`
+	qOrder             = `SELECT ` + orderColumns + ` FROM orders o WHERE o.unique_id = ?`
+	qOrderByNumber     = `SELECT ` + orderColumns + ` FROM orders o WHERE o.order_number = ?`
 	qInProgress        = `SELECT EXISTS (SELECT 1 FROM order_serials WHERE serial_key = ? AND in_progress = 1)`
 	qPending           = `SELECT DISTINCT order_id FROM order_serials WHERE in_progress = 1 ORDER BY order_id`
 )
 
-func scanOrder(r scanner) (domain.Order, error) {
+func scanOrder(r sqlrow.Scanner) (domain.Order, error) {
 	var (
-		o                           domain.Order
-		currency, status, at, total string
-		lines                       string
+		o                 domain.Order
+		status, at, total string
+		lines             []byte
 	)
 	if err := r.Scan(&o.UniqueID, &o.OrderNumber, &o.ClientID, &o.CustomerID, &o.ShipToCustomerID, &o.BillToCustomer,
-		&o.ShipToCustomer, &o.PONumber, &o.CustomerOrderRef, &currency, &o.PromoCode, &o.ActivationCountry,
+		&o.ShipToCustomer, &o.PONumber, &o.CustomerOrderRef, &o.Currency, &o.PromoCode, &o.ActivationCountry,
 		&o.BillToSiteUseID, &o.ShipToSiteUseID, &o.BillToContact.Email, &o.BillToContact.Phone,
 		&o.ShipToContact.Email, &o.ShipToContact.Phone, &status, &o.HoldReason, &at, &total, &o.RulesetHash, &lines); err != nil {
 		return o, err
 	}
-	o.Currency, o.Status = domain.Currency(currency), domain.OrderStatus(status)
-	var err1, err2, err3 error
-	o.CreatedAt, err1 = parseInstant(at)
-	o.Total, err2 = parseDecText(total)
-	o.Lines, err3 = parseLines(lines)
-	if err := cmp.Or(err1, err2, err3); err != nil {
+	var err error
+	if o.CreatedAt, err = parseInstant(at, "created_at"); err != nil {
 		return o, fmt.Errorf("order %d: %w", o.UniqueID, err)
 	}
-	return o, nil
+	return o, sqlrow.DecodeOrder(&o, status, total, lines)
 }
 
 // Create numbers and stores the order, then its serial keys in
@@ -65,39 +65,42 @@ func scanOrder(r scanner) (domain.Order, error) {
 // for a serial; the savepoint then undoes the order's rows, and o keeps the
 // numbers it came with.
 func (r orders) Create(ctx context.Context, o *domain.Order) error {
-	if err := r.write(); err != nil {
+	if err := r.Write(); err != nil {
 		return err
 	}
 	if o == nil {
 		return domain.Errorf(domain.CodeInvalid, "", "no order to create")
 	}
-	lines, err := linesJSON(o.Lines)
+	if _, err := domain.ParseOrderStatus(string(o.Status)); err != nil {
+		return err
+	}
+	lines, err := text(sqlrow.EncodeLines(o.Lines))
 	if err != nil {
-		return domain.Wrap(err, domain.CodeInternal, "sqlite: encode the lines of an order")
+		return err
 	}
 	inProgress := o.Status == domain.OrderInProgress
 	var id, number int64
 	err = r.savepoint(ctx, func() error {
-		if err := r.row(ctx, qNextNumber, "order_unique_id").Scan(&id); err != nil {
-			return r.fail(ctx, err, "sqlite: number an order")
+		if err := r.QueryRow(ctx, qNextNumber, "order_unique_id").Scan(&id); err != nil {
+			return r.Fail(ctx, err, "number an order")
 		}
-		if err := r.row(ctx, qNextNumber, "order_number").Scan(&number); err != nil {
-			return r.fail(ctx, err, "sqlite: number an order")
+		if err := r.QueryRow(ctx, qNextNumber, "order_number").Scan(&number); err != nil {
+			return r.Fail(ctx, err, "number an order")
 		}
 		if _, err := r.exec(ctx, qInsertOrder, id, number, o.ClientID, o.CustomerID, o.ShipToCustomerID, o.BillToCustomer,
 			o.ShipToCustomer, o.PONumber, o.CustomerOrderRef, string(o.Currency), o.PromoCode, o.ActivationCountry,
 			o.BillToSiteUseID, o.ShipToSiteUseID, o.BillToContact.Email, o.BillToContact.Phone,
 			o.ShipToContact.Email, o.ShipToContact.Phone, string(o.Status), o.HoldReason, instant(o.CreatedAt),
-			decText(o.Total), o.RulesetHash, lines); err != nil {
-			return r.fail(ctx, err, "sqlite: store order %d", id)
+			sqlrow.DecimalText(o.Total), o.RulesetHash, lines); err != nil {
+			return r.Fail(ctx, err, "store order %d", id)
 		}
-		for _, k := range serialKeys(o) {
+		for _, k := range o.SerialKeys() {
 			_, err := r.exec(ctx, qInsertOrderSerial, id, k, inProgress)
 			if isUnique(err) {
 				return r.held(ctx, o, id, err)
 			}
 			if err != nil {
-				return r.fail(ctx, err, "sqlite: store the serials of order %d", id)
+				return r.Fail(ctx, err, "store the serials of order %d", id)
 			}
 		}
 		return nil
@@ -113,41 +116,42 @@ func (r orders) Create(ctx context.Context, o *domain.Order) error {
 // by the first of o's lines whose serial another in-progress order holds,
 // in the words of rule 12.
 func (r orders) held(ctx context.Context, o *domain.Order, self int64, cause error) error {
-	for i := range o.Lines {
-		serial := o.Lines[i].SerialNumber
+	holders := map[string]int64{}
+	for _, k := range o.SerialKeys() {
 		var holder int64
-		err := r.row(ctx, qHolder, domain.SerialKey(serial), self).Scan(&holder)
-		if isNoRows(err) {
-			continue
+		err := r.QueryRow(ctx, qHolder, k, self).Scan(&holder)
+		switch {
+		case err == nil:
+			holders[k] = holder
+		case !r.NoRows(err):
+			return r.Fail(ctx, err, "find the order holding serial %q", k)
 		}
-		if err != nil {
-			return r.fail(ctx, err, "sqlite: find the order holding serial %q", serial)
-		}
-		return conflict(cause, fmt.Sprintf("lines[%d].serialNumber", i),
-			"Order creation is in progress for the serialNumber %s (order %d), please try after some time", serial, holder)
 	}
-	return conflict(cause, "lines", "Order creation is in progress for a serialNumber of the order, please try after some time")
+	err := o.CheckSerialsFree(func(k string) (int64, bool) { h, ok := holders[k]; return h, ok })
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		de = domain.OrderInProgressError("lines", "", 0)
+	}
+	de.Err = cause
+	return de
 }
 
 // SetStatus keeps order_serials.in_progress in step with the status; an
 // order entering ORDER_CREATION_INPROGRESS while another in-progress order
 // holds one of its serials breaks the partial unique index (CodeConflict).
 func (r orders) SetStatus(ctx context.Context, uniqueID int64, status domain.OrderStatus, holdReason string) error {
-	if err := r.write(); err != nil {
+	if err := r.Write(); err != nil {
 		return err
 	}
-	switch status {
-	case domain.OrderInProgress, domain.OrderOnHold, domain.OrderSuccess, domain.OrderError:
-	default:
-		return domain.Errorf(domain.CodeInvalid, "status", "order status %q is not one of %s, %s, %s, %s",
-			status, domain.OrderInProgress, domain.OrderOnHold, domain.OrderSuccess, domain.OrderError)
+	if _, err := domain.ParseOrderStatus(string(status)); err != nil {
+		return err
 	}
 	var exists int
-	if err := r.row(ctx, qOrderExists, uniqueID).Scan(&exists); err != nil {
-		if isNoRows(err) {
+	if err := r.QueryRow(ctx, qOrderExists, uniqueID).Scan(&exists); err != nil {
+		if r.NoRows(err) {
 			return notFoundOrder(uniqueID)
 		}
-		return r.fail(ctx, err, "sqlite: read order %d", uniqueID)
+		return r.Fail(ctx, err, "read order %d", uniqueID)
 	}
 	return r.savepoint(ctx, func() error {
 		_, err := r.exec(ctx, qMarkInProgress, status == domain.OrderInProgress, uniqueID)
@@ -159,10 +163,10 @@ func (r orders) SetStatus(ctx context.Context, uniqueID int64, status domain.Ord
 			return r.held(ctx, &o, uniqueID, err)
 		}
 		if err != nil {
-			return r.fail(ctx, err, "sqlite: mark the serials of order %d", uniqueID)
+			return r.Fail(ctx, err, "mark the serials of order %d", uniqueID)
 		}
 		_, err = r.exec(ctx, qSetStatus, string(status), holdReason, uniqueID)
-		return r.fail(ctx, err, "sqlite: set the status of order %d", uniqueID)
+		return r.Fail(ctx, err, "set the status of order %d", uniqueID)
 	})
 }
 
@@ -171,11 +175,11 @@ func notFoundOrder(uniqueID int64) error {
 }
 
 func (r orders) Get(ctx context.Context, uniqueID int64) (domain.Order, error) {
-	return one(ctx, r.tx, "read an order", scanOrder, func() error { return notFoundOrder(uniqueID) }, qOrder, uniqueID)
+	return sqlrow.One(ctx, r, "read an order", scanOrder, func() error { return notFoundOrder(uniqueID) }, qOrder, uniqueID)
 }
 
 func (r orders) ByOrderNumber(ctx context.Context, orderNumber int64) (domain.Order, error) {
-	return one(ctx, r.tx, "read an order", scanOrder, func() error {
+	return sqlrow.One(ctx, r, "read an order", scanOrder, func() error {
 		return domain.Errorf(domain.CodeNotFound, "orderNumber", "no order with order number %d", orderNumber)
 	}, qOrderByNumber, orderNumber)
 }
@@ -185,7 +189,7 @@ func (r orders) ByOrderNumber(ctx context.Context, orderNumber int64) (domain.Or
 // domain's own. See findQuery.
 func (r orders) Find(ctx context.Context, q domain.OrderQuery) ([]domain.Order, error) {
 	query, args := findQuery(q)
-	out, err := list(ctx, r.tx, "find orders", scanOrder, query, args...)
+	out, err := sqlrow.All(ctx, r, "find orders", scanOrder, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +207,7 @@ func findQuery(q domain.OrderQuery) (string, []any) {
 	// index already lists one serial's orders by id, so that column sorts
 	// without a sort step.
 	newest := "o.unique_id DESC"
-	b.WriteString("SELECT " + orderCols + " FROM ")
+	b.WriteString("SELECT " + orderColumns + " FROM ")
 	switch {
 	case q.UniqueID != 0:
 		b.WriteString("orders o WHERE o.unique_id = ? AND +o.client_id = ?")
@@ -231,32 +235,26 @@ func findQuery(q domain.OrderQuery) (string, []any) {
 	return b.String(), args
 }
 
+func scanBool(r sqlrow.Scanner) (bool, error) {
+	var b bool
+	err := r.Scan(&b)
+	return b, err
+}
+
+func scanID(r sqlrow.Scanner) (int64, error) {
+	var id int64
+	err := r.Scan(&id)
+	return id, err
+}
+
 func (r orders) InProgress(ctx context.Context, serial string) (bool, error) {
-	return one(ctx, r.tx, "check a serial for in-progress orders", func(s scanner) (bool, error) {
-		var b bool
-		err := s.Scan(&b)
-		return b, err
-	}, func() error { return nil }, qInProgress, domain.SerialKey(serial))
+	return sqlrow.One(ctx, r, "check a serial for in-progress orders", scanBool, func() error { return nil },
+		qInProgress, domain.SerialKey(serial))
 }
 
 // Pending reads only the in-progress rows of order_serials, which a partial
 // index holds: it costs what is pending, not what was ever ordered. Like the
 // memory store, it sees the orders that hold a serial.
 func (r orders) Pending(ctx context.Context) ([]int64, error) {
-	return list(ctx, r.tx, "list pending orders", func(s scanner) (int64, error) {
-		var id int64
-		err := s.Scan(&id)
-		return id, err
-	}, qPending)
-}
-
-// serialKeys returns the distinct serial keys of o's lines, in line order.
-func serialKeys(o *domain.Order) []string {
-	keys := make([]string, 0, len(o.Lines))
-	for i := range o.Lines {
-		if k := domain.SerialKey(o.Lines[i].SerialNumber); k != "" && !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
-	return keys
+	return sqlrow.All(ctx, r, "list pending orders", scanID, qPending)
 }

@@ -1,11 +1,12 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 // Everything kept per device is found by serial_key, domain.SerialKey of
@@ -14,6 +15,8 @@ import (
 // key is computed in Go, not with SQL's upper(), which folds ASCII only.
 
 type devices struct{ *tx }
+
+func (t *tx) Devices() ports.Devices { return devices{t} }
 
 const (
 	// The upsert leaves serial alone: later orders and renewals use the
@@ -26,71 +29,75 @@ const (
 )
 
 func (r devices) Put(ctx context.Context, d domain.Device) error {
-	if err := r.write(); err != nil {
+	if err := r.Write(sqlrow.Required("serialNumber", d.Serial)); err != nil {
 		return err
 	}
-	if err := required("serialNumber", d.Serial); err != nil {
-		return err
-	}
-	emails, err := jsonText(d.SSOEmails)
+	emails, err := text(sqlrow.EncodeJSON(d.SSOEmails))
 	if err != nil {
-		return domain.Wrap(err, domain.CodeInternal, "sqlite: encode the SSO e-mails of device %q", d.Serial)
+		return err
 	}
 	_, err = r.exec(ctx, qPutDevice, domain.SerialKey(d.Serial), d.Serial, string(d.ServiceType), d.Manufacturer, d.Model, emails)
-	return r.fail(ctx, err, "sqlite: store device %q", d.Serial)
+	return r.Fail(ctx, err, "store device %q", d.Serial)
+}
+
+func scanDevice(r sqlrow.Scanner) (domain.Device, error) {
+	var (
+		d      domain.Device
+		emails []byte
+	)
+	if err := r.Scan(&d.Serial, &d.ServiceType, &d.Manufacturer, &d.Model, &emails); err != nil {
+		return d, err
+	}
+	if err := sqlrow.DecodeJSON(emails, &d.SSOEmails); err != nil {
+		return d, fmt.Errorf("device %q: sso_emails: %w", d.Serial, err)
+	}
+	return d, nil
 }
 
 func (r devices) BySerial(ctx context.Context, serial string) (domain.Device, error) {
-	return one(ctx, r.tx, "read a device", func(s scanner) (domain.Device, error) {
-		var d domain.Device
-		var serviceType, emails string
-		if err := s.Scan(&d.Serial, &serviceType, &d.Manufacturer, &d.Model, &emails); err != nil {
-			return d, err
-		}
-		d.ServiceType = domain.ServiceType(serviceType)
-		if err := parseJSON(emails, &d.SSOEmails); err != nil {
-			return d, fmt.Errorf("device %q: sso_emails: %w", d.Serial, err)
-		}
-		return d, nil
-	}, func() error {
+	return sqlrow.One(ctx, r, "read a device", scanDevice, func() error {
 		return domain.Errorf(domain.CodeNotFound, "serialNumber", "no device with serial number %q", serial)
 	}, qDevice, domain.SerialKey(serial))
 }
 
 type subscriptions struct{ *tx }
 
+func (t *tx) Subscriptions() ports.Subscriptions { return subscriptions{t} }
+
 const (
-	subCols = `id, serial, part_number, product_line, start_date, end_date, kind, ended, auto_renew,
+	subscriptionColumns = `id, serial, part_number, product_line, start_date, end_date, kind, ended, auto_renew,
 	order_id, line, activated, created_at`
-	qPutSub = `INSERT INTO subscriptions (serial_key, ` + subCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	qPutSub = `INSERT INTO subscriptions (serial_key, ` + subscriptionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO UPDATE SET serial_key = excluded.serial_key, serial = excluded.serial,
 		part_number = excluded.part_number, product_line = excluded.product_line, start_date = excluded.start_date,
 		end_date = excluded.end_date, kind = excluded.kind, ended = excluded.ended, auto_renew = excluded.auto_renew,
 		order_id = excluded.order_id, line = excluded.line, activated = excluded.activated, created_at = excluded.created_at`
 	// Two periods overlap when each starts no later than the other ends;
 	// dates compare as text. The serial's index finds the few candidates.
-	qOverlap = `SELECT id, start_date, end_date FROM subscriptions
+	qOverlap = `SELECT ` + subscriptionColumns + ` FROM subscriptions
 	WHERE serial_key = ? AND product_line = ? AND ended = '' AND id <> ? AND start_date <= ? AND end_date >= ?
 	ORDER BY start_date, id LIMIT 1`
-	qSubsBySerial = `SELECT ` + subCols + ` FROM subscriptions WHERE serial_key = ? ORDER BY start_date, id`
-	qSubsByOrder  = `SELECT ` + subCols + ` FROM subscriptions WHERE order_id = ? ORDER BY line, id`
+	qSubsBySerial = `SELECT ` + subscriptionColumns + ` FROM subscriptions WHERE serial_key = ? ORDER BY start_date, id`
+	qSubsByOrder  = `SELECT ` + subscriptionColumns + ` FROM subscriptions WHERE order_id = ? ORDER BY line, id`
 )
 
-func scanSub(r scanner) (domain.Subscription, error) {
+func scanSubscription(r sqlrow.Scanner) (domain.Subscription, error) {
 	var (
-		s                                 domain.Subscription
-		line, start, end, kind, ended, at string
+		s              domain.Subscription
+		start, end, at string
 	)
-	if err := r.Scan(&s.ID, &s.Serial, &s.PartNumber, &line, &start, &end, &kind, &ended, &s.AutoRenew,
+	if err := r.Scan(&s.ID, &s.Serial, &s.PartNumber, &s.ProductLine, &start, &end, &s.Kind, &s.Ended, &s.AutoRenew,
 		&s.OrderID, &s.Line, &s.Activated, &at); err != nil {
 		return s, err
 	}
-	s.ProductLine, s.Kind, s.Ended = domain.ProductLine(line), domain.SubscriptionKind(kind), domain.SubscriptionStatus(ended)
-	var err1, err2, err3 error
-	s.Start, err1 = parseDateText(start)
-	s.End, err2 = parseDateText(end)
-	s.CreatedAt, err3 = parseInstant(at)
-	if err := cmp.Or(err1, err2, err3); err != nil {
+	var err error
+	if s.Start, err = sqlrow.ParseDateText(start, "start_date"); err != nil {
+		return s, fmt.Errorf("subscription %q: %w", s.ID, err)
+	}
+	if s.End, err = sqlrow.ParseDateText(end, "end_date"); err != nil {
+		return s, fmt.Errorf("subscription %q: %w", s.ID, err)
+	}
+	if s.CreatedAt, err = parseInstant(at, "created_at"); err != nil {
 		return s, fmt.Errorf("subscription %q: %w", s.ID, err)
 	}
 	return s, nil
@@ -102,10 +109,7 @@ func scanSub(r scanner) (domain.Subscription, error) {
 // write transaction; that is safe because the store has one writer: no
 // other transaction can insert between the check and the insert.
 func (r subscriptions) Put(ctx context.Context, s domain.Subscription) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := cmp.Or(required("id", s.ID), required("serialNumber", s.Serial)); err != nil {
+	if err := r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)); err != nil {
 		return err
 	}
 	if err := s.Period().Validate(); err != nil {
@@ -113,31 +117,38 @@ func (r subscriptions) Put(ctx context.Context, s domain.Subscription) error {
 	}
 	k := domain.SerialKey(s.Serial)
 	if s.Live() {
-		var id, start, end string
-		err := r.row(ctx, qOverlap, k, string(s.ProductLine), s.ID, dateText(s.End), dateText(s.Start)).Scan(&id, &start, &end)
+		other, err := scanSubscription(r.QueryRow(ctx, qOverlap, k, string(s.ProductLine), s.ID,
+			sqlrow.DateText(s.End), sqlrow.DateText(s.Start)))
 		switch {
 		case err == nil:
-			return domain.Errorf(domain.CodeConflict, "serviceStartDate",
-				"subscription %q (%s) of serial %q overlaps subscription %q (%s..%s) of product line %s",
-				s.ID, s.Period(), s.Serial, id, start, end, s.ProductLine)
-		case !isNoRows(err):
-			return r.fail(ctx, err, "sqlite: check subscription %q for overlaps", s.ID)
+			return overlap(&s, &other)
+		case !r.NoRows(err):
+			return r.Fail(ctx, err, "check subscription %q for overlaps", s.ID)
 		}
 	}
-	_, err := r.exec(ctx, qPutSub, k, s.ID, s.Serial, s.PartNumber, string(s.ProductLine), dateText(s.Start), dateText(s.End),
-		string(s.Kind), string(s.Ended), s.AutoRenew, s.OrderID, s.Line, s.Activated, instant(s.CreatedAt))
-	return r.fail(ctx, err, "sqlite: store subscription %q", s.ID)
+	_, err := r.exec(ctx, qPutSub, k, s.ID, s.Serial, s.PartNumber, string(s.ProductLine), sqlrow.DateText(s.Start),
+		sqlrow.DateText(s.End), string(s.Kind), string(s.Ended), s.AutoRenew, s.OrderID, s.Line, s.Activated, instant(s.CreatedAt))
+	return r.Fail(ctx, err, "store subscription %q", s.ID)
+}
+
+// overlap is the conflict of s with the live subscription other.
+func overlap(s, other *domain.Subscription) error {
+	return domain.Errorf(domain.CodeConflict, "serviceStartDate",
+		"subscription %q (%s) of serial %q overlaps subscription %q (%s) of product line %s",
+		s.ID, s.Period(), s.Serial, other.ID, other.Period(), s.ProductLine)
 }
 
 func (r subscriptions) BySerial(ctx context.Context, serial string) (domain.Timeline, error) {
-	return list(ctx, r.tx, "read a serial's subscriptions", scanSub, qSubsBySerial, domain.SerialKey(serial))
+	return sqlrow.All(ctx, r, "read a serial's subscriptions", scanSubscription, qSubsBySerial, domain.SerialKey(serial))
 }
 
 func (r subscriptions) ByOrder(ctx context.Context, orderID int64) ([]domain.Subscription, error) {
-	return list(ctx, r.tx, "read an order's subscriptions", scanSub, qSubsByOrder, orderID)
+	return sqlrow.All(ctx, r, "read an order's subscriptions", scanSubscription, qSubsByOrder, orderID)
 }
 
 type trials struct{ *tx }
+
+func (t *tx) Trials() ports.Trials { return trials{t} }
 
 const (
 	qRecordTrial = `INSERT INTO trials (serial_key, serial, product_line, order_id, part_number, granted_at)
@@ -154,84 +165,94 @@ const (
 // of the ledger: the insert that breaks it is the conflict. The grant keeps
 // SerialKey as given.
 func (r trials) Record(ctx context.Context, g domain.TrialGrant) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := required("serialNumber", g.SerialKey); err != nil {
+	if err := r.Write(sqlrow.Required("serialNumber", g.SerialKey)); err != nil {
 		return err
 	}
 	k := domain.SerialKey(g.SerialKey)
 	_, err := r.exec(ctx, qRecordTrial, k, g.SerialKey, string(g.ProductLine), g.OrderID, g.PartNumber, instant(g.GrantedAt))
 	if !isUnique(err) {
-		return r.fail(ctx, err, "sqlite: record the trial of %s for serial %q", g.ProductLine, g.SerialKey)
+		return r.Fail(ctx, err, "record the trial of %s for serial %q", g.ProductLine, g.SerialKey)
 	}
-	var part string
-	var order int64
-	if oerr := r.row(ctx, qTrial, k, string(g.ProductLine)).Scan(&part, &order); oerr != nil {
-		return r.fail(ctx, oerr, "sqlite: read the trial of %s for serial %q", g.ProductLine, g.SerialKey)
+	var first domain.TrialGrant
+	if oerr := r.QueryRow(ctx, qTrial, k, string(g.ProductLine)).Scan(&first.PartNumber, &first.OrderID); oerr != nil {
+		return r.Fail(ctx, oerr, "read the trial of %s for serial %q", g.ProductLine, g.SerialKey)
 	}
-	return conflict(err, "serialNumber", "serial %q already had its trial of %s (part %s, order %d)",
-		g.SerialKey, g.ProductLine, part, order)
+	return conflict(err, "serialNumber", "%s", trialUsed(&g, &first))
+}
+
+// trialUsed says that g's serial already had first, its trial of g's
+// product line.
+func trialUsed(g, first *domain.TrialGrant) string {
+	return fmt.Sprintf("serial %q already had its trial of %s (part %s, order %d)",
+		g.SerialKey, g.ProductLine, first.PartNumber, first.OrderID)
+}
+
+func scanGrant(r sqlrow.Scanner) (domain.TrialGrant, error) {
+	var (
+		g  domain.TrialGrant
+		at string
+	)
+	if err := r.Scan(&g.SerialKey, &g.ProductLine, &g.OrderID, &g.PartNumber, &at); err != nil {
+		return g, err
+	}
+	var err error
+	if g.GrantedAt, err = parseInstant(at, "granted_at"); err != nil {
+		return g, fmt.Errorf("trial of %s for %q: %w", g.ProductLine, g.SerialKey, err)
+	}
+	return g, nil
 }
 
 func (r trials) BySerial(ctx context.Context, serial string) ([]domain.TrialGrant, error) {
-	return list(ctx, r.tx, "read a serial's trials", func(s scanner) (domain.TrialGrant, error) {
-		var g domain.TrialGrant
-		var line, at string
-		if err := s.Scan(&g.SerialKey, &line, &g.OrderID, &g.PartNumber, &at); err != nil {
-			return g, err
-		}
-		g.ProductLine = domain.ProductLine(line)
-		var err error
-		if g.GrantedAt, err = parseInstant(at); err != nil {
-			return g, fmt.Errorf("trial of %s for %q: %w", g.ProductLine, g.SerialKey, err)
-		}
-		return g, nil
-	}, qTrialsBySerial, domain.SerialKey(serial))
+	return sqlrow.All(ctx, r, "read a serial's trials", scanGrant, qTrialsBySerial, domain.SerialKey(serial))
 }
 
 type activations struct{ *tx }
 
+func (t *tx) Activations() ports.Activations { return activations{t} }
+
 const (
-	activationCols = `id, subscription_id, order_id, serial, part_number, method, request_type,
+	activationColumns = `id, subscription_id, order_id, serial, part_number, method, request_type,
 	activation_date, requested_at, passcode, email`
-	qPutActivation = `INSERT INTO activations (serial_key, ` + activationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	qPutActivation = `INSERT INTO activations (serial_key, ` + activationColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO UPDATE SET serial_key = excluded.serial_key, subscription_id = excluded.subscription_id,
 		order_id = excluded.order_id, serial = excluded.serial, part_number = excluded.part_number,
 		method = excluded.method, request_type = excluded.request_type, activation_date = excluded.activation_date,
 		requested_at = excluded.requested_at, passcode = excluded.passcode, email = excluded.email`
 	// Oldest first; the id breaks ties, so equal instants still come back in
 	// one order.
-	qActivationsBySerial = `SELECT ` + activationCols + ` FROM activations WHERE serial_key = ? ORDER BY requested_at, id`
+	qActivationsBySerial = `SELECT ` + activationColumns + ` FROM activations WHERE serial_key = ? ORDER BY requested_at, id`
 )
 
 func (r activations) Put(ctx context.Context, a domain.Activation) error {
-	if err := r.write(); err != nil {
-		return err
-	}
-	if err := cmp.Or(required("id", a.ID), required("serialNumber", a.Serial)); err != nil {
+	if err := r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)); err != nil {
 		return err
 	}
 	_, err := r.exec(ctx, qPutActivation, domain.SerialKey(a.Serial), a.ID, a.SubscriptionID, a.OrderID, a.Serial,
-		a.PartNumber, string(a.Method), a.RequestType, dateText(a.Date), instant(a.RequestedAt), a.Passcode, a.Email)
-	return r.fail(ctx, err, "sqlite: store activation %q", a.ID)
+		a.PartNumber, string(a.Method), a.RequestType, sqlrow.DateText(a.Date), instant(a.RequestedAt), a.Passcode, a.Email)
+	return r.Fail(ctx, err, "store activation %q", a.ID)
 }
 
+func scanActivation(r sqlrow.Scanner) (domain.Activation, error) {
+	var (
+		a        domain.Activation
+		date, at string
+	)
+	if err := r.Scan(&a.ID, &a.SubscriptionID, &a.OrderID, &a.Serial, &a.PartNumber, &a.Method, &a.RequestType,
+		&date, &at, &a.Passcode, &a.Email); err != nil {
+		return a, err
+	}
+	var err error
+	if a.Date, err = sqlrow.ParseDateText(date, "activation_date"); err != nil {
+		return a, fmt.Errorf("activation %q: %w", a.ID, err)
+	}
+	if a.RequestedAt, err = parseInstant(at, "requested_at"); err != nil {
+		return a, fmt.Errorf("activation %q: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+// BySerial orders by RequestedAt, then ID so that equal instants still come
+// back in one order.
 func (r activations) BySerial(ctx context.Context, serial string) ([]domain.Activation, error) {
-	return list(ctx, r.tx, "read a serial's activations", func(s scanner) (domain.Activation, error) {
-		var a domain.Activation
-		var method, date, at string
-		if err := s.Scan(&a.ID, &a.SubscriptionID, &a.OrderID, &a.Serial, &a.PartNumber, &method, &a.RequestType,
-			&date, &at, &a.Passcode, &a.Email); err != nil {
-			return a, err
-		}
-		a.Method = domain.ActivationMethod(method)
-		var err1, err2 error
-		a.Date, err1 = parseDateText(date)
-		a.RequestedAt, err2 = parseInstant(at)
-		if err := cmp.Or(err1, err2); err != nil {
-			return a, fmt.Errorf("activation %q: %w", a.ID, err)
-		}
-		return a, nil
-	}, qActivationsBySerial, domain.SerialKey(serial))
+	return sqlrow.All(ctx, r, "read a serial's activations", scanActivation, qActivationsBySerial, domain.SerialKey(serial))
 }

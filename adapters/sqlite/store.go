@@ -155,11 +155,11 @@ func (s *Store) View(ctx context.Context, fn func(ports.Tx) error) error {
 	if err := c.exec(ctx, s.readers.begin); err != nil {
 		return c.fail(ctx, err, "sqlite: begin a read transaction")
 	}
-	t := &tx{c: c}
+	t := newTx(c, false)
 	// Deferred, so a panicking fn leaves no transaction open on a pooled
 	// connection; a read transaction has nothing to commit.
 	defer func() {
-		t.done.Store(true)
+		t.End()
 		c.rollback()
 	}()
 	return fn(t)
@@ -184,10 +184,10 @@ func (s *Store) Update(ctx context.Context, fn func(ports.Tx) error) error {
 	if err := c.exec(ctx, s.writer.begin); err != nil {
 		return c.fail(ctx, err, "sqlite: begin a write transaction")
 	}
-	t := &tx{c: c, writable: true}
+	t := newTx(c, true)
 	ended := false
 	defer func() {
-		t.done.Store(true)
+		t.End()
 		if !ended {
 			// fn panicked: undo its writes, and let the panic go on to the
 			// caller as it was (no recover, so its stack is kept).

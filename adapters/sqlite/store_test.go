@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -277,4 +279,69 @@ func queryString(q domain.OrderQuery) string {
 		parts = append(parts, "PO")
 	}
 	return strings.Join(append([]string{"client"}, parts...), ", ")
+}
+
+// Each constraint the schema backs an invariant with is explained as sqlrow
+// explains it, whatever SQLite's message calls it: written with plain SQL
+// that skips every check in Go, a violation comes back with the field and
+// code of the invariant.
+func TestConstraintsExplained(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, filepath.Join(t.TempDir(), "e.db"))
+	setup := []string{
+		`INSERT INTO customers (id, client_id, parent_id, kind, name, region, country, price_list_id, active, created_at,
+			discount_percent, credit_hold, sites) VALUES ('A', 'c', '', 1, 'A', '', '', '', 1, '', '', 0, '[]')`,
+		`INSERT INTO customer_sites (site_use_id, site_use, customer_id) VALUES (100, 1, 'A')`,
+		`INSERT INTO price_lists (id, currency, countries, items) VALUES ('PL', 'USD', '[]', '[]')`,
+		`INSERT INTO price_list_countries (country, price_list_id) VALUES ('US', 'PL')`,
+		`INSERT INTO trials (serial_key, serial, product_line, order_id, part_number, granted_at) VALUES ('X1', 'x1', 'CP', 0, 'T', '')`,
+		`INSERT INTO orders (unique_id, order_number, client_id, customer_id, ship_to_customer_id, bill_to_customer, ship_to_customer,
+			po_number, customer_order_ref, currency, promo_code, activation_country, bill_to_site_use_id, ship_to_site_use_id,
+			bill_to_email, bill_to_phone, ship_to_email, ship_to_phone, status, hold_reason, created_at, total, ruleset_hash, lines)
+			VALUES (1, 1, 'c', '', '', '', '', '', '', '', '', '', 0, 0, '', '', '', '', 'ORDER_CREATION_INPROGRESS', '', '', '0', '', 'null'),
+			(2, 2, 'c', '', '', '', '', '', '', '', '', '', 0, 0, '', '', '', '', 'ORDER_CREATION_INPROGRESS', '', '', '0', '', 'null')`,
+		`INSERT INTO order_serials (order_id, serial_key, in_progress) VALUES (1, 'X1', 1)`,
+		`INSERT INTO tokens (hash, client_id, expires_at) VALUES ('h', 'c', '')`,
+		`INSERT INTO idempotency (client_id, idem_key, request_hash, status, body, created_at) VALUES ('c', 'k', '', 0, x'', '')`,
+	}
+	if err := s.Update(ctx, func(ptx ports.Tx) error {
+		for _, q := range setup {
+			if _, err := ptx.(*tx).exec(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, sql, field string
+		code             domain.Code
+	}{
+		{"a site of another customer", `INSERT INTO customer_sites (site_use_id, site_use, customer_id) VALUES (100, 1, 'B')`,
+			"sites", domain.CodeConflict},
+		{"a country of another list", `INSERT INTO price_list_countries (country, price_list_id) VALUES ('US', 'PL2')`,
+			"countries", domain.CodeConflict},
+		{"a subscription ending before it starts", `INSERT INTO subscriptions (id, serial, serial_key, part_number, product_line,
+			start_date, end_date, kind, ended, auto_renew, order_id, line, activated, created_at)
+			VALUES ('S1', 'X1', 'X1', 'P', 'CP', '2025-12-31', '2025-12-30', 'PAID', '', 0, 0, 0, 0, '')`,
+			"serviceEndDate", domain.CodeInvalid},
+		{"a second trial", `INSERT INTO trials (serial_key, serial, product_line, order_id, part_number, granted_at)
+			VALUES ('X1', 'X1', 'CP', 0, 'T', '')`, "serialNumber", domain.CodeConflict},
+		{"a second in-progress order", `INSERT INTO order_serials (order_id, serial_key, in_progress) VALUES (2, 'X1', 1)`,
+			"serialNumber", domain.CodeConflict},
+		{"a second token", `INSERT INTO tokens (hash, client_id, expires_at) VALUES ('h', 'd', '')`, "token", domain.CodeConflict},
+		{"a second record", `INSERT INTO idempotency (client_id, idem_key, request_hash, status, body, created_at)
+			VALUES ('c', 'k', 'other', 0, x'', '')`, "Idempotency-Key", domain.CodeConflict},
+	} {
+		err := s.Update(ctx, func(ptx ports.Tx) error {
+			t := ptx.(*tx)
+			_, err := t.exec(ctx, c.sql)
+			return t.Fail(ctx, err, "write")
+		})
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code != c.code || de.Field != c.field {
+			t.Errorf("%s: %v, want %q on %s", c.name, err, c.code, c.field)
+		}
+	}
 }

@@ -4,87 +4,50 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync/atomic"
 
-	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/ports"
 )
 
 // tx is a ports.Tx over one connection's open transaction. Its repositories
-// are views of it, one small type per port so their methods can share names.
+// are views of it, one small type per port so their methods can share names;
+// each is declared, with the method of tx that hands it out, in the file of
+// its context. The Guard refuses a Tx kept past the View or Update that made
+// it (the connection may by then serve another transaction), writes in a
+// View (the reader connections are query_only as well; the Guard gives the
+// clearer message), and a transaction whose connection broke.
 type tx struct {
-	c        *conn
-	writable bool
-	// done is set when the View or Update that made the transaction returns;
-	// the connection may by then serve another transaction.
-	done atomic.Bool
+	sqlrow.Guard
+	c *conn
 }
 
-func (t *tx) Customers() ports.Customers         { return customers{t} }
-func (t *tx) Catalog() ports.Catalog             { return catalog{t} }
-func (t *tx) Devices() ports.Devices             { return devices{t} }
-func (t *tx) Subscriptions() ports.Subscriptions { return subscriptions{t} }
-func (t *tx) Trials() ports.Trials               { return trials{t} }
-func (t *tx) Orders() ports.Orders               { return orders{t} }
-func (t *tx) Activations() ports.Activations     { return activations{t} }
-func (t *tx) Audit() ports.Audit                 { return audit{t} }
-func (t *tx) Clients() ports.Clients             { return clients{t} }
-func (t *tx) Idempotency() ports.Idempotency     { return idempotency{t} }
+// tx implements every group of ports.Tx, and what sqlrow reads rows with.
+var (
+	_ ports.OrdersTx   = (*tx)(nil)
+	_ ports.PlatformTx = (*tx)(nil)
+	_ sqlrow.Tx        = (*tx)(nil)
+)
 
-// read reports CodeInternal when the transaction is over.
-func (t *tx) read() error {
-	if t.done.Load() {
-		return domain.Errorf(domain.CodeInternal, "", "sqlite: the transaction is over: use a Tx only inside the function given to View or Update")
-	}
-	return nil
+func newTx(c *conn, writable bool) *tx {
+	return &tx{Guard: sqlrow.Guard{Store: "sqlite", Writable: writable}, c: c}
 }
 
-// write also reports CodeInternal in a View. The reader connections are
-// query_only as well; this check only gives the clearer message.
-func (t *tx) write() error {
-	if err := t.read(); err != nil {
-		return err
-	}
-	if !t.writable {
-		return domain.Errorf(domain.CodeInternal, "", "sqlite: a View is read-only: write inside Update")
-	}
-	return nil
-}
-
-// required reports CodeInvalid when a key field is empty: an empty key would
-// make a row nobody can look up.
-func required(field, value string) error {
-	if value == "" {
-		return domain.Errorf(domain.CodeInvalid, field, "%s is required", field)
-	}
-	return nil
-}
-
-func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// exec runs a statement and returns how many rows it changed.
+func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	st, err := t.c.stmt(ctx, query)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := t.c.stmt(ctx, query)
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	return st.QueryContext(ctx, args...)
+	return res.RowsAffected()
 }
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-// failedRow is a row whose statement could not even be prepared.
-type failedRow struct{ err error }
-
-func (r failedRow) Scan(...any) error { return r.err }
-
-func (t *tx) row(ctx context.Context, query string, args ...any) scanner {
+// QueryRow runs a query for at most one row, on a statement prepared once
+// per connection.
+func (t *tx) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Scanner {
 	st, err := t.c.stmt(ctx, query)
 	if err != nil {
 		return failedRow{err}
@@ -92,51 +55,44 @@ func (t *tx) row(ctx context.Context, query string, args ...any) scanner {
 	return st.QueryRowContext(ctx, args...)
 }
 
-// fail translates err, saying what was being done (see translate).
-func (t *tx) fail(ctx context.Context, err error, format string, args ...any) error {
-	return t.c.fail(ctx, err, format, args...)
-}
+// failedRow is a row whose statement could not even be prepared.
+type failedRow struct{ err error }
 
-// one runs a query for a single row and decodes it with scan. No row is
-// notFound's error; what says what was being read, for other errors.
-func one[T any](ctx context.Context, t *tx, what string, scan func(scanner) (T, error), notFound func() error, query string, args ...any) (T, error) {
-	var zero T
-	if err := t.read(); err != nil {
-		return zero, err
-	}
-	v, err := scan(t.row(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return zero, notFound()
-	}
+func (r failedRow) Scan(...any) error { return r.err }
+
+// Query runs a query for rows, on a statement prepared once per connection.
+func (t *tx) Query(ctx context.Context, query string, args ...any) (sqlrow.Rows, error) {
+	st, err := t.c.stmt(ctx, query)
 	if err != nil {
-		return zero, t.fail(ctx, err, "sqlite: %s", what)
-	}
-	return v, nil
-}
-
-// list runs a query and decodes every row with scan. No rows is an empty
-// slice, not nil, as the memory store answers.
-func list[T any](ctx context.Context, t *tx, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	if err := t.read(); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx, query, args...)
+	rs, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, t.fail(ctx, err, "sqlite: %s", what)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, t.fail(ctx, err, "sqlite: %s", what)
-		}
-		out = append(out, v)
+	return rows{rs}, nil
+}
+
+// rows is a *sql.Rows as sqlrow reads it.
+type rows struct{ *sql.Rows }
+
+// Close closes the rows; an error closing a read changes nothing it read.
+func (r rows) Close() { _ = r.Rows.Close() }
+
+// NoRows reports whether err is QueryRow's "no row".
+func (t *tx) NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Fail translates err (see translate), saying what was being done, and ends
+// the transaction's use when its connection broke.
+func (t *tx) Fail(ctx context.Context, err error, format string, args ...any) error {
+	if err == nil {
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, t.fail(ctx, err, "sqlite: %s", what)
+	err = t.c.fail(ctx, err, "sqlite: "+format, args...)
+	if t.c.broken {
+		t.Abort(err)
 	}
-	return out, nil
+	return err
 }
 
 // savepoint runs fn so that its statements take effect together or not at
@@ -144,7 +100,7 @@ func list[T any](ctx context.Context, t *tx, what string, scan func(scanner) (T,
 // leaves the transaction as it found it, as the memory store does.
 func (t *tx) savepoint(ctx context.Context, fn func() error) error {
 	if err := t.c.exec(ctx, "SAVEPOINT repo"); err != nil {
-		return t.fail(ctx, err, "sqlite: start a savepoint")
+		return t.Fail(ctx, err, "start a savepoint")
 	}
 	if err := fn(); err != nil {
 		// Undo even when ctx is done: the statements must not stay half
@@ -152,12 +108,12 @@ func (t *tx) savepoint(ctx context.Context, fn func() error) error {
 		bg := context.WithoutCancel(ctx)
 		if rerr := errors.Join(t.c.exec(bg, "ROLLBACK TO repo"), t.c.exec(bg, "RELEASE repo")); rerr != nil {
 			t.c.broken = true
-			return errors.Join(err, t.fail(ctx, rerr, "sqlite: roll back to a savepoint"))
+			return errors.Join(err, t.Fail(ctx, rerr, "roll back to a savepoint"))
 		}
 		return err
 	}
 	if err := t.c.exec(ctx, "RELEASE repo"); err != nil {
-		return t.fail(ctx, err, "sqlite: release a savepoint")
+		return t.Fail(ctx, err, "release a savepoint")
 	}
 	return nil
 }

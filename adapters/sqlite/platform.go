@@ -1,0 +1,209 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// The repositories of ports.PlatformTx: clients and their tokens, the audit
+// log, and idempotency records.
+
+type clients struct{ *tx }
+
+func (t *tx) Clients() ports.Clients { return clients{t} }
+
+const (
+	qPutClient = `INSERT INTO clients (id, name, secret_hash) VALUES (?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash`
+	qClient   = `SELECT id, name, secret_hash FROM clients WHERE id = ?`
+	qPutToken = `INSERT INTO tokens (hash, client_id, expires_at) VALUES (?, ?, ?)`
+	qToken    = `SELECT hash, client_id, expires_at FROM tokens WHERE hash = ?`
+)
+
+func (r clients) Put(ctx context.Context, c domain.Client) error {
+	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
+		return err
+	}
+	_, err := r.exec(ctx, qPutClient, c.ID, c.Name, c.SecretHash)
+	return r.Fail(ctx, err, "store client %q", c.ID)
+}
+
+func scanClient(r sqlrow.Scanner) (domain.Client, error) {
+	var c domain.Client
+	err := r.Scan(&c.ID, &c.Name, &c.SecretHash)
+	return c, err
+}
+
+func (r clients) Get(ctx context.Context, id string) (domain.Client, error) {
+	return sqlrow.One(ctx, r, "read a client", scanClient, func() error {
+		return domain.Errorf(domain.CodeNotFound, "clientId", "no client %q", id)
+	}, qClient, id)
+}
+
+// PutToken relies on the primary key: a second token with one hash is the
+// insert that fails (tokens_pkey in sqlrow's table of problems).
+func (r clients) PutToken(ctx context.Context, t domain.Token) error {
+	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
+		return err
+	}
+	_, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, instant(t.ExpiresAt))
+	return r.Fail(ctx, err, "store a token of client %q", t.ClientID)
+}
+
+func scanToken(r sqlrow.Scanner) (domain.Token, error) {
+	var (
+		t   domain.Token
+		exp string
+	)
+	if err := r.Scan(&t.Hash, &t.ClientID, &exp); err != nil {
+		return t, err
+	}
+	var err error
+	if t.ExpiresAt, err = parseInstant(exp, "expires_at"); err != nil {
+		return t, fmt.Errorf("a token of client %q: %w", t.ClientID, err)
+	}
+	return t, nil
+}
+
+// Token never names the hash in its message: it is a credential.
+func (r clients) Token(ctx context.Context, hash string) (domain.Token, error) {
+	return sqlrow.One(ctx, r, "read a token", scanToken, func() error {
+		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
+	}, qToken, hash)
+}
+
+// audit keeps events in the order they were appended (the seq column);
+// that order is "oldest first", whatever instants the events carry.
+type audit struct{ *tx }
+
+func (t *tx) Audit() ports.Audit { return audit{t} }
+
+const (
+	auditColumns = `id, at, actor, command, subject, allowed, codes, ruleset_hash`
+	qAppendAudit = `INSERT INTO audit (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qAuditAll    = `SELECT ` + auditColumns + ` FROM audit ORDER BY seq`
+	qAuditAbout  = `SELECT ` + auditColumns + ` FROM audit WHERE subject = ? ORDER BY seq`
+)
+
+func (r audit) Append(ctx context.Context, e domain.AuditEvent) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	codes, err := text(sqlrow.EncodeJSON(e.Codes))
+	if err != nil {
+		return err
+	}
+	_, err = r.exec(ctx, qAppendAudit, e.ID, instant(e.At), e.Actor, e.Command, e.Subject, e.Allowed, codes, e.RulesetHash)
+	return r.Fail(ctx, err, "append audit event %q", e.ID)
+}
+
+func scanEvent(r sqlrow.Scanner) (domain.AuditEvent, error) {
+	var (
+		e     domain.AuditEvent
+		at    string
+		codes []byte
+	)
+	if err := r.Scan(&e.ID, &at, &e.Actor, &e.Command, &e.Subject, &e.Allowed, &codes, &e.RulesetHash); err != nil {
+		return e, err
+	}
+	var err error
+	if e.At, err = parseInstant(at, "at"); err != nil {
+		return e, fmt.Errorf("audit event %q: %w", e.ID, err)
+	}
+	if err := sqlrow.DecodeJSON(codes, &e.Codes); err != nil {
+		return e, fmt.Errorf("audit event %q: codes: %w", e.ID, err)
+	}
+	return e, nil
+}
+
+func (r audit) List(ctx context.Context, subject string) ([]domain.AuditEvent, error) {
+	if subject == "" {
+		return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAll)
+	}
+	return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAbout, subject)
+}
+
+type idempotency struct{ *tx }
+
+func (t *tx) Idempotency() ports.Idempotency { return idempotency{t} }
+
+const (
+	qIdem         = `SELECT client_id, idem_key, request_hash, status, body, created_at FROM idempotency WHERE client_id = ? AND idem_key = ?`
+	qPutIdem      = `INSERT INTO idempotency (client_id, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`
+	qCompleteIdem = `UPDATE idempotency SET status = ?, body = ? WHERE client_id = ? AND idem_key = ?`
+	// Instants are fixed-width UTC text, so < is "earlier than".
+	qPurgeIdem = `DELETE FROM idempotency WHERE created_at < ?`
+)
+
+func scanRecord(r sqlrow.Scanner) (ports.IdempotencyRecord, error) {
+	var (
+		rec ports.IdempotencyRecord
+		at  string
+	)
+	if err := r.Scan(&rec.ClientID, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &at); err != nil {
+		return rec, err
+	}
+	var err error
+	if rec.CreatedAt, err = parseInstant(at, "created_at"); err != nil {
+		return rec, fmt.Errorf("idempotency record %q: %w", rec.Key, err)
+	}
+	return rec, nil
+}
+
+func (r idempotency) Get(ctx context.Context, clientID, key string) (ports.IdempotencyRecord, error) {
+	return sqlrow.One(ctx, r, "read an idempotency record", scanRecord, func() error { return noRecord(key) }, qIdem, clientID, key)
+}
+
+func noRecord(key string) error {
+	return domain.Errorf(domain.CodeNotFound, "Idempotency-Key", "no record of key %q", key)
+}
+
+// Put relies on the primary key (client, key): a second record is the
+// insert that fails, whatever its request hash.
+func (r idempotency) Put(ctx context.Context, rec ports.IdempotencyRecord) error {
+	if err := r.Write(sqlrow.Required("key", rec.Key)); err != nil {
+		return err
+	}
+	_, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, bytes(rec.Body), instant(rec.CreatedAt))
+	if isUnique(err) {
+		return conflict(err, "Idempotency-Key", "key %q is already used", rec.Key)
+	}
+	return r.Fail(ctx, err, "store the record of key %q", rec.Key)
+}
+
+// Complete answers a reservation; it changes nothing but status and body.
+func (r idempotency) Complete(ctx context.Context, clientID, key string, status int, body []byte) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qCompleteIdem, status, bytes(body), clientID, key)
+	if err != nil {
+		return r.Fail(ctx, err, "complete the record of key %q", key)
+	}
+	if n == 0 {
+		return noRecord(key)
+	}
+	return nil
+}
+
+// Purge uses the created_at index: it costs what it deletes.
+func (r idempotency) Purge(ctx context.Context, before time.Time) (int, error) {
+	if err := r.Write(); err != nil {
+		return 0, err
+	}
+	n, err := r.exec(ctx, qPurgeIdem, instant(before))
+	return int(n), r.Fail(ctx, err, "purge idempotency records")
+}
+
+// bytes is b for a BLOB NOT NULL column: nil and empty read back alike.
+func bytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
