@@ -83,7 +83,7 @@ func (e *Service) ActivationStatus(ctx context.Context, p domain.Principal, q Ac
 // clientSubscriptions returns the subscriptions of clientID's orders,
 // selected by order number and/or serial. Subscriptions of another client's
 // orders are never returned.
-func clientSubscriptions(ctx context.Context, tx ports.Tx, clientID string, orderNumber int64, serial string) ([]domain.Subscription, error) {
+func clientSubscriptions(ctx context.Context, tx ports.OrdersTx, clientID string, orderNumber int64, serial string) ([]domain.Subscription, error) {
 	var subs []domain.Subscription
 	if orderNumber != 0 {
 		o, err := tx.Orders().ByOrderNumber(ctx, orderNumber)

@@ -12,7 +12,7 @@ import (
 // instant now. Only the customers of p's partner are visible: another
 // client's site is as unknown as a site that does not exist. CreateOrder and
 // the tests written in rule files both decide from it.
-func LoadSnapshot(ctx context.Context, tx ports.Tx, p domain.Principal, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
+func LoadSnapshot(ctx context.Context, tx ports.OrdersTx, p domain.Principal, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
 	clientID, err := partnerOf(p)
 	if err != nil {
 		return nil, err
@@ -20,7 +20,7 @@ func LoadSnapshot(ctx context.Context, tx ports.Tx, p domain.Principal, req *dom
 	return loadSnapshot(ctx, tx, clientID, req, now)
 }
 
-func loadSnapshot(ctx context.Context, tx ports.Tx, clientID string, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
+func loadSnapshot(ctx context.Context, tx ports.OrdersTx, clientID string, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
 	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
 		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},
 		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{}}
@@ -94,7 +94,7 @@ func loadSnapshot(ctx context.Context, tx ports.Tx, clientID string, req *domain
 	return s, nil
 }
 
-func loadSerial(ctx context.Context, tx ports.Tx, s *Snapshot, serial string) error {
+func loadSerial(ctx context.Context, tx ports.OrdersTx, s *Snapshot, serial string) error {
 	key := domain.SerialKey(serial)
 	if _, seen := s.Timelines[key]; seen || serial == "" {
 		return nil
@@ -120,7 +120,7 @@ func loadSerial(ctx context.Context, tx ports.Tx, s *Snapshot, serial string) er
 
 // visibleSiteOwner returns the active customer of clientID owning the site,
 // or nil.
-func visibleSiteOwner(ctx context.Context, tx ports.Tx, clientID string, siteUseID int64, use domain.SiteUse) (*domain.Customer, error) {
+func visibleSiteOwner(ctx context.Context, tx ports.OrdersTx, clientID string, siteUseID int64, use domain.SiteUse) (*domain.Customer, error) {
 	if siteUseID == 0 {
 		return nil, nil
 	}
