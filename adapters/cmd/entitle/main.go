@@ -19,8 +19,10 @@ commands:
   serve [flags]             serve the store API (seed 001) over HTTP; -h lists the flags
   load [--db F | --postgres DSN] FILE
                             load a data file (YAML or JSON) into the store
-  check [-coverage] [DIR]   compile the ruleset files in DIR (default: the shipped
-                            rulesets) and run the tests written inside them
+  check [-coverage] [-v] [DIR]
+                            compile the ruleset files in DIR (default: the shipped
+                            rulesets) and run the tests written inside them; -v also
+                            lists the expressions the lowering leaves to the expr VM
 `
 
 // run executes one command and returns the process exit code.

@@ -62,6 +62,24 @@ func TestCheckShippedRulesets(t *testing.T) {
 	}
 }
 
+// TestCheckVerboseListsVMExpressions: check -v names each expression left to
+// the expr VM, with its position and the node that kept it there; the
+// shipped conditions are all lowered.
+func TestCheckVerboseListsVMExpressions(t *testing.T) {
+	dir := copyRulesets(t, "20-lines.yaml", "when: serial.orderInProgress", "when: serial.orderInProgress or any(order.lines, .serialNumber == line.serialNumber and .lineNumber < 0)")
+	code, out, errs := runCmd("check", "-v", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if !regexp.MustCompile(`20-lines\.yaml:\d+:\d+: rule line\.order-in-progress, when: .* runs on the expr VM: the lowering cannot take IdentifierNode "line"`).MatchString(out) {
+		t.Errorf("check -v does not name the VM condition:\n%s", out)
+	}
+	_, out, _ = runCmd("check", "-v", "../../../rulesets")
+	if strings.Contains(out, ", when: ") || strings.Contains(out, ", set ") {
+		t.Errorf("a shipped condition or derivation runs on the VM:\n%s", out)
+	}
+}
+
 // TestCheckReportsPositions breaks a copy of the shipped rules three ways
 // and wants each reported at its file, line and column, with a non-zero exit.
 func TestCheckReportsPositions(t *testing.T) {
