@@ -198,18 +198,18 @@ func (s *Store) attempt(ctx context.Context, writable bool, fn func(ports.Tx) er
 		}
 		return false, unavailable(ctx, err, "postgres: cannot begin a transaction")
 	}
-	t := &tx{pg: pt, writable: writable}
+	t := newTx(pt, writable)
 	ended := false
 	// No recover: when fn panics, this rolls back and the panic goes on
 	// with its own stack.
 	defer func() {
-		t.done.Store(true)
+		t.End()
 		if !ended {
 			rollback(ctx, pt)
 		}
 	}()
 	err = fn(t)
-	t.done.Store(true)
+	t.End()
 	if err != nil {
 		ended = true
 		rollback(ctx, pt)

@@ -101,7 +101,9 @@ func day(tb testing.TB, s string) domain.Date {
 }
 
 // TestMigrations: a database an older entitle left at version 1 gains the
-// newer tables and keeps its data; one migrated by a newer entitle is
+// newer tables and keeps its data; one left at version 2 keeps its sites'
+// owners through the rename of customer_sites.use to site_use; one migrated
+// by a newer entitle is
 // refused; instances starting together on an empty schema migrate it once;
 // and btree_gist lives outside entitle's schemas, so dropping one leaves
 // another's exclusion constraint working.
@@ -109,8 +111,8 @@ func TestMigrations(t *testing.T) {
 	dsn := testDSN(t)
 	ctx := t.Context()
 	latest := postgres.LatestVersion()
-	if latest < 2 {
-		t.Fatalf("LatestVersion() = %d, want at least 2", latest)
+	if latest < 3 {
+		t.Fatalf("LatestVersion() = %d, want at least 3", latest)
 	}
 	versions := func(conn *pgx.Conn) []int {
 		t.Helper()
@@ -185,6 +187,50 @@ func TestMigrations(t *testing.T) {
 		openStore(t, dsn, postgres.Options{Schema: schema})
 		if got := versions(conn); !slices.Equal(got, upTo(latest)) {
 			t.Errorf("versions after a second Open = %v, want %v", got, upTo(latest))
+		}
+	})
+
+	t.Run("version 2's site uses keep their owners as site_use", func(t *testing.T) {
+		schema := freshSchema(t, dsn)
+		if err := postgres.MigrateTo(ctx, dsn, schema, 2); err != nil {
+			t.Fatalf("MigrateTo(2): %v", err)
+		}
+		conn := rawConn(t, dsn, schema)
+		// What an entitle of version 2 wrote: the site's use in the column "use".
+		if _, err := conn.Exec(ctx, `INSERT INTO customers (id, client_id, parent_id, kind, name, region, country, price_list_id,
+				active, created_at, discount_percent, credit_hold, sites)
+			VALUES ('R1', 'c1', '', 1, 'Reseller', 'AMERICA', 'US', '', true, now(), '', false,
+				'[{"siteUseId":531807,"use":1,"address":"Westminster CO","region":"AMERICA","country":"US","autoRenewFlag":true}]');
+			INSERT INTO customer_sites (site_use_id, use, customer_id) VALUES (531807, 1, 'R1')`); err != nil {
+			t.Fatal(err)
+		}
+		s := openStore(t, dsn, postgres.Options{Schema: schema})
+		var cols []string
+		rows, err := conn.Query(ctx, `SELECT column_name FROM information_schema.columns
+			WHERE table_schema = $1 AND table_name = 'customer_sites' ORDER BY column_name`, schema)
+		if err == nil {
+			cols, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		if err != nil || !slices.Equal(cols, []string{"customer_id", "site_use", "site_use_id"}) {
+			t.Errorf("customer_sites columns after migrating = %v (%v), want customer_id, site_use, site_use_id", cols, err)
+		}
+		err = s.View(ctx, func(tx ports.Tx) error {
+			c, err := tx.Customers().BySite(ctx, 531807, domain.BillTo)
+			if err == nil && (c.ID != "R1" || len(c.Sites) != 1 || c.Sites[0].Use != domain.BillTo) {
+				t.Errorf("BySite(531807, BILL_TO) after migrating = %+v, want R1 with its bill-to site", c)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("BySite after migrating: %v", err)
+		}
+		// The renamed column still backs the one-owner rule.
+		err = s.Update(ctx, func(tx ports.Tx) error {
+			return tx.Customers().Put(ctx, domain.Customer{ID: "R2", ClientID: "c2",
+				Sites: []domain.Site{{SiteUseID: 531807, Use: domain.BillTo}}})
+		})
+		if domain.ErrorCode(err) != domain.CodeConflict {
+			t.Errorf("R2 taking R1's bill-to site after migrating: %v, want %q", err, domain.CodeConflict)
 		}
 	})
 

@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// The repositories of ports.PlatformTx: clients and their tokens, the audit
+// log, and idempotency records.
+
+type clients struct{ *tx }
+
+func (t *tx) Clients() ports.Clients { return clients{t} }
+
+const (
+	qPutClient = `INSERT INTO clients (id, name, secret_hash) VALUES ($1, $2, $3)
+	ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash`
+	qClient = `SELECT id, name, secret_hash FROM clients WHERE id = $1`
+	// ON CONFLICT DO NOTHING: a second token with one hash changes no row,
+	// and the refusal leaves the transaction usable.
+	qPutToken = `INSERT INTO tokens (hash, client_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`
+	qToken    = `SELECT hash, client_id, expires_at FROM tokens WHERE hash = $1`
+)
+
+func (r clients) Put(ctx context.Context, c domain.Client) error {
+	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
+		return err
+	}
+	_, err := r.exec(ctx, qPutClient, c.ID, c.Name, c.SecretHash)
+	return r.Fail(ctx, err, "store client %q", c.ID)
+}
+
+func scanClient(r sqlrow.Scanner) (domain.Client, error) {
+	var c domain.Client
+	err := r.Scan(&c.ID, &c.Name, &c.SecretHash)
+	return c, err
+}
+
+func (r clients) Get(ctx context.Context, id string) (domain.Client, error) {
+	return sqlrow.One(ctx, r, "read a client", scanClient, func() error {
+		return domain.Errorf(domain.CodeNotFound, "clientId", "no client %q", id)
+	}, qClient, id)
+}
+
+// PutToken refuses a second token with the same hash through the primary
+// key.
+func (r clients) PutToken(ctx context.Context, t domain.Token) error {
+	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, t.ExpiresAt)
+	if err == nil && n == 0 {
+		return domain.Errorf(domain.CodeConflict, "token", "a token with this hash exists")
+	}
+	return r.Fail(ctx, err, "store a token of client %q", t.ClientID)
+}
+
+func scanToken(r sqlrow.Scanner) (domain.Token, error) {
+	var t domain.Token
+	err := r.Scan(&t.Hash, &t.ClientID, &t.ExpiresAt)
+	t.ExpiresAt = utc(t.ExpiresAt)
+	return t, err
+}
+
+// Token never names the hash in its message: it is a credential.
+func (r clients) Token(ctx context.Context, hash string) (domain.Token, error) {
+	return sqlrow.One(ctx, r, "read a token", scanToken, func() error {
+		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
+	}, qToken, hash)
+}
+
+// audit keeps events in the order they were appended (audit_events.seq);
+// that order is "oldest first", whatever instants the events carry.
+type audit struct{ *tx }
+
+func (t *tx) Audit() ports.Audit { return audit{t} }
+
+const (
+	auditColumns = `id, at, actor, command, subject, allowed, codes, ruleset_hash`
+	qAppendAudit = `INSERT INTO audit_events (` + auditColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	qAuditAll    = `SELECT ` + auditColumns + ` FROM audit_events ORDER BY seq`
+	qAuditAbout  = `SELECT ` + auditColumns + ` FROM audit_events WHERE subject = $1 ORDER BY seq`
+)
+
+func (r audit) Append(ctx context.Context, e domain.AuditEvent) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	_, err := r.exec(ctx, qAppendAudit, e.ID, e.At, e.Actor, e.Command, e.Subject, e.Allowed, texts(e.Codes), e.RulesetHash)
+	return r.Fail(ctx, err, "append audit event %q", e.ID)
+}
+
+func scanEvent(r sqlrow.Scanner) (domain.AuditEvent, error) {
+	var e domain.AuditEvent
+	err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Command, &e.Subject, &e.Allowed, &e.Codes, &e.RulesetHash)
+	e.At = utc(e.At)
+	return e, err
+}
+
+func (r audit) List(ctx context.Context, subject string) ([]domain.AuditEvent, error) {
+	if subject == "" {
+		return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAll)
+	}
+	return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAbout, subject)
+}
+
+type idempotency struct{ *tx }
+
+func (t *tx) Idempotency() ports.Idempotency { return idempotency{t} }
+
+const (
+	qIdem = `SELECT client_id, key, request_hash, status, body, created_at FROM idempotency_records
+	WHERE client_id = $1 AND key = $2`
+	// ON CONFLICT DO NOTHING: a second record for the client and key changes
+	// no row, and the refusal leaves the transaction usable (a caller may
+	// then Get the first answer in it).
+	qPutIdem = `INSERT INTO idempotency_records (client_id, key, request_hash, status, body, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, key) DO NOTHING`
+	qCompleteIdem = `UPDATE idempotency_records SET status = $3, body = $4 WHERE client_id = $1 AND key = $2`
+	qPurgeIdem    = `DELETE FROM idempotency_records WHERE created_at < $1`
+)
+
+func scanRecord(r sqlrow.Scanner) (ports.IdempotencyRecord, error) {
+	var rec ports.IdempotencyRecord
+	err := r.Scan(&rec.ClientID, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &rec.CreatedAt)
+	rec.CreatedAt = utc(rec.CreatedAt)
+	return rec, err
+}
+
+func (r idempotency) Get(ctx context.Context, clientID, key string) (ports.IdempotencyRecord, error) {
+	return sqlrow.One(ctx, r, "read an idempotency record", scanRecord, func() error { return noRecord(key) }, qIdem, clientID, key)
+}
+
+func noRecord(key string) error {
+	return domain.Errorf(domain.CodeNotFound, "Idempotency-Key", "no record of key %q", key)
+}
+
+// Put refuses a second record for the client and key through the primary
+// key, whatever its request hash.
+func (r idempotency) Put(ctx context.Context, rec ports.IdempotencyRecord) error {
+	if err := r.Write(sqlrow.Required("key", rec.Key)); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, bytes(rec.Body), rec.CreatedAt)
+	if err == nil && n == 0 {
+		return domain.Errorf(domain.CodeConflict, "Idempotency-Key", "key %q is already used", rec.Key)
+	}
+	return r.Fail(ctx, err, "store the record of key %q", rec.Key)
+}
+
+// Complete answers a reservation; it changes nothing but status and body.
+func (r idempotency) Complete(ctx context.Context, clientID, key string, status int, body []byte) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qCompleteIdem, clientID, key, status, bytes(body))
+	if err != nil {
+		return r.Fail(ctx, err, "complete the record of key %q", key)
+	}
+	if n == 0 {
+		return noRecord(key)
+	}
+	return nil
+}
+
+// Purge deletes through the index on created_at: it costs what it deletes.
+func (r idempotency) Purge(ctx context.Context, before time.Time) (int, error) {
+	if err := r.Write(); err != nil {
+		return 0, err
+	}
+	n, err := r.exec(ctx, qPurgeIdem, before)
+	return int(n), r.Fail(ctx, err, "purge idempotency records")
+}
+
+// bytes is b for a bytea NOT NULL column: nil and empty read back alike.
+func bytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
