@@ -517,6 +517,9 @@ func invalidInput(t *testing.T, s ports.Store) {
 		{"Orders.SetStatus to an unknown status", func(ctx context.Context, tx ports.Tx) error {
 			return tx.Orders().SetStatus(ctx, o.UniqueID, "DONE", "")
 		}},
+		{"Orders.Create with an unknown status", func(ctx context.Context, tx ports.Tx) error {
+			return tx.Orders().Create(ctx, order(t, "client-a", "PO-2", "DONE", "TESTApi02"))
+		}},
 	} {
 		wantCode(t, w.name, s.Update(ctx, func(tx ports.Tx) error { return w.do(ctx, tx) }), domain.CodeInvalid)
 	}
