@@ -68,12 +68,7 @@ func (g *Guard) Write(keys ...Key) error {
 	return nil
 }
 
-func (g *Guard) prefix() string {
-	if g.Store == "" {
-		return ""
-	}
-	return g.Store + ": "
-}
+func (g *Guard) prefix() string { return prefix(g.Store) }
 
 // Key is a key field of the row a write stores: its name in requests, and
 // its value.

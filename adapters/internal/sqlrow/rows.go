@@ -77,3 +77,10 @@ func All[T any](ctx context.Context, t Tx, what string, scan func(Scanner) (T, e
 	}
 	return out, nil
 }
+
+// Value decodes a row of one column, such as a count, a flag or an id.
+func Value[T any](r Scanner) (T, error) {
+	var v T
+	err := r.Scan(&v)
+	return v, err
+}
