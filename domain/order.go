@@ -38,6 +38,16 @@ func ParseOrderStatus(s string) (OrderStatus, error) {
 	return "", Errorf(CodeInvalid, "status", "order status %q is not one of %s", s, strings.Join(names, ", "))
 }
 
+// CheckNew reports, with CodeInvalid, why a store may not create o: there
+// is no order at all, or its status is one ParseOrderStatus refuses.
+func (o *Order) CheckNew() error {
+	if o == nil {
+		return Errorf(CodeInvalid, "", "no order to create")
+	}
+	_, err := ParseOrderStatus(string(o.Status))
+	return err
+}
+
 // OrderInProgressMessage is rule 12's refusal, in seed 001's words: another
 // order in ORDER_CREATION_INPROGRESS holds a serial of the order.
 const OrderInProgressMessage = orderInProgressHead + orderInProgressTail

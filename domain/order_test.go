@@ -198,3 +198,27 @@ func TestOrderCheckSerialsFree(t *testing.T) {
 		t.Errorf("CheckSerialsFree with every serial free = %v, want nil", err)
 	}
 }
+
+func TestOrderCheckNew(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		o     *domain.Order
+		field string
+		ok    bool
+	}{
+		{"no order", nil, "", false},
+		{"an unknown status", &domain.Order{Status: "DONE"}, "status", false},
+		{"no status", &domain.Order{}, "status", false},
+		{"in progress", &domain.Order{Status: domain.OrderInProgress}, "", true},
+		{"on hold", &domain.Order{Status: domain.OrderOnHold}, "", true},
+	} {
+		err := c.o.CheckNew()
+		var de *domain.Error
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%s: CheckNew = %v, want nil", c.name, err)
+		case !c.ok && (!errors.As(err, &de) || de.Code != domain.CodeInvalid || de.Field != c.field):
+			t.Errorf("%s: CheckNew = %v, want %q on %q", c.name, err, domain.CodeInvalid, c.field)
+		}
+	}
+}
