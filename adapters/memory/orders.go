@@ -16,13 +16,7 @@ func (t *tx) Orders() ports.Orders { return orders{t} }
 // Create checks every line before it writes or numbers anything, so a refused
 // order leaves o and the transaction as they were.
 func (r orders) Create(_ context.Context, o *domain.Order) error {
-	if err := r.Write(); err != nil {
-		return err
-	}
-	if o == nil {
-		return domain.Errorf(domain.CodeInvalid, "", "no order to create")
-	}
-	if _, err := domain.ParseOrderStatus(string(o.Status)); err != nil {
+	if err := cmp.Or(r.Write(), o.CheckNew()); err != nil {
 		return err
 	}
 	if o.Status == domain.OrderInProgress {

@@ -48,10 +48,7 @@ type subscriptions struct{ *tx }
 func (t *tx) Subscriptions() ports.Subscriptions { return subscriptions{t} }
 
 func (r subscriptions) Put(_ context.Context, s domain.Subscription) error {
-	if err := r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)); err != nil {
-		return err
-	}
-	if err := s.Period().Validate(); err != nil {
+	if err := cmp.Or(r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)), s.Period().Validate()); err != nil {
 		return err
 	}
 	k := domain.SerialKey(s.Serial)

@@ -88,15 +88,7 @@ func (s *Store) Close() error {
 	return nil
 }
 
-func (s *Store) usable(ctx context.Context) error {
-	if s.closed.Load() {
-		return domain.Errorf(domain.CodeUnavailable, "", "the store is closed")
-	}
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(err, domain.CodeUnavailable, "the transaction was abandoned")
-	}
-	return nil
-}
+func (s *Store) usable(ctx context.Context) error { return sqlrow.Usable(ctx, "", s.closed.Load()) }
 
 // run runs fn in t, and ends t when fn returns: a Tx kept past that would
 // read maps a later commit is writing.

@@ -5,15 +5,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 )
 
@@ -23,17 +19,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations are the embedded migrations, versions 1..n in order, or nil
-// when the files are malformed (migrationsErr says how); Open reports that
-// rather than panicking at init.
-var migrations, migrationsErr = loadMigrations(migrationFiles)
+// migrations are the embedded migrations, versions 1..n in order
+// (sqlrow.Migrations), or nil when the files are malformed (migrationsErr
+// says how); Open reports that rather than panicking at init.
+var migrations, migrationsErr = sqlrow.Migrations(migrationFiles, "migrations")
 
 // ErrNewerSchema is the cause Open wraps when the database's schema was
 // migrated by a newer entitle: this binary does not know what the newer
@@ -46,34 +35,6 @@ var ErrNewerSchema = errors.New("the database schema is newer than this entitle 
 // btree_gist is database-wide, and two schemas migrating at once would race
 // for it.
 const migrationLock int64 = 0x656e7469746c65 // "entitle"
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s is not named NNNN_name.sql", base)
-		}
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: versions must run 1, 2, 3... with no gap or repeat", m.name)
-		}
-	}
-	return out, nil
-}
 
 // migrate brings schema to version target (len(migrations) but in tests) in
 // one transaction: either every pending migration is applied and recorded,
@@ -121,10 +82,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, target int)
 		for _, m := range migrations[current:target] {
 			// No arguments: pgx sends the file as a simple query, which may
 			// hold many statements.
-			if _, err := t.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+			if _, err := t.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.File, err)
 			}
-			if _, err := t.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", m.version); err != nil {
+			if _, err := t.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", m.Version); err != nil {
 				return err
 			}
 		}

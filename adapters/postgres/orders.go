@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"strings"
@@ -68,13 +69,7 @@ func scanOrder(r sqlrow.Scanner) (domain.Order, error) {
 // racing one. A Create rolled back or retried by Update consumes its
 // numbers, so numbers can have gaps (the memory store's have none).
 func (r orders) Create(ctx context.Context, o *domain.Order) error {
-	if err := r.Write(); err != nil {
-		return err
-	}
-	if o == nil {
-		return domain.Errorf(domain.CodeInvalid, "", "no order to create")
-	}
-	if _, err := domain.ParseOrderStatus(string(o.Status)); err != nil {
+	if err := cmp.Or(r.Write(), o.CheckNew()); err != nil {
 		return err
 	}
 	inProgress := o.Status == domain.OrderInProgress
@@ -209,20 +204,8 @@ func findQuery(q domain.OrderQuery) (string, []any) {
 	return b.String(), args
 }
 
-func scanBool(r sqlrow.Scanner) (bool, error) {
-	var b bool
-	err := r.Scan(&b)
-	return b, err
-}
-
-func scanID(r sqlrow.Scanner) (int64, error) {
-	var id int64
-	err := r.Scan(&id)
-	return id, err
-}
-
 func (r orders) InProgress(ctx context.Context, serial string) (bool, error) {
-	return sqlrow.One(ctx, r, "check a serial for in-progress orders", scanBool, func() error { return nil },
+	return sqlrow.One(ctx, r, "check a serial for in-progress orders", sqlrow.Value[bool], func() error { return nil },
 		qInProgress, domain.SerialKey(serial))
 }
 
@@ -233,5 +216,5 @@ func (r orders) InProgress(ctx context.Context, serial string) (bool, error) {
 // updating the row in place (a HOT update), adding pages for SERIALIZABLE
 // transactions to conflict on.
 func (r orders) Pending(ctx context.Context) ([]int64, error) {
-	return sqlrow.All(ctx, r, "list pending orders", scanID, qPending)
+	return sqlrow.All(ctx, r, "list pending orders", sqlrow.Value[int64], qPending)
 }

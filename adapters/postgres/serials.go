@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -85,10 +86,7 @@ func scanSubscription(r sqlrow.Scanner) (domain.Subscription, error) {
 // refuses the overlap a racing transaction, or anyone writing SQL, would
 // otherwise slip in.
 func (r subscriptions) Put(ctx context.Context, s domain.Subscription) error {
-	if err := r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)); err != nil {
-		return err
-	}
-	if err := s.Period().Validate(); err != nil {
+	if err := cmp.Or(r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)), s.Period().Validate()); err != nil {
 		return err
 	}
 	k := domain.SerialKey(s.Serial)

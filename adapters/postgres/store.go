@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
@@ -175,13 +176,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) usable(ctx context.Context) error {
-	if s.closed.Load() {
-		return domain.Errorf(domain.CodeUnavailable, "", "postgres: the store is closed")
-	}
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(err, domain.CodeUnavailable, "postgres: the transaction was abandoned")
-	}
-	return nil
+	return sqlrow.Usable(ctx, "postgres", s.closed.Load())
 }
 
 // attempt runs fn once in a transaction and reports whether the failure, if
@@ -226,7 +221,7 @@ func (s *Store) attempt(ctx context.Context, writable bool, fn func(ports.Tx) er
 	if err := ctx.Err(); err != nil {
 		ended = true
 		rollback(ctx, pt)
-		return false, domain.Wrap(err, domain.CodeUnavailable, "postgres: the transaction was abandoned")
+		return false, sqlrow.Abandoned("postgres", err)
 	}
 	ended = true
 	if err := pt.Commit(ctx); err != nil {

@@ -3,13 +3,10 @@ package sqlite
 import (
 	"context"
 	"embed"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 )
 
@@ -20,39 +17,11 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations reads and checks the embedded files once. An error here is a
-// broken build (a misnamed file, a gap), reported by Open as CodeInternal.
-var migrations = sync.OnceValues(func() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, domain.Wrap(err, domain.CodeInternal, "sqlite: list the embedded migrations")
-	}
-	// fs.Glob returns names sorted, so zero-padded versions come in order.
-	var ms []migration
-	for i, name := range names {
-		base := path.Base(name)
-		num, label, ok := strings.Cut(strings.TrimSuffix(base, ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || len(num) != 4 || label == "" {
-			return nil, domain.Errorf(domain.CodeInternal, "", "sqlite: embedded migration %s is not named NNNN_name.sql", base)
-		}
-		if v != i+1 {
-			return nil, domain.Errorf(domain.CodeInternal, "", "sqlite: embedded migration %s has version %d, want %d: versions run from 1 without gaps", base, v, i+1)
-		}
-		text, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, domain.Wrap(err, domain.CodeInternal, "sqlite: read embedded migration %s", base)
-		}
-		ms = append(ms, migration{version: v, name: label, sql: string(text)})
-	}
-	return ms, nil
+// migrations reads and checks the embedded files once (sqlrow.Migrations).
+// An error here is a broken build (a misnamed file, a gap), reported by Open
+// as CodeInternal.
+var migrations = sync.OnceValues(func() ([]sqlrow.Migration, error) {
+	return sqlrow.Migrations(migrationFiles, "migrations")
 })
 
 // latest means every migration this build has.
@@ -87,7 +56,7 @@ func (s *Store) migrate(ctx context.Context, file string, upTo int) error {
 	return nil
 }
 
-func apply(ctx context.Context, c *conn, file string, ms []migration, upTo int) error {
+func apply(ctx context.Context, c *conn, file string, ms []sqlrow.Migration, upTo int) error {
 	if err := c.script(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
@@ -106,15 +75,15 @@ func apply(ctx context.Context, c *conn, file string, ms []migration, upTo int) 
 			file, current, len(ms))
 	}
 	for _, m := range ms {
-		if m.version <= current || m.version > upTo {
+		if m.Version <= current || m.Version > upTo {
 			continue
 		}
-		if err := c.script(ctx, m.sql); err != nil {
-			return c.fail(ctx, err, "sqlite: open %s: apply migration %04d_%s", file, m.version, m.name)
+		if err := c.script(ctx, m.SQL); err != nil {
+			return c.fail(ctx, err, "sqlite: open %s: apply migration %04d_%s", file, m.Version, m.Name)
 		}
 		if _, err := c.c.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-			m.version, m.name, instant(time.Now())); err != nil {
-			return c.fail(ctx, err, "sqlite: open %s: record migration %04d_%s", file, m.version, m.name)
+			m.Version, m.Name, instant(time.Now())); err != nil {
+			return c.fail(ctx, err, "sqlite: open %s: record migration %04d_%s", file, m.Version, m.Name)
 		}
 	}
 	return nil

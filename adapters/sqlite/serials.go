@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -109,10 +110,7 @@ func scanSubscription(r sqlrow.Scanner) (domain.Subscription, error) {
 // write transaction; that is safe because the store has one writer: no
 // other transaction can insert between the check and the insert.
 func (r subscriptions) Put(ctx context.Context, s domain.Subscription) error {
-	if err := r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)); err != nil {
-		return err
-	}
-	if err := s.Period().Validate(); err != nil {
+	if err := cmp.Or(r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)), s.Period().Validate()); err != nil {
 		return err
 	}
 	k := domain.SerialKey(s.Serial)

@@ -14,6 +14,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
@@ -202,7 +203,7 @@ func (s *Store) Update(ctx context.Context, fn func(ports.Tx) error) error {
 	ended = true
 	if err := ctx.Err(); err != nil {
 		c.rollback()
-		return abandoned(err)
+		return sqlrow.Abandoned("sqlite", err)
 	}
 	// Once decided, the commit runs to the end: an interrupted COMMIT would
 	// leave the caller unsure whether its work was kept.
@@ -223,14 +224,6 @@ func (s *Store) Close() error {
 		s.closeErr = errors.Join(s.readers.shut(), s.writer.shut())
 	})
 	return s.closeErr
-}
-
-func closed() error {
-	return domain.Errorf(domain.CodeUnavailable, "", "sqlite: the store is closed")
-}
-
-func abandoned(err error) error {
-	return domain.Wrap(err, domain.CodeUnavailable, "sqlite: the transaction was abandoned")
 }
 
 // pool hands out long-lived connections of one *sql.DB. It holds them
@@ -260,25 +253,25 @@ func newPool(db *sql.DB, file string, size int, begin string) *pool {
 func (p *pool) acquire(ctx context.Context, closing <-chan struct{}) (*conn, error) {
 	select {
 	case <-closing:
-		return nil, closed()
+		return nil, sqlrow.Closed("sqlite")
 	default:
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, abandoned(err)
+		return nil, sqlrow.Abandoned("sqlite", err)
 	}
 	var c *conn
 	select {
 	case c = <-p.slots:
 	case <-closing:
-		return nil, closed()
+		return nil, sqlrow.Closed("sqlite")
 	case <-ctx.Done():
-		return nil, abandoned(ctx.Err())
+		return nil, sqlrow.Abandoned("sqlite", ctx.Err())
 	}
 	select {
 	case <-closing:
 		// Close is draining the slots: give this one back for it to close.
 		p.slots <- c
-		return nil, closed()
+		return nil, sqlrow.Closed("sqlite")
 	default:
 	}
 	if c.c == nil {
