@@ -29,8 +29,8 @@ const (
 
 	modelColumns = `manufacturer, name, agriculture, serial_pattern`
 	qPutModel    = `INSERT INTO models (manufacturer_key, name_key, ` + modelColumns + `) VALUES ($1, $2, $3, $4, $5, $6)
-	ON CONFLICT (manufacturer_key, name_key) DO UPDATE SET manufacturer = excluded.manufacturer, name = excluded.name,
-		agriculture = excluded.agriculture, serial_pattern = excluded.serial_pattern`
+	ON CONFLICT (manufacturer_key, name_key) DO UPDATE SET manufacturer = excluded.manufacturer,
+		name = excluded.name, agriculture = excluded.agriculture, serial_pattern = excluded.serial_pattern`
 	qModel = `SELECT ` + modelColumns + ` FROM models WHERE manufacturer_key = $1 AND name_key = $2`
 	// With no manufacturer, the first in Models' order, so the answer does
 	// not depend on the order the models were stored in.
@@ -103,7 +103,7 @@ func scanModel(r sqlrow.Scanner) (domain.Model, error) {
 }
 
 // modelKey folds case: models are looked up case-insensitively, by Go's
-// upper-casing rather than the database locale's.
+// upper-casing rather than the database's.
 func modelKey(manufacturer, name string) (string, string) {
 	return strings.ToUpper(manufacturer), strings.ToUpper(name)
 }

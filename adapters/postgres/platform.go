@@ -46,15 +46,15 @@ func (r clients) Get(ctx context.Context, id string) (domain.Client, error) {
 	}, qClient, id)
 }
 
-// PutToken refuses a second token with the same hash through the primary
-// key.
+// PutToken relies on the primary key: a second token with one hash is the
+// insert that changes nothing (tokens_pkey in sqlrow's table of problems).
 func (r clients) PutToken(ctx context.Context, t domain.Token) error {
 	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
 		return err
 	}
 	n, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, t.ExpiresAt)
 	if err == nil && n == 0 {
-		return domain.Errorf(domain.CodeConflict, "token", "a token with this hash exists")
+		return sqlrow.ConstraintError(sqlrow.Unique, "tokens_pkey", "store a token", nil)
 	}
 	return r.Fail(ctx, err, "store a token of client %q", t.ClientID)
 }

@@ -12,10 +12,11 @@ import (
 	"github.com/entitle-rules/entitle/ports"
 )
 
-// Everything kept per device carries serial_key (domain.SerialKey of the
-// serial) beside the serial as entered, and is looked up by it through an
-// index, so "TestAPI01" finds what was stored as "TESTApi01" and a lookup
-// costs the same however many devices there are.
+// Everything kept per device is found by serial_key, domain.SerialKey of
+// the serial, in an index: "TestAPI01" finds what was stored as
+// "TESTApi01", and a lookup costs the same however many rows there are. The
+// key is computed in Go, not with SQL's upper(), which folds by the
+// database's locale; the serial as entered is kept beside it.
 
 type devices struct{ *tx }
 
@@ -26,8 +27,8 @@ const (
 	// spelling stored first (seed 001), whatever case their request had.
 	qPutDevice = `INSERT INTO devices (serial_key, serial, service_type, manufacturer, model, sso_emails)
 	VALUES ($1, $2, $3, $4, $5, $6)
-	ON CONFLICT (serial_key) DO UPDATE SET service_type = excluded.service_type, manufacturer = excluded.manufacturer,
-		model = excluded.model, sso_emails = excluded.sso_emails`
+	ON CONFLICT (serial_key) DO UPDATE SET service_type = excluded.service_type,
+		manufacturer = excluded.manufacturer, model = excluded.model, sso_emails = excluded.sso_emails`
 	qDevice = `SELECT serial, service_type, manufacturer, model, sso_emails FROM devices WHERE serial_key = $1`
 )
 
@@ -57,8 +58,8 @@ type subscriptions struct{ *tx }
 func (t *tx) Subscriptions() ports.Subscriptions { return subscriptions{t} }
 
 const (
-	subscriptionColumns = `id, serial, part_number, product_line, start_date, end_date, kind, ended,
-	auto_renew, order_id, line, activated, created_at`
+	subscriptionColumns = `id, serial, part_number, product_line, start_date, end_date, kind, ended, auto_renew,
+	order_id, line, activated, created_at`
 	qPutSub = `INSERT INTO subscriptions (serial_key, ` + subscriptionColumns + `)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 	ON CONFLICT (id) DO UPDATE SET serial_key = excluded.serial_key, serial = excluded.serial,

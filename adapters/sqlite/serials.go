@@ -13,7 +13,8 @@ import (
 // Everything kept per device is found by serial_key, domain.SerialKey of
 // the serial, in an index: "TestAPI01" finds what was stored as
 // "TESTApi01", and a lookup costs the same however many rows there are. The
-// key is computed in Go, not with SQL's upper(), which folds ASCII only.
+// key is computed in Go, not with SQL's upper(), which folds ASCII only; the
+// serial as entered is kept beside it.
 
 type devices struct{ *tx }
 

@@ -42,7 +42,8 @@ var problems = map[string]problem{
 // constraint: CodeConflict for a Unique or Exclusion violation, CodeInvalid
 // for a Check. A constraint of the table above gets its field and message;
 // any other gets a general message after what, which says what was being
-// done. cause, the driver's error, stays the Err.
+// done. cause, the driver's error, stays the Err; it is nil when the
+// constraint refused the write without one (ON CONFLICT DO NOTHING).
 func ConstraintError(v Violation, constraint, what string, cause error) *domain.Error {
 	code, general := domain.CodeConflict, "the write conflicts with stored data"
 	if v == Check {
