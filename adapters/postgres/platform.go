@@ -145,7 +145,7 @@ func (r idempotency) Put(ctx context.Context, rec ports.IdempotencyRecord) error
 	if err := r.Write(sqlrow.Required("key", rec.Key)); err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, bytes(rec.Body), rec.CreatedAt)
+	n, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, nonNil(rec.Body), rec.CreatedAt)
 	if err == nil && n == 0 {
 		return domain.Errorf(domain.CodeConflict, "Idempotency-Key", "key %q is already used", rec.Key)
 	}
@@ -157,7 +157,7 @@ func (r idempotency) Complete(ctx context.Context, clientID, key string, status 
 	if err := r.Write(); err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qCompleteIdem, clientID, key, status, bytes(body))
+	n, err := r.exec(ctx, qCompleteIdem, clientID, key, status, nonNil(body))
 	if err != nil {
 		return r.Fail(ctx, err, "complete the record of key %q", key)
 	}
@@ -176,8 +176,8 @@ func (r idempotency) Purge(ctx context.Context, before time.Time) (int, error) {
 	return int(n), r.Fail(ctx, err, "purge idempotency records")
 }
 
-// bytes is b for a bytea NOT NULL column: nil and empty read back alike.
-func bytes(b []byte) []byte {
+// nonNil is b for a bytea NOT NULL column: nil and empty read back alike.
+func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
 	}

@@ -169,7 +169,7 @@ func (r idempotency) Put(ctx context.Context, rec ports.IdempotencyRecord) error
 	if err := r.Write(sqlrow.Required("key", rec.Key)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, bytes(rec.Body), instant(rec.CreatedAt))
+	_, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, nonNil(rec.Body), instant(rec.CreatedAt))
 	if isUnique(err) {
 		return conflict(err, "Idempotency-Key", "key %q is already used", rec.Key)
 	}
@@ -181,7 +181,7 @@ func (r idempotency) Complete(ctx context.Context, clientID, key string, status 
 	if err := r.Write(); err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qCompleteIdem, status, bytes(body), clientID, key)
+	n, err := r.exec(ctx, qCompleteIdem, status, nonNil(body), clientID, key)
 	if err != nil {
 		return r.Fail(ctx, err, "complete the record of key %q", key)
 	}
@@ -200,8 +200,8 @@ func (r idempotency) Purge(ctx context.Context, before time.Time) (int, error) {
 	return int(n), r.Fail(ctx, err, "purge idempotency records")
 }
 
-// bytes is b for a BLOB NOT NULL column: nil and empty read back alike.
-func bytes(b []byte) []byte {
+// nonNil is b for a BLOB NOT NULL column: nil and empty read back alike.
+func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
 	}
