@@ -1,14 +1,24 @@
 // Package sqlrow holds what the SQL stores, adapters/sqlite and
-// adapters/postgres, share that is not SQL: the stored JSON forms of the
-// records kept inside a row (a customer's sites, a price list's items, an
-// order's lines), the text forms of decimals and dates, the transaction
-// guard every repository call passes first, the table that explains a
-// violated constraint to the person who sent the write, and a builder for
-// the filter, sort and page of list queries in either dialect.
+// adapters/postgres, share that is not SQL, one file each:
+//
+//   - records.go: the stored JSON forms of the records kept inside a row (a
+//     customer's sites, a price list's items, an order's lines), and
+//     DecodeOrder for the columns of an order both stores keep as text;
+//   - text.go: the text forms of decimals and dates, and JSON columns;
+//   - guard.go: the Guard every repository call passes first (a finished,
+//     read-only or failed transaction, a row without its key);
+//   - rows.go: One and All, which read rows over the small Tx interface a
+//     store's transaction implements;
+//   - constraints.go: what a violated constraint means to the person who sent
+//     the write (ConstraintError);
+//   - store.go: what a store answers when it cannot start a transaction;
+//   - migrations.go: the loader of a store's embedded NNNN_name.sql files;
+//   - query.go: ListQuery, the filter, sort and page of a list endpoint's
+//     query in either dialect.
 //
 // Only the stores import it: the two SQL stores for all of it, and
-// adapters/memory for the Guard, so that the three refuse a finished, failed
-// or read-only transaction, and a row without its key, in one way. It is
-// internal to adapters/, and nothing in it is part of a port: the stores'
-// behaviour is what ports and ports/storetest say.
+// adapters/memory for the Guard and store.go, so that the three refuse a
+// finished or read-only transaction, a row without its key, and a closed
+// store in one way. It is internal to adapters/, and nothing in it is part of
+// a port: the stores' behaviour is what ports and ports/storetest say.
 package sqlrow
