@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -10,7 +11,8 @@ import (
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -83,7 +85,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 						if i > int64(b.N) {
 							return
 						}
-						if _, err := eng.CreateOrder(b.Context(), "c1", benchOrder(fmt.Sprintf("%010d", 5000000000+i))); err != nil {
+						if _, err := eng.CreateOrder(b.Context(), domain.PartnerPrincipal("c1", domain.ClientCredentials), benchOrder(fmt.Sprintf("%010d", 5000000000+i))); err != nil {
 							b.Error(err)
 							return
 						}
@@ -139,27 +141,27 @@ func BenchmarkTimeline(b *testing.B) {
 	}
 }
 
-func benchEngine(b *testing.B, s ports.Store) *rules.Engine {
+func benchEngine(b *testing.B, s ports.Store) *orders.Service {
 	b.Helper()
-	set, err := rules.Load(rulesets.FS)
+	set, err := orders.Language().Load(rulesets.FS)
 	if err != nil {
 		b.Fatal(err)
 	}
 	var ids atomic.Int64
-	eng, err := rules.NewEngine(rules.EngineOptions{Store: s, Rules: set,
+	eng, err := orders.New(orders.Options{Store: s, Rules: set,
 		Clock: ports.ClockFunc(func() time.Time { return time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC) }),
 		IDs:   ports.IDsFunc(func() string { return fmt.Sprintf("id-%d", ids.Add(1)) })})
 	if err != nil {
 		b.Fatal(err)
 	}
-	err = eng.Seed(b.Context(), &rules.Dataset{
-		Customers: []rules.CustomerData{{ID: "r1", ClientID: "c1", Name: "Bench Reseller", Region: "AMERICA", Country: "US",
-			Sites: []rules.SiteData{{SiteUseID: 531807, Use: "BILL_TO", Address: "a"}, {SiteUseID: 1912956, Use: "SHIP_TO", Address: "b"}}}},
-		PriceLists: []rules.PriceListData{{ID: "usd", Currency: "USD", Countries: []string{"US"},
-			Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}}}},
-		Parts: []rules.PartData{{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year", ServiceType: "RTX",
+	err = seedData(b.Context(), eng, &dataset.Dataset{
+		Customers: []dataset.CustomerData{{ID: "r1", ClientID: "c1", Name: "Bench Reseller", Region: "AMERICA", Country: "US",
+			Sites: []dataset.SiteData{{SiteUseID: 531807, Use: "BILL_TO", Address: "a"}, {SiteUseID: 1912956, Use: "SHIP_TO", Address: "b"}}}},
+		PriceLists: []dataset.PriceListData{{ID: "usd", Currency: "USD", Countries: []string{"US"},
+			Items: []dataset.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}}}},
+		Parts: []dataset.PartData{{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year", ServiceType: "RTX",
 			ProductLine: "CENTERPOINT", Duration: "1 YEAR", Models: []string{"R12"}}},
-		Models: []rules.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
+		Models: []dataset.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -173,4 +175,10 @@ func benchOrder(serial string) domain.OrderRequest {
 		BillToContactEmail: "test123@gmail.com", ShipToContactEmail: "test456@gmail.com",
 		Lines: []domain.LineRequest{{LineNumber: 1, ServiceStartDate: start, PartNumber: "132001-10", SerialNumber: serial,
 			ServiceType: "RTX", ManufacturerModel: "R12", AutoRenewal: "Y", ActivationType: "IMMEDIATE"}}}
+}
+
+// seedData loads ds into the service's store.
+func seedData(ctx context.Context, svc *orders.Service, ds *dataset.Dataset) error {
+	_, err := ds.Load(ctx, svc.Store())
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/entitle-rules/entitle/adapters/postgres"
+	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 	var retries atomic.Int64
 	s := openStore(b, dsn, postgres.Options{Schema: schema, OnRetry: func(int, error) { retries.Add(1) }})
 	eng := newEngine(b, s)
-	if err := eng.Seed(b.Context(), raceDataset()); err != nil {
+	if err := seedData(b.Context(), eng, raceDataset()); err != nil {
 		b.Fatal(err)
 	}
 	// Ids far above the sequences', so the orders the benchmark creates keep
@@ -65,7 +66,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 				wg.Go(func() {
 					for next.Add(1) <= int64(b.N) {
 						sn := serial(orders.Add(1))
-						if _, err := eng.CreateOrder(b.Context(), "c1", raceOrder("PO-"+sn, sn, "132001-10")); err != nil {
+						if _, err := eng.CreateOrder(b.Context(), domain.PartnerPrincipal("c1", domain.ClientCredentials), raceOrder("PO-"+sn, sn, "132001-10")); err != nil {
 							b.Error(err)
 							return
 						}

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -12,7 +13,8 @@ import (
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -22,22 +24,22 @@ var raceNow = time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
 // raceDataset is the least the orders below need: a reseller of client c1
 // with the seed's bill-to and ship-to sites, a price list, a one-year RTX
 // part and a 30-day trial part of CENTERPOINT, and the R12 model.
-func raceDataset() *rules.Dataset {
-	return &rules.Dataset{
-		Customers: []rules.CustomerData{{ID: "reseller-1", ClientID: "c1", Name: "Trimble Reseller Americas",
-			Region: "AMERICA", Country: "US", Sites: []rules.SiteData{
+func raceDataset() *dataset.Dataset {
+	return &dataset.Dataset{
+		Customers: []dataset.CustomerData{{ID: "reseller-1", ClientID: "c1", Name: "Trimble Reseller Americas",
+			Region: "AMERICA", Country: "US", Sites: []dataset.SiteData{
 				{SiteUseID: 531807, Use: "BILL_TO", Address: "10368 Westmoor Dr, Westminster CO"},
 				{SiteUseID: 1912956, Use: "SHIP_TO", Address: "935 Stewart Dr, Sunnyvale CA"},
 			}}},
-		PriceLists: []rules.PriceListData{{ID: "usd-na", Currency: "USD", Countries: []string{"US"},
-			Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}, {PartNumber: "CP-TRIAL-30", ListPrice: "0.00"}}}},
-		Parts: []rules.PartData{
+		PriceLists: []dataset.PriceListData{{ID: "usd-na", Currency: "USD", Countries: []string{"US"},
+			Items: []dataset.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}, {PartNumber: "CP-TRIAL-30", ListPrice: "0.00"}}}},
+		Parts: []dataset.PartData{
 			{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year", ServiceType: "RTX", ProductLine: "CENTERPOINT",
 				Duration: "1 YEAR", Models: []string{"R12"}},
 			{PartNumber: "CP-TRIAL-30", Description: "CenterPoint RTX 30 Day Trial", ServiceType: "RTX", ProductLine: "CENTERPOINT",
 				Duration: "30 DAY", Trial: true},
 		},
-		Models: []rules.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
+		Models: []dataset.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
 	}
 }
 
@@ -52,13 +54,13 @@ func raceOrder(po, serial, part string) domain.OrderRequest {
 
 // newEngine is what one `entitle serve` instance runs: its own engine over
 // its own Store, with a fixed clock and random ids.
-func newEngine(tb testing.TB, s ports.Store) *rules.Engine {
+func newEngine(tb testing.TB, s ports.Store) *orders.Service {
 	tb.Helper()
-	set, err := rules.Load(rulesets.FS)
+	set, err := orders.Language().Load(rulesets.FS)
 	if err != nil {
 		tb.Fatalf("loading the shipped rulesets: %v", err)
 	}
-	eng, err := rules.NewEngine(rules.EngineOptions{Store: s, Rules: set,
+	eng, err := orders.New(orders.Options{Store: s, Rules: set,
 		Clock: ports.ClockFunc(func() time.Time { return raceNow }),
 		IDs:   ports.IDsFunc(rand.Text)})
 	if err != nil {
@@ -98,11 +100,11 @@ func TestEngineRacesOnSharedDatabase(t *testing.T) {
 	dsn := testDSN(t)
 	ctx := t.Context()
 	schema := freshSchema(t, dsn)
-	engines := []*rules.Engine{
+	engines := []*orders.Service{
 		newEngine(t, openStore(t, dsn, postgres.Options{Schema: schema})),
 		newEngine(t, openStore(t, dsn, postgres.Options{Schema: schema})),
 	}
-	if err := engines[0].Seed(ctx, raceDataset()); err != nil {
+	if err := seedData(ctx, engines[0], raceDataset()); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
 	const racers = 64
@@ -117,7 +119,7 @@ func TestEngineRacesOnSharedDatabase(t *testing.T) {
 			wg.Go(func() {
 				start.Wait()
 				for try := 0; ; try++ {
-					_, errs[i] = engines[i%2].CreateOrder(ctx, "c1", raceOrder(fmt.Sprintf("PO-%s-%d", part, i), serial, part))
+					_, errs[i] = engines[i%2].CreateOrder(ctx, domain.PartnerPrincipal("c1", domain.ClientCredentials), raceOrder(fmt.Sprintf("PO-%s-%d", part, i), serial, part))
 					if errs[i] == nil || !persistent || try == 50 || !refusedFor(errs[i], "ORDER_IN_PROGRESS") {
 						return
 					}
@@ -172,7 +174,7 @@ func TestEngineRacesOnSharedDatabase(t *testing.T) {
 
 	t.Run("renewals chain", func(t *testing.T) {
 		const serial = "2234567890"
-		if _, err := engines[0].CreateOrder(ctx, "c1", raceOrder("PO-FIRST", serial, "132001-10")); err != nil {
+		if _, err := engines[0].CreateOrder(ctx, domain.PartnerPrincipal("c1", domain.ClientCredentials), raceOrder("PO-FIRST", serial, "132001-10")); err != nil {
 			t.Fatalf("the first order: %v", err)
 		}
 		accepted := 0
@@ -201,4 +203,10 @@ func TestEngineRacesOnSharedDatabase(t *testing.T) {
 		}
 		t.Logf("%d of %d racing renewals accepted", accepted, racers)
 	})
+}
+
+// seedData loads ds into the service's store.
+func seedData(ctx context.Context, svc *orders.Service, ds *dataset.Dataset) error {
+	_, err := ds.Load(ctx, svc.Store())
+	return err
 }

@@ -39,7 +39,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 						if i > int64(b.N) {
 							return
 						}
-						if _, err := eng.CreateOrder(b.Context(), crashClient, orderFor(crashSerial(int(i)))); err != nil {
+						if _, err := eng.CreateOrder(b.Context(), domain.PartnerPrincipal(crashClient, domain.ClientCredentials), orderFor(crashSerial(int(i)))); err != nil {
 							b.Error(err)
 							return
 						}

@@ -17,7 +17,8 @@ import (
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	ordersvc "github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -33,14 +34,14 @@ const crashClient = "c1"
 // client c1 with bill-to site 531807 and ship-to site 1912956, and a price
 // list with part 132001-10 (CenterPoint RTX, 1 YEAR) for model R12, whose
 // serials are ten digits.
-func newEngine(tb testing.TB, s ports.Store) *rules.Engine {
+func newEngine(tb testing.TB, s ports.Store) *ordersvc.Service {
 	tb.Helper()
-	set, err := rules.Load(rulesets.FS)
+	set, err := ordersvc.Language().Load(rulesets.FS)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var n atomic.Int64
-	eng, err := rules.NewEngine(rules.EngineOptions{
+	eng, err := ordersvc.New(ordersvc.Options{
 		Store: s,
 		Rules: set,
 		Clock: ports.ClockFunc(func() time.Time { return time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC) }),
@@ -49,17 +50,17 @@ func newEngine(tb testing.TB, s ports.Store) *rules.Engine {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	err = eng.Seed(tb.Context(), &rules.Dataset{
-		Customers: []rules.CustomerData{{ID: "reseller-1", ClientID: crashClient, Name: "Trimble Reseller Americas",
-			Region: "AMERICA", Country: "US", Sites: []rules.SiteData{
+	err = seedData(tb.Context(), eng, &dataset.Dataset{
+		Customers: []dataset.CustomerData{{ID: "reseller-1", ClientID: crashClient, Name: "Trimble Reseller Americas",
+			Region: "AMERICA", Country: "US", Sites: []dataset.SiteData{
 				{SiteUseID: 531807, Use: "BILL_TO", Address: "Westminster CO"},
 				{SiteUseID: 1912956, Use: "SHIP_TO", Address: "Sunnyvale CA"},
 			}}},
-		PriceLists: []rules.PriceListData{{ID: "usd-na", Currency: "USD", Countries: []string{"US"},
-			Items: []rules.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}}}},
-		Parts: []rules.PartData{{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year",
+		PriceLists: []dataset.PriceListData{{ID: "usd-na", Currency: "USD", Countries: []string{"US"},
+			Items: []dataset.PriceItemData{{PartNumber: "132001-10", ListPrice: "1500.00"}}}},
+		Parts: []dataset.PartData{{PartNumber: "132001-10", Description: "CenterPoint RTX 1 Year",
 			ServiceType: "RTX", ProductLine: "CENTERPOINT", Duration: "1 YEAR"}},
-		Models: []rules.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
+		Models: []dataset.ModelData{{Manufacturer: "Trimble", Model: "R12", SerialPattern: "[0-9]{10}"}},
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -99,7 +100,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	eng := newEngine(t, s)
 	for i := range crashChildOrders {
-		rc, err := eng.CreateOrder(context.Background(), crashClient, orderFor(crashSerial(i)))
+		rc, err := eng.CreateOrder(context.Background(), domain.PartnerPrincipal(crashClient, domain.ClientCredentials), orderFor(crashSerial(i)))
 		if err != nil {
 			t.Fatalf("order %d: %v", i, err)
 		}
@@ -323,4 +324,10 @@ func checkIntegrity(tb testing.TB, s *Store) {
 			tb.Fatalf("PRAGMA integrity_check: %s", res)
 		}
 	})
+}
+
+// seedData loads ds into the service's store.
+func seedData(ctx context.Context, svc *ordersvc.Service, ds *dataset.Dataset) error {
+	_, err := ds.Load(ctx, svc.Store())
+	return err
 }
