@@ -111,7 +111,7 @@ func inProgressRefusal(req *domain.OrderRequest, cause error) error {
 	for i := range req.Lines {
 		vs = append(vs, domain.Violation{RuleID: "store.in-progress", Code: "ORDER_IN_PROGRESS",
 			Field:   "lines[" + strconv.Itoa(i) + "].serialNumber",
-			Message: "Order creation is in progress for the serialNumber, please try after some time"})
+			Message: domain.OrderInProgressMessage})
 	}
 	return &domain.Error{Code: domain.CodeInvalid, Message: "the order was refused", Violations: vs, Err: cause}
 }
