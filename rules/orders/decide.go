@@ -10,7 +10,7 @@ import (
 )
 
 // Snapshot is the state one order decision reads: what the store knows that
-// matters to it. The engine builds it inside a transaction; tests and
+// matters to it. LoadSnapshot builds it inside a transaction; tests and
 // benchmarks build it by hand. Deciding never changes it.
 type Snapshot struct {
 	Now time.Time

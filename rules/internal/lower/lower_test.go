@@ -1,0 +1,105 @@
+package lower
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/expr-lang/expr"
+
+	"github.com/entitle-rules/entitle/domain"
+)
+
+type inner struct {
+	N    int         `expr:"n"`
+	Name string      `expr:"name"`
+	Day  domain.Date `expr:"day"`
+}
+
+type env struct {
+	In    *inner  `expr:"box"`
+	Items []inner `expr:"items"`
+	Flag  bool    `expr:"flag"`
+}
+
+// A struct pointer travels untyped between closures and is given its type
+// again at a vocabulary call: Bind2 of func(*inner, int) bool receives the
+// same pointer the environment holds.
+func TestBindGivesPointersTheirType(t *testing.T) {
+	e := &env{In: &inner{N: 7}}
+	var seen *inner
+	bind := Bind2(func(p *inner, k int) bool { seen = p; return p.N > k })
+	in := Value{Type: reflect.TypeFor[*inner](), Fn: Ptr(func(p unsafe.Pointer) unsafe.Pointer { return unsafe.Pointer((*env)(p).In) })}
+	k := Make(func(unsafe.Pointer) int { return 5 })
+	v, ok := bind([]Value{in, k})
+	if !ok {
+		t.Fatal("Bind2 refused its own argument types")
+	}
+	if got := v.Fn.(func(unsafe.Pointer) bool)(unsafe.Pointer(e)); !got || seen != e.In {
+		t.Errorf("call = %v with %p, want true with %p", got, seen, e.In)
+	}
+	if _, ok := bind([]Value{k, in}); ok {
+		t.Error("Bind2 took arguments of the wrong types")
+	}
+	if _, ok := bind([]Value{in}); ok {
+		t.Error("Bind2 took one argument")
+	}
+	// A struct pointer result keeps the untyped shape, so fields can be read.
+	r := Make(func(p unsafe.Pointer) *inner { return (*env)(p).In })
+	if _, ok := r.Fn.(Ptr); !ok || r.Type != reflect.TypeFor[*inner]() {
+		t.Errorf("Make of a struct pointer gave %T of %v", r.Fn, r.Type)
+	}
+}
+
+func TestFieldPathAndAddr(t *testing.T) {
+	e := &env{In: &inner{}}
+	path, typ, ok := FieldPath(reflect.TypeFor[*env](), "box.name")
+	if !ok || typ != stringType {
+		t.Fatalf("FieldPath(box.name) = %v, %v, %v", path, typ, ok)
+	}
+	*(*string)(Addr(unsafe.Pointer(e), path)) = "set"
+	if e.In.Name != "set" {
+		t.Errorf("Addr wrote elsewhere: %+v", e.In)
+	}
+	if Addr(unsafe.Pointer(&env{}), path) != nil {
+		t.Error("Addr through a nil pointer should be nil")
+	}
+	for _, bad := range []string{"box.nope", "flag.n", "nope"} {
+		if _, _, ok := FieldPath(reflect.TypeFor[*env](), bad); ok {
+			t.Errorf("FieldPath(%s) found a field", bad)
+		}
+	}
+}
+
+// Lower says which node it could not take, and lowers quantifiers whose
+// predicate reads only the element.
+func TestLowerReportsWhy(t *testing.T) {
+	for src, want := range map[string]string{
+		"any(items, .n > 3) and flag":       "",
+		"count(items, .name == \"a\") == 2": "",
+		"any(items, .n > box.n)":            `IdentifierNode "box"`,
+		"items[0].n == 1":                   "MemberNode",
+	} {
+		prog, err := expr.Compile(src, expr.Env(&env{}))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), nil)
+		if want == "" {
+			if !f.Lowered() || why != "" {
+				t.Errorf("%s: not lowered: %s", src, why)
+			}
+			continue
+		}
+		if f.Lowered() || !strings.Contains(why, want) {
+			t.Errorf("%s: lowered=%v why=%q, want it kept on the VM naming %s", src, f.Lowered(), why, want)
+		}
+	}
+	prog, _ := expr.Compile("count(items, .n > 3)", expr.Env(&env{}))
+	f, _ := Lower(prog.Node(), reflect.TypeFor[*env](), nil)
+	e := &env{Items: []inner{{N: 1}, {N: 4}, {N: 9}}}
+	if got := f.I(unsafe.Pointer(e)); got != 2 {
+		t.Errorf("count = %d, want 2", got)
+	}
+}
