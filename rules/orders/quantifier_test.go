@@ -92,3 +92,34 @@ func TestOrderRulesQuantifyOverLines(t *testing.T) {
 		t.Errorf("%d trial-limit tests ran, want 3 each way", ran)
 	}
 }
+
+// A misspelt field in a test's order override is reported at its own line
+// and column in the rule file, not in a merged document.
+func TestRuleTestErrorsPointAtTheTest(t *testing.T) {
+	const file = `ruleset: extra
+rules: []
+tests:
+  - name: a misspelt line field
+    fixture: tap
+    order:
+      lines:
+        - {serialNumbr: "1234567890"}
+    expect: {allowed: true}
+`
+	files := fstest.MapFS{"90-extra.yaml": {Data: []byte(file)}}
+	for _, name := range []string{"00-fixtures.yaml", "10-orders.yaml"} {
+		b, err := fs.ReadFile(rulesets.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = &fstest.MapFile{Data: b}
+	}
+	set, err := orders.Language().Load(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = set.RunTests(context.Background(), tester())
+	if err == nil || !strings.Contains(err.Error(), `90-extra.yaml:8:12: test "a misspelt line field": unknown field "serialNumbr"`) {
+		t.Errorf("RunTests: %v\nwant the misspelt field at 90-extra.yaml:8:12", err)
+	}
+}
