@@ -225,8 +225,8 @@ func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r Re
 		if a.Method == "" {
 			a.Method = domain.OTA
 		}
-		if dev, err := tx.Devices().BySerial(ctx, s.Serial); err == nil {
-			a.Email = dev.LatestValidSSOEmail()
+		if a.Email, err = resendAddress(ctx, tx, clientID, s); err != nil {
+			return err
 		}
 		if err := tx.Activations().Put(ctx, a); err != nil {
 			return err
@@ -252,4 +252,33 @@ func samePart(subs []domain.Subscription) bool {
 		}
 	}
 	return true
+}
+
+// resendAddress is where a resent activation goes: the address of the
+// subscription's own latest activation (the order that made it), else the
+// latest valid SSO e-mail the same client's orders gave for the serial, else
+// the store's own record of the device. Another client's address is never
+// used.
+func resendAddress(ctx context.Context, tx ports.OrdersTx, clientID string, s domain.Subscription) (string, error) {
+	acts, err := tx.Activations().BySerial(ctx, s.Serial)
+	if err != nil {
+		return "", err
+	}
+	for i := len(acts) - 1; i >= 0; i-- {
+		if acts[i].SubscriptionID == s.ID && acts[i].Email != "" {
+			return acts[i].Email, nil
+		}
+	}
+	own, err := ownSSOEmail(ctx, tx, clientID, s.Serial)
+	if own != "" || err != nil {
+		return own, err
+	}
+	dev, err := tx.Devices().BySerial(ctx, s.Serial)
+	if notFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return dev.LatestValidSSOEmail(), nil
 }

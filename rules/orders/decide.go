@@ -25,6 +25,11 @@ type Snapshot struct {
 	Timelines  map[string]domain.Timeline
 	Trials     map[string][]domain.TrialGrant
 	InProgress map[string]bool
+	// OwnSSOEmails is, by serial key, the latest valid SSO e-mail the calling
+	// client's own orders gave for the serial: what the fallback of rule 8
+	// reads before the store's device record. Another client's e-mails never
+	// appear here.
+	OwnSSOEmails map[string]string
 	Promo      *domain.PromoCode
 	Coupons    map[string]*domain.Coupon
 }
@@ -197,6 +202,9 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views, own: own}
 	if dev := snap.Devices[key]; dev != nil {
 		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
+	}
+	if own := snap.OwnSSOEmails[key]; own != "" {
+		sf.LatestSSOEmail = own
 	}
 	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
 	return sf

@@ -396,10 +396,15 @@ func handLine(d *domain.Decision, sc *handScratch, snap *orders.Snapshot, o *han
 	}
 	ssoOK := true
 	if vrs {
-		if ssoOK = domain.ValidEmail(sso); !ssoOK && s.dev != nil {
-			// LatestValidSSOEmail returns a valid address or "".
-			if latest := s.dev.LatestValidSSOEmail(); latest != "" {
-				sso, ssoOK = latest, true
+		if ssoOK = domain.ValidEmail(sso); !ssoOK {
+			// The client's own latest address, else the store's record of
+			// the device (LatestValidSSOEmail returns a valid address or "").
+			if own := snap.OwnSSOEmails[s.key]; own != "" {
+				sso, ssoOK = own, true
+			} else if s.dev != nil {
+				if latest := s.dev.LatestValidSSOEmail(); latest != "" {
+					sso, ssoOK = latest, true
+				}
 			}
 		}
 	}

@@ -195,16 +195,15 @@ func (e *Service) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order,
 	for i := range o.Lines {
 		l := &o.Lines[i]
 		part := snap.Parts[l.PartNumber]
-		dev := domain.Device{Serial: l.SerialNumber, ServiceType: l.ServiceType, Model: l.ManufacturerModel}
-		if known := snap.Devices[domain.SerialKey(l.SerialNumber)]; known != nil {
-			dev = *known
-			dev.SSOEmails = append([]string(nil), known.SSOEmails...)
-		}
-		if l.SSOUserEmailAddress != "" && dev.LatestValidSSOEmail() != l.SSOUserEmailAddress {
-			dev.SSOEmails = append(dev.SSOEmails, l.SSOUserEmailAddress)
-		}
-		if err := tx.Devices().Put(ctx, dev); err != nil {
-			return nil, err
+		// A device first ordered becomes known. Its record is shared by every
+		// client, so the SSO e-mail of an order stays on the order's line
+		// (where that client's fallback and resends read it), never on the
+		// device.
+		if snap.Devices[domain.SerialKey(l.SerialNumber)] == nil {
+			dev := domain.Device{Serial: l.SerialNumber, ServiceType: l.ServiceType, Model: l.ManufacturerModel}
+			if err := tx.Devices().Put(ctx, dev); err != nil {
+				return nil, err
+			}
 		}
 		sub := domain.Subscription{
 			ID: l.SubscriptionID, Serial: l.SerialNumber, PartNumber: l.PartNumber, ProductLine: l.ProductLine,

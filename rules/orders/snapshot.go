@@ -23,7 +23,8 @@ func LoadSnapshot(ctx context.Context, tx ports.OrdersTx, p domain.Principal, re
 func loadSnapshot(ctx context.Context, tx ports.OrdersTx, clientID string, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
 	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
 		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},
-		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{}}
+		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{},
+		OwnSSOEmails: map[string]string{}}
 	billTo, err := visibleSiteOwner(ctx, tx, clientID, req.BillToSiteUseID, domain.BillTo)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func loadSnapshot(ctx context.Context, tx ports.OrdersTx, clientID string, req *
 				}
 			}
 		}
-		if err := loadSerial(ctx, tx, s, l.SerialNumber); err != nil {
+		if err := loadSerial(ctx, tx, s, clientID, l.SerialNumber); err != nil {
 			return nil, err
 		}
 		if l.CouponNumber != "" {
@@ -94,7 +95,7 @@ func loadSnapshot(ctx context.Context, tx ports.OrdersTx, clientID string, req *
 	return s, nil
 }
 
-func loadSerial(ctx context.Context, tx ports.OrdersTx, s *Snapshot, serial string) error {
+func loadSerial(ctx context.Context, tx ports.OrdersTx, s *Snapshot, clientID, serial string) error {
 	key := domain.SerialKey(serial)
 	if _, seen := s.Timelines[key]; seen || serial == "" {
 		return nil
@@ -114,8 +115,34 @@ func loadSerial(ctx context.Context, tx ports.OrdersTx, s *Snapshot, serial stri
 	if s.Trials[key], err = tx.Trials().BySerial(ctx, serial); err != nil {
 		return err
 	}
-	s.InProgress[key], err = tx.Orders().InProgress(ctx, serial)
+	if s.InProgress[key], err = tx.Orders().InProgress(ctx, serial); err != nil {
+		return err
+	}
+	s.OwnSSOEmails[key], err = ownSSOEmail(ctx, tx, clientID, serial)
 	return err
+}
+
+// ownSSOEmail returns the latest valid SSO e-mail clientID's own orders gave
+// for serial (newest order first, its last line naming the serial first),
+// or "". What one client sent never reaches another's fallback or delivery.
+func ownSSOEmail(ctx context.Context, tx ports.OrdersTx, clientID, serial string) (string, error) {
+	key := domain.SerialKey(serial)
+	if clientID == "" || key == "" {
+		return "", nil
+	}
+	orders, err := tx.Orders().Find(ctx, domain.OrderQuery{ClientID: clientID, SerialKey: key})
+	if err != nil {
+		return "", err
+	}
+	for _, o := range orders {
+		for i := len(o.Lines) - 1; i >= 0; i-- {
+			l := &o.Lines[i]
+			if domain.SerialKey(l.SerialNumber) == key && domain.ValidEmail(l.SSOUserEmailAddress) {
+				return l.SSOUserEmailAddress, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // visibleSiteOwner returns the active customer of clientID owning the site,
