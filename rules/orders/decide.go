@@ -30,8 +30,8 @@ type Snapshot struct {
 	// reads before the store's device record. Another client's e-mails never
 	// appear here.
 	OwnSSOEmails map[string]string
-	Promo      *domain.PromoCode
-	Coupons    map[string]*domain.Coupon
+	Promo        *domain.PromoCode
+	Coupons      map[string]*domain.Coupon
 }
 
 // ModelKey is the key of Snapshot.Models: the model name in upper case. A
