@@ -27,19 +27,31 @@ type Clients interface {
 	PutToken(ctx context.Context, t domain.Token) error
 	// Token returns the token whose hash is hash (CodeNotFound).
 	Token(ctx context.Context, hash string) (domain.Token, error)
+	// PurgeTokens deletes the tokens that expired before before and
+	// returns how many. A token expiring exactly at before is kept.
+	PurgeTokens(ctx context.Context, before time.Time) (int, error)
 }
 
 // IdempotencyRecord is the stored answer to a write request, so a retry with
 // the same Idempotency-Key gets the first answer and never repeats the write.
+//
 // A record with Status 0 is a reservation: the first request is still being
-// processed (or its process died; the record then expires with the others).
+// processed, or its process died. Ref tells the two apart once the lease of
+// the API that made the reservation has run out (CreatedAt plus the lease;
+// the HTTP kit's is httpapi.IdempotencyLease): the request's write binds Ref
+// (Idempotency.Bind) in the transaction that commits it, so a reservation
+// past its lease with a Ref committed that write and is answered from it,
+// and one without a Ref committed nothing and may be released.
 type IdempotencyRecord struct {
 	ClientID    string
 	Key         string
 	RequestHash string // of the request's method, path and body
-	Status      int
+	Status      int    // 0 while reserved
 	Body        []byte
-	CreatedAt   time.Time
+	// Ref names what the request committed, such as "order:13331"; "" until
+	// its write commits, and for writes that bind nothing.
+	Ref       string
+	CreatedAt time.Time
 }
 
 // Idempotency stores IdempotencyRecords by (client, key).
@@ -53,6 +65,19 @@ type Idempotency interface {
 	// Complete records the answer (status, body) of the request that
 	// reserved clientID's key (CodeNotFound when there is no record).
 	Complete(ctx context.Context, clientID, key string, status int, body []byte) error
+	// Bind sets the Ref of clientID's reservation of key: called by a write
+	// in the transaction that commits it, so the reservation names what it
+	// committed exactly when the write is committed. Binding the Ref a
+	// record already has changes nothing (a store may run a transaction
+	// more than once). CodeNotFound when there is no record; CodeConflict
+	// when the record has an answer or another Ref.
+	Bind(ctx context.Context, clientID, key, ref string) error
+	// Release deletes clientID's reservation of key, so the key is free for
+	// a retry: for a request that ended without a final answer. It deletes
+	// only a reservation with neither an answer (Status 0) nor a Ref; a
+	// record with either is CodeConflict and stays. CodeNotFound when there
+	// is no record.
+	Release(ctx context.Context, clientID, key string) error
 	// Purge deletes the records created before before and returns how many.
 	// Callers keep records at least 24 hours.
 	Purge(ctx context.Context, before time.Time) (int, error)
