@@ -70,7 +70,8 @@ type Idempotency interface {
 	// committed exactly when the write is committed. Binding the Ref a
 	// record already has changes nothing (a store may run a transaction
 	// more than once). CodeNotFound when there is no record; CodeConflict
-	// when the record has an answer or another Ref.
+	// when the record has an answer or another Ref; CodeInvalid for an
+	// empty ref.
 	Bind(ctx context.Context, clientID, key, ref string) error
 	// Release deletes clientID's reservation of key, so the key is free for
 	// a retry: for a request that ended without a final answer. It deletes

@@ -57,6 +57,21 @@ func (r clients) Token(_ context.Context, hash string) (domain.Token, error) {
 	return t, nil
 }
 
+// PurgeTokens scans every token; it runs rarely, off the request path.
+func (r clients) PurgeTokens(_ context.Context, before time.Time) (int, error) {
+	if err := r.Write(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range r.db.tokens.all() {
+		if t.ExpiresAt.Before(before) {
+			r.db.tokens.del(t.Hash)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // audit keeps events in the order they were appended, numbered from 1; that
 // order is "oldest first", whatever instants the events carry.
 type audit struct{ *tx }
@@ -130,6 +145,41 @@ func (r idempotency) Complete(_ context.Context, clientID, key string, status in
 	}
 	rec.Status, rec.Body = status, body
 	r.db.idem.put(k, rec)
+	return nil
+}
+
+func (r idempotency) Bind(_ context.Context, clientID, key, ref string) error {
+	if err := r.Write(sqlrow.Required("ref", ref)); err != nil {
+		return err
+	}
+	k := idemKey{clientID, key}
+	rec, ok := r.db.idem.get(k)
+	switch {
+	case !ok:
+		return domain.Errorf(domain.CodeNotFound, "Idempotency-Key", "no record of key %q", key)
+	case rec.Ref == ref:
+		return nil
+	case rec.Status != 0 || rec.Ref != "":
+		return domain.Errorf(domain.CodeConflict, "Idempotency-Key", "key %q is answered or bound already", key)
+	}
+	rec.Ref = ref
+	r.db.idem.put(k, rec)
+	return nil
+}
+
+func (r idempotency) Release(_ context.Context, clientID, key string) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	k := idemKey{clientID, key}
+	rec, ok := r.db.idem.get(k)
+	switch {
+	case !ok:
+		return domain.Errorf(domain.CodeNotFound, "Idempotency-Key", "no record of key %q", key)
+	case rec.Status != 0 || rec.Ref != "":
+		return domain.Errorf(domain.CodeConflict, "Idempotency-Key", "key %q is answered or bound; it stays", key)
+	}
+	r.db.idem.del(k)
 	return nil
 }
 

@@ -22,8 +22,9 @@ const (
 	qClient = `SELECT id, name, secret_hash FROM clients WHERE id = $1`
 	// ON CONFLICT DO NOTHING: a second token with one hash changes no row,
 	// and the refusal leaves the transaction usable.
-	qPutToken = `INSERT INTO tokens (hash, client_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`
-	qToken    = `SELECT hash, client_id, expires_at FROM tokens WHERE hash = $1`
+	qPutToken    = `INSERT INTO tokens (hash, client_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`
+	qToken       = `SELECT hash, client_id, expires_at FROM tokens WHERE hash = $1`
+	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < $1`
 )
 
 func (r clients) Put(ctx context.Context, c domain.Client) error {
@@ -73,6 +74,16 @@ func (r clients) Token(ctx context.Context, hash string) (domain.Token, error) {
 	}, qToken, hash)
 }
 
+// PurgeTokens deletes through the index on expires_at: it costs what it
+// deletes.
+func (r clients) PurgeTokens(ctx context.Context, before time.Time) (int, error) {
+	if err := r.Write(); err != nil {
+		return 0, err
+	}
+	n, err := r.exec(ctx, qPurgeTokens, before)
+	return int(n), r.Fail(ctx, err, "purge expired tokens")
+}
+
 // audit keeps events in the order they were appended (audit_events.seq);
 // that order is "oldest first", whatever instants the events carry.
 type audit struct{ *tx }
@@ -113,20 +124,27 @@ type idempotency struct{ *tx }
 func (t *tx) Idempotency() ports.Idempotency { return idempotency{t} }
 
 const (
-	qIdem = `SELECT client_id, key, request_hash, status, body, created_at FROM idempotency_records
+	qIdem = `SELECT client_id, key, request_hash, status, body, ref, created_at FROM idempotency_records
 	WHERE client_id = $1 AND key = $2`
 	// ON CONFLICT DO NOTHING: a second record for the client and key changes
 	// no row, and the refusal leaves the transaction usable (a caller may
 	// then Get the first answer in it).
-	qPutIdem = `INSERT INTO idempotency_records (client_id, key, request_hash, status, body, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, key) DO NOTHING`
+	qPutIdem = `INSERT INTO idempotency_records (client_id, key, request_hash, status, body, ref, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id, key) DO NOTHING`
 	qCompleteIdem = `UPDATE idempotency_records SET status = $3, body = $4 WHERE client_id = $1 AND key = $2`
-	qPurgeIdem    = `DELETE FROM idempotency_records WHERE created_at < $1`
+	// Bind and Release change only a reservation that is unanswered and
+	// unbound (or, for Bind, already bound to the same ref); when they
+	// change no row, a read tells a missing record from a kept one. Under
+	// READ COMMITTED a Release waiting on a Bind's row lock re-checks ref
+	// once the Bind commits, and then keeps the bound record.
+	qBindIdem    = `UPDATE idempotency_records SET ref = $3 WHERE client_id = $1 AND key = $2 AND status = 0 AND ref IN ('', $3)`
+	qReleaseIdem = `DELETE FROM idempotency_records WHERE client_id = $1 AND key = $2 AND status = 0 AND ref = ''`
+	qPurgeIdem   = `DELETE FROM idempotency_records WHERE created_at < $1`
 )
 
 func scanRecord(r sqlrow.Scanner) (ports.IdempotencyRecord, error) {
 	var rec ports.IdempotencyRecord
-	err := r.Scan(&rec.ClientID, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &rec.CreatedAt)
+	err := r.Scan(&rec.ClientID, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &rec.Ref, &rec.CreatedAt)
 	rec.CreatedAt = utc(rec.CreatedAt)
 	return rec, err
 }
@@ -145,7 +163,7 @@ func (r idempotency) Put(ctx context.Context, rec ports.IdempotencyRecord) error
 	if err := r.Write(sqlrow.Required("key", rec.Key)); err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, nonNil(rec.Body), rec.CreatedAt)
+	n, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, nonNil(rec.Body), rec.Ref, rec.CreatedAt)
 	if err == nil && n == 0 {
 		return domain.Errorf(domain.CodeConflict, "Idempotency-Key", "key %q is already used", rec.Key)
 	}
@@ -165,6 +183,43 @@ func (r idempotency) Complete(ctx context.Context, clientID, key string, status 
 		return noRecord(key)
 	}
 	return nil
+}
+
+func (r idempotency) Bind(ctx context.Context, clientID, key, ref string) error {
+	if err := r.Write(sqlrow.Required("ref", ref)); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qBindIdem, clientID, key, ref)
+	if err != nil {
+		return r.Fail(ctx, err, "bind the record of key %q", key)
+	}
+	if n == 0 {
+		return r.kept(ctx, clientID, key, "is answered or bound to another write")
+	}
+	return nil
+}
+
+func (r idempotency) Release(ctx context.Context, clientID, key string) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qReleaseIdem, clientID, key)
+	if err != nil {
+		return r.Fail(ctx, err, "release the record of key %q", key)
+	}
+	if n == 0 {
+		return r.kept(ctx, clientID, key, "is answered or bound to a write; it stays")
+	}
+	return nil
+}
+
+// kept explains why Bind or Release changed no row: CodeNotFound when there
+// is no record, else CodeConflict saying why.
+func (r idempotency) kept(ctx context.Context, clientID, key, why string) error {
+	if _, err := r.Get(ctx, clientID, key); err != nil {
+		return err
+	}
+	return domain.Errorf(domain.CodeConflict, "Idempotency-Key", "key %q %s", key, why)
 }
 
 // Purge deletes through the index on created_at: it costs what it deletes.

@@ -23,6 +23,8 @@ const (
 	qClient   = `SELECT id, name, secret_hash FROM clients WHERE id = ?`
 	qPutToken = `INSERT INTO tokens (hash, client_id, expires_at) VALUES (?, ?, ?)`
 	qToken    = `SELECT hash, client_id, expires_at FROM tokens WHERE hash = ?`
+	// Instants are fixed-width UTC text, so < is "earlier than".
+	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < ?`
 )
 
 func (r clients) Put(ctx context.Context, c domain.Client) error {
@@ -75,6 +77,15 @@ func (r clients) Token(ctx context.Context, hash string) (domain.Token, error) {
 	return sqlrow.One(ctx, r, "read a token", scanToken, func() error {
 		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
 	}, qToken, hash)
+}
+
+// PurgeTokens uses the expires_at index: it costs what it deletes.
+func (r clients) PurgeTokens(ctx context.Context, before time.Time) (int, error) {
+	if err := r.Write(); err != nil {
+		return 0, err
+	}
+	n, err := r.exec(ctx, qPurgeTokens, instant(before))
+	return int(n), r.Fail(ctx, err, "purge expired tokens")
 }
 
 // audit keeps events in the order they were appended (the seq column);
@@ -133,9 +144,14 @@ type idempotency struct{ *tx }
 func (t *tx) Idempotency() ports.Idempotency { return idempotency{t} }
 
 const (
-	qIdem         = `SELECT client_id, idem_key, request_hash, status, body, created_at FROM idempotency WHERE client_id = ? AND idem_key = ?`
-	qPutIdem      = `INSERT INTO idempotency (client_id, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`
+	qIdem         = `SELECT client_id, idem_key, request_hash, status, body, ref, created_at FROM idempotency WHERE client_id = ? AND idem_key = ?`
+	qPutIdem      = `INSERT INTO idempotency (client_id, idem_key, request_hash, status, body, ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qCompleteIdem = `UPDATE idempotency SET status = ?, body = ? WHERE client_id = ? AND idem_key = ?`
+	// Bind and Release change only a reservation that is unanswered and
+	// unbound (or, for Bind, already bound to the same ref); when they
+	// change no row, a read tells a missing record from a kept one.
+	qBindIdem    = `UPDATE idempotency SET ref = ? WHERE client_id = ? AND idem_key = ? AND status = 0 AND ref IN ('', ?)`
+	qReleaseIdem = `DELETE FROM idempotency WHERE client_id = ? AND idem_key = ? AND status = 0 AND ref = ''`
 	// Instants are fixed-width UTC text, so < is "earlier than".
 	qPurgeIdem = `DELETE FROM idempotency WHERE created_at < ?`
 )
@@ -145,7 +161,7 @@ func scanRecord(r sqlrow.Scanner) (ports.IdempotencyRecord, error) {
 		rec ports.IdempotencyRecord
 		at  string
 	)
-	if err := r.Scan(&rec.ClientID, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &at); err != nil {
+	if err := r.Scan(&rec.ClientID, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &rec.Ref, &at); err != nil {
 		return rec, err
 	}
 	var err error
@@ -169,7 +185,7 @@ func (r idempotency) Put(ctx context.Context, rec ports.IdempotencyRecord) error
 	if err := r.Write(sqlrow.Required("key", rec.Key)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, nonNil(rec.Body), instant(rec.CreatedAt))
+	_, err := r.exec(ctx, qPutIdem, rec.ClientID, rec.Key, rec.RequestHash, rec.Status, nonNil(rec.Body), rec.Ref, instant(rec.CreatedAt))
 	if isUnique(err) {
 		return conflict(err, "Idempotency-Key", "key %q is already used", rec.Key)
 	}
@@ -189,6 +205,43 @@ func (r idempotency) Complete(ctx context.Context, clientID, key string, status 
 		return noRecord(key)
 	}
 	return nil
+}
+
+func (r idempotency) Bind(ctx context.Context, clientID, key, ref string) error {
+	if err := r.Write(sqlrow.Required("ref", ref)); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qBindIdem, ref, clientID, key, ref)
+	if err != nil {
+		return r.Fail(ctx, err, "bind the record of key %q", key)
+	}
+	if n == 0 {
+		return r.kept(ctx, clientID, key, "is answered or bound to another write")
+	}
+	return nil
+}
+
+func (r idempotency) Release(ctx context.Context, clientID, key string) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qReleaseIdem, clientID, key)
+	if err != nil {
+		return r.Fail(ctx, err, "release the record of key %q", key)
+	}
+	if n == 0 {
+		return r.kept(ctx, clientID, key, "is answered or bound to a write; it stays")
+	}
+	return nil
+}
+
+// kept explains why Bind or Release changed no row: CodeNotFound when there
+// is no record, else CodeConflict saying why.
+func (r idempotency) kept(ctx context.Context, clientID, key, why string) error {
+	if _, err := r.Get(ctx, clientID, key); err != nil {
+		return err
+	}
+	return domain.Errorf(domain.CodeConflict, "Idempotency-Key", "key %q %s", key, why)
 }
 
 // Purge uses the created_at index: it costs what it deletes.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 func RunPlatform(t *testing.T, open func(t *testing.T) ports.Store) {
 	area{
 		{"Clients/RoundTrip", clientsRoundTrip},
+		{"Clients/PurgeTokens", clientsPurgeTokens},
 		{"Idempotency/Records", idempotencyRecords},
+		{"Idempotency/BindAndRelease", idempotencyBindAndRelease},
 		{"Audit/OldestFirst", auditOldestFirst},
 	}.run(t, open)
 }
@@ -55,11 +58,48 @@ func clientsRoundTrip(t *testing.T, s ports.Store) {
 	same(t, "replaced client", c, got)
 }
 
+// clientsPurgeTokens: PurgeTokens deletes the tokens that expired before the
+// instant and keeps the rest, the one expiring at that instant too.
+func clientsPurgeTokens(t *testing.T, s ports.Store) {
+	ctx := t.Context()
+	now := stamp()
+	tok := func(name string, expires time.Time) domain.Token {
+		return domain.Token{Hash: domain.HashSecret(name), ClientID: "tap-client", ExpiresAt: expires}
+	}
+	gone := []domain.Token{tok("an hour ago", now.Add(-time.Hour)), tok("a second ago", now.Add(-time.Second))}
+	kept := []domain.Token{tok("now", now), tok("in an hour", now.Add(time.Hour))}
+	putAll(t, s, func(tx ports.Tx, tk domain.Token) error { return tx.Clients().PutToken(ctx, tk) }, append(gone, kept...)...)
+	var n int
+	update(t, s, func(tx ports.Tx) (err error) {
+		n, err = tx.Clients().PurgeTokens(ctx, now)
+		return err
+	})
+	if n != len(gone) {
+		t.Errorf("PurgeTokens removed %d tokens, want %d", n, len(gone))
+	}
+	for _, tk := range gone {
+		wantCode(t, "Token of a purged token", viewErr(t, s, func(tx ports.Tx) error {
+			return errOf(tx.Clients().Token(ctx, tk.Hash))
+		}), domain.CodeNotFound)
+	}
+	for _, tk := range kept {
+		got := read(t, s, func(tx ports.Tx) (domain.Token, error) { return tx.Clients().Token(ctx, tk.Hash) })
+		same(t, "a token not yet expired", tk, got)
+	}
+	update(t, s, func(tx ports.Tx) (err error) {
+		n, err = tx.Clients().PurgeTokens(ctx, now)
+		return err
+	})
+	if n != 0 {
+		t.Errorf("a second PurgeTokens removed %d tokens, want 0", n)
+	}
+}
+
 func idempotencyRecords(t *testing.T, s ports.Store) {
 	ctx := t.Context()
 	now := stamp()
 	rec := ports.IdempotencyRecord{ClientID: "client-a", Key: "k-1", RequestHash: "h-1", Status: 200,
-		Body: []byte(`{"statusCode":"200","status":"SUCCESS","uniqueId":"13331"}`), CreatedAt: now.Add(-23 * time.Hour)}
+		Body: []byte(`{"statusCode":"200","status":"SUCCESS","uniqueId":"13331"}`), Ref: "order:13331", CreatedAt: now.Add(-23 * time.Hour)}
 	old := ports.IdempotencyRecord{ClientID: "client-a", Key: "k-old", RequestHash: "h-2", Status: 400,
 		Body: []byte(`{}`), CreatedAt: now.Add(-25 * time.Hour)}
 	other := rec
@@ -118,6 +158,107 @@ func idempotencyRecords(t *testing.T, s ports.Store) {
 		_, err := tx.Idempotency().Get(ctx, "client-a", "k-old")
 		return err
 	}), domain.CodeNotFound)
+}
+
+// idempotencyBindAndRelease: Bind names what a reservation's request
+// committed, in that request's transaction; Release frees a reservation that
+// has neither an answer nor a Ref, and keeps every other record.
+func idempotencyBindAndRelease(t *testing.T, s ports.Store) {
+	ctx := t.Context()
+	now := stamp()
+	idem := func(tx ports.Tx) ports.Idempotency { return tx.Idempotency() }
+	get := func(client, key string) ports.IdempotencyRecord {
+		t.Helper()
+		return read(t, s, func(tx ports.Tx) (ports.IdempotencyRecord, error) { return idem(tx).Get(ctx, client, key) })
+	}
+	reserved := ports.IdempotencyRecord{ClientID: "client-a", Key: "k-bind", RequestHash: "h-1", CreatedAt: now}
+	answered := ports.IdempotencyRecord{ClientID: "client-a", Key: "k-answered", RequestHash: "h-2", Status: 400,
+		Body: []byte(`{"statusCode":400}`), CreatedAt: now}
+	free := ports.IdempotencyRecord{ClientID: "client-a", Key: "k-free", RequestHash: "h-3", CreatedAt: now}
+	putAll(t, s, func(tx ports.Tx, r ports.IdempotencyRecord) error { return idem(tx).Put(ctx, r) }, reserved, answered, free)
+
+	// A Bind in a transaction that rolls back binds nothing: the Ref is
+	// there exactly when the write that set it committed.
+	errRollback := domain.Errorf(domain.CodeInvalid, "", "the write was refused after all")
+	if err := s.Update(ctx, func(tx ports.Tx) error {
+		if err := idem(tx).Bind(ctx, "client-a", "k-bind", "order:13331"); err != nil {
+			return err
+		}
+		return errRollback
+	}); err != errRollback {
+		t.Fatalf("an Update that binds and fails: %v, want its own error", err)
+	}
+	same(t, "the record after a rolled-back Bind", reserved, get("client-a", "k-bind"))
+
+	update(t, s, func(tx ports.Tx) error { return idem(tx).Bind(ctx, "client-a", "k-bind", "order:13331") })
+	bound := reserved
+	bound.Ref = "order:13331"
+	same(t, "the bound record", bound, get("client-a", "k-bind"))
+	update(t, s, func(tx ports.Tx) error { return idem(tx).Bind(ctx, "client-a", "k-bind", "order:13331") })
+	for _, c := range []struct {
+		what        string
+		client, key string
+		ref         string
+		code        domain.Code
+	}{
+		{"Bind of another ref", "client-a", "k-bind", "order:13332", domain.CodeConflict},
+		{"Bind of an answered record", "client-a", "k-answered", "order:13332", domain.CodeConflict},
+		{"Bind of an unknown key", "client-a", "nope", "order:13332", domain.CodeNotFound},
+		{"Bind of another client's key", "client-b", "k-bind", "order:13332", domain.CodeNotFound},
+		{"Bind of an empty ref", "client-a", "k-free", "", domain.CodeInvalid},
+	} {
+		wantCode(t, c.what, s.Update(ctx, func(tx ports.Tx) error { return idem(tx).Bind(ctx, c.client, c.key, c.ref) }), c.code)
+	}
+	same(t, "the bound record after refused Binds", bound, get("client-a", "k-bind"))
+	same(t, "the answered record after a refused Bind", answered, get("client-a", "k-answered"))
+	same(t, "the free record after a refused Bind", free, get("client-a", "k-free"))
+
+	for _, c := range []struct {
+		what        string
+		client, key string
+		code        domain.Code
+	}{
+		{"Release of a bound reservation", "client-a", "k-bind", domain.CodeConflict},
+		{"Release of an answered record", "client-a", "k-answered", domain.CodeConflict},
+		{"Release of an unknown key", "client-a", "nope", domain.CodeNotFound},
+		{"Release of another client's key", "client-b", "k-free", domain.CodeNotFound},
+	} {
+		wantCode(t, c.what, s.Update(ctx, func(tx ports.Tx) error { return idem(tx).Release(ctx, c.client, c.key) }), c.code)
+	}
+	same(t, "the bound record after a refused Release", bound, get("client-a", "k-bind"))
+	same(t, "the answered record after a refused Release", answered, get("client-a", "k-answered"))
+
+	// Complete keeps the Ref: the answer and what it committed go together.
+	update(t, s, func(tx ports.Tx) error {
+		return idem(tx).Complete(ctx, "client-a", "k-bind", 200, []byte(`{"uniqueId":13331}`))
+	})
+	bound.Status, bound.Body = 200, []byte(`{"uniqueId":13331}`)
+	same(t, "the completed bound record", bound, get("client-a", "k-bind"))
+
+	// A Release that rolls back keeps the reservation; one that commits
+	// frees the key for a new reservation.
+	if err := s.Update(ctx, func(tx ports.Tx) error {
+		if err := idem(tx).Release(ctx, "client-a", "k-free"); err != nil {
+			return err
+		}
+		return errRollback
+	}); err != errRollback {
+		t.Fatalf("an Update that releases and fails: %v, want its own error", err)
+	}
+	same(t, "the record after a rolled-back Release", free, get("client-a", "k-free"))
+	update(t, s, func(tx ports.Tx) error { return idem(tx).Release(ctx, "client-a", "k-free") })
+	wantCode(t, "Get of a released key", viewErr(t, s, func(tx ports.Tx) error {
+		return errOf(idem(tx).Get(ctx, "client-a", "k-free"))
+	}), domain.CodeNotFound)
+	again := free
+	again.RequestHash, again.CreatedAt = "h-4", now.Add(time.Minute)
+	update(t, s, func(tx ports.Tx) error {
+		if err := idem(tx).Release(ctx, "client-a", "k-bind-none"); domain.ErrorCode(err) != domain.CodeNotFound {
+			return fmt.Errorf("Release of an unknown key in a transaction: %v, want CodeNotFound", err)
+		}
+		return idem(tx).Put(ctx, again)
+	})
+	same(t, "a released key reserved again", again, get("client-a", "k-free"))
 }
 
 func auditOldestFirst(t *testing.T, s ports.Store) {
