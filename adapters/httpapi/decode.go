@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/entitle-rules/entitle/domain"
 )
@@ -23,13 +24,20 @@ func DecodeStrict(r io.Reader, v any) error {
 	if err != nil {
 		return decodeError(err)
 	}
+	if err := checkJSON(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
+	// encoding/json matches field names regardless of case; entitle does
+	// not: SERIALNUMBER is not serialNumber. v is still filled as far as the
+	// decoder gets, so a caller can tell which request it was.
+	if path := unknownField(data, reflect.TypeOf(v)); path != "" {
+		_ = dec.Decode(v)
+		return unknownFieldError(path)
+	}
 	if err := dec.Decode(v); err != nil {
-		if path := unknownField(data, reflect.TypeOf(v)); path != "" {
-			return domain.Errorf(domain.CodeInvalid, path, "%s is not a field of this request", path)
-		}
 		derr := decodeError(err)
 		var typeErr *json.UnmarshalTypeError
 		var de *domain.Error
@@ -47,6 +55,107 @@ func DecodeStrict(r io.Reader, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return domain.Errorf(domain.CodeInvalid, "", "the body holds data after its JSON value")
+	}
+	return nil
+}
+
+func unknownFieldError(path string) error {
+	field, hint, _ := strings.Cut(path, " ")
+	if hint != "" {
+		return domain.Errorf(domain.CodeInvalid, field, "%s is not a field of this request %s; field names are case-sensitive", field, hint)
+	}
+	return domain.Errorf(domain.CodeInvalid, field, "%s is not a field of this request", field)
+}
+
+// checkJSON walks data's tokens before anything is decoded and refuses, with
+// the path of the value: a key given twice in one object (encoding/json would
+// keep the last silently), and text that is not valid UTF-8 or holds a
+// control character, in any key or string (encoding/json would turn bytes
+// that are not UTF-8 into U+FFFD silently). Malformed JSON is left for the
+// decoder to describe.
+func checkJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type frame struct {
+		obj   bool
+		keys  map[string]bool
+		path  string
+		index int
+		key   string // the key whose value comes next, in an object
+	}
+	var stack []*frame
+	here := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		f := stack[len(stack)-1]
+		if f.obj {
+			return domain.JoinField(f.path, f.key)
+		}
+		return f.path + "[" + strconv.Itoa(f.index) + "]"
+	}
+	// next moves past a value in the innermost container.
+	next := func() {
+		if len(stack) == 0 {
+			return
+		}
+		f := stack[len(stack)-1]
+		if f.obj {
+			f.key = ""
+		} else {
+			f.index++
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF, or malformed JSON the decoder reports
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				stack = append(stack, &frame{obj: t == '{', keys: map[string]bool{}, path: here()})
+			default:
+				stack = stack[:len(stack)-1]
+				next()
+			}
+			continue
+		case string:
+			if top != nil && top.obj && top.key == "" {
+				path := domain.JoinField(top.path, t)
+				if err := checkString(path, t, "name"); err != nil {
+					return err
+				}
+				if top.keys[t] {
+					return domain.Errorf(domain.CodeInvalid, path, "%s is given twice", path)
+				}
+				top.keys[t], top.key = true, t
+				continue
+			}
+			if err := checkString(here(), t, "value"); err != nil {
+				return err
+			}
+		}
+		next()
+	}
+}
+
+// checkString refuses control characters and U+FFFD in a key or string
+// value: encoding/json turns bytes that are not UTF-8, and escapes of lone
+// surrogates, into U+FFFD, so that is how text that was not text shows.
+func checkString(path, s, what string) error {
+	for _, r := range s {
+		if r == utf8.RuneError {
+			return domain.Errorf(domain.CodeInvalid, path, "the %s of %s is not valid UTF-8 text", what, fieldName(path))
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return domain.Errorf(domain.CodeInvalid, path, "the %s of %s holds a control character (%U); send printable text", what, fieldName(path), r)
+		}
 	}
 	return nil
 }
@@ -113,6 +222,9 @@ func walkFields(v any, t reflect.Type, path string) string {
 			if !ok {
 				return p
 			}
+			if name := jsonName(f); name != k {
+				return p + " (write " + name + ")"
+			}
 			if bad := walkFields(x[k], f.Type, p); bad != "" {
 				return bad
 			}
@@ -131,25 +243,28 @@ func walkFields(v any, t reflect.Type, path string) string {
 }
 
 // jsonField finds the field encoding/json would decode key into: the tag
-// name, else the field name, matched case-insensitively as json does.
+// name, else the field name, matched case-insensitively as json does (the
+// caller then refuses a key not spelt exactly as the field).
 func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
+		if !f.IsExported() || jsonName(f) == "-" {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if strings.EqualFold(name, key) {
+		if strings.EqualFold(jsonName(f), key) {
 			return f, true
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// jsonName is a field's name in JSON: its tag name, else its Go name.
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name
 }
 
 // indexedPath turns encoding/json's index-free field path (lines.deviceKey)

@@ -81,6 +81,40 @@ func TestDecodeStrict(t *testing.T) {
 		body:  `{"lines": {"partNumber": "a"}}`,
 		field: "lines", msg: "lines must be a list, not object",
 	}, {
+		// Regression (issue 8): encoding/json matched names in any case.
+		name:  "a field name in another case",
+		body:  `{"CUSTOMERPONUMBER": "PO300424"}`,
+		field: "CUSTOMERPONUMBER", msg: "CUSTOMERPONUMBER is not a field of this request (write customerPONumber); field names are case-sensitive",
+	}, {
+		name:  "a field name in another case in lines[0]",
+		body:  `{"lines": [{"PartNumber": "a"}]}`,
+		field: "lines[0].PartNumber", msg: "lines[0].PartNumber is not a field of this request (write partNumber); field names are case-sensitive",
+	}, {
+		// Regression (issue 8): encoding/json kept the last of two keys.
+		name:  "a key given twice",
+		body:  `{"customerPONumber": "a", "customerPONumber": "b"}`,
+		field: "customerPONumber", msg: "customerPONumber is given twice",
+	}, {
+		name:  "a key given twice in lines[1]",
+		body:  `{"lines": [{"quantity": 1}, {"quantity": 1, "quantity": 2}]}`,
+		field: "lines[1].quantity", msg: "lines[1].quantity is given twice",
+	}, {
+		name:  "a NUL byte in a value",
+		body:  `{"customerPONumber": "tap\u0000client"}`,
+		field: "customerPONumber", msg: "the value of customerPONumber holds a control character (U+0000); send printable text",
+	}, {
+		name:  "a control character in lines[0]",
+		body:  `{"lines": [{"partNumber": "a\tb"}]}`,
+		field: "lines[0].partNumber", msg: "the value of lines[0].partNumber holds a control character (U+0009); send printable text",
+	}, {
+		name:  "a lone surrogate escape (not text)",
+		body:  `{"customerPONumber": "\udc00"}`,
+		field: "customerPONumber", msg: "the value of customerPONumber is not valid UTF-8 text",
+	}, {
+		name:  "invalid UTF-8",
+		body:  "{\"lines\": [{\"partNumber\": \"\xff\xfe\"}]}",
+		field: "lines[0].partNumber", msg: "the value of lines[0].partNumber is not valid UTF-8 text",
+	}, {
 		name: "a list for the body",
 		body: `[{"customerPONumber": "PO300424"}]`,
 		msg:  "the body must be an object, not array",

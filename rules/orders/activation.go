@@ -35,6 +35,9 @@ func (e *Service) ActivationStatus(ctx context.Context, p domain.Principal, q Ac
 	if err != nil {
 		return nil, err
 	}
+	if err := q.check(); err != nil {
+		return nil, err
+	}
 	serial := strings.TrimSpace(q.SerialNumber)
 	if q.OrderNumber == 0 && serial == "" {
 		return nil, domain.Errorf(domain.CodeInvalid, "orderNumber", "give orderNumber or serialNumber")
@@ -148,6 +151,9 @@ type ResendRequest struct {
 func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r ResendRequest) (domain.Activation, error) {
 	clientID, err := partnerOf(p)
 	if err != nil {
+		return domain.Activation{}, err
+	}
+	if err := r.check(); err != nil {
 		return domain.Activation{}, err
 	}
 	serial := strings.TrimSpace(r.SerialNumber)

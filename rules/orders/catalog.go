@@ -54,6 +54,9 @@ func (e *Service) Customers(ctx context.Context, who domain.Principal, q Custome
 	if err != nil {
 		return nil, err
 	}
+	if err := q.check(); err != nil {
+		return nil, err
+	}
 	var p domain.Problems
 	var region domain.Region
 	if q.Region != "" {
@@ -120,6 +123,9 @@ func (e *Service) Customers(ctx context.Context, who domain.Principal, q Custome
 // manufacturer contains manufacturer (case-insensitively; "" for all), sorted
 // (seed 001, TAP_GET_MFG_MODELS_API). CodeNotFound (ErrNoMatch) when none.
 func (e *Service) ManufacturerModels(ctx context.Context, manufacturer string) ([]string, error) {
+	if err := domain.CheckTexts("manufacturer", manufacturer); err != nil {
+		return nil, err
+	}
 	var models []domain.Model
 	if err := e.store.View(ctx, func(tx ports.Tx) error {
 		var err error
@@ -175,6 +181,9 @@ type ProductList struct {
 func (e *Service) Products(ctx context.Context, who domain.Principal, q ProductQuery) (ProductList, error) {
 	clientID, err := partnerOf(who)
 	if err != nil {
+		return ProductList{}, err
+	}
+	if err := q.check(); err != nil {
 		return ProductList{}, err
 	}
 	var p domain.Problems

@@ -32,9 +32,10 @@ import (
 
 // The shipped files' params and tables, as Go constants.
 const (
-	handMaxOrderLines   = 20 // 10-orders: max_order_lines
-	handStartWindowDays = 3  // 20-lines: start_window_days
-	handSwitchWindow    = 60 // 20-lines: switch_window_days
+	handMaxOrderLines   = 20  // 10-orders: max_order_lines
+	handStartWindowDays = 3   // 20-lines: start_window_days
+	handEarliestStart   = 365 // 20-lines: earliest_start_days
+	handSwitchWindow    = 60  // 20-lines: switch_window_days
 	handBundleModel     = "AG-392"
 	handMaxSimDigits    = 20 // 40-vrs: max_sim_digits
 )
@@ -450,6 +451,9 @@ func handLine(d *domain.Decision, sc *handScratch, snap *orders.Snapshot, o *han
 	}
 	if rs := lr.ServiceStartDate; !rs.IsZero() && rs.After(today.AddDays(handStartWindowDays)) {
 		handLineViolation(d, i, "START_DATE_TOO_LATE", "serviceStartDate", "serviceStartDate "+rs.String()+" is more than "+strconv.Itoa(handStartWindowDays)+" days after today ("+today.String()+", Pacific time)")
+	}
+	if rs := lr.ServiceStartDate; !rs.IsZero() && rs.Before(today.AddDays(-handEarliestStart)) {
+		handLineViolation(d, i, "START_DATE_TOO_EARLY", "serviceStartDate", "serviceStartDate "+rs.String()+" is more than "+strconv.Itoa(handEarliestStart)+" days before today ("+today.String()+", Pacific time)")
 	}
 	if s.inProgress {
 		handLineViolation(d, i, "ORDER_IN_PROGRESS", "serialNumber", "Order creation is in progress for the serialNumber, please try after some time")

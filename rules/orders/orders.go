@@ -46,6 +46,9 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 	if len(req.Lines) > MaxLines {
 		return Receipt{}, domain.Errorf(domain.CodeInvalid, "lines", "an order has at most %d lines; this one has %d", MaxLines, len(req.Lines))
 	}
+	if err := req.CheckInput(); err != nil {
+		return Receipt{}, err
+	}
 	set := e.rules.Load()
 	now := e.clock.Now().UTC()
 	var (
@@ -368,6 +371,9 @@ type OrderLookup struct {
 func (e *Service) GetOrder(ctx context.Context, p domain.Principal, q OrderLookup) ([]domain.Order, error) {
 	clientID, err := partnerOf(p)
 	if err != nil {
+		return nil, err
+	}
+	if err := q.check(); err != nil {
 		return nil, err
 	}
 	if q.UniqueID == 0 && strings.TrimSpace(q.SerialNumber) == "" && strings.TrimSpace(q.PONumber) == "" {
