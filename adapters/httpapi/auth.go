@@ -36,6 +36,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		// The same answer for an unknown client and a wrong secret.
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 		return
+	case domain.CodeInvalid:
+		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
 	default:
 		s.log.Error("issuing a token", "err", err)
 		oauthError(w, http.StatusInternalServerError, "server_error", "internal error")

@@ -52,10 +52,20 @@ type Token struct {
 
 // IssueToken checks a client's id and secret and issues a bearer token (the
 // client_credentials grant, RFC 6749 4.4). An unknown client and a wrong
-// secret fail alike with CodeUnauthenticated and take as long.
+// secret fail alike with CodeUnauthenticated and take as long; an id or
+// secret that is not printable text of at most domain.MaxText characters is
+// CodeInvalid.
 func (s *Service) IssueToken(ctx context.Context, clientID, secret string) (Token, error) {
 	if clientID == "" || secret == "" {
 		return Token{}, domain.Errorf(domain.CodeUnauthenticated, "client_id", "give client_id and client_secret")
+	}
+	// Checked before any store sees them: a NUL byte is a 400 on every
+	// store, not an error deep in one.
+	var p domain.Problems
+	domain.CheckText(&p, "client_id", clientID, domain.MaxText)
+	domain.CheckText(&p, "client_secret", secret, domain.MaxText)
+	if err := p.Err(); err != nil {
+		return Token{}, err
 	}
 	raw := make([]byte, 32)
 	if _, err := io.ReadFull(s.random, raw); err != nil {
