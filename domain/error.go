@@ -18,6 +18,7 @@ const (
 	CodeForbidden       Code = "forbidden"       // the caller may not do this
 	CodeUnauthenticated Code = "unauthenticated" // the caller is not known
 	CodeUnavailable     Code = "unavailable"     // a dependency is down; retrying may help
+	CodeRateLimited     Code = "rate_limited"    // the caller sent too much too fast; retry later
 	CodeInternal        Code = "internal"        // a bug or an unexpected failure
 )
 

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/entitle-rules/entitle/domain"
 )
@@ -29,7 +31,23 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "give client_id and client_secret")
 		return
 	}
+	// Guessing is slowed per address and per client id, before any secret
+	// is checked (a check costs an argon2id hash).
+	now := s.clock.Now()
+	if ok, wait := s.tokenAddr.allow(address(r), now); !ok {
+		retryAfter(w, wait)
+		oauthError(w, http.StatusTooManyRequests, "slow_down", "too many token requests from this address; retry later")
+		return
+	}
+	if wait := s.tokenFail.wait(id, now); wait > 0 {
+		retryAfter(w, wait)
+		oauthError(w, http.StatusTooManyRequests, "slow_down", "too many wrong secrets for this client id; retry later")
+		return
+	}
 	tok, err := s.access.IssueToken(r.Context(), id, secret)
+	if code := domain.ErrorCode(err); code == "" || code == domain.CodeUnauthenticated {
+		s.tokenFail.record(id, err == nil, now)
+	}
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.CodeUnauthenticated:
@@ -94,7 +112,8 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 // Authenticate turns the request's bearer token into its Principal and
 // returns the request with the Principal in its context (PrincipalFrom reads
 // it). It fails with CodeUnauthenticated ("Access Token Invalid") for a
-// missing, unknown or expired token.
+// missing, unknown or expired token, and with CodeRateLimited when the
+// principal is over its request rate (RetryAfter says how long to wait).
 func (s *Server) Authenticate(r *http.Request) (*http.Request, error) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
@@ -109,6 +128,9 @@ func (s *Server) Authenticate(r *http.Request) (*http.Request, error) {
 		return r, err
 	}
 	noteClient(r.Context(), p.Partner)
+	if ok, wait := s.perClient.allow(p.Partner, s.clock.Now()); !ok {
+		return r, &domain.Error{Code: domain.CodeRateLimited, Message: "too many requests; retry later", Err: retryAfterError(wait)}
+	}
 	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), nil
 }
 
@@ -134,4 +156,27 @@ func marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// retryAfterError is the cause of a CodeRateLimited error: how long to wait.
+type retryAfterError time.Duration
+
+func (e retryAfterError) Error() string { return "retry after " + time.Duration(e).String() }
+
+// RetryAfter returns how long the caller of a request refused with err
+// should wait, for a Retry-After header; false when err does not say.
+func RetryAfter(err error) (time.Duration, bool) {
+	var ra retryAfterError
+	if errors.As(err, &ra) {
+		return time.Duration(ra), true
+	}
+	return 0, false
+}
+
+// SetRetryAfter sets the Retry-After header of a response refusing err, when
+// err says how long to wait.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	if d, ok := RetryAfter(err); ok {
+		retryAfter(w, d)
+	}
 }

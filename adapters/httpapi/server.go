@@ -25,6 +25,9 @@ type Options struct {
 	Logger *slog.Logger // nil discards logs
 	// Random is the source of request ids; nil means crypto/rand.
 	Random io.Reader
+	// Limits bound concurrency and request rates; the zero value is the
+	// defaults.
+	Limits Limits
 }
 
 // Server routes requests to the registered APIs. It is an http.Handler and
@@ -36,11 +39,21 @@ type Server struct {
 	clock  ports.Clock
 	access *access.Service
 	random io.Reader
+
+	busy      chan struct{} // one token per request being served
+	perClient *keyed        // requests per principal
+	tokenAddr *keyed        // token requests per address
+	tokenFail *failures     // wrong secrets in a row per client id
 }
 
 // New returns a Server with /healthz and /oauth/token registered.
 func New(o Options) *Server {
-	s := &Server{mux: http.NewServeMux(), log: o.Logger, store: o.Store, clock: o.Clock, access: o.Access, random: o.Random}
+	lim := o.Limits.withDefaults()
+	s := &Server{mux: http.NewServeMux(), log: o.Logger, store: o.Store, clock: o.Clock, access: o.Access, random: o.Random,
+		busy:      make(chan struct{}, lim.MaxConcurrent),
+		perClient: newKeyed(lim.PerClient, lim.PerClientBurst),
+		tokenAddr: newKeyed(lim.TokenPerAddress, lim.TokenPerAddressBurst),
+		tokenFail: newFailures(lim.TokenFailures, lim.TokenMaxBackoff)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -80,6 +93,16 @@ func (s *Server) UniqueID() int64 {
 // ServeHTTP limits the body, logs the request, and turns a panic into a 500
 // so one bad request never takes the server down.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case s.busy <- struct{}{}:
+		defer func() { <-s.busy }()
+	default:
+		// Past MaxConcurrent nothing is read or queued: the caller retries.
+		retryAfter(w, time.Second)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"statusCode": http.StatusServiceUnavailable, "status": "ERROR",
+			"uniqueId": s.UniqueID(), "errorMessage": "the server is busy; retry after a second"})
+		return
+	}
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	info := &requestInfo{}

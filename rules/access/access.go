@@ -5,28 +5,43 @@ import (
 	"encoding/base64"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules/internal/secret"
 )
 
 // Options wires a Service. Store, Clock and Random are required.
 type Options struct {
 	Store ports.Store
 	Clock ports.Clock
-	// Random is the source of token bytes (crypto/rand.Reader in a server).
+	// Random is the source of token bytes and salts (crypto/rand.Reader in
+	// a server).
 	Random io.Reader
 	// TokenTTL is how long a bearer token lives; 0 means one hour.
 	TokenTTL time.Duration
+	// Hashing is argon2id's cost for new secrets; the zero value is
+	// secret.Default (19 MiB, 2 passes).
+	Hashing Params
+	// MaxHashing bounds the secrets checked at once (each check holds
+	// Hashing.Memory); 0 means 4. Others wait their turn.
+	MaxHashing int
 }
+
+// Params are argon2id's costs: memory in KiB, passes, threads.
+type Params = secret.Params
 
 // Service issues and verifies credentials. It is safe for concurrent use.
 type Service struct {
-	store  ports.Store
-	clock  ports.Clock
-	random io.Reader
-	ttl    time.Duration
+	store   ports.Store
+	clock   ports.Clock
+	random  io.Reader
+	ttl     time.Duration
+	params  secret.Params
+	hashing chan struct{}
+	decoy   func() string // a stored form checked for unknown client ids
 }
 
 // New returns a Service; it fails with CodeInvalid when an option is missing.
@@ -37,7 +52,31 @@ func New(o Options) (*Service, error) {
 	if o.TokenTTL == 0 {
 		o.TokenTTL = time.Hour
 	}
-	return &Service{store: o.Store, clock: o.Clock, random: o.Random, ttl: o.TokenTTL}, nil
+	if o.Hashing == (Params{}) {
+		o.Hashing = secret.Default
+	}
+	if o.MaxHashing == 0 {
+		o.MaxHashing = 4
+	}
+	s := &Service{store: o.Store, clock: o.Clock, random: o.Random, ttl: o.TokenTTL, params: o.Hashing,
+		hashing: make(chan struct{}, o.MaxHashing)}
+	s.decoy = sync.OnceValue(func() string {
+		h, _ := secret.Hash("no client has this secret", o.Random, o.Hashing)
+		return h
+	})
+	return s, nil
+}
+
+// check checks a secret against its stored form, at most MaxHashing at once.
+func (s *Service) check(ctx context.Context, stored, plain string) (ok, legacy bool, err error) {
+	select {
+	case s.hashing <- struct{}{}:
+		defer func() { <-s.hashing }()
+	case <-ctx.Done():
+		return false, false, domain.Wrap(ctx.Err(), domain.CodeUnavailable, "access: the request ended while waiting to check a secret")
+	}
+	ok, legacy = secret.Check(stored, plain)
+	return ok, legacy, nil
 }
 
 // TokenTTL returns how long the tokens the service issues live.
@@ -55,15 +94,15 @@ type Token struct {
 // secret fail alike with CodeUnauthenticated and take as long; an id or
 // secret that is not printable text of at most domain.MaxText characters is
 // CodeInvalid.
-func (s *Service) IssueToken(ctx context.Context, clientID, secret string) (Token, error) {
-	if clientID == "" || secret == "" {
+func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token, error) {
+	if clientID == "" || plain == "" {
 		return Token{}, domain.Errorf(domain.CodeUnauthenticated, "client_id", "give client_id and client_secret")
 	}
 	// Checked before any store sees them: a NUL byte is a 400 on every
 	// store, not an error deep in one.
 	var p domain.Problems
 	domain.CheckText(&p, "client_id", clientID, domain.MaxText)
-	domain.CheckText(&p, "client_secret", secret, domain.MaxText)
+	domain.CheckText(&p, "client_secret", plain, domain.MaxText)
 	if err := p.Err(); err != nil {
 		return Token{}, err
 	}
@@ -73,20 +112,40 @@ func (s *Service) IssueToken(ctx context.Context, clientID, secret string) (Toke
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.clock.Now()
-	err := s.store.Update(ctx, func(tx ports.Tx) error {
-		c, err := tx.Clients().Get(ctx, clientID)
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			// Hash anyway, so an unknown client id takes as long as a
-			// wrong secret and ids cannot be told apart by timing.
-			unknown := domain.Client{SecretHash: domain.HashSecret("")}
-			unknown.CheckSecret(secret)
-			return errUnknownClient
-		}
-		if err != nil {
-			return err
-		}
-		if !c.CheckSecret(secret) {
-			return errUnknownClient
+	var c domain.Client
+	err := s.store.View(ctx, func(tx ports.Tx) error {
+		var err error
+		c, err = tx.Clients().Get(ctx, clientID)
+		return err
+	})
+	switch {
+	case domain.ErrorCode(err) == domain.CodeNotFound:
+		// Check anyway, so an unknown client id takes as long as a wrong
+		// secret and ids cannot be told apart by timing.
+		_, _, _ = s.check(ctx, s.decoy(), plain)
+		return Token{}, errUnknownClient
+	case err != nil:
+		return Token{}, err
+	}
+	ok, legacy, err := s.check(ctx, c.SecretHash, plain)
+	if err != nil {
+		return Token{}, err
+	}
+	if !ok {
+		return Token{}, errUnknownClient
+	}
+	err = s.store.Update(ctx, func(tx ports.Tx) error {
+		if legacy {
+			// A secret stored as a bare SHA-256 by an older version is
+			// stored again with argon2id now that it is known to be right.
+			h, err := secret.Hash(plain, s.random, s.params)
+			if err != nil {
+				return domain.Wrap(err, domain.CodeInternal, "access: hashing a secret")
+			}
+			c.SecretHash = h
+			if err := tx.Clients().Put(ctx, c); err != nil {
+				return err
+			}
 		}
 		return tx.Clients().PutToken(ctx, domain.Token{Hash: domain.HashSecret(tok), ClientID: c.ID, ExpiresAt: now.Add(s.ttl)})
 	})
@@ -123,13 +182,35 @@ func (s *Service) Bearer(ctx context.Context, token string) (domain.Principal, e
 
 var errInvalidToken = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "the bearer token is missing, unknown or expired")
 
-// PutClient stores a client with a hash of secret; the secret itself is
-// never stored.
-func (s *Service) PutClient(ctx context.Context, id, name, secret string) error {
-	if id == "" || secret == "" {
-		return domain.Errorf(domain.CodeInvalid, "id", "a client needs an id and a secret")
+// PutClient stores a client with an argon2id hash of its secret; the secret
+// itself is never stored.
+func (s *Service) PutClient(ctx context.Context, id, name, plain string) error {
+	var p domain.Problems
+	domain.CheckText(&p, "id", id, domain.MaxText)
+	domain.CheckText(&p, "secret", plain, domain.MaxText)
+	if id == "" || plain == "" {
+		p.Add("REQUIRED", "id", "a client needs an id and a secret")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	h, err := secret.Hash(plain, s.random, s.params)
+	if err != nil {
+		return domain.Wrap(err, domain.CodeInternal, "access: hashing a secret")
 	}
 	return s.store.Update(ctx, func(tx ports.Tx) error {
-		return tx.Clients().Put(ctx, domain.Client{ID: id, Name: name, SecretHash: domain.HashSecret(secret)})
+		return tx.Clients().Put(ctx, domain.Client{ID: id, Name: name, SecretHash: h})
 	})
+}
+
+// PurgeTokens deletes the tokens that expired before now and returns how
+// many; `entitle serve` calls it hourly.
+func (s *Service) PurgeTokens(ctx context.Context) (int, error) {
+	n := 0
+	err := s.store.Update(ctx, func(tx ports.Tx) error {
+		var err error
+		n, err = tx.Clients().PurgeTokens(ctx, s.clock.Now())
+		return err
+	})
+	return n, err
 }

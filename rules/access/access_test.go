@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +95,75 @@ func TestBadCredentials(t *testing.T) {
 	}
 	if _, err := access.New(access.Options{}); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Errorf("New without options: %v, want CodeInvalid", err)
+	}
+}
+
+// Regression (issue 8): client secrets were stored as an unsalted SHA-256.
+// They are stored with argon2id now, and a secret stored the old way still
+// works once and is then stored again with argon2id.
+func TestSecretsAreSaltedAndSlow(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
+	s, store := newService(t, &now)
+	stored := func(id string) string {
+		var c domain.Client
+		if err := store.View(ctx, func(tx ports.Tx) error {
+			var err error
+			c, err = tx.Clients().Get(ctx, id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return c.SecretHash
+	}
+	if h := stored("tap-client"); !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("stored secret %q, want argon2id with the default costs", h)
+	}
+	// An older file's client: the hex SHA-256 of its secret.
+	err := store.Update(ctx, func(tx ports.Tx) error {
+		return tx.Clients().Put(ctx, domain.Client{ID: "old-client", SecretHash: domain.HashSecret("old-secret-0123456")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IssueToken(ctx, "old-client", "wrong-secret-0000"); domain.ErrorCode(err) != domain.CodeUnauthenticated {
+		t.Errorf("a wrong secret against a legacy hash: %v", err)
+	}
+	if h := stored("old-client"); strings.HasPrefix(h, "$argon2id$") {
+		t.Error("a wrong secret upgraded the stored hash")
+	}
+	if _, err := s.IssueToken(ctx, "old-client", "old-secret-0123456"); err != nil {
+		t.Fatalf("a legacy secret: %v", err)
+	}
+	if h := stored("old-client"); !strings.HasPrefix(h, "$argon2id$") {
+		t.Errorf("after a login the legacy hash is still %q", h)
+	}
+	if _, err := s.IssueToken(ctx, "old-client", "old-secret-0123456"); err != nil {
+		t.Errorf("the upgraded secret: %v", err)
+	}
+}
+
+// Expired tokens are purged; live ones stay.
+func TestPurgeTokens(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
+	s, _ := newService(t, &now)
+	old, err := s.IssueToken(ctx, "tap-client", "example-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(90 * time.Minute)
+	fresh, err := s.IssueToken(ctx, "tap-client", "example-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PurgeTokens(ctx); err != nil || n != 1 {
+		t.Errorf("PurgeTokens = %d, %v; want the one expired token", n, err)
+	}
+	if _, err := s.Bearer(ctx, fresh.Value); err != nil {
+		t.Errorf("the live token after a purge: %v", err)
+	}
+	if _, err := s.Bearer(ctx, old.Value); domain.ErrorCode(err) != domain.CodeUnauthenticated {
+		t.Errorf("the purged token: %v", err)
 	}
 }

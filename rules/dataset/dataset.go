@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules/internal/secret"
 )
 
 // Dataset is entitle's data file: customers with sites, the catalog (price
@@ -38,7 +40,9 @@ type Dataset struct {
 }
 
 // ClientData is an API client and its credentials. Give the secret (it is
-// hashed on load and never stored) or its hex SHA-256 as secretHash.
+// hashed with argon2id when loaded and never stored) or its stored form as
+// secretHash (an argon2id encoding, or the hex SHA-256 older files carry,
+// which is replaced by argon2id at the client's next token request).
 type ClientData struct {
 	ID         string `json:"id"`
 	Name       string `json:"name,omitempty"`
@@ -158,6 +162,8 @@ type CouponData struct {
 
 // World is a Dataset converted to domain values and checked.
 type World struct {
+	// Clients have SecretHash set when the data gave secretHash; those given
+	// a plain secret are hashed by Apply.
 	Clients       []domain.Client
 	Customers     []domain.Customer
 	PriceLists    []domain.PriceList
@@ -169,6 +175,8 @@ type World struct {
 	Promos        []domain.PromoCode
 	Coupons       []domain.Coupon
 	InProgress    []string
+
+	secrets map[string]string // client id -> plain secret, hashed by Apply
 }
 
 // Build checks the dataset and converts it. Every problem is reported, with
@@ -245,7 +253,8 @@ func (ds *Dataset) Build() (*World, error) {
 	}
 	for i, cd := range ds.Clients {
 		f := "clients[" + strconv.Itoa(i) + "]"
-		c := domain.Client{ID: cd.ID, Name: cd.Name, SecretHash: strings.ToLower(cd.SecretHash)}
+		c := domain.Client{ID: cd.ID, Name: cd.Name, SecretHash: cd.SecretHash}
+		domain.CheckText(&p, f+".id", cd.ID, domain.MaxText)
 		switch {
 		case cd.ID == "":
 			p.Add("REQUIRED", f+".id", "id is required")
@@ -255,9 +264,13 @@ func (ds *Dataset) Build() (*World, error) {
 			if len(cd.Secret) < 16 {
 				p.Add("INVALID", f+".secret", "a secret needs at least 16 characters")
 			}
-			c.SecretHash = domain.HashSecret(cd.Secret)
-		case len(cd.SecretHash) != 64 || strings.Trim(strings.ToLower(cd.SecretHash), "0123456789abcdef") != "":
-			p.Add("INVALID", f+".secretHash", "secretHash must be the 64 hex digits of the secret's SHA-256")
+			domain.CheckText(&p, f+".secret", cd.Secret, domain.MaxText)
+			if w.secrets == nil {
+				w.secrets = map[string]string{}
+			}
+			w.secrets[cd.ID] = cd.Secret
+		case !secret.Valid(cd.SecretHash):
+			p.Add("INVALID", f+".secretHash", "secretHash must be an argon2id encoding ($argon2id$v=19$m=...,t=...,p=...$salt$key) or the 64 hex digits of the secret's SHA-256")
 		}
 		w.Clients = append(w.Clients, c)
 	}
@@ -420,6 +433,13 @@ func parseDuration(s string) (domain.Duration, error) {
 // twice leaves the store as after the first time.
 func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 	for _, c := range w.Clients {
+		if plain, ok := w.secrets[c.ID]; ok {
+			h, err := hashOnce(ctx, tx, c.ID, plain)
+			if err != nil {
+				return err
+			}
+			c.SecretHash = h
+		}
 		if err := tx.Clients().Put(ctx, c); err != nil {
 			return err
 		}
@@ -578,3 +598,19 @@ func (ds *Dataset) Load(ctx context.Context, store ports.Store) (*World, error) 
 }
 
 func notFound(err error) bool { return domain.ErrorCode(err) == domain.CodeNotFound }
+
+// hashOnce returns the stored form of a client's plain secret: the one the
+// store already holds when it matches (so loading a file again changes
+// nothing), else a new argon2id hash. The salt comes from crypto/rand: a salt
+// must be unpredictable, and nothing depends on its value.
+func hashOnce(ctx context.Context, tx ports.Tx, id, plain string) (string, error) {
+	old, err := tx.Clients().Get(ctx, id)
+	if err == nil {
+		if ok, legacy := secret.Check(old.SecretHash, plain); ok && !legacy {
+			return old.SecretHash, nil
+		}
+	} else if !notFound(err) {
+		return "", err
+	}
+	return secret.Hash(plain, rand.Reader, secret.Default)
+}

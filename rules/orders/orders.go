@@ -37,7 +37,9 @@ type Receipt struct {
 // step has committed, CreateOrder reports the order (Receipt.Status says how
 // far it got) and never an error: a caller told "failed" would order again.
 // A crash, or a store failing between the two steps, leaves the order in
-// progress; Resume finishes it.
+// progress; Resume finishes it. When ctx carries an Idempotency-Key
+// (ports.WithIdempotencyKey), the order is bound to it (OrderRef) in the
+// same transaction.
 func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domain.OrderRequest) (Receipt, error) {
 	clientID, err := partnerOf(p)
 	if err != nil {
@@ -81,6 +83,14 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 		if err != nil {
 			return err
 		}
+		// Under an Idempotency-Key the order is bound to the key in its own
+		// transaction, so a retry after a crash finds the order, not a
+		// second one.
+		if client, key, ok := ports.IdempotencyKeyFrom(ctx); ok {
+			if err := tx.Idempotency().Bind(ctx, client, key, OrderRef(o.UniqueID)); err != nil {
+				return err
+			}
+		}
 		return tx.Audit().Append(ctx, domain.AuditEvent{
 			ID: e.ids.NewID(), At: now, Actor: clientID, Command: "CreateOrder",
 			Subject: "order:" + strconv.FormatInt(o.UniqueID, 10), Allowed: true, RulesetHash: set.Hash(),
@@ -99,6 +109,21 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 		}
 	}
 	return rc, nil
+}
+
+// OrderRef is how CreateOrder names an order it bound to an Idempotency-Key
+// (ports.IdempotencyRecord.Ref); ParseOrderRef reads it back.
+func OrderRef(uniqueID int64) string { return "order:" + strconv.FormatInt(uniqueID, 10) }
+
+// ParseOrderRef returns the unique id of an OrderRef; false for any other
+// reference.
+func ParseOrderRef(ref string) (int64, bool) {
+	s, ok := strings.CutPrefix(ref, "order:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // MaxLines bounds the lines of one order before any rule runs or the store

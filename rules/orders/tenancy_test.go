@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/dataset"
 	"github.com/entitle-rules/entitle/rules/orders"
 )
@@ -113,5 +114,49 @@ func TestTrialOncePerDeviceAcrossClients(t *testing.T) {
 	rc, err := eng.CreateOrder(ctx, as(otherClient), req)
 	if _, fired := rc.Decision.Trace.Ran("line.trial-once"); domain.ErrorCode(err) != domain.CodeInvalid || !fired {
 		t.Errorf("the other client's trial of the same serial: %v (line.trial-once fired: %v), want refused by line.trial-once", err, fired)
+	}
+}
+
+// Under an Idempotency-Key, CreateOrder binds the order to the key's
+// reservation in the order's own transaction: after a crash the key tells
+// whether the order committed.
+func TestCreateOrderBindsTheIdempotencyKey(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := seedEngine(t, tapNow)
+	err := eng.Store().Update(ctx, func(tx ports.Tx) error {
+		return tx.Idempotency().Put(ctx, ports.IdempotencyRecord{ClientID: tapClient, Key: "k1", RequestHash: "h", CreatedAt: tapNow})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := eng.CreateOrder(ports.WithIdempotencyKey(ctx, tapClient, "k1"), as(tapClient), tapOrder(rtxLine(1, "1234567890", "132001-10")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = eng.Store().View(ctx, func(tx ports.Tx) error {
+		r, err := tx.Idempotency().Get(ctx, tapClient, "k1")
+		if id, ok := orders.ParseOrderRef(r.Ref); err != nil || !ok || id != rc.UniqueID {
+			t.Errorf("reservation %+v (%v), want bound to order %d", r, err, rc.UniqueID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A refused order binds nothing.
+	_ = eng.Store().Update(ctx, func(tx ports.Tx) error {
+		return tx.Idempotency().Put(ctx, ports.IdempotencyRecord{ClientID: tapClient, Key: "k2", RequestHash: "h", CreatedAt: tapNow})
+	})
+	if _, err := eng.CreateOrder(ports.WithIdempotencyKey(ctx, tapClient, "k2"), as(tapClient), tapOrder()); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("an order with no lines: %v", err)
+	}
+	_ = eng.Store().View(ctx, func(tx ports.Tx) error {
+		if r, err := tx.Idempotency().Get(ctx, tapClient, "k2"); err != nil || r.Ref != "" {
+			t.Errorf("a refused order bound %+v (%v)", r, err)
+		}
+		return nil
+	})
+	if _, ok := orders.ParseOrderRef("order:x"); ok {
+		t.Error("ParseOrderRef took order:x")
 	}
 }

@@ -98,7 +98,7 @@ func benchServer(b *testing.B) (string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	api, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, slog.New(slog.DiscardHandler))
+	api, _, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -114,7 +114,7 @@ func TestHostileInputIsRefusedAlikeOnEveryStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
-			api, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, slog.New(slog.DiscardHandler))
+			api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +219,7 @@ func FuzzRequestOnEveryStore(f *testing.F) {
 			f.Fatal(err)
 		}
 		now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
-		api, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, slog.New(slog.DiscardHandler))
+		api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, slog.New(slog.DiscardHandler))
 		if err != nil {
 			f.Fatal(err)
 		}

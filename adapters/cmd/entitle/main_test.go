@@ -165,7 +165,10 @@ func TestServeWalkthrough(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "entitle.db"))
+	// A first run in an empty directory: the default SQLite file is new, so
+	// the example data set goes into it.
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir = dir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +193,9 @@ func TestServeWalkthrough(t *testing.T) {
 		t.Fatalf("serve never said where it listens:\n%s\n%s", printed.String(), logs.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	if !strings.Contains(printed.String(), "client_secret=example-secret-change-me") {
-		t.Errorf("serve did not print how to get a token:\n%s", printed.String())
+	// The printed command names the port actually bound, not ":0".
+	if !strings.Contains(printed.String(), "client_secret=example-secret-change-me "+base+"/oauth/token") {
+		t.Errorf("serve did not print how to get a token from %s:\n%s", base, printed.String())
 	}
 
 	// The walkthrough of the README.

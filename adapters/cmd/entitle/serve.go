@@ -33,6 +33,23 @@ var exampleData []byte
 
 // serve runs the store API until SIGINT or SIGTERM, then drains requests.
 func serve(args []string, stdout, stderr io.Writer) int {
+	cfg, code := parseServe(args, stderr)
+	if code != 0 {
+		return code
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runServer(ctx, cfg, stdout, log); err != nil {
+		log.Error("entitle serve stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// parseServe reads serve's flags; a non-zero code is the exit code of bad
+// usage.
+func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "the address to listen on")
@@ -40,21 +57,22 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	rulesDir := fl.String("rulesets", "", "a directory of rule files (default: the shipped rulesets)")
 	data := fl.String("data", "", "a data file to load at start (YAML or JSON)")
 	tokenTTL := fl.Duration("token-ttl", time.Hour, "how long a bearer token lives")
+	example := fl.Bool("example", false, "load the example data set (with its public client secret) into the store, whatever it is;\nwithout it the example is loaded only into a new default SQLite file")
 	if err := fl.Parse(args); err != nil {
-		return 2
+		return serverConfig{}, 2
 	}
 	if fl.NArg() != 0 {
 		fmt.Fprintln(stderr, "usage: entitle serve [flags]; see entitle serve -h")
-		return 2
+		return serverConfig{}, 2
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := runServer(ctx, serverConfig{addr: *addr, store: so, rulesDir: *rulesDir, data: *data, tokenTTL: *tokenTTL}, stdout, log); err != nil {
-		log.Error("entitle serve stopped", "err", err)
-		return 1
-	}
-	return 0
+	named := false
+	fl.Visit(func(f *flag.Flag) { named = named || f.Name == "db" })
+	// The example's secret is public: it goes only where nobody can mistake
+	// it for theirs, a default SQLite file this run creates, or where the
+	// operator asks for it.
+	_, statErr := os.Stat(*so.db)
+	fresh := !named && *so.postgres == "" && errors.Is(statErr, fs.ErrNotExist)
+	return serverConfig{addr: *addr, store: so, rulesDir: *rulesDir, data: *data, tokenTTL: *tokenTTL, example: *example || fresh}, 0
 }
 
 type serverConfig struct {
@@ -63,6 +81,7 @@ type serverConfig struct {
 	rulesDir string
 	data     string
 	tokenTTL time.Duration
+	example  bool // load the example data set
 }
 
 func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slog.Logger) error {
@@ -74,31 +93,40 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	if err != nil {
 		return fmt.Errorf("loading rules: %w", err)
 	}
+	// The port first: a busy port stops here, before any store is opened
+	// or written.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	store, err := cfg.store.open(ctx)
 	if err != nil {
 		return fmt.Errorf("opening the store: %w", err)
 	}
 	defer store.Close()
 
-	switch empty, err := isEmpty(ctx, store); {
-	case err != nil:
-		return err
-	case cfg.data != "":
+	if cfg.data != "" {
 		n, err := loadFile(ctx, store, cfg.data)
 		if err != nil {
 			return fmt.Errorf("loading %s: %w", cfg.data, err)
 		}
 		log.Info("loaded data file", "file", cfg.data, "what", n)
-	case empty:
+	}
+	if cfg.example {
 		if _, err := loadData(ctx, store, exampleData); err != nil {
 			return fmt.Errorf("loading the example data set: %w", err)
 		}
-		fmt.Fprintf(stdout, "entitle: the database was empty, so the example data set is loaded (client tap-client).\n"+
-			"Get a token:\n  curl -s -d grant_type=client_credentials -d client_id=tap-client -d client_secret=example-secret-change-me http://%s/oauth/token\n", cfg.addr)
+		fmt.Fprintf(stdout, "entitle: the example data set is loaded (client tap-client, whose secret is public: not for real use).\n"+
+			"Get a token:\n  curl -s -d grant_type=client_credentials -d client_id=tap-client -d client_secret=example-secret-change-me http://%s/oauth/token\n", ln.Addr())
+	} else if empty, err := isEmpty(ctx, store); err != nil {
+		return err
+	} else if empty {
+		fmt.Fprintf(stdout, "entitle: the store holds no data yet; load a data file with --data or entitle load (or --example for the example data set)\n")
 	}
 
 	clock := ports.ClockFunc(time.Now)
-	api, svc, err := newAPI(store, set, clock, cfg.tokenTTL, log)
+	api, svc, acc, err := newAPI(store, set, clock, cfg.tokenTTL, log)
 	if err != nil {
 		return err
 	}
@@ -115,13 +143,9 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 		log.Info("finished orders left in progress", "orders", n)
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go maintain(ctx, api, svc, log)
+	go maintain(ctx, api, svc, acc, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("entitle serving", "addr", "http://"+ln.Addr().String(), "store", cfg.store.describe(), "ruleset", set.Hash()[:12])
@@ -155,10 +179,11 @@ func isEmpty(ctx context.Context, store ports.Store) (bool, error) {
 	return empty, err
 }
 
-// maintain drops Idempotency-Key answers older than a day, hourly, and
-// finishes orders left in progress for more than five minutes (their request
-// could not finish them, or another instance stopped), every minute.
-func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, log *slog.Logger) {
+// maintain drops Idempotency-Key answers older than a day and expired
+// tokens, hourly, and finishes orders left in progress for more than five
+// minutes (their request could not finish them, or another instance
+// stopped), every minute.
+func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc *access.Service, log *slog.Logger) {
 	minute := time.NewTicker(time.Minute)
 	defer minute.Stop()
 	lastPurge := time.Time{}
@@ -169,6 +194,11 @@ func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, log
 				log.Error("purging idempotency keys", "err", err)
 			} else if n > 0 {
 				log.Info("purged idempotency keys", "keys", n)
+			}
+			if n, err := acc.PurgeTokens(ctx); err != nil && ctx.Err() == nil {
+				log.Error("purging expired tokens", "err", err)
+			} else if n > 0 {
+				log.Info("purged expired tokens", "tokens", n)
 			}
 		}
 		if n, err := svc.ResumeOlderThan(ctx, 5*time.Minute); err != nil && ctx.Err() == nil {
@@ -186,7 +216,7 @@ func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, log
 
 // newAPI wires the contexts and the HTTP APIs over store: every seed API on
 // one handler.
-func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.Duration, log *slog.Logger) (*httpapi.Server, *orders.Service, error) {
+func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.Duration, log *slog.Logger) (*httpapi.Server, *orders.Service, *access.Service, error) {
 	svc, err := orders.New(orders.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID),
 		Activator: ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
 			// Delivery (OTA or e-mail) is recorded in the store, where the
@@ -195,15 +225,15 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 			return nil
 		})})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	acc, err := access.New(access.Options{Store: store, Clock: clock, Random: rand.Reader, TokenTTL: tokenTTL})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log})
 	tapstore.Register(api, svc)
-	return api, svc, nil
+	return api, svc, acc, nil
 }
 
 // randomID returns 128 random bits in hex.
