@@ -248,7 +248,9 @@ type kit struct {
 	s     *httpapi.Server
 }
 
-func newKit(t *testing.T) *kit {
+func newKit(t *testing.T) *kit { return newKitLimits(t, httpapi.Limits{}) }
+
+func newKitLimits(t *testing.T, lim httpapi.Limits) *kit {
 	t.Helper()
 	k := &kit{store: memory.New()}
 	t.Cleanup(func() { k.store.Close() })
@@ -258,7 +260,7 @@ func newKit(t *testing.T) *kit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.s = httpapi.New(httpapi.Options{Store: k.store, Clock: clock, Access: acc})
+	k.s = httpapi.New(httpapi.Options{Store: k.store, Clock: clock, Access: acc, Limits: lim})
 	if err := acc.PutClient(context.Background(), "c1", "Client one", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
@@ -296,8 +298,8 @@ func TestCredentialsStoredHashed(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if c.SecretHash == "s3cret" || !c.CheckSecret("s3cret") {
-			t.Errorf("the client's secret is stored as %q", c.SecretHash)
+		if !strings.HasPrefix(c.SecretHash, "$argon2id$") || strings.Contains(c.SecretHash, "s3cret") {
+			t.Errorf("the client's secret is stored as %q, want an argon2id hash", c.SecretHash)
 		}
 		if _, err := tx.Clients().Token(ctx, answer.AccessToken); domain.ErrorCode(err) != domain.CodeNotFound {
 			t.Errorf("the token is found by its plain text: %v", err)
@@ -417,5 +419,119 @@ func TestServerRecoversPanics(t *testing.T) {
 	}
 	if rec := k.serve(http.MethodGet, "/healthz", ""); rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
 		t.Errorf("GET /healthz after a panic: %d %q", rec.Code, rec.Body)
+	}
+}
+
+// Regression (issue 8): /oauth/token took 5,700 guesses a second. Token
+// requests are limited per address, and a client id that sent five wrong
+// secrets waits before each further try, twice as long each time.
+func TestTokenGuessingIsSlowed(t *testing.T) {
+	k := newKitLimits(t, httpapi.Limits{TokenPerAddress: 1, TokenPerAddressBurst: 20})
+	try := func(secret, addr string) *httptest.ResponseRecorder {
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"c1"}, "client_secret": {secret}}.Encode()
+		req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		k.s.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 5 {
+		if rec := try("guess", "192.0.2.1:1000"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong secret %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	// The sixth try, even with the right secret, must wait a second.
+	rec := try("s3cret", "192.0.2.2:1000")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" || !strings.Contains(rec.Body.String(), "slow_down") {
+		t.Fatalf("after five wrong secrets: %d %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	k.now.Add(int64(time.Second))
+	if rec := try("guess", "192.0.2.2:1000"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("a try after the wait: %d %s", rec.Code, rec.Body)
+	}
+	// Six failures in a row: the wait is now two seconds.
+	k.now.Add(int64(time.Second))
+	if rec := try("s3cret", "192.0.2.2:1000"); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("one second into a two-second wait: %d %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	k.now.Add(int64(time.Second))
+	if rec := try("s3cret", "192.0.2.2:1000"); rec.Code != http.StatusOK {
+		t.Fatalf("the right secret after the wait: %d %s", rec.Code, rec.Body)
+	}
+	// A success forgets the failures.
+	if rec := try("guess", "192.0.2.2:1000"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("after a success: %d", rec.Code)
+	}
+	// One address gets its burst, then one a second.
+	for i := range 20 {
+		if rec := try("guess", "198.51.100.7:1"); rec.Code == http.StatusTooManyRequests && strings.Contains(rec.Body.String(), "address") {
+			t.Fatalf("request %d of the burst refused", i+1)
+		}
+	}
+	if rec := try("s3cret", "198.51.100.7:2"); rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "this address") {
+		t.Fatalf("past the burst: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A principal over its request rate is refused with CodeRateLimited, and
+// the error says how long to wait.
+func TestPerClientRate(t *testing.T) {
+	k := newKitLimits(t, httpapi.Limits{PerClient: 1, PerClientBurst: 3})
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"c1"}, "client_secret": {"s3cret"}}.Encode()
+	rec := k.serve(http.MethodPost, "/oauth/token", form, "Content-Type", "application/x-www-form-urlencoded")
+	var answer struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+		t.Fatal(err)
+	}
+	auth := func() error {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Authorization", "Bearer "+answer.AccessToken)
+		_, err := k.s.Authenticate(req)
+		return err
+	}
+	for i := range 3 {
+		if err := auth(); err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+	}
+	err := auth()
+	if d, ok := httpapi.RetryAfter(err); domain.ErrorCode(err) != domain.CodeRateLimited || !ok || d <= 0 || d > time.Second {
+		t.Fatalf("past the burst: %v (retry after %v)", err, d)
+	}
+	rec = httptest.NewRecorder()
+	httpapi.SetRetryAfter(rec, err)
+	if rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q", rec.Header().Get("Retry-After"))
+	}
+	k.now.Add(int64(time.Second))
+	if err := auth(); err != nil {
+		t.Errorf("a second later: %v", err)
+	}
+}
+
+// Past MaxConcurrent requests in flight, the next gets 503 at once.
+func TestMaxConcurrent(t *testing.T) {
+	k := newKitLimits(t, httpapi.Limits{MaxConcurrent: 1})
+	release, entered := make(chan struct{}), make(chan struct{})
+	k.s.Handle("GET /slow", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		close(entered)
+		<-release
+	}))
+	done := make(chan int)
+	go func() { done <- k.serve(http.MethodGet, "/slow", "").Code }()
+	<-entered
+	rec := k.serve(http.MethodGet, "/healthz", "")
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), `"uniqueId"`) {
+		t.Errorf("a request past the cap: %d %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	close(release)
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("the slow request: %d", code)
+	}
+	if rec := k.serve(http.MethodGet, "/healthz", ""); rec.Code != http.StatusOK {
+		t.Errorf("after the slow one: %d", rec.Code)
 	}
 }
