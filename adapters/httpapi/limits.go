@@ -18,7 +18,7 @@ type Limits struct {
 	// nothing and get 503 with Retry-After. Default 256.
 	MaxConcurrent int
 	// PerClient is how many requests a second one principal may make, with
-	// PerClientBurst at once; more get 429. Defaults 50 and 100.
+	// PerClientBurst at once; more get 429. Defaults 100 and 200.
 	PerClient      rate.Limit
 	PerClientBurst int
 	// TokenPerAddress is how many token requests a second one network
@@ -37,7 +37,7 @@ func (l Limits) withDefaults() Limits {
 		l.MaxConcurrent = 256
 	}
 	if l.PerClient == 0 {
-		l.PerClient, l.PerClientBurst = 50, 100
+		l.PerClient, l.PerClientBurst = 100, 200
 	}
 	if l.TokenPerAddress == 0 {
 		l.TokenPerAddress, l.TokenPerAddressBurst = 2, 10

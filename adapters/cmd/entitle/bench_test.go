@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
+	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rulesets"
@@ -50,6 +53,7 @@ func BenchmarkCreateOrderHTTP(b *testing.B) {
 						today, 7000000000+serial.Add(1))
 					req, _ := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
 					req.Header.Set("Authorization", "Bearer "+token)
+					req.Header.Set("Content-Type", "application/json")
 					t0 := time.Now()
 					resp, err := client.Do(req)
 					if err != nil {
@@ -98,7 +102,7 @@ func benchServer(b *testing.B) (string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	api, _, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, slog.New(slog.DiscardHandler))
+	api, _, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, httpapi.Limits{PerClient: rate.Inf}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/time/rate"
 
+	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
@@ -114,7 +116,7 @@ func TestHostileInputIsRefusedAlikeOnEveryStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
-			api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, slog.New(slog.DiscardHandler))
+			api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, httpapi.Limits{}, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +221,7 @@ func FuzzRequestOnEveryStore(f *testing.F) {
 			f.Fatal(err)
 		}
 		now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
-		api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, slog.New(slog.DiscardHandler))
+		api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, httpapi.Limits{PerClient: rate.Inf}, slog.New(slog.DiscardHandler))
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -126,7 +126,7 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}
 
 	clock := ports.ClockFunc(time.Now)
-	api, svc, acc, err := newAPI(store, set, clock, cfg.tokenTTL, log)
+	api, svc, acc, err := newAPI(store, set, clock, cfg.tokenTTL, httpapi.Limits{}, log)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc
 
 // newAPI wires the contexts and the HTTP APIs over store: every seed API on
 // one handler.
-func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.Duration, log *slog.Logger) (*httpapi.Server, *orders.Service, *access.Service, error) {
+func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.Duration, lim httpapi.Limits, log *slog.Logger) (*httpapi.Server, *orders.Service, *access.Service, error) {
 	svc, err := orders.New(orders.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID),
 		Activator: ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
 			// Delivery (OTA or e-mail) is recorded in the store, where the
@@ -231,7 +231,7 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log})
+	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log, Limits: lim})
 	tapstore.Register(api, svc)
 	return api, svc, acc, nil
 }
