@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +24,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rulesets"
@@ -129,4 +134,97 @@ func pacificLoc(b *testing.B) *time.Location {
 		b.Fatal(err)
 	}
 	return loc
+}
+
+// BenchmarkUnauthenticatedBodies is the attack of issue 8: 1,000
+// connections at once, each a POST to the store API without credentials that
+// announces a 1 MiB body and sends all of it, 64 KiB every 10 ms. It reports
+// the server's peak heap above its heap before the attack (peak-heap-MiB),
+// sampled every 5 ms, and how the requests were answered. The server is in
+// this process, so the figure is the whole process: the attackers share one
+// body buffer.
+func BenchmarkUnauthenticatedBodies(b *testing.B) {
+	const conns, size, chunk = 1000, 1 << 20, 64 << 10
+	store := memory.New()
+	b.Cleanup(func() { _ = store.Close() })
+	set, err := language().Load(rulesets.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	api, _, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, httpapi.Limits{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	b.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	body := make([]byte, size)
+	head := fmt.Sprintf("POST /cloud/tapstoreapis/v1 HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", addr, size)
+	var peak uint64
+	for range b.N {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapInuse
+		stop := make(chan struct{})
+		sampled := make(chan uint64)
+		go func() {
+			top := base
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					sampled <- top
+					return
+				case <-tick.C:
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					top = max(top, ms.HeapInuse)
+				}
+			}
+		}()
+		statuses := make([]string, conns)
+		var wg sync.WaitGroup
+		for i := range conns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+				if err != nil {
+					statuses[i] = "dial failed"
+					return
+				}
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(60 * time.Second))
+				if _, err := io.WriteString(c, head); err != nil {
+					statuses[i] = "write failed"
+					return
+				}
+				for off := 0; off < size; off += chunk {
+					if _, err := c.Write(body[off : off+chunk]); err != nil {
+						break // the server answered and closed: it read no more
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+				if err != nil {
+					statuses[i] = "no answer"
+					return
+				}
+				resp.Body.Close()
+				statuses[i] = strconv.Itoa(resp.StatusCode)
+			}()
+		}
+		wg.Wait()
+		close(stop)
+		top := <-sampled
+		peak = max(peak, top-base)
+		counts := map[string]int{}
+		for _, s := range statuses {
+			counts[s]++
+		}
+		b.Logf("answers: %v", counts)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
