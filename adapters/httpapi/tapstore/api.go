@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
@@ -17,13 +19,17 @@ import (
 // The paths of seed 001: production's and stage's spelling.
 var paths = []string{"/cloud/tapstoreapis/v1", "/cloud/TAPStoreAPIs/v1"}
 
-// Register serves the TAP store API on s, deciding with svc.
+// Register serves the TAP store API on s, deciding with svc. Every answer
+// under /cloud/ is the seed's envelope with a uniqueId: another method at
+// the API's paths is 405, any other path 404.
 func Register(s *httpapi.Server, svc *orders.Service) {
 	a := &api{s: s, svc: svc}
 	for _, p := range paths {
 		s.Handle("GET "+p, http.HandlerFunc(a.get))
 		s.Handle("POST "+p, http.HandlerFunc(a.post))
+		s.Handle(p, http.HandlerFunc(a.methodNotAllowed))
 	}
+	s.Handle("/cloud/", http.HandlerFunc(a.notFound))
 }
 
 type api struct {
@@ -65,52 +71,112 @@ var procs = map[string]proc{
 // genericProc formats errors found before the proc is known.
 var genericProc = proc{errorStatus: "ERROR"}
 
+// postProc formats the errors of a POST found before its body is read (the
+// credential, the content type, the size): the error payload every proc
+// called by POST shares (TestPostProcsShareTheirErrorPayload).
+var postProc = proc{method: http.MethodPost, listErrors: true, errorStatus: "ERROR"}
+
 func (a *api) get(w http.ResponseWriter, r *http.Request) {
+	uid := a.s.UniqueID()
 	q := r.URL.Query()
 	raw := q.Get("request")
 	for k := range q {
 		if k != "request" {
-			a.fail(w, genericProc, a.s.UniqueID(), domain.Errorf(domain.CodeInvalid, k, "%s is not a query parameter; send request={...}", k))
+			a.fail(w, genericProc, uid, domain.Errorf(domain.CodeInvalid, k, "%s is not a query parameter; send request={...}", k))
 			return
 		}
 	}
 	if raw == "" {
-		a.fail(w, genericProc, a.s.UniqueID(), domain.Errorf(domain.CodeInvalid, "request", `the query needs request={"ProcName": "...", "ProcRequester": "TAP", "request": {...}}`))
+		a.fail(w, genericProc, uid, domain.Errorf(domain.CodeInvalid, "request", `the query needs request={"ProcName": "...", "ProcRequester": "TAP", "request": {...}}`))
 		return
 	}
-	a.serve(w, r, []byte(raw))
-}
-
-func (a *api) post(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		if httpapi.IsTooLarge(err) {
-			httpapi.WriteAnswer(w, a.errorAnswer(genericProc, a.s.UniqueID(), http.StatusRequestEntityTooLarge,
-				[]string{"the request body is larger than 1 MiB"}))
-			return
-		}
-		a.fail(w, genericProc, a.s.UniqueID(), domain.Wrap(err, domain.CodeInvalid, "the request body could not be read"))
-		return
-	}
-	a.serve(w, r, body)
-}
-
-// serve authenticates, decodes the envelope, checks the proc is called with
-// its method, and runs it; POSTs run under the Idempotency-Key.
-func (a *api) serve(w http.ResponseWriter, r *http.Request, raw []byte) {
-	uid := a.s.UniqueID()
-	var env envelope
-	decodeErr := httpapi.DecodeBytes(raw, &env)
-	p, known := procs[env.ProcName]
-	if !known {
-		p = genericProc
-	}
+	// A GET has no body: its envelope, already read with the URL, names
+	// the proc whose error payload a refused credential gets.
+	env, p, decodeErr := decodeEnvelope([]byte(raw))
 	r, err := a.s.Authenticate(r)
 	if err != nil {
 		a.fail(w, p, uid, err)
 		return
 	}
+	a.serve(w, r, uid, []byte(raw), env, p, decodeErr)
+}
+
+// post checks the credential and the content type before it reads a byte of
+// the body, so an unauthenticated client cannot make the server buffer one.
+func (a *api) post(w http.ResponseWriter, r *http.Request) {
+	uid := a.s.UniqueID()
+	r, err := a.s.Authenticate(r)
+	if err != nil {
+		a.fail(w, postProc, uid, err)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		httpapi.WriteAnswer(w, a.errorAnswer(postProc, uid, http.StatusUnsupportedMediaType,
+			[]string{"Content-Type " + quoteOrNone(ct) + " is not supported; send the request as application/json"}))
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if httpapi.IsTooLarge(err) {
+			httpapi.WriteAnswer(w, a.errorAnswer(genericProc, uid, http.StatusRequestEntityTooLarge,
+				[]string{"the request body is larger than 1 MiB"}))
+			return
+		}
+		a.fail(w, genericProc, uid, domain.Wrap(err, domain.CodeInvalid, "the request body could not be read"))
+		return
+	}
+	env, p, decodeErr := decodeEnvelope(body)
+	a.serve(w, r, uid, body, env, p, decodeErr)
+}
+
+// isJSON reports whether a Content-Type is application/json, in UTF-8 if it
+// names a charset.
+func isJSON(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return strconv.Quote(s)
+}
+
+// methodNotAllowed answers a method the API's paths do not serve.
+func (a *api) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD, POST")
+	httpapi.WriteAnswer(w, a.errorAnswer(genericProc, a.s.UniqueID(), http.StatusMethodNotAllowed,
+		[]string{r.URL.Path + " answers GET and POST, not " + r.Method}))
+}
+
+// notFound answers a path under /cloud/ that is not the API's.
+func (a *api) notFound(w http.ResponseWriter, r *http.Request) {
+	httpapi.WriteAnswer(w, a.errorAnswer(genericProc, a.s.UniqueID(), http.StatusNotFound,
+		[]string{"there is no API at " + r.URL.Path + "; the TAP store API is at " + paths[0]}))
+}
+
+// decodeEnvelope decodes raw and finds its proc: genericProc when it names
+// none this API knows.
+func decodeEnvelope(raw []byte) (envelope, proc, error) {
+	var env envelope
+	err := httpapi.DecodeBytes(raw, &env)
+	p, known := procs[env.ProcName]
+	if !known {
+		p = genericProc
+	}
+	return env, p, err
+}
+
+// serve checks the envelope of an authenticated request, that its proc is
+// called with its method, and runs it; POSTs run under the Idempotency-Key.
+func (a *api) serve(w http.ResponseWriter, r *http.Request, uid int64, raw []byte, env envelope, p proc, decodeErr error) {
 	who, _ := httpapi.PrincipalFrom(r.Context())
+	_, known := procs[env.ProcName]
 	switch {
 	case decodeErr != nil:
 		a.fail(w, p, uid, decodeErr)
@@ -128,18 +194,44 @@ func (a *api) serve(w http.ResponseWriter, r *http.Request, raw []byte) {
 		a.fail(w, p, uid, domain.Errorf(domain.CodeInvalid, "ProcName", "%s is called with %s", env.ProcName, p.method))
 		return
 	}
-	run := func() httpapi.Answer {
-		out, err := p.run(a, r.Context(), who, env.Request, uid)
+	run := func(ctx context.Context) httpapi.Answer {
+		out, err := p.run(a, ctx, who, env.Request, uid)
 		if err != nil {
 			return a.errorFor(p, uid, err)
 		}
 		return httpapi.JSONAnswer(http.StatusOK, out)
 	}
-	if r.Method == http.MethodPost {
-		a.s.Idempotent(w, r, who.Partner, raw, run)
+	if r.Method != http.MethodPost {
+		httpapi.WriteAnswer(w, run(r.Context()))
 		return
 	}
-	httpapi.WriteAnswer(w, run())
+	a.s.RunIdempotent(w, r, who.Partner, raw, httpapi.IdempotentAPI{
+		Refuse: func(status int, message string) httpapi.Answer {
+			return a.errorAnswer(p, uid, status, []string{message})
+		},
+		Resolve: func(ctx context.Context, ref string) (httpapi.Answer, error) {
+			out, err := a.committed(ctx, who, ref)
+			if err != nil {
+				return httpapi.Answer{}, err
+			}
+			return httpapi.JSONAnswer(http.StatusOK, out), nil
+		},
+	}, run)
+}
+
+// committed is the answer to the write that committed ref, for a request
+// whose own answer was lost: a created order's, from the order as it is now.
+func (a *api) committed(ctx context.Context, who domain.Principal, ref string) (any, error) {
+	kind, id, _ := strings.Cut(ref, ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if kind != "order" || err != nil || n <= 0 {
+		return nil, domain.Errorf(domain.CodeInternal, "Idempotency-Key", "the key is bound to %q, which this API did not write", ref)
+	}
+	os, err := a.svc.GetOrder(ctx, who, orders.OrderLookup{UniqueID: n})
+	if err != nil {
+		return nil, err
+	}
+	return created(os[0]), nil
 }
 
 // decodeRequest decodes a proc's request strictly; an absent request is an

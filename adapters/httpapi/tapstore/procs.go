@@ -306,9 +306,16 @@ func (a *api) createOrder(ctx context.Context, who domain.Principal, raw json.Ra
 	if err != nil {
 		return nil, err
 	}
-	// "uniqueId which is returned by API - TAP_CREATE_ORDER_API" is what
-	// TAP_GET_ORDER_API takes as uniqueID.
-	return head{StatusCode: 200, Status: success, UniqueID: rc.UniqueID}, nil
+	return created(domain.Order{UniqueID: rc.UniqueID, Status: rc.Status}), nil
+}
+
+// created is TAP_CREATE_ORDER_API's answer for an order: status is the
+// order's own (SUCCESS, or ORDER_ON_HOLD for a held order,
+// ORDER_CREATION_INPROGRESS while its activations wait), never SUCCESS for
+// an order that is not. "uniqueId which is returned by API -
+// TAP_CREATE_ORDER_API" is what TAP_GET_ORDER_API takes as uniqueID.
+func created(o domain.Order) head {
+	return head{StatusCode: 200, Status: string(o.Status), UniqueID: o.UniqueID}
 }
 
 // TAP_RESEND_ACTIVATION_API
