@@ -247,6 +247,7 @@ func (a *api) fail(w http.ResponseWriter, p proc, uid int64, err error) {
 	if domain.ErrorCode(err) == domain.CodeUnauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`) // RFC 6750
 	}
+	httpapi.SetRetryAfter(w, err)
 	httpapi.WriteAnswer(w, a.errorFor(p, uid, err))
 }
 
@@ -263,6 +264,8 @@ func (a *api) errorFor(p proc, uid int64, err error) httpapi.Answer {
 		status = http.StatusForbidden
 	case domain.CodeUnavailable:
 		status = http.StatusServiceUnavailable
+	case domain.CodeRateLimited:
+		status = http.StatusTooManyRequests
 	default:
 		a.s.Logger().Error("request failed", "uniqueId", uid, "err", err)
 		return a.errorAnswer(p, uid, http.StatusInternalServerError, []string{"internal error; quote uniqueId when you contact Customer Care"})

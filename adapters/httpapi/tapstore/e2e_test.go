@@ -90,6 +90,12 @@ func newHandler(tb testing.TB, random io.Reader) *harness {
 // closes it.
 func newHandlerOn(tb testing.TB, store ports.Store, random io.Reader) *harness {
 	tb.Helper()
+	return newHandlerWith(tb, store, random, httpapi.Limits{})
+}
+
+// newHandlerWith is newHandlerOn with the server's limits.
+func newHandlerWith(tb testing.TB, store ports.Store, random io.Reader, limits httpapi.Limits) *harness {
+	tb.Helper()
 	set, err := loadRules()
 	if err != nil {
 		tb.Fatal(err)
@@ -119,7 +125,7 @@ func newHandlerOn(tb testing.TB, store ports.Store, random io.Reader) *harness {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Random: random})
+	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Random: random, Limits: limits})
 	tapstore.Register(h.api, svc)
 	return h
 }

@@ -190,6 +190,33 @@ func TestUnauthenticatedPostIsNotRead(t *testing.T) {
 	}
 }
 
+// Regression (issue 8): a principal over its request rate (CodeRateLimited,
+// new with the rate limit) was answered 500 "internal error". It is 429 with
+// Retry-After, in the proc's envelope, and a POST over the rate is not read.
+func TestRateLimitedAnswer(t *testing.T) {
+	h := newHandlerWith(t, memory.New(), nil, httpapi.Limits{PerClient: 1, PerClientBurst: 2})
+	tok := h.tokenFor(tapClient, tapSecret)
+	models := envelope("TAP_GET_MFG_MODELS_API", "")
+	for range 2 {
+		if r := h.get(tok, models); r.status != 200 {
+			t.Fatalf("a request within the rate: %d %s", r.status, r.raw)
+		}
+	}
+	r := h.get(tok, envelope("TAP_GET_CUSTOMERS_API", ""))
+	check(t, r, http.StatusTooManyRequests, `{"statusCode": "429", "status": "ERROR", "uniqueId": "<number>", "errorMessage": "too many requests; retry later"}`)
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("a 429 without Retry-After: %v", r.header)
+	}
+	body := &watchedBody{Reader: *strings.NewReader(sampleOrder)}
+	req := h.newRequest(http.MethodPost, h.url(storePath), body)
+	req.Header.Set("Content-Type", "application/json")
+	bearer(req, tok)
+	check(t, h.do(req), http.StatusTooManyRequests, `{"statusCode": 429, "status": "ERROR", "uniqueId": "<number>", "errorMessage": ["too many requests; retry later"]}`)
+	if body.read.Load() {
+		t.Error("a POST over the rate was read")
+	}
+}
+
 // downForWrites fails every write that runs under an Idempotency-Key with
 // CodeUnavailable while down is set: a store that is unavailable for the
 // order, though not for the key's reservation.
