@@ -89,12 +89,29 @@ type LineOutcome struct {
 	Derived []string
 }
 
-// Trace records, in order, each rule evaluation: which rule, on which line
-// (-1 for the order), and whether it fired. Rules is the ruleset's rule ids,
-// indexed by TraceStep.Rule; it is shared, not copied, per decision.
+// Trace records which rules a decision evaluated and which of them fired, at
+// the cost of a bit per rule: a pass is one evaluation of a scope's rules
+// (of phases From..To, in phase then file order) for one item (a line's
+// index, or -1), and Fired holds one bit per rule per pass. Rules is the rule
+// set's rules by index; it is shared, not copied, per decision.
 type Trace struct {
-	Rules []string
-	Steps []TraceStep
+	Rules  []TraceRule
+	Passes []TracePass
+	Fired  []uint64 // pass p's bits are Fired[p*Words() : (p+1)*Words()]
+}
+
+// TraceRule is a rule as the trace knows it.
+type TraceRule struct {
+	ID    string
+	Scope uint8 // the index of its scope in the rule language
+	Phase uint8
+}
+
+// TracePass is one evaluation of a scope's rules of phases From..To.
+type TracePass struct {
+	Scope    uint8
+	Item     int16 // the line (or other item) index; -1 for none
+	From, To uint8
 }
 
 // TraceStep is one rule evaluation.
@@ -104,11 +121,42 @@ type TraceStep struct {
 	Fired bool
 }
 
-// Fired returns the ids of the rules that fired, in order, with the line
-// index for line rules ("line.renewal-start[0]").
-func (t Trace) Fired() []string {
+// Words returns how many uint64 words each pass's bits take.
+func (t Trace) Words() int { return (len(t.Rules) + 63) / 64 }
+
+// fired reports whether rule r fired in pass p.
+func (t Trace) fired(p, r int) bool {
+	w := t.Words()
+	i := p*w + r/64
+	return i < len(t.Fired) && t.Fired[i]&(1<<(r%64)) != 0
+}
+
+// covers reports whether pass p evaluated rule r.
+func (t Trace) covers(p, r int) bool {
+	ps, tr := t.Passes[p], t.Rules[r]
+	return ps.Scope == tr.Scope && ps.From <= tr.Phase && tr.Phase <= ps.To
+}
+
+// Steps returns every rule evaluation in the order they ran.
+func (t Trace) Steps() []TraceStep {
+	var out []TraceStep
+	for p, ps := range t.Passes {
+		for ph := int(ps.From); ph <= int(ps.To); ph++ {
+			for r, tr := range t.Rules {
+				if tr.Scope == ps.Scope && int(tr.Phase) == ph {
+					out = append(out, TraceStep{Rule: uint16(r), Line: ps.Item, Fired: t.fired(p, r)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// FiredRules returns the ids of the rules that fired, in order, with the
+// line index for line rules ("line.renewal-start[0]").
+func (t Trace) FiredRules() []string {
 	var out []string
-	for _, s := range t.Steps {
+	for _, s := range t.Steps() {
 		if s.Fired {
 			out = append(out, t.label(s))
 		}
@@ -116,12 +164,18 @@ func (t Trace) Fired() []string {
 	return out
 }
 
-// Ran reports whether rule id was evaluated at least once.
+// Ran reports whether rule id was evaluated at least once, and whether it
+// fired at least once.
 func (t Trace) Ran(id string) (ran, fired bool) {
-	for _, s := range t.Steps {
-		if int(s.Rule) < len(t.Rules) && t.Rules[s.Rule] == id {
-			ran = true
-			fired = fired || s.Fired
+	for r, tr := range t.Rules {
+		if tr.ID != id {
+			continue
+		}
+		for p := range t.Passes {
+			if t.covers(p, r) {
+				ran = true
+				fired = fired || t.fired(p, r)
+			}
 		}
 	}
 	return ran, fired
@@ -131,7 +185,7 @@ func (t Trace) Ran(id string) (ran, fired bool) {
 // "- id[line]" did not.
 func (t Trace) String() string {
 	var b strings.Builder
-	for _, s := range t.Steps {
+	for _, s := range t.Steps() {
 		if s.Fired {
 			b.WriteString("+ ")
 		} else {
@@ -144,10 +198,7 @@ func (t Trace) String() string {
 }
 
 func (t Trace) label(s TraceStep) string {
-	id := "?"
-	if int(s.Rule) < len(t.Rules) {
-		id = t.Rules[s.Rule]
-	}
+	id := t.Rules[s.Rule].ID
 	if s.Line < 0 {
 		return id
 	}

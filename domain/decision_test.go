@@ -44,20 +44,26 @@ func TestDecisionCodesAndErr(t *testing.T) {
 }
 
 func TestTrace(t *testing.T) {
+	// Scope 0 (the order) has phase 0 and 3 rules; scope 1 (a line) has a
+	// rule in phase 1 and one in phase 0 that comes later in the files.
 	tr := domain.Trace{
-		Rules: []string{"order.max-lines", "line.renewal-start", "line.trial-once"},
-		Steps: []domain.TraceStep{
-			{Rule: 0, Line: -1, Fired: false},
-			{Rule: 1, Line: 0, Fired: true},
-			{Rule: 1, Line: 1, Fired: false},
-			{Rule: 2, Line: 1, Fired: true},
-			{Rule: 7, Line: 2, Fired: true}, // an id outside Rules
+		Rules: []domain.TraceRule{
+			{ID: "order.max-lines", Scope: 0, Phase: 0},
+			{ID: "line.renewal-start", Scope: 1, Phase: 1},
+			{ID: "line.trial-once", Scope: 1, Phase: 0},
+			{ID: "order.hold", Scope: 0, Phase: 3},
 		},
+		Passes: []domain.TracePass{
+			{Scope: 0, Item: -1, From: 0, To: 2},
+			{Scope: 1, Item: 0, From: 0, To: 3},
+			{Scope: 1, Item: 1, From: 0, To: 3},
+			{Scope: 0, Item: -1, From: 3, To: 3},
+		},
+		Fired: []uint64{0, 1 << 1, 1 << 2, 0},
 	}
-	if diff := cmp.Diff([]string{"line.renewal-start[0]", "line.trial-once[1]", "?[2]"}, tr.Fired()); diff != "" {
-		t.Errorf("Fired() mismatch (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]string{"line.renewal-start[0]", "line.trial-once[1]"}, tr.FiredRules()); diff != "" {
+		t.Errorf("FiredRules() mismatch (-want +got):\n%s", diff)
 	}
-
 	ranTests := []struct {
 		id         string
 		ran, fired bool
@@ -65,8 +71,8 @@ func TestTrace(t *testing.T) {
 		{"order.max-lines", true, false},
 		{"line.renewal-start", true, true},
 		{"line.trial-once", true, true},
+		{"order.hold", true, false},
 		{"line.bundle-once", false, false},
-		{"?", false, false},
 	}
 	for _, tt := range ranTests {
 		ran, fired := tr.Ran(tt.id)
@@ -74,14 +80,19 @@ func TestTrace(t *testing.T) {
 			t.Errorf("Ran(%q) = %v, %v, want %v, %v", tt.id, ran, fired, tt.ran, tt.fired)
 		}
 	}
-
-	const want = "- order.max-lines\n+ line.renewal-start[0]\n- line.renewal-start[1]\n+ line.trial-once[1]\n+ ?[2]\n"
+	// Phase before file order within a pass: trial-once (phase 0) runs
+	// before renewal-start (phase 1).
+	const want = "- order.max-lines\n- line.trial-once[0]\n+ line.renewal-start[0]\n+ line.trial-once[1]\n- line.renewal-start[1]\n- order.hold\n"
 	if got := tr.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
 	}
+	// A pass that skipped no phase never ran a rule of another scope.
+	if tr2 := (domain.Trace{Rules: tr.Rules, Passes: tr.Passes[:1], Fired: []uint64{0}}); func() bool { r, _ := tr2.Ran("line.trial-once"); return r }() {
+		t.Error("a line rule ran in an order pass")
+	}
 
 	var empty domain.Trace
-	if empty.String() != "" || empty.Fired() != nil {
-		t.Errorf("empty trace: String %q, Fired %v", empty.String(), empty.Fired())
+	if empty.String() != "" || empty.FiredRules() != nil || len(empty.Steps()) != 0 {
+		t.Errorf("empty trace: String %q, FiredRules %v", empty.String(), empty.FiredRules())
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/rules/internal/lower"
 )
 
@@ -56,6 +57,8 @@ type Rule struct {
 
 	scope *scopeInfo
 	index uint16
+	guard int    // index into the set's guards, -1 for none
+	lead  *guard // the leading field test, shared through the set's guards
 	when  *program
 	deny  *denyEffect
 	sets  []setEffect
@@ -99,6 +102,8 @@ type Set struct {
 	files   []string
 	rules   []*Rule // file order
 	ruleIDs []string
+	trace   []domain.TraceRule   // the rules as decisions' traces name them
+	guards  []*guard             // the distinct leading guards of the rules
 	byScope [][numPhases][]*Rule // [index of the scope in lang][phase]
 	sources map[string][]byte    // the files, for the tests they hold
 }
@@ -193,8 +198,10 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 			r.index = uint16(len(set.rules))
 			set.rules = append(set.rules, r)
 			set.ruleIDs = append(set.ruleIDs, r.ID)
+			set.trace = append(set.trace, domain.TraceRule{ID: r.ID, Scope: uint8(set.scopeIndex(r.scope)), Phase: uint8(r.Phase)})
 			si := set.scopeIndex(r.scope)
 			set.byScope[si][r.Phase] = append(set.byScope[si][r.Phase], r)
+			set.addGuard(r)
 		}
 	}
 	if err := ps.err(); err != nil {
@@ -334,6 +341,10 @@ func (c *compiler) rule(rn *node) *Rule {
 		return nil
 	}
 	r.when = c.expr(wn, sc, boolType)
+	r.guard = -1
+	if r.when != nil && r.when.fast.Lowered() {
+		r.lead = leadingGuard(r.when.prog.Node(), sc)
+	}
 
 	switch {
 	case deny != nil:
@@ -664,4 +675,22 @@ func (s *Set) scopeIndex(sc *scopeInfo) int {
 		}
 	}
 	return -1
+}
+
+// addGuard gives r the index of its guard, shared with every rule of the
+// same scope whose guard is the same expression.
+func (s *Set) addGuard(r *Rule) {
+	r.guard = -1
+	if r.lead == nil {
+		return
+	}
+	key := r.Scope + "\x00" + r.lead.key
+	for i, g := range s.guards {
+		if g.key == key {
+			r.guard = i
+			return
+		}
+	}
+	r.guard = len(s.guards)
+	s.guards = append(s.guards, &guard{key: key, fn: r.lead.fn})
 }

@@ -23,33 +23,22 @@ type Run struct {
 	d       domain.Decision
 	denied  bool
 	derived []string
+	bits    []uint64 // the fired bits of the pass being evaluated
+	guards  guards
 }
 
 var runs = sync.Pool{New: func() any { return &Run{} }}
 
-// Begin starts a decision with this set; steps is the expected number of
-// rule evaluations (so the trace is allocated once).
-func (s *Set) Begin(steps int) *Run {
+// Begin starts a decision with this set; passes is the expected number of
+// Eval calls (so the trace is allocated once).
+func (s *Set) Begin(passes int) *Run {
 	r := runs.Get().(*Run)
 	r.set = s
 	r.d = domain.Decision{RulesetHash: s.hash}
-	r.d.Trace.Rules = s.ruleIDs
-	r.d.Trace.Steps = make([]domain.TraceStep, 0, steps)
+	r.d.Trace.Rules = s.trace
+	r.d.Trace.Passes = make([]domain.TracePass, 0, passes)
+	r.d.Trace.Fired = make([]uint64, 0, passes*r.d.Trace.Words())
 	return r
-}
-
-// RuleCount returns how many rules of scope sd the set holds, in every phase;
-// a context multiplies it to size a Run's trace.
-func (s *Set) RuleCount(sd ScopeDef) int {
-	i := s.scopeIndex(sd.info())
-	if i < 0 {
-		return 0
-	}
-	n := 0
-	for _, rs := range s.byScope[i] {
-		n += len(rs)
-	}
-	return n
 }
 
 // Has reports whether the set was compiled in a language holding sd.
@@ -71,7 +60,7 @@ func (r *Run) Derived() []string { return r.derived }
 func (r *Run) Finish() domain.Decision {
 	d := r.d
 	d.Allowed = len(d.Violations) == 0
-	r.d, r.set = domain.Decision{}, nil
+	r.d, r.set, r.bits = domain.Decision{}, nil, nil
 	runs.Put(r)
 	return d
 }
@@ -83,8 +72,21 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 	if si < 0 {
 		return
 	}
-	for ph := from; ph <= to && ph < numPhases; ph++ {
+	to = min(to, numPhases-1)
+	t := &r.d.Trace
+	t.Passes = append(t.Passes, domain.TracePass{Scope: uint8(si), Item: int16(item), From: uint8(from), To: uint8(to)})
+	w := t.Words()
+	base := len(t.Fired)
+	for range w {
+		t.Fired = append(t.Fired, 0)
+	}
+	r.bits = t.Fired[base : base+w]
+	r.guards.reset(len(r.set.guards))
+	for ph := from; ph <= to; ph++ {
 		for _, rule := range r.set.byScope[si][ph] {
+			if rule.guard >= 0 && !r.guards.holds(rule.guard, r.set.guards[rule.guard], envPtr) {
+				continue // its condition cannot hold: evaluated, not fired
+			}
 			r.run(rule, env, envPtr, item)
 		}
 	}
@@ -95,7 +97,6 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 // request: entitle fails closed.
 func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
 	fired, err := r.evalBool(rule.when, env, envPtr)
-	r.d.Trace.Steps = append(r.d.Trace.Steps, domain.TraceStep{Rule: rule.index, Line: int16(item), Fired: fired && err == nil})
 	if err != nil {
 		r.violate(rule, item, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", rule.ID, err))
 		return
@@ -103,6 +104,7 @@ func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
 	if !fired {
 		return
 	}
+	r.bits[rule.index/64] |= 1 << (rule.index % 64)
 	switch {
 	case rule.deny != nil:
 		field := ""
@@ -122,6 +124,8 @@ func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
 			}
 			r.derived = append(r.derived, s.label)
 		}
+		// A derived field may be one a guard reads.
+		clear(r.guards.state)
 	}
 }
 
@@ -276,8 +280,10 @@ func (s *Set) VMOnly() *Set {
 		}
 		return &u
 	}
+	c.guards = nil
 	for _, r := range s.rules {
 		rc := *r
+		rc.guard, rc.lead = -1, nil
 		rc.when = vmOnly(r.when)
 		rc.sets = nil
 		for _, se := range r.sets {

@@ -373,7 +373,7 @@ func (s *Set) Coverage(results []TestResult) map[string][2]bool {
 		cov[id] = [2]bool{}
 	}
 	for _, r := range results {
-		for _, st := range r.Decision.Trace.Steps {
+		for _, st := range r.Decision.Trace.Steps() {
 			id := s.ruleIDs[st.Rule]
 			c := cov[id]
 			if st.Fired {

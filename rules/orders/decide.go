@@ -71,7 +71,7 @@ type evaluator struct {
 
 func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderRequest) domain.Decision {
 	n := len(req.Lines)
-	run := set.Begin(set.RuleCount(orderScope) + n*set.RuleCount(lineScope))
+	run := set.Begin(2 + n) // the order before the lines, each line, the order after
 	d := run.Decision()
 	d.Lines = make([]domain.LineOutcome, n)
 
@@ -102,6 +102,7 @@ func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderReq
 		}
 	}
 
+	ev.shareDerived(d)
 	orderScope.Eval(run, &ev.orderEv, rules.Decide, rules.Decide, -1)
 	d.ActivationCountry = ev.order.ActivationCountry
 	return run.Finish()
@@ -241,6 +242,24 @@ func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {
 		ServiceStartDate: lf.ServiceStartDate, ServiceEndDate: lf.ServiceEndDate, AutoRenewal: lf.AutoRenewal,
 		ActivationType: domain.ActivationType(strings.ToUpper(lf.ActivationType)), ActivationDate: lf.ActivationDate,
 		SSOUserEmailAddress: lf.SSOUserEmail, SimIncludedFlag: lf.SimIncludedFlag, CarrierName: lf.CarrierName,
-		Derived: append([]string(nil), lf.derived...),
+	}
+}
+
+// shareDerived gives each line's outcome its derived labels, copied into one
+// array for the whole decision.
+func (ev *evaluator) shareDerived(d *domain.Decision) {
+	total := 0
+	for i := range ev.lines {
+		total += len(ev.lines[i].derived)
+	}
+	if total == 0 {
+		return
+	}
+	all := make([]string, 0, total)
+	for i := range ev.lines {
+		if n := len(ev.lines[i].derived); n > 0 {
+			all = append(all, ev.lines[i].derived...)
+			d.Lines[i].Derived = all[len(all)-n : len(all) : len(all)]
+		}
 	}
 }

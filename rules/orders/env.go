@@ -132,6 +132,7 @@ type SerialFacts struct {
 	key      string
 	timeline domain.Timeline
 	views    []SubscriptionFacts
+	viewsOK  bool // views match timeline
 	trials   []domain.TrialGrant
 	own      domain.Timeline // the timeline plus this order's lines, once one is added
 	owned    bool
@@ -154,24 +155,32 @@ func (s *SerialFacts) view(sub *domain.Subscription) *SubscriptionFacts {
 	}
 	for i := range s.timeline {
 		if &s.timeline[i] == sub {
+			if !s.viewsOK {
+				s.buildViews()
+			}
 			return &s.views[i]
 		}
 	}
 	return nil
 }
 
-// setTimeline installs tl and rebuilds the views rules read.
+// setTimeline installs tl; the views rules read are built when a rule first
+// reads a subscription, not on every change.
 func (s *SerialFacts) setTimeline(tl domain.Timeline) {
-	s.timeline = tl
+	s.timeline, s.viewsOK = tl, false
+}
+
+func (s *SerialFacts) buildViews() {
 	s.views = s.views[:0]
-	for i := range tl {
-		sub := &tl[i]
+	for i := range s.timeline {
+		sub := &s.timeline[i]
 		s.views = append(s.views, SubscriptionFacts{
 			PartNumber: sub.PartNumber, ProductLine: string(sub.ProductLine),
 			StartDate: sub.Start, EndDate: sub.End, Kind: string(sub.Kind),
 			AutoRenewal: sub.AutoRenew, Activated: sub.Activated,
 		})
 	}
+	s.viewsOK = true
 }
 
 func (s *SerialFacts) hadTrial(pl string) bool {
