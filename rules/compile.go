@@ -105,6 +105,10 @@ type Set struct {
 	trace   []domain.TraceRule   // the rules as decisions' traces name them
 	guards  []*guard             // the distinct leading guards of the rules
 	byScope [][numPhases][]*Rule // [index of the scope in lang][phase]
+	// skipTo[scope][phase][i] is the position after the run of rules, from
+	// i on, that share rule i's guard: when the guard is false the whole run
+	// is skipped at once (no rule of it can derive the field it reads).
+	skipTo [][numPhases][]int
 	sources map[string][]byte    // the files, for the tests they hold
 }
 
@@ -207,7 +211,25 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
+	set.indexRuns()
 	return set, nil
+}
+
+// indexRuns fills skipTo.
+func (s *Set) indexRuns() {
+	s.skipTo = make([][numPhases][]int, len(s.byScope))
+	for si := range s.byScope {
+		for ph, rs := range s.byScope[si] {
+			next := make([]int, len(rs))
+			for i := len(rs) - 1; i >= 0; i-- {
+				next[i] = i + 1
+				if i+1 < len(rs) && rs[i].guard >= 0 && rs[i+1].guard == rs[i].guard {
+					next[i] = next[i+1]
+				}
+			}
+			s.skipTo[si][ph] = next
+		}
+	}
 }
 
 // blankSections returns data with the lines of the named top-level sections

@@ -83,11 +83,15 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 	r.bits = t.Fired[base : base+w]
 	r.guards.reset(len(r.set.guards))
 	for ph := from; ph <= to; ph++ {
-		for _, rule := range r.set.byScope[si][ph] {
+		rs, skip := r.set.byScope[si][ph], r.set.skipTo[si][ph]
+		for i := 0; i < len(rs); {
+			rule := rs[i]
 			if rule.guard >= 0 && !r.guards.holds(rule.guard, r.set.guards[rule.guard], envPtr) {
-				continue // its condition cannot hold: evaluated, not fired
+				i = skip[i] // no rule of the run can hold: evaluated, not fired
+				continue
 			}
 			r.run(rule, env, envPtr, item)
+			i++
 		}
 	}
 }
@@ -281,6 +285,7 @@ func (s *Set) VMOnly() *Set {
 		return &u
 	}
 	c.guards = nil
+	defer c.indexRuns()
 	for _, r := range s.rules {
 		rc := *r
 		rc.guard, rc.lead = -1, nil

@@ -317,3 +317,45 @@ tests:
 		}
 	}
 }
+
+// Rules dispatch on their leading field test, and a derivation is seen by
+// the rules after it even when an earlier rule with the same test was
+// skipped: the guard is evaluated again after every derivation.
+func TestGuardsSeeDerivations(t *testing.T) {
+	const file = `ruleset: guards
+rules:
+  - id: before
+    scope: house
+    phase: normalize
+    when: house.mode == "eco"
+    deny: {code: TOO_EARLY, message: "eco before it was set"}
+  - id: set-eco
+    scope: house
+    phase: normalize
+    when: house.mode == ""
+    set: {mode: '"eco"'}
+  - id: after
+    scope: house
+    phase: normalize
+    when: house.mode == "eco" and len(house.rooms) >= 0
+    deny: {code: SEEN_ECO, message: "eco"}
+  - id: not-guarded-away
+    scope: house
+    phase: validate
+    when: not (house.mode == "comfort")
+    deny: {code: NOT_COMFORT, message: "not comfort"}
+`
+	set, err := toyLanguage(t).Load(fstest.MapFS{"g.yaml": {Data: []byte(file)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*rules.Set{"guarded": set, "vm": set.VMOnly()} {
+		d := decideHouse(s, house{})
+		if got := d.Codes(); !slices.Equal(got, []string{"SEEN_ECO", "NOT_COMFORT"}) {
+			t.Errorf("%s: codes %v, want SEEN_ECO, NOT_COMFORT", name, got)
+		}
+		if ran, fired := d.Trace.Ran("before"); !ran || fired {
+			t.Errorf("%s: before ran=%v fired=%v, want ran and not fired", name, ran, fired)
+		}
+	}
+}

@@ -2,7 +2,11 @@ package orders_test
 
 import (
 	"fmt"
+	"io/fs"
+	"maps"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -149,5 +153,55 @@ func BenchmarkLoadRulesets(b *testing.B) {
 		if _, err := orders.Language().Load(rulesets.FS); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkInapplicableRules decides the 20-line order with the shipped rules
+// and with 200 more rules that cannot apply to any of its lines (100 about a
+// service type no line has, 100 about trial parts when none is ordered, as a
+// rule file groups them), as sub-benchmarks of one run: the budget is under
+// 10% more.
+func BenchmarkInapplicableRules(b *testing.B) {
+	files := fstest.MapFS{}
+	shipped, err := fs.Glob(rulesets.FS, "*.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range shipped {
+		data, err := fs.ReadFile(rulesets.FS, name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files[name] = &fstest.MapFile{Data: data}
+	}
+	var extra strings.Builder
+	extra.WriteString("ruleset: inapplicable\nrules:\n")
+	for i := range 200 {
+		guard := `line.serviceType == "GPS"`
+		if i >= 100 {
+			guard = "part.trial"
+		}
+		fmt.Fprintf(&extra, "  - id: never.%d\n    scope: line\n    when: %s and line.lineNumber == %d\n    deny: {code: NEVER, message: never}\n", i, guard, i)
+	}
+	withExtra := maps.Clone(files)
+	withExtra["90-inapplicable.yaml"] = &fstest.MapFile{Data: []byte(extra.String())}
+	req := benchOrder(20)
+	snap := snapshotOf(b, benchWorld(b, 20), benchNow, "c1", &req)
+	for _, tc := range []struct {
+		name  string
+		files fstest.MapFS
+	}{{"rules=shipped", files}, {"rules=shipped+200", withExtra}} {
+		set, err := orders.Language().Load(tc.files)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if d := orders.Decide(set, snap, &req); !d.Allowed {
+					b.Fatal(d.Violations)
+				}
+			}
+		})
 	}
 }
