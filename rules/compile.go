@@ -108,8 +108,8 @@ type Set struct {
 	// skipTo[scope][phase][i] is the position after the run of rules, from
 	// i on, that share rule i's guard: when the guard is false the whole run
 	// is skipped at once (no rule of it can derive the field it reads).
-	skipTo [][numPhases][]int
-	sources map[string][]byte    // the files, for the tests they hold
+	skipTo  [][numPhases][]int
+	sources map[string][]byte // the files, for the tests they hold
 }
 
 // Hash returns the content hash of the files the set was loaded from
