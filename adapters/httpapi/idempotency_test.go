@@ -126,7 +126,9 @@ func (k *idemKit) record(key string) (ports.IdempotencyRecord, error) {
 // Regression (issue 8): an Idempotency-Key kept every answer, a 5xx too, and
 // a write that panicked was answered 500 for a day. Only a 2xx or a 4xx that
 // validation or the rules decided is final; anything else releases the key
-// and the retry runs the write again.
+// and the retry runs the write again. The test calls the deprecated
+// Idempotent on purpose: the entry point the code before issue 8 had, so it
+// runs, and fails, against that code too.
 func TestIdempotentKeepsOnlyFinalAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

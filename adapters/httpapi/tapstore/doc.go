@@ -6,4 +6,14 @@
 // and TAP_RESEND_ACTIVATION_API. Payloads, field names, messages and date
 // formats are the seed's; the stage spelling /cloud/TAPStoreAPIs/v1 is served
 // too.
+//
+// Every answer under /cloud/ is a seed envelope with a uniqueId: another
+// method at the API's paths is 405, another path 404, and the kit's
+// Idempotency-Key refusals come in the proc's error payload. A POST is
+// authenticated before a byte of its body is read, and must be
+// application/json (else 415). POSTs run under the Idempotency-Key
+// (httpapi.RunIdempotent); a created order is bound to the key, so a key
+// whose server died is answered from the order it committed.
+// TAP_CREATE_ORDER_API answers the order's own status (ORDER_ON_HOLD for a
+// held order).
 package tapstore
