@@ -84,16 +84,6 @@ func Final(status int) bool {
 	return status >= 400 && status < 500
 }
 
-// Idempotent is RunIdempotent with the kit's own refusals and no Resolve,
-// for a do that reads r's context.
-//
-// Deprecated: do gets neither the key to bind its write to nor the
-// IdempotencyRunLimit deadline, so a write that outlives IdempotencyLease
-// may run again under a retry. Use RunIdempotent.
-func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, clientID string, body []byte, do func() Answer) {
-	s.RunIdempotent(w, r, clientID, body, IdempotentAPI{}, func(context.Context) Answer { return do() })
-}
-
 // RunIdempotent runs do under the request's Idempotency-Key, if it has one,
 // and writes its answer.
 //

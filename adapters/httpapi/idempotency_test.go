@@ -149,7 +149,7 @@ func TestIdempotentKeepsOnlyFinalAnswers(t *testing.T) {
 			var runs atomic.Int32
 			k.s.Handle("POST /write", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
-				k.s.Idempotent(w, r, "client-a", body, func() httpapi.Answer {
+				k.s.RunIdempotent(w, r, "client-a", body, httpapi.IdempotentAPI{}, func(context.Context) httpapi.Answer {
 					n := runs.Add(1)
 					if n == 1 && tc.first == 0 {
 						panic("the write failed")

@@ -337,7 +337,7 @@ func TestIdempotent(t *testing.T) {
 	)
 	k.s.Handle("POST /write", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		k.s.Idempotent(w, r, "c1", body, func() httpapi.Answer {
+		k.s.RunIdempotent(w, r, "c1", body, httpapi.IdempotentAPI{}, func(context.Context) httpapi.Answer {
 			n := calls.Add(1)
 			if string(body) == "slow" {
 				entered <- struct{}{}
@@ -410,8 +410,10 @@ func TestServerRecoversPanics(t *testing.T) {
 	k := newKit(t)
 	k.s.Handle("GET /panic", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	rec := k.serve(http.MethodGet, "/panic", "")
-	if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Type") != "application/json" ||
-		rec.Body.String() != `{"statusCode":500,"status":"ERROR","errorMessage":"internal error"}` {
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusInternalServerError ||
+		rec.Header().Get("Content-Type") != "application/json" || body["statusCode"] != float64(500) ||
+		body["errorMessage"] != "internal error" || body["uniqueId"] == nil {
 		t.Errorf("a panic: %d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 	if strings.Contains(rec.Body.String(), "boom") {
@@ -533,5 +535,27 @@ func TestMaxConcurrent(t *testing.T) {
 	}
 	if rec := k.serve(http.MethodGet, "/healthz", ""); rec.Code != http.StatusOK {
 		t.Errorf("after the slow one: %d", rec.Code)
+	}
+}
+
+// Regression (issue 8): unknown routes and methods got net/http's plain
+// text; every answer is JSON with a uniqueId, 405 with Allow.
+func TestNoRouteIsJSON(t *testing.T) {
+	k := newKit(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodGet, "/nowhere", http.StatusNotFound, ""},
+		{http.MethodDelete, "/oauth/token", http.StatusMethodNotAllowed, "POST"},
+		{http.MethodPost, "/healthz", http.StatusMethodNotAllowed, "GET, HEAD"},
+	} {
+		rec := k.serve(tc.method, tc.path, "")
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != tc.status || body["uniqueId"] == nil ||
+			body["statusCode"] != float64(tc.status) || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d %q %s", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), rec.Body)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/entitle-rules/entitle/ports"
@@ -114,13 +116,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !rec.wrote {
 				rec.Header().Set("Content-Type", "application/json")
 				rec.WriteHeader(http.StatusInternalServerError)
-				_, _ = io.WriteString(rec, `{"statusCode":500,"status":"ERROR","errorMessage":"internal error"}`)
+				_, _ = io.WriteString(rec, `{"statusCode":500,"status":"ERROR","uniqueId":`+strconv.FormatInt(s.UniqueID(), 10)+`,"errorMessage":"internal error"}`)
 			}
 		}
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "client", info.client)
 	}()
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.noRoute(rec, r)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// noRoute answers a request no API registered, in JSON like every other
+// answer: 405 with Allow when the path takes other methods, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	status, msg := http.StatusNotFound, "no API answers at "+r.URL.Path
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		status, msg = http.StatusMethodNotAllowed, r.Method+" is not allowed at "+r.URL.Path+"; use "+strings.Join(allow, " or ")
+	}
+	writeJSON(w, status, map[string]any{"statusCode": status, "status": "ERROR", "uniqueId": s.UniqueID(), "errorMessage": msg})
 }
 
 // requestInfo is what handlers tell the access log about a request.
