@@ -191,6 +191,7 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	key := domain.SerialKey(serial)
 	for _, sf := range ev.serials[:ev.nSerial] {
 		if sf.key == key {
+			sf.merge()
 			return sf
 		}
 	}
@@ -199,8 +200,8 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	}
 	sf := ev.serials[ev.nSerial]
 	ev.nSerial++
-	views, own := sf.views, sf.own
-	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views, own: own}
+	views, own, pending := sf.views, sf.own, sf.pending
+	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views, own: own, pending: pending[:0]}
 	if dev := snap.Devices[key]; dev != nil {
 		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
 	}
@@ -211,28 +212,37 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	return sf
 }
 
-// addPending adds an accepted line to the serial's timeline so later lines of
-// the same order see it: a second trial of a line is refused, a second renewal
-// starts after the first.
+// addPending records an accepted line so later lines of the same order see
+// it in the serial's timeline: a second trial of a line is refused, a second
+// renewal starts after the first. It is merged (merge) only when a later
+// line names the serial: an order naming each serial once copies nothing.
 func (s *SerialFacts) addPending(lf *LineFacts, p *domain.Part, now time.Time) {
 	if lf.ServiceStartDate.IsZero() || lf.ServiceEndDate.IsZero() {
 		return
 	}
-	sub := domain.Subscription{
+	s.pending = append(s.pending, domain.Subscription{
 		Serial: lf.SerialNumber, PartNumber: p.Number, ProductLine: p.ProductLine,
 		Start: lf.ServiceStartDate, End: lf.ServiceEndDate, Kind: p.Kind(), AutoRenew: lf.AutoRenewal,
-	}
-	if !s.owned {
-		// The first pending line copies the snapshot's timeline into a
-		// buffer this SerialFacts owns and reuses across decisions.
-		s.own = append(s.own[:0], s.timeline...)
-		s.owned = true
-	}
-	s.own = append(s.own, sub)
-	s.setTimeline(s.own)
+	})
 	if p.Trial {
 		s.trials = append(s.trials[:len(s.trials):len(s.trials)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
 	}
+}
+
+// merge adds the pending lines to the timeline rules read.
+func (s *SerialFacts) merge() {
+	if len(s.pending) == 0 {
+		return
+	}
+	if !s.owned {
+		// The first merge copies the snapshot's timeline into a buffer this
+		// SerialFacts owns and reuses across decisions.
+		s.own = append(s.own[:0], s.timeline...)
+		s.owned = true
+	}
+	s.own = append(s.own, s.pending...)
+	s.pending = s.pending[:0]
+	s.setTimeline(s.own)
 }
 
 func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {

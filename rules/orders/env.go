@@ -134,8 +134,9 @@ type SerialFacts struct {
 	views    []SubscriptionFacts
 	viewsOK  bool // views match timeline
 	trials   []domain.TrialGrant
-	own      domain.Timeline // the timeline plus this order's lines, once one is added
+	own      domain.Timeline // the timeline plus this order's lines, once one is merged
 	owned    bool
+	pending  []domain.Subscription // this order's accepted lines, not merged yet
 }
 
 // SubscriptionFacts is a subscription as rules see it.

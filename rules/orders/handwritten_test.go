@@ -126,29 +126,39 @@ type handScratch struct {
 }
 
 // handSerial is what one decision knows about a serial its lines name: the
-// store's facts, and its timeline and trial ledger with the accepted lines of
-// this order added (tlBuf and trBuf, reused across decisions, once a line
-// was added; the snapshot is never written).
+// store's facts, read only when a rule needs them (the device for VRS lines,
+// the trial ledger for trial parts), and its timeline and trial ledger with
+// the accepted lines of this order added. Accepted lines wait in pending and
+// are merged into a copy of the timeline (tlBuf, reused across decisions)
+// only when a later line names the same serial: the snapshot is never
+// written, and an order naming each serial once copies nothing.
 type handSerial struct {
 	key        string
-	dev        *domain.Device
+	snap       *orders.Snapshot
 	inProgress bool
 	timeline   domain.Timeline
-	trials     []domain.TrialGrant
+	pending    []domain.Subscription
 	tlBuf      domain.Timeline
-	trBuf      []domain.TrialGrant
 	ownTL      bool
-	ownTrials  bool
+
+	dev       *domain.Device
+	devRead   bool
+	trials    []domain.TrialGrant
+	trBuf     []domain.TrialGrant
+	trialRead bool
+	ownTrials bool
 }
 
 var handScratches = sync.Pool{New: func() any { return new(handScratch) }}
 
-// serial returns the state of serial, shared by every line naming the device.
+// serial returns the state of serial, shared by every line naming the device,
+// with the lines accepted before merged into its timeline.
 func (sc *handScratch) serial(snap *orders.Snapshot, serial string) *handSerial {
 	key := domain.SerialKey(serial)
 	for i := range sc.serials[:sc.n] {
-		if sc.serials[i].key == key {
-			return &sc.serials[i]
+		if s := &sc.serials[i]; s.key == key {
+			s.merge()
+			return s
 		}
 	}
 	if sc.n == len(sc.serials) {
@@ -156,26 +166,50 @@ func (sc *handScratch) serial(snap *orders.Snapshot, serial string) *handSerial 
 	}
 	s := &sc.serials[sc.n]
 	sc.n++
-	s.key, s.dev, s.inProgress = key, snap.Devices[key], snap.InProgress[key]
-	s.timeline, s.trials = snap.Timelines[key], snap.Trials[key]
-	s.ownTL, s.ownTrials = false, false
+	s.key, s.snap, s.inProgress = key, snap, snap.InProgress[key]
+	s.timeline, s.pending, s.ownTL = snap.Timelines[key], s.pending[:0], false
+	s.dev, s.devRead, s.trials, s.trialRead, s.ownTrials = nil, false, nil, false, false
 	return s
 }
 
-// addPending adds an accepted line to the serial's timeline and, for a
-// trial, to its ledger, as the engine's SerialFacts.addPending does.
-func (s *handSerial) addPending(serial string, p *domain.Part, start, end domain.Date, autoRenew bool, now time.Time) {
+// device returns the stored device, read once.
+func (s *handSerial) device() *domain.Device {
+	if !s.devRead {
+		s.dev, s.devRead = s.snap.Devices[s.key], true
+	}
+	return s.dev
+}
+
+// ledger returns the trial ledger with this order's trials, read once.
+func (s *handSerial) ledger() []domain.TrialGrant {
+	if !s.trialRead {
+		s.trials, s.trialRead = s.snap.Trials[s.key], true
+	}
+	return s.trials
+}
+
+// merge adds the pending accepted lines to the timeline.
+func (s *handSerial) merge() {
+	if len(s.pending) == 0 {
+		return
+	}
 	if !s.ownTL {
 		s.tlBuf, s.ownTL = append(s.tlBuf[:0], s.timeline...), true
 	}
-	s.tlBuf = append(s.tlBuf, domain.Subscription{
+	s.tlBuf = append(s.tlBuf, s.pending...)
+	s.timeline, s.pending = s.tlBuf, s.pending[:0]
+}
+
+// addPending adds an accepted line to the serial's pending lines and, for a
+// trial, to its ledger, as the engine's SerialFacts.addPending does.
+func (s *handSerial) addPending(serial string, p *domain.Part, start, end domain.Date, autoRenew bool, now time.Time) {
+	s.pending = append(s.pending, domain.Subscription{
 		Serial: serial, PartNumber: p.Number, ProductLine: p.ProductLine,
 		Start: start, End: end, Kind: p.Kind(), AutoRenew: autoRenew,
 	})
-	s.timeline = s.tlBuf
 	if p.Trial {
 		if !s.ownTrials {
-			s.trBuf, s.ownTrials = append(s.trBuf[:0], s.trials...), true
+			s.trBuf, s.ownTrials = append(s.trBuf[:0], s.ledger()...), true
 		}
 		s.trBuf = append(s.trBuf, domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
 		s.trials = s.trBuf
@@ -185,8 +219,8 @@ func (s *handSerial) addPending(serial string, p *domain.Part, start, end domain
 // hadTrial is the vocabulary's hadTrial: the ledger or the history holds a
 // trial of pl.
 func (s *handSerial) hadTrial(pl domain.ProductLine) bool {
-	for i := range s.trials {
-		if s.trials[i].ProductLine == pl {
+	for _, g := range s.ledger() {
+		if g.ProductLine == pl {
 			return true
 		}
 	}
@@ -351,8 +385,8 @@ func handLine(d *domain.Decision, sc *handScratch, snap *orders.Snapshot, o *han
 	activationType := strings.ToUpper(lr.ActivationType)
 	vrs := serviceType == "VRS"
 	if vrs {
-		if s.dev != nil && serial != s.dev.Serial {
-			serial = s.dev.Serial
+		if dev := s.device(); dev != nil && serial != dev.Serial {
+			serial = dev.Serial
 		}
 		if simFlag == "" {
 			simFlag = "Y"
@@ -402,8 +436,8 @@ func handLine(d *domain.Decision, sc *handScratch, snap *orders.Snapshot, o *han
 			// the device (LatestValidSSOEmail returns a valid address or "").
 			if own := snap.OwnSSOEmails[s.key]; own != "" {
 				sso, ssoOK = own, true
-			} else if s.dev != nil {
-				if latest := s.dev.LatestValidSSOEmail(); latest != "" {
+			} else if dev := s.device(); dev != nil {
+				if latest := dev.LatestValidSSOEmail(); latest != "" {
 					sso, ssoOK = latest, true
 				}
 			}
