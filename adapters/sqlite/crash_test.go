@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,8 +24,12 @@ import (
 )
 
 // crashDBEnv names the database file TestCrashChild writes to; unset, the
-// child test does nothing.
-const crashDBEnv = "ENTITLE_SQLITE_CRASH_DB"
+// child test does nothing. crashCallersEnv says how many goroutines order
+// at once.
+const (
+	crashDBEnv      = "ENTITLE_SQLITE_CRASH_DB"
+	crashCallersEnv = "ENTITLE_SQLITE_CRASH_CALLERS"
+)
 
 // crashClient is the client the crash test and the benchmarks order as.
 const crashClient = "c1"
@@ -85,41 +90,66 @@ func crashSerial(i int) string { return fmt.Sprintf("%010d", i) }
 // crashChildOrders bounds the child's loop should nobody kill it.
 const crashChildOrders = 100_000
 
-// TestCrashChild is the process TestCrashKeepsAcknowledgedOrders kills: it
-// creates orders one after another and prints each acknowledged uniqueId on
-// its own line the moment CreateOrder returns. os.Stdout is unbuffered, so
-// every line is out of the process before the next order starts.
+// TestCrashChild is the process TestCrashKeepsAcknowledgedOrders kills: its
+// callers create orders, each one after another, and print each
+// acknowledged uniqueId on its own line the moment CreateOrder returns.
+// os.Stdout is unbuffered and a line is one write, so every line is out of
+// the process whole before its caller starts the next order.
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashDBEnv)
 	if path == "" {
 		return
+	}
+	callers, err := strconv.Atoi(os.Getenv(crashCallersEnv))
+	if err != nil || callers < 1 {
+		t.Fatalf("%s=%q, want a number of callers", crashCallersEnv, os.Getenv(crashCallersEnv))
 	}
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng := newEngine(t, s)
-	for i := range crashChildOrders {
-		rc, err := eng.CreateOrder(context.Background(), domain.PartnerPrincipal(crashClient, domain.ClientCredentials), orderFor(crashSerial(i)))
-		if err != nil {
-			t.Fatalf("order %d: %v", i, err)
-		}
-		if _, err := fmt.Fprintf(os.Stdout, "%d\n", rc.UniqueID); err != nil {
-			t.Fatal(err)
-		}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= crashChildOrders {
+					return
+				}
+				rc, err := eng.CreateOrder(context.Background(), domain.PartnerPrincipal(crashClient, domain.ClientCredentials), orderFor(crashSerial(int(i))))
+				if err != nil {
+					t.Errorf("order %d: %v", i, err)
+					return
+				}
+				if _, err := fmt.Fprintf(os.Stdout, "%d\n", rc.UniqueID); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // An order CreateOrder acknowledged survives a SIGKILL of the process, with
 // its lines, subscriptions and activations; an order is in the file whole or
 // not at all. The test re-runs its own binary as TestCrashChild, reads the
 // acknowledgements as they come, kills the child mid-stream, and reopens the
-// file.
+// file: with one caller, and with eight, whose Updates share commits (group
+// commit), so the kill lands while batches are being written.
 func TestCrashKeepsAcknowledgedOrders(t *testing.T) {
+	for _, callers := range []int{1, 8} {
+		t.Run(fmt.Sprintf("callers=%d", callers), func(t *testing.T) { crashAndCheck(t, callers) })
+	}
+}
+
+func crashAndCheck(t *testing.T, callers int) {
 	path := filepath.Join(t.TempDir(), "e.db")
 	ctx, cancel := context.WithCancel(t.Context())
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashDBEnv+"="+path)
+	cmd.Env = append(os.Environ(), crashDBEnv+"="+path, crashCallersEnv+"="+strconv.Itoa(callers))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -165,13 +195,15 @@ func TestCrashKeepsAcknowledgedOrders(t *testing.T) {
 		}
 	}()
 	var acked []int64
+	seenID := map[int64]bool{}
 	take := func(a ack) {
 		if a.err != nil {
 			t.Fatal(a.err)
 		}
-		if n := len(acked); n > 0 && a.id <= acked[n-1] {
-			t.Fatalf("uniqueId %d acknowledged after %d", a.id, acked[n-1])
+		if seenID[a.id] {
+			t.Fatalf("uniqueId %d acknowledged twice", a.id)
 		}
+		seenID[a.id] = true
 		acked = append(acked, a.id)
 	}
 	// A bounded wait for the child to get going; correctness is decided
@@ -230,13 +262,14 @@ func TestCrashKeepsAcknowledgedOrders(t *testing.T) {
 				t.Errorf("acknowledged order %d is %s, want %s: CreateOrder returned after marking it", id, o.Status, domain.OrderSuccess)
 			}
 		}
-		// The child orders one at a time, so at most the order it was working
-		// on when it died can be in the file without an acknowledgement.
-		if extra := len(found) - len(acked); extra < 0 || extra > 1 {
-			t.Errorf("the file holds %d orders for %d acknowledged, want the same or one more", len(found), len(acked))
+		// Each caller orders one at a time, so at most the orders they were
+		// working on when the child died can be in the file without an
+		// acknowledgement.
+		if extra := len(found) - len(acked); extra < 0 || extra > callers {
+			t.Errorf("the file holds %d orders for %d acknowledged, want the same or up to %d more", len(found), len(acked), callers)
 		}
 		// No subscription outlives its order: serials past the last order too.
-		for i := range len(found) + 2 {
+		for i := range len(found) + callers + 2 {
 			tl, err := tx.Subscriptions().BySerial(t.Context(), crashSerial(i))
 			if err != nil {
 				return err

@@ -47,6 +47,8 @@ func (o Options) withDefaults() Options {
 type Store struct {
 	writer  *pool
 	readers *pool
+	// w runs the Updates, in batches, on the writer pool's connection.
+	w *writer
 	// closing is closed by Close; waiting for a connection ends with it.
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -102,6 +104,7 @@ func open(path string, opts Options, upTo int) (*Store, error) {
 	// A deferred BEGIN takes its snapshot at the first read and never asks
 	// for the write lock, which is all a View needs.
 	s.readers = newPool(rdb, path, opts.ReaderConns, "BEGIN")
+	s.w = newWriter(s.writer, s.closing)
 	return s, nil
 }
 
@@ -167,60 +170,34 @@ func (s *Store) View(ctx context.Context, fn func(ports.Tx) error) error {
 }
 
 // Update runs fn in a write transaction and commits when fn returns nil.
-// Updates run one at a time, so fn runs once: there are no serialization
-// conflicts to retry. When fn returns an error or panics, the transaction is
-// rolled back and the error or panic reaches the caller unchanged. Update
-// fails with CodeUnavailable when the store is closed, when ctx is done
-// before the commit (a caller that gave up never finds its work committed
-// behind its back), or when another process holds the file's write lock
-// longer than the busy timeout; and with CodeInternal when the commit fails.
+// Updates run one at a time on the single writer, and those that queue
+// while one runs share the next transaction, each inside a savepoint of its
+// own, so one fsync makes a whole batch durable (see groupcommit.go). Each
+// caller still gets its own outcome: Update returns nil only once the
+// commit holding fn's work is on disk; when fn returns an error or panics,
+// its own writes are rolled back and the error or panic reaches the caller
+// unchanged, while the others of its batch commit. fn runs once, unless a
+// failure of another Update ends the transaction they shared: then fn runs
+// again in the next one (ports.Store allows it).
+//
+// In fn, a statement starts only while ctx is not done; once started it
+// runs to its end, since interrupting a write would roll back the other
+// Updates of the batch with it. Update fails with CodeUnavailable when the
+// store is closed, when ctx is done before fn's work is decided (a caller
+// that gave up never finds its work committed behind its back), or when
+// another process holds the file's write lock longer than the busy timeout;
+// and with CodeInternal when the commit fails.
 func (s *Store) Update(ctx context.Context, fn func(ports.Tx) error) error {
-	c, err := s.writer.acquire(ctx, s.closing)
-	if err != nil {
-		return err
-	}
-	defer s.writer.release(c)
-	// BEGIN IMMEDIATE takes the write lock now rather than at the first
-	// write, so a transaction that read first never fails to upgrade.
-	if err := c.exec(ctx, s.writer.begin); err != nil {
-		return c.fail(ctx, err, "sqlite: begin a write transaction")
-	}
-	t := newTx(c, true)
-	ended := false
-	defer func() {
-		t.End()
-		if !ended {
-			// fn panicked: undo its writes, and let the panic go on to the
-			// caller as it was (no recover, so its stack is kept).
-			c.rollback()
-		}
-	}()
-	if err := fn(t); err != nil {
-		ended = true
-		c.rollback()
-		return err
-	}
-	ended = true
-	if err := ctx.Err(); err != nil {
-		c.rollback()
-		return sqlrow.Abandoned("sqlite", err)
-	}
-	// Once decided, the commit runs to the end: an interrupted COMMIT would
-	// leave the caller unsure whether its work was kept.
-	bg := context.WithoutCancel(ctx)
-	if err := c.exec(bg, "COMMIT"); err != nil {
-		c.rollback()
-		return c.fail(bg, err, "sqlite: commit")
-	}
-	return nil
+	return s.w.update(ctx, fn)
 }
 
-// Close waits for the Views and Updates under way, then closes every
-// connection. Later Views and Updates fail with CodeUnavailable. Closing
-// twice returns the first Close's result.
+// Close waits for the Views and the batch of Updates under way, then
+// closes every connection. Updates still queued and later Views and Updates
+// fail with CodeUnavailable. Closing twice returns the first Close's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		<-s.w.exited
 		s.closeErr = errors.Join(s.readers.shut(), s.writer.shut())
 	})
 	return s.closeErr

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/ports"
 )
@@ -32,8 +34,32 @@ func newTx(c *conn, writable bool) *tx {
 	return &tx{Guard: sqlrow.Guard{Store: "sqlite", Writable: writable}, c: c}
 }
 
+// statement returns the context a statement of t runs under, or why it
+// must not start. A transaction that failed runs nothing more: after an
+// error that ended it (see endsTransaction), a statement would run outside
+// any transaction and commit on its own. In an Update, a done ctx stops the
+// next statement rather than interrupting the running one: SQLite rolls
+// back the whole transaction when a write is interrupted, and that
+// transaction holds the other Updates of the batch.
+func (t *tx) statement(ctx context.Context) (context.Context, error) {
+	if err := t.Read(); err != nil {
+		return ctx, err
+	}
+	if !t.Writable {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return ctx, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 // exec runs a statement and returns how many rows it changed.
 func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	ctx, err := t.statement(ctx)
+	if err != nil {
+		return 0, err
+	}
 	st, err := t.c.stmt(ctx, query)
 	if err != nil {
 		return 0, err
@@ -48,6 +74,10 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error)
 // QueryRow runs a query for at most one row, on a statement prepared once
 // per connection.
 func (t *tx) QueryRow(ctx context.Context, query string, args ...any) sqlrow.Scanner {
+	ctx, err := t.statement(ctx)
+	if err != nil {
+		return failedRow{err}
+	}
 	st, err := t.c.stmt(ctx, query)
 	if err != nil {
 		return failedRow{err}
@@ -62,6 +92,10 @@ func (r failedRow) Scan(...any) error { return r.err }
 
 // Query runs a query for rows, on a statement prepared once per connection.
 func (t *tx) Query(ctx context.Context, query string, args ...any) (sqlrow.Rows, error) {
+	ctx, err := t.statement(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := t.c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -83,13 +117,15 @@ func (r rows) Close() { _ = r.Rows.Close() }
 func (t *tx) NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // Fail translates err (see translate), saying what was being done, and ends
-// the transaction's use when its connection broke.
+// the transaction's use when its connection broke or the error ended the
+// transaction.
 func (t *tx) Fail(ctx context.Context, err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
+	ended := endsTransaction(err)
 	err = t.c.fail(ctx, err, "sqlite: "+format, args...)
-	if t.c.broken {
+	if t.c.broken || ended {
 		t.Abort(err)
 	}
 	return err
@@ -99,7 +135,11 @@ func (t *tx) Fail(ctx context.Context, err error, format string, args ...any) er
 // all: a repository method that writes several rows and fails half way
 // leaves the transaction as it found it, as the memory store does.
 func (t *tx) savepoint(ctx context.Context, fn func() error) error {
-	if err := t.c.exec(ctx, "SAVEPOINT repo"); err != nil {
+	sctx, err := t.statement(ctx)
+	if err != nil {
+		return t.Fail(ctx, err, "start a savepoint")
+	}
+	if err := t.c.exec(sctx, "SAVEPOINT repo"); err != nil {
 		return t.Fail(ctx, err, "start a savepoint")
 	}
 	if err := fn(); err != nil {
@@ -112,8 +152,21 @@ func (t *tx) savepoint(ctx context.Context, fn func() error) error {
 		}
 		return err
 	}
-	if err := t.c.exec(ctx, "RELEASE repo"); err != nil {
+	if err := t.c.exec(sctx, "RELEASE repo"); err != nil {
 		return t.Fail(ctx, err, "release a savepoint")
 	}
 	return nil
+}
+
+// endsTransaction reports whether err is one of the errors after which
+// SQLite may have rolled back the whole transaction on its own (a full
+// disk, an I/O error, no memory, a lock, an interrupt, a corrupt file): the
+// transaction must then run nothing more.
+func endsTransaction(err error) bool {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_BUSY,
+		sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_ABORT:
+		return true
+	}
+	return false
 }

@@ -1,0 +1,370 @@
+package sqlite
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+)
+
+// Group commit. SQLite has one writer per file and every commit pays an
+// fsync (synchronous=FULL), which costs far more than the statements of an
+// order. So the writer goroutine takes every Update waiting when it starts a
+// transaction, up to maxBatch, into that one transaction: each Update runs
+// inside a SAVEPOINT of its own and one COMMIT, one fsync, makes them all
+// durable. A lone Update is never held back to wait for company: a batch is
+// what had queued while the previous one ran, and nothing waits on a timer.
+//
+// Each fn runs on its caller's goroutine, not the writer's: the writer hands
+// the connection to one caller at a time (its turn) and waits for it to hand
+// it back. So a panic or runtime.Goexit in fn unwinds the caller's own stack,
+// as it would without batching, after a deferred function has rolled back
+// that caller's savepoint and handed the connection back; the writer then
+// goes on with the rest of the batch. An Update whose fn fails, or whose ctx
+// is done before its work is decided, rolls back its savepoint only and
+// returns at once; the others of its batch commit.
+//
+// A statement failure that ends the whole transaction (SQLITE_FULL,
+// SQLITE_IOERR, a lost connection: see endsTransaction) would take the work
+// of the Updates before it in the batch along with it. Those Updates did
+// nothing wrong, so they run again in the next transaction (ports.Store lets
+// a store run fn more than once), at most maxRuns times each; the Update
+// whose statement failed gets its own error.
+
+// maxBatch bounds the Updates one transaction holds, so a commit's WAL
+// growth and the wait of the batch's first caller stay bounded.
+const maxBatch = 64
+
+// maxRuns bounds how many times one Update's fn runs when the transactions
+// it joined keep being lost by other Updates' failures.
+const maxRuns = 4
+
+// The life of an update, in update.state. Only the two moves out of
+// queued race: the caller's withdrawal (its ctx is done before its turn)
+// and the writer's taking it for a turn or an answer.
+const (
+	queued int32 = iota // waiting: for its turn, or, after a lost transaction, to run again
+	taken               // the writer gives it a turn or an answer; the caller must take it
+	gone                // the caller withdrew before its turn
+)
+
+// update is one Update waiting for, having, or back from its turn.
+type update struct {
+	ctx   context.Context
+	fn    func(ports.Tx) error
+	state atomic.Int32
+	// msg carries the writer's turn or answer to the caller; buffered, so
+	// the writer never waits for a caller to be scheduled.
+	msg chan message
+	// back carries how the turn ended to the writer; buffered, so a
+	// panicking caller hands the connection back and unwinds at once.
+	back chan report
+	runs int // turns given; the writer's alone
+}
+
+// message is the writer's word to one update: its turn on c, or an answer
+// (err is the Update's result), or run again.
+type message struct {
+	c     *conn
+	err   error
+	again bool
+}
+
+// report is how a turn ended. pending: fn succeeded and its savepoint was
+// released, so the work waits for the commit (or, when lost, for another
+// run). lost: the transaction did not survive the turn (cause says why).
+// Otherwise err is the Update's result, already returned to its caller.
+type report struct {
+	err     error
+	pending bool
+	lost    bool
+	cause   error
+}
+
+// writer runs the batches. It is the only goroutine that begins and
+// commits write transactions.
+type writer struct {
+	pool    *pool
+	closing <-chan struct{}
+
+	mu      sync.Mutex
+	waiting []*update
+	stopped bool
+	wake    chan struct{} // cap 1: something was queued
+
+	exited chan struct{} // closed when run returns
+
+	// What the batches did, for benchmarks and tests.
+	commits, committed atomic.Int64
+}
+
+func newWriter(p *pool, closing <-chan struct{}) *writer {
+	w := &writer{pool: p, closing: closing, wake: make(chan struct{}, 1), exited: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// update runs fn as one Update: see Store.Update.
+func (w *writer) update(ctx context.Context, fn func(ports.Tx) error) error {
+	select {
+	case <-w.closing:
+		return sqlrow.Closed("sqlite")
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return sqlrow.Abandoned("sqlite", err)
+	}
+	u := &update{ctx: ctx, fn: fn, msg: make(chan message, 1), back: make(chan report, 1)}
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return sqlrow.Closed("sqlite")
+	}
+	w.waiting = append(w.waiting, u)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	for {
+		var m message
+		select {
+		case m = <-u.msg:
+		case <-ctx.Done():
+			if u.state.CompareAndSwap(queued, gone) {
+				return sqlrow.Abandoned("sqlite", ctx.Err())
+			}
+			m = <-u.msg // the writer took it first: its word is on the way
+		}
+		if m.c == nil {
+			return m.err
+		}
+		r := u.turn(m.c)
+		if !r.pending {
+			return r.err
+		}
+		// The work is decided: wait for the commit that holds it, whatever
+		// ctx does now, or to be told to run again.
+		if m = <-u.msg; !m.again {
+			return m.err
+		}
+	}
+}
+
+// turn runs fn in a savepoint on c, reporting to the writer how it ended,
+// and returns that report. The report is sent from a deferred function, so
+// a panic or Goexit in fn hands c back to the writer, its savepoint rolled
+// back, before it goes on up the caller's stack.
+func (u *update) turn(c *conn) (r report) {
+	// The savepoint's own statements run to the end whatever u.ctx does:
+	// one interrupted would leave the others' transaction unknown.
+	bg := context.WithoutCancel(u.ctx)
+	t := newTx(c, true)
+	returned := false
+	defer func() {
+		t.End()
+		if !returned {
+			r = report{}
+			if err := rollbackTo(bg, c); err != nil {
+				r.lost, r.cause = true, err
+			}
+		}
+		if c.broken && !r.lost {
+			r.lost, r.cause = true, domain.Errorf(domain.CodeUnavailable, "", "sqlite: the connection was lost")
+		}
+		u.back <- r
+	}()
+	if err := u.ctx.Err(); err != nil {
+		returned = true
+		return report{err: sqlrow.Abandoned("sqlite", err)}
+	}
+	if err := c.exec(bg, "SAVEPOINT batched"); err != nil {
+		returned = true
+		// Nothing of fn ran: it is as innocent as the Updates before it.
+		return report{pending: true, lost: true, cause: c.fail(bg, err, "sqlite: start an Update's savepoint")}
+	}
+	err := u.fn(t)
+	returned = true
+	if err == nil {
+		if cerr := u.ctx.Err(); cerr != nil {
+			// A caller that gave up never finds its work committed behind
+			// its back.
+			err = sqlrow.Abandoned("sqlite", cerr)
+		}
+	}
+	if err != nil {
+		r = report{err: err}
+		if rerr := rollbackTo(bg, c); rerr != nil {
+			r.lost, r.cause = true, rerr
+		}
+		return r
+	}
+	if err := c.exec(bg, "RELEASE batched"); err != nil {
+		// The transaction was gone before the release: fn's work is lost
+		// with it, through no statement that told fn so.
+		return report{pending: true, lost: true, cause: c.fail(bg, err, "sqlite: release an Update's savepoint")}
+	}
+	return report{pending: true}
+}
+
+// rollbackTo undoes an Update's savepoint and ends it.
+func rollbackTo(ctx context.Context, c *conn) error {
+	if err := c.exec(ctx, "ROLLBACK TO batched"); err != nil {
+		return c.fail(ctx, err, "sqlite: roll back an Update's savepoint")
+	}
+	if err := c.exec(ctx, "RELEASE batched"); err != nil {
+		return c.fail(ctx, err, "sqlite: end an Update's savepoint")
+	}
+	return nil
+}
+
+// run takes batches until the store closes.
+func (w *writer) run() {
+	defer close(w.exited)
+	var again []*update // to run again, ahead of the queue
+	for {
+		select {
+		case <-w.closing:
+			w.stop(again)
+			return
+		default:
+		}
+		if len(again) == 0 {
+			select {
+			case <-w.wake:
+			case <-w.closing:
+				w.stop(nil)
+				return
+			}
+		}
+		batch := w.take(again)
+		again = nil
+		if len(batch) > 0 {
+			again = w.batch(batch)
+		}
+	}
+}
+
+// take returns first followed by what is queued, up to maxBatch in all,
+// leaving out those whose callers withdrew.
+func (w *writer) take(first []*update) []*update {
+	batch := first
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for ; n < len(w.waiting) && len(batch) < maxBatch; n++ {
+		if u := w.waiting[n]; u.state.Load() != gone {
+			batch = append(batch, u)
+		}
+	}
+	rest := copy(w.waiting, w.waiting[n:])
+	clear(w.waiting[rest:])
+	w.waiting = w.waiting[:rest]
+	if rest > 0 {
+		// More than one batch's worth waits: come back for it.
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+	return batch
+}
+
+// stop answers everything still waiting, again included, with Closed, and
+// refuses later Updates.
+func (w *writer) stop(again []*update) {
+	w.mu.Lock()
+	w.stopped = true
+	waiting := append(again, w.waiting...)
+	w.waiting = nil
+	w.mu.Unlock()
+	for _, u := range waiting {
+		w.answer(u, sqlrow.Closed("sqlite"))
+	}
+}
+
+// answer gives u its result, unless its caller withdrew first.
+func (w *writer) answer(u *update, err error) {
+	if u.state.CompareAndSwap(queued, taken) {
+		u.msg <- message{err: err}
+	}
+}
+
+// batch runs one transaction for the updates of batch and returns those to
+// run again.
+func (w *writer) batch(batch []*update) (again []*update) {
+	bg := context.Background()
+	c, err := w.pool.acquire(bg, w.closing)
+	if err != nil {
+		for _, u := range batch {
+			w.answer(u, err)
+		}
+		return nil
+	}
+	defer w.pool.release(c)
+	// BEGIN IMMEDIATE takes the write lock now rather than at the first
+	// write, so a transaction that read first never fails to upgrade. It
+	// waits out another process's lock for the busy timeout.
+	if err := c.exec(bg, w.pool.begin); err != nil {
+		err = c.fail(bg, err, "sqlite: begin a write transaction")
+		for _, u := range batch {
+			w.answer(u, err)
+		}
+		return nil
+	}
+	var pending []*update
+	for i, u := range batch {
+		if !u.state.CompareAndSwap(queued, taken) {
+			continue // withdrawn
+		}
+		u.runs++
+		u.msg <- message{c: c}
+		r := <-u.back
+		if r.pending {
+			pending = append(pending, u)
+		}
+		if r.lost {
+			c.rollback()
+			// The work of pending is gone with the transaction: each runs
+			// again ahead of the rest of the batch, which has not run yet.
+			for _, p := range pending {
+				if p.runs >= maxRuns {
+					p.msg <- message{err: domain.Wrap(r.cause, domain.CodeUnavailable,
+						"sqlite: the transaction this Update joined was lost %d times, by other Updates' failures", p.runs)}
+					continue
+				}
+				p.state.Store(queued)
+				p.msg <- message{again: true}
+				again = append(again, p)
+			}
+			return append(again, batch[i+1:]...)
+		}
+	}
+	if len(pending) == 0 {
+		c.rollback() // nothing to keep: no fsync
+		return nil
+	}
+	// Once begun, the commit runs to the end: an interrupted COMMIT would
+	// leave its callers unsure whether their work was kept.
+	err = c.exec(bg, "COMMIT")
+	if err != nil {
+		c.rollback()
+		err = c.fail(bg, err, "sqlite: commit")
+	} else {
+		w.commits.Add(1)
+		w.committed.Add(int64(len(pending)))
+	}
+	for _, u := range pending {
+		u.msg <- message{err: err}
+	}
+	return nil
+}
+
+// batchStats returns how many transactions committed Updates and how many
+// Updates they held.
+func (w *writer) batchStats() (commits, updates int64) {
+	return w.commits.Load(), w.committed.Load()
+}
