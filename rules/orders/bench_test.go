@@ -205,3 +205,51 @@ func BenchmarkInapplicableRules(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHistory decides the 20-line order when every serial has 1 prior
+// subscription (the active one the order renews) and when it has 100 (99
+// expired monthly ones of the same line before it), as sub-benchmarks of one
+// run: the budget is at most 2x.
+func BenchmarkHistory(b *testing.B) {
+	for _, prior := range []int{1, 100} {
+		w := benchWorld(b, 20)
+		kept := w.Subscriptions[:0]
+		for _, s := range w.Subscriptions {
+			if s.Start == date(b, "2024-06-01") {
+				kept = append(kept, s) // the active one
+			}
+		}
+		w.Subscriptions = kept
+		for i := range 20 {
+			serial, part := benchSerial(i)
+			p := partOf(w, part)
+			for j := range prior - 1 {
+				start := date(b, "2014-01-01").AddMonths(j)
+				w.Subscriptions = append(w.Subscriptions, domain.Subscription{
+					ID: fmt.Sprintf("h-%d-%d", i, j), Serial: serial, PartNumber: part, ProductLine: p.ProductLine,
+					Start: start, End: start.AddMonths(1).AddDays(-1), Kind: domain.Paid, Activated: true,
+				})
+			}
+		}
+		req := benchOrder(20)
+		snap := snapshotOf(b, w, benchNow, "c1", &req)
+		set := loadShipped(b)
+		b.Run(fmt.Sprintf("prior=%d", prior), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if d := orders.Decide(set, snap, &req); !d.Allowed {
+					b.Fatal(d.Violations)
+				}
+			}
+		})
+	}
+}
+
+func partOf(w *dataset.World, number string) *domain.Part {
+	for i := range w.Parts {
+		if w.Parts[i].Number == number {
+			return &w.Parts[i]
+		}
+	}
+	return nil
+}

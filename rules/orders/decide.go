@@ -200,8 +200,9 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	}
 	sf := ev.serials[ev.nSerial]
 	ev.nSerial++
-	views, own, pending := sf.views, sf.own, sf.pending
-	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key], views: views, own: own, pending: pending[:0]}
+	views, built, own, pending := sf.views, sf.built, sf.own, sf.pending
+	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key],
+		views: views, built: built, own: own, pending: pending[:0]}
 	if dev := snap.Devices[key]; dev != nil {
 		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
 	}

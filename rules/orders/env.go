@@ -1,6 +1,8 @@
 package orders
 
 import (
+	"unsafe"
+
 	"github.com/entitle-rules/entitle/domain"
 )
 
@@ -132,7 +134,9 @@ type SerialFacts struct {
 	key      string
 	timeline domain.Timeline
 	views    []SubscriptionFacts
-	viewsOK  bool // views match timeline
+	built    []bool // views[i] is made
+	viewsOK  bool   // views is sized for timeline
+	memo     [numMemos]memo
 	trials   []domain.TrialGrant
 	own      domain.Timeline // the timeline plus this order's lines, once one is merged
 	owned    bool
@@ -151,37 +155,73 @@ type SubscriptionFacts struct {
 }
 
 func (s *SerialFacts) view(sub *domain.Subscription) *SubscriptionFacts {
-	if sub == nil {
+	if sub == nil || len(s.timeline) == 0 {
 		return nil
 	}
-	for i := range s.timeline {
-		if &s.timeline[i] == sub {
-			if !s.viewsOK {
-				s.buildViews()
-			}
-			return &s.views[i]
-		}
+	// sub points into s.timeline: its index is its offset.
+	i := int((uintptr(unsafe.Pointer(sub)) - uintptr(unsafe.Pointer(&s.timeline[0]))) / unsafe.Sizeof(*sub))
+	if i < 0 || i >= len(s.timeline) || &s.timeline[i] != sub {
+		return nil
 	}
-	return nil
-}
-
-// setTimeline installs tl; the views rules read are built when a rule first
-// reads a subscription, not on every change.
-func (s *SerialFacts) setTimeline(tl domain.Timeline) {
-	s.timeline, s.viewsOK = tl, false
-}
-
-func (s *SerialFacts) buildViews() {
-	s.views = s.views[:0]
-	for i := range s.timeline {
-		sub := &s.timeline[i]
-		s.views = append(s.views, SubscriptionFacts{
+	if !s.viewsOK {
+		// Views are made one by one, when a rule first reads one.
+		n := len(s.timeline)
+		if cap(s.views) < n {
+			s.views = make([]SubscriptionFacts, n)
+		}
+		if cap(s.built) < n {
+			s.built = make([]bool, n)
+		}
+		s.views, s.built = s.views[:n], s.built[:n]
+		clear(s.built)
+		s.viewsOK = true
+	}
+	if !s.built[i] {
+		s.views[i] = SubscriptionFacts{
 			PartNumber: sub.PartNumber, ProductLine: string(sub.ProductLine),
 			StartDate: sub.Start, EndDate: sub.End, Kind: string(sub.Kind),
 			AutoRenewal: sub.AutoRenew, Activated: sub.Activated,
-		})
+		}
+		s.built[i] = true
 	}
-	s.viewsOK = true
+	return &s.views[i]
+}
+
+// setTimeline installs tl; views and remembered answers are dropped.
+func (s *SerialFacts) setTimeline(tl domain.Timeline) {
+	s.timeline, s.viewsOK = tl, false
+	s.memo = [numMemos]memo{}
+}
+
+// The history questions rules ask several times per line, remembered per
+// serial until its timeline changes: one answer each, for the last
+// arguments.
+const (
+	memoRenewal = iota
+	memoActiveOther
+	memoOverlap
+	numMemos
+)
+
+type memo struct {
+	ok   bool
+	pl   string
+	a, b domain.Date
+	sub  *domain.Subscription
+}
+
+// recall returns the remembered answer to question q for (pl, a, b), if the
+// last question q had these arguments.
+func (s *SerialFacts) recall(q int, pl string, a, b domain.Date) (*domain.Subscription, bool) {
+	m := &s.memo[q]
+	return m.sub, m.ok && m.pl == pl && m.a == a && m.b == b
+}
+
+// keep remembers sub as the answer to question q for (pl, a, b) and returns
+// its view.
+func (s *SerialFacts) keep(q int, pl string, a, b domain.Date, sub *domain.Subscription) *SubscriptionFacts {
+	s.memo[q] = memo{ok: true, pl: pl, a: a, b: b, sub: sub}
+	return s.view(sub)
 }
 
 func (s *SerialFacts) hadTrial(pl string) bool {

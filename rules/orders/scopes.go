@@ -57,13 +57,22 @@ var vocabulary = []rules.Function{
 		return s.view(s.timeline.ActiveOn(domain.ProductLine(pl), day))
 	}),
 	rules.Func3("renewalOf", "renewalOf(serial, productLine, day): when a subscription of that line is active on day, the one of that line that ends last (queued renewals included), or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
-		return s.view(s.timeline.ChainEnd(domain.ProductLine(pl), day))
+		if sub, ok := s.recall(memoRenewal, pl, day, domain.Date{}); ok {
+			return s.view(sub)
+		}
+		return s.keep(memoRenewal, pl, day, domain.Date{}, s.timeline.ChainEnd(domain.ProductLine(pl), day))
 	}),
 	rules.Func3("activeOtherLine", "activeOtherLine(serial, productLine, day): the live subscription of another line covering day that ends last, or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
-		return s.view(s.timeline.ActiveOtherLine(domain.ProductLine(pl), day))
+		if sub, ok := s.recall(memoActiveOther, pl, day, domain.Date{}); ok {
+			return s.view(sub)
+		}
+		return s.keep(memoActiveOther, pl, day, domain.Date{}, s.timeline.ActiveOtherLine(domain.ProductLine(pl), day))
 	}),
 	rules.Func4("overlapping", "overlapping(serial, productLine, start, end): a live subscription of that line sharing a day with start..end, or nil", func(s *SerialFacts, pl string, start, end domain.Date) *SubscriptionFacts {
-		return s.view(s.timeline.OverlapWith(domain.ProductLine(pl), domain.Period{Start: start, End: end}))
+		if sub, ok := s.recall(memoOverlap, pl, start, end); ok {
+			return s.view(sub)
+		}
+		return s.keep(memoOverlap, pl, start, end, s.timeline.OverlapWith(domain.ProductLine(pl), domain.Period{Start: start, End: end}))
 	}),
 	rules.Func2("hadTrial", "hadTrial(serial, productLine): the trial ledger or history holds a trial of that line, in any status", func(s *SerialFacts, pl string) bool { return s.hadTrial(pl) }),
 	rules.Func3("hasPaidActiveOrExpired", "hasPaidActiveOrExpired(serial, productLine, day): a PAID subscription of that line is ACTIVE or EXPIRED on day", func(s *SerialFacts, pl string, day domain.Date) bool {
