@@ -15,7 +15,8 @@ import (
 // order. So the writer goroutine takes every Update waiting when it starts a
 // transaction, up to maxBatch, into that one transaction: each Update runs
 // inside a SAVEPOINT of its own and one COMMIT, one fsync, makes them all
-// durable. A lone Update is never held back to wait for company: a batch is
+// durable. (An Update alone in its transaction needs no savepoint: the
+// transaction is its own, as it was before batching.) A lone Update is never held back to wait for company: a batch is
 // what had queued while the previous one ran, and nothing waits on a timer.
 //
 // Each fn runs on its caller's goroutine, not the writer's: the writer hands
@@ -65,10 +66,12 @@ type update struct {
 	runs int // turns given; the writer's alone
 }
 
-// message is the writer's word to one update: its turn on c, or an answer
-// (err is the Update's result), or run again.
+// message is the writer's word to one update: its turn on c (alone: the
+// only one of its transaction), or an answer (err is the Update's result),
+// or run again.
 type message struct {
 	c     *conn
+	alone bool
 	err   error
 	again bool
 }
@@ -142,7 +145,7 @@ func (w *writer) update(ctx context.Context, fn func(ports.Tx) error) error {
 		if m.c == nil {
 			return m.err
 		}
-		r := u.turn(m.c)
+		r := u.turn(m.c, m.alone)
 		if !r.pending {
 			return r.err
 		}
@@ -157,8 +160,10 @@ func (w *writer) update(ctx context.Context, fn func(ports.Tx) error) error {
 // turn runs fn in a savepoint on c, reporting to the writer how it ended,
 // and returns that report. The report is sent from a deferred function, so
 // a panic or Goexit in fn hands c back to the writer, its savepoint rolled
-// back, before it goes on up the caller's stack.
-func (u *update) turn(c *conn) (r report) {
+// back, before it goes on up the caller's stack. When u is alone in its
+// transaction, fn runs without a savepoint: the writer rolls back the
+// transaction when fn's work is not pending, and commits it when it is.
+func (u *update) turn(c *conn, alone bool) (r report) {
 	// The savepoint's own statements run to the end whatever u.ctx does:
 	// one interrupted would leave the others' transaction unknown.
 	bg := context.WithoutCancel(u.ctx)
@@ -168,8 +173,10 @@ func (u *update) turn(c *conn) (r report) {
 		t.End()
 		if !returned {
 			r = report{}
-			if err := rollbackTo(bg, c); err != nil {
-				r.lost, r.cause = true, err
+			if !alone { // alone, the writer rolls back the transaction
+				if err := rollbackTo(bg, c); err != nil {
+					r.lost, r.cause = true, err
+				}
 			}
 		}
 		if c.broken && !r.lost {
@@ -181,10 +188,12 @@ func (u *update) turn(c *conn) (r report) {
 		returned = true
 		return report{err: sqlrow.Abandoned("sqlite", err)}
 	}
-	if err := c.exec(bg, "SAVEPOINT batched"); err != nil {
-		returned = true
-		// Nothing of fn ran: it is as innocent as the Updates before it.
-		return report{pending: true, lost: true, cause: c.fail(bg, err, "sqlite: start an Update's savepoint")}
+	if !alone {
+		if err := c.exec(bg, "SAVEPOINT batched"); err != nil {
+			returned = true
+			// Nothing of fn ran: it is as innocent as the Updates before it.
+			return report{pending: true, lost: true, cause: c.fail(bg, err, "sqlite: start an Update's savepoint")}
+		}
 	}
 	err := u.fn(t)
 	returned = true
@@ -195,7 +204,10 @@ func (u *update) turn(c *conn) (r report) {
 			err = sqlrow.Abandoned("sqlite", cerr)
 		}
 	}
-	if err != nil {
+	switch {
+	case alone:
+		return report{err: err, pending: err == nil}
+	case err != nil:
 		r = report{err: err}
 		if rerr := rollbackTo(bg, c); rerr != nil {
 			r.lost, r.cause = true, rerr
@@ -316,12 +328,13 @@ func (w *writer) batch(batch []*update) (again []*update) {
 		return nil
 	}
 	var pending []*update
+	alone := len(batch) == 1
 	for i, u := range batch {
 		if !u.state.CompareAndSwap(queued, taken) {
 			continue // withdrawn
 		}
 		u.runs++
-		u.msg <- message{c: c}
+		u.msg <- message{c: c, alone: alone}
 		r := <-u.back
 		if r.pending {
 			pending = append(pending, u)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -290,5 +291,26 @@ func TestGroupCommitClose(t *testing.T) {
 	s2 := openTest(t, path)
 	if got := devicesStored(t, s2, []string{"HOLDER", "Q"}); !got["HOLDER"] || got["Q"] {
 		t.Errorf("devices stored after Close: %v, want HOLDER only", got)
+	}
+}
+
+// The writer keeps its savepoints' sub-journal in memory (temp_store=MEMORY,
+// see dsn); the readers, which may sort large results, keep the default.
+func TestWriterSubJournalInMemory(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "e.db"))
+	for _, p := range []struct {
+		name string
+		pool *pool
+		want string
+	}{{"writer", s.writer, "2"}, {"reader", s.readers, "0"}} {
+		onConn(t, s, p.pool, func(c *sql.Conn) {
+			var got string
+			if err := c.QueryRowContext(t.Context(), "PRAGMA temp_store").Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != p.want {
+				t.Errorf("%s: PRAGMA temp_store = %s, want %s", p.name, got, p.want)
+			}
+		})
 	}
 }

@@ -142,6 +142,16 @@ func dsn(path string, opts Options, readOnly bool) string {
 	if readOnly {
 		// A View cannot write, whatever its function tries.
 		q.Add("_pragma", "query_only(1)")
+	} else {
+		// The writer's savepoints (one per Update of a batch, see
+		// groupcommit.go) copy each page they change to a sub-journal.
+		// SQLite keeps it in memory up to 64 KiB, then moves it to a
+		// temporary file for the rest of the transaction; an order's first
+		// Update changes more pages than that, so every page would also be
+		// written to that file (measured: 15% of the orders/s at 16
+		// callers). Kept in memory, it is emptied at each Update's release
+		// and holds one Update's pages at most.
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	return path + "?" + q.Encode()
 }
