@@ -15,9 +15,11 @@ import (
 // order. So the writer goroutine takes every Update waiting when it starts a
 // transaction, up to maxBatch, into that one transaction: each Update runs
 // inside a SAVEPOINT of its own and one COMMIT, one fsync, makes them all
-// durable. (An Update alone in its transaction needs no savepoint: the
-// transaction is its own, as it was before batching.) A lone Update is never held back to wait for company: a batch is
-// what had queued while the previous one ran, and nothing waits on a timer.
+// durable. (An Update alone in its transaction needs no savepoint.) A lone
+// Update is never held back to wait for company: a batch is what queued
+// while the previous transaction ran, nothing waits on a timer, and an
+// Update that finds the writer idle and nothing queued runs its own
+// transaction at once on its own goroutine (direct), as before batching.
 //
 // Each fn runs on its caller's goroutine, not the writer's: the writer hands
 // the connection to one caller at a time (its turn) and waits for it to hand
@@ -96,7 +98,11 @@ type writer struct {
 	mu      sync.Mutex
 	waiting []*update
 	stopped bool
-	wake    chan struct{} // cap 1: something was queued
+	// busy is held by whoever runs a write transaction: run, from one
+	// batch to the next while there is work, or an Update that found the
+	// writer idle and nothing queued (see direct).
+	busy bool
+	wake chan struct{} // cap 1: something was queued, or the writer is free
 
 	exited chan struct{} // closed when run returns
 
@@ -120,18 +126,20 @@ func (w *writer) update(ctx context.Context, fn func(ports.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return sqlrow.Abandoned("sqlite", err)
 	}
-	u := &update{ctx: ctx, fn: fn, msg: make(chan message, 1), back: make(chan report, 1)}
 	w.mu.Lock()
 	if w.stopped {
 		w.mu.Unlock()
 		return sqlrow.Closed("sqlite")
 	}
+	if !w.busy && len(w.waiting) == 0 {
+		w.busy = true
+		w.mu.Unlock()
+		return w.direct(ctx, fn)
+	}
+	u := &update{ctx: ctx, fn: fn, msg: make(chan message, 1), back: make(chan report, 1)}
 	w.waiting = append(w.waiting, u)
 	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	w.signal()
 	for {
 		var m message
 		select {
@@ -154,6 +162,74 @@ func (w *writer) update(ctx context.Context, fn func(ports.Tx) error) error {
 		if m = <-u.msg; !m.again {
 			return m.err
 		}
+	}
+}
+
+// direct runs fn in a transaction of its own, on the caller's goroutine,
+// for an Update that found the writer idle and nothing queued: a lone
+// caller pays no hand-offs between goroutines. The caller holds w.busy; the
+// Updates that queue meanwhile wait for the writer, which direct wakes when
+// it is done.
+func (w *writer) direct(ctx context.Context, fn func(ports.Tx) error) error {
+	defer w.free()
+	c, err := w.pool.acquire(ctx, w.closing)
+	if err != nil {
+		return err
+	}
+	defer w.pool.release(c)
+	if err := c.exec(ctx, w.pool.begin); err != nil {
+		return c.fail(ctx, err, "sqlite: begin a write transaction")
+	}
+	t := newTx(c, true)
+	ended := false
+	defer func() {
+		t.End()
+		if !ended {
+			// fn panicked or called Goexit: undo its writes, and let the
+			// panic go on to the caller as it was (no recover, so its stack
+			// is kept).
+			c.rollback()
+		}
+	}()
+	err = fn(t)
+	ended = true
+	if err == nil {
+		if cerr := ctx.Err(); cerr != nil {
+			err = sqlrow.Abandoned("sqlite", cerr)
+		}
+	}
+	if err != nil {
+		c.rollback()
+		return err
+	}
+	// Once decided, the commit runs to the end: an interrupted COMMIT would
+	// leave the caller unsure whether its work was kept.
+	bg := context.WithoutCancel(ctx)
+	if err := c.exec(bg, "COMMIT"); err != nil {
+		c.rollback()
+		return c.fail(bg, err, "sqlite: commit")
+	}
+	w.commits.Add(1)
+	w.committed.Add(1)
+	return nil
+}
+
+// free gives up w.busy after direct, waking the writer for what queued.
+func (w *writer) free() {
+	w.mu.Lock()
+	w.busy = false
+	queued := len(w.waiting) > 0
+	w.mu.Unlock()
+	if queued {
+		w.signal()
+	}
+}
+
+// signal wakes the writer, unless a wake is pending already.
+func (w *writer) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -237,14 +313,11 @@ func rollbackTo(ctx context.Context, c *conn) error {
 func (w *writer) run() {
 	defer close(w.exited)
 	var again []*update // to run again, ahead of the queue
+	// holding: run holds w.busy, so it goes on to the next batch without
+	// waiting to be woken (again is empty otherwise).
+	holding := false
 	for {
-		select {
-		case <-w.closing:
-			w.stop(again)
-			return
-		default:
-		}
-		if len(again) == 0 {
+		if !holding {
 			select {
 			case <-w.wake:
 			case <-w.closing:
@@ -252,20 +325,31 @@ func (w *writer) run() {
 				return
 			}
 		}
-		batch := w.take(again)
+		select {
+		case <-w.closing:
+			w.stop(again)
+			return
+		default:
+		}
+		batch := w.take(again, holding)
 		again = nil
-		if len(batch) > 0 {
+		if holding = len(batch) > 0; holding {
 			again = w.batch(batch)
 		}
 	}
 }
 
 // take returns first followed by what is queued, up to maxBatch in all,
-// leaving out those whose callers withdrew.
-func (w *writer) take(first []*update) []*update {
-	batch := first
+// leaving out those whose callers withdrew, and takes w.busy for them.
+// With nothing to run it gives w.busy up; when a direct Update holds it,
+// take returns nothing and the Update wakes the writer when it is done.
+func (w *writer) take(first []*update, holding bool) []*update {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.busy && !holding {
+		return nil
+	}
+	batch := first
 	n := 0
 	for ; n < len(w.waiting) && len(batch) < maxBatch; n++ {
 		if u := w.waiting[n]; u.state.Load() != gone {
@@ -275,13 +359,7 @@ func (w *writer) take(first []*update) []*update {
 	rest := copy(w.waiting, w.waiting[n:])
 	clear(w.waiting[rest:])
 	w.waiting = w.waiting[:rest]
-	if rest > 0 {
-		// More than one batch's worth waits: come back for it.
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
+	w.busy = len(batch) > 0
 	return batch
 }
 

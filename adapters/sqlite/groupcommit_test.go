@@ -77,8 +77,9 @@ func devicesStored(t *testing.T, s *Store, serials []string) map[string]bool {
 
 // The Updates queued behind a running one share one transaction, and each
 // caller gets its own outcome: those whose fn succeeded are committed (one
-// commit for them all), while one that fails, panics, calls runtime.Goexit
-// or gives up while queued leaves nothing and disturbs none of the others.
+// commit for them all), while one that fails, panics, calls runtime.Goexit,
+// gives up while queued or gives up in fn (its next statement refused, none
+// interrupted) leaves nothing and disturbs none of the others.
 func TestGroupCommitGivesEachUpdateItsOutcome(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "e.db"))
 	ctx := t.Context()
@@ -95,6 +96,7 @@ func TestGroupCommitGivesEachUpdateItsOutcome(t *testing.T) {
 		panics
 		exits
 		abandons
+		quits
 	)
 	kindOf := func(i int) kind {
 		switch i {
@@ -106,6 +108,8 @@ func TestGroupCommitGivesEachUpdateItsOutcome(t *testing.T) {
 			return exits
 		case 5:
 			return abandons
+		case 10:
+			return quits
 		}
 		return succeeds
 	}
@@ -114,11 +118,17 @@ func TestGroupCommitGivesEachUpdateItsOutcome(t *testing.T) {
 	recovered := make([]any, n)
 	exited := make([]bool, n)
 	cancelOne, cancel := context.WithCancel(ctx)
+	quitting, quit := context.WithCancel(ctx)
+	defer quit()
+	var afterQuit error
 	var wg sync.WaitGroup
 	for i := range n {
 		uctx := ctx
-		if kindOf(i) == abandons {
+		switch kindOf(i) {
+		case abandons:
 			uctx = cancelOne
+		case quits:
+			uctx = quitting
 		}
 		wg.Go(func() {
 			defer func() { recovered[i] = recover() }()
@@ -134,6 +144,9 @@ func TestGroupCommitGivesEachUpdateItsOutcome(t *testing.T) {
 					panic("panic " + serial(i))
 				case exits:
 					runtime.Goexit()
+				case quits:
+					quit()
+					afterQuit = tx.Devices().Put(uctx, domain.Device{Serial: serial(i) + "-after"})
 				}
 				return nil
 			})
@@ -177,6 +190,11 @@ func TestGroupCommitGivesEachUpdateItsOutcome(t *testing.T) {
 		case abandons:
 			if domain.ErrorCode(results[i]) != domain.CodeUnavailable {
 				t.Errorf("Update %d, abandoned while queued, = %v, want %s", i, results[i], domain.CodeUnavailable)
+			}
+		case quits:
+			if domain.ErrorCode(results[i]) != domain.CodeUnavailable || domain.ErrorCode(afterQuit) != domain.CodeUnavailable {
+				t.Errorf("Update %d, abandoned in fn, = %v, and its write after = %v, want %s for both",
+					i, results[i], afterQuit, domain.CodeUnavailable)
 			}
 		}
 		if want := k == succeeds; stored[serial(i)] != want {
