@@ -3,6 +3,8 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +38,11 @@ const (
 	// Through the primary key of order_serials, never the partial unique
 	// index: see free.
 	qHolders = `SELECT serial_key, order_id, in_progress FROM order_serials WHERE serial_key = ANY($1)`
+	// In an Update, Get locks the order's row (the lock an UPDATE of its
+	// status takes), so that a read-check-write of its status, such as
+	// finishing an order, waits for a concurrent one and then reads what it
+	// committed.
+	qOrderLocked = qOrder + ` FOR NO KEY UPDATE`
 	// By (serial, order), the primary key: see order_serials in
 	// migrations/0001_core.sql.
 	qMarkInProgress = `UPDATE order_serials SET in_progress = $3 WHERE serial_key = ANY($1) AND order_id = $2`
@@ -66,8 +73,10 @@ func scanOrder(r sqlrow.Scanner) (domain.Order, error) {
 // Create checks the in-progress serials before it writes or numbers
 // anything, so a refused order leaves o as it was and the transaction
 // usable; the partial unique index order_serials_one_in_progress refuses the
-// racing one. A Create rolled back or retried by Update consumes its
-// numbers, so numbers can have gaps (the memory store's have none).
+// racing one. The insert is sent, with the writes queued before it, as the
+// numbers come back from it. A Create rolled back or retried by Update
+// consumes its numbers, so numbers can have gaps (the memory store's have
+// none).
 func (r orders) Create(ctx context.Context, o *domain.Order) error {
 	if err := cmp.Or(r.Write(), o.CheckNew()); err != nil {
 		return err
@@ -82,11 +91,15 @@ func (r orders) Create(ctx context.Context, o *domain.Order) error {
 	if err != nil {
 		return err
 	}
+	keys := o.SerialKeys()
+	for _, k := range keys {
+		r.stale(k, partHolders|partOrders)
+	}
 	var id, number int64
 	if err := r.QueryRow(ctx, qInsertOrder, o.ClientID, o.CustomerID, o.ShipToCustomerID, o.BillToCustomer, o.ShipToCustomer,
 		o.PONumber, o.CustomerOrderRef, string(o.Currency), o.PromoCode, o.ActivationCountry, o.BillToSiteUseID,
 		o.ShipToSiteUseID, o.BillToContact.Email, o.BillToContact.Phone, o.ShipToContact.Email, o.ShipToContact.Phone,
-		string(o.Status), o.HoldReason, o.CreatedAt, sqlrow.DecimalText(o.Total), o.RulesetHash, lines, o.SerialKeys(),
+		string(o.Status), o.HoldReason, o.CreatedAt, sqlrow.DecimalText(o.Total), o.RulesetHash, lines, keys,
 		inProgress).Scan(&id, &number); err != nil {
 		return r.Fail(ctx, err, "store an order")
 	}
@@ -108,22 +121,39 @@ func scanHolder(r sqlrow.Scanner) (holder, error) {
 }
 
 // free reports CodeConflict when an in-progress order other than self holds
-// one of o's serials, naming the first such line.
+// one of o's serials, naming the first such line. In an Update it reads the
+// holders the transaction holds of each serial (serialRows), which reading
+// them locks; otherwise it reads them.
 //
 // It reads through the primary key of order_serials, never through the
 // partial unique index: that index holds only the orders in progress, a page
-// or two that every CreateOrder writes, so a read of it would take a
-// SERIALIZABLE predicate lock every concurrent order then conflicts with,
-// whatever its serial. Leaving in_progress out of the WHERE clause keeps the
-// planner off it; the index stays what backs the invariant.
+// or two that every CreateOrder writes, and reading it would gain nothing
+// the primary key does not give. Leaving in_progress out of the WHERE
+// clause keeps the planner off it; the index stays what backs the
+// invariant.
 func (r orders) free(ctx context.Context, o *domain.Order, self int64) error {
 	keys := o.SerialKeys()
 	if len(keys) == 0 {
 		return nil
 	}
-	rows, err := sqlrow.All(ctx, r, "find the orders holding serials", scanHolder, qHolders, keys)
-	if err != nil {
-		return err
+	var rows []holder
+	held := true
+	for _, k := range keys {
+		c, err := r.cached(ctx, k, partHolders)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			held = false
+			break
+		}
+		rows = append(rows, c.holders...)
+	}
+	if !held {
+		var err error
+		if rows, err = sqlrow.All(ctx, r, "find the orders holding serials", scanHolder, qHolders, keys); err != nil {
+			return err
+		}
 	}
 	holders := map[string]int64{}
 	for _, h := range rows {
@@ -134,6 +164,11 @@ func (r orders) free(ctx context.Context, o *domain.Order, self int64) error {
 	return o.CheckSerialsFree(func(k string) (int64, bool) { h, ok := holders[k]; return h, ok })
 }
 
+// SetStatus reads the order through Get, which in an Update locks it. A
+// write that cannot fail but on a broken connection (leaving
+// ORDER_CREATION_INPROGRESS, setting the status of the order read) is
+// queued (see tx); entering ORDER_CREATION_INPROGRESS is sent, so a racing
+// order the check did not see fails this call.
 func (r orders) SetStatus(ctx context.Context, uniqueID int64, status domain.OrderStatus, holdReason string) error {
 	if err := r.Write(); err != nil {
 		return err
@@ -145,27 +180,53 @@ func (r orders) SetStatus(ctx context.Context, uniqueID int64, status domain.Ord
 	if err != nil {
 		return err
 	}
+	keys := o.SerialKeys()
 	entering, leaving := status == domain.OrderInProgress, o.Status == domain.OrderInProgress
-	if entering && !leaving {
+	switch {
+	case entering && !leaving:
 		if err := r.free(ctx, &o, uniqueID); err != nil {
 			return err
 		}
-	}
-	if entering != leaving {
-		if _, err := r.exec(ctx, qMarkInProgress, o.SerialKeys(), uniqueID, entering); err != nil {
+		if _, err := r.exec(ctx, qMarkInProgress, keys, uniqueID, true); err != nil {
 			return r.Fail(ctx, err, "mark the serials of order %d", uniqueID)
 		}
+	case leaving && !entering:
+		r.queue(fmt.Sprintf("mark the serials of order %d", uniqueID), qMarkInProgress, keys, uniqueID, false)
 	}
-	_, err = r.exec(ctx, qSetStatus, uniqueID, string(status), holdReason)
-	return r.Fail(ctx, err, "set the status of order %d", uniqueID)
+	r.queue(fmt.Sprintf("set the status of order %d", uniqueID), qSetStatus, uniqueID, string(status), holdReason)
+	for _, k := range keys {
+		r.stale(k, partHolders|partOrders)
+	}
+	if _, ok := r.orders[uniqueID]; ok {
+		o.Status, o.HoldReason = status, holdReason
+		r.orders[uniqueID] = o
+	}
+	return nil
 }
 
 func notFoundOrder(uniqueID int64) error {
 	return domain.Errorf(domain.CodeNotFound, "uniqueId", "no order with uniqueId %d", uniqueID)
 }
 
+// Get in an Update locks the order (qOrderLocked) and keeps it, so a
+// second Get or SetStatus of the same order in the transaction reads it
+// from memory.
 func (r orders) Get(ctx context.Context, uniqueID int64) (domain.Order, error) {
-	return sqlrow.One(ctx, r, "read an order", scanOrder, func() error { return notFoundOrder(uniqueID) }, qOrder, uniqueID)
+	if !r.Writable {
+		return sqlrow.One(ctx, r, "read an order", scanOrder, func() error { return notFoundOrder(uniqueID) }, qOrder, uniqueID)
+	}
+	if err := r.Read(); err != nil {
+		return domain.Order{}, err
+	}
+	if o, ok := r.orders[uniqueID]; ok {
+		return cloneOrder(o), nil
+	}
+	o, err := sqlrow.One(ctx, r, "read an order", scanOrder, func() error { return notFoundOrder(uniqueID) }, qOrderLocked, uniqueID)
+	if err != nil {
+		return o, err
+	}
+	r.orders[uniqueID] = o
+	return cloneOrder(o), nil
 }
 
 func (r orders) ByOrderNumber(ctx context.Context, orderNumber int64) (domain.Order, error) {
@@ -177,7 +238,26 @@ func (r orders) ByOrderNumber(ctx context.Context, orderNumber int64) (domain.Or
 // Find names only the conditions q sets, so each query is planned for the
 // index it can use (the unique id, the serial, the PO number or the client)
 // rather than one generic plan for all. See findQuery.
+//
+// In an Update, the orders of one serial (q with a SerialKey and no
+// UniqueID or PONumber) are those the transaction holds of the serial
+// (serialRows), of q's client.
 func (r orders) Find(ctx context.Context, q domain.OrderQuery) ([]domain.Order, error) {
+	if q.SerialKey != "" && q.UniqueID == 0 && q.PONumber == "" {
+		c, err := r.cached(ctx, q.SerialKey, partOrders)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			out := []domain.Order{}
+			for _, o := range c.orders {
+				if o.ClientID == q.ClientID {
+					out = append(out, cloneOrder(o))
+				}
+			}
+			return out, nil
+		}
+	}
 	query, args := findQuery(q)
 	return sqlrow.All(ctx, r, "find orders", scanOrder, query, args...)
 }
@@ -205,6 +285,13 @@ func findQuery(q domain.OrderQuery) (string, []any) {
 }
 
 func (r orders) InProgress(ctx context.Context, serial string) (bool, error) {
+	c, err := r.cached(ctx, domain.SerialKey(serial), partHolders)
+	if err != nil {
+		return false, err
+	}
+	if c != nil {
+		return slices.ContainsFunc(c.holders, func(h holder) bool { return h.busy }), nil
+	}
 	return sqlrow.One(ctx, r, "check a serial for in-progress orders", sqlrow.Value[bool], func() error { return nil },
 		qInProgress, domain.SerialKey(serial))
 }
@@ -213,8 +300,7 @@ func (r orders) InProgress(ctx context.Context, serial string) (bool, error) {
 // in-progress index: an order in progress with no serial is not pending.
 // Reading orders by status would need an index on status, and that index
 // would make every SetStatus rewrite the order's index entries instead of
-// updating the row in place (a HOT update), adding pages for SERIALIZABLE
-// transactions to conflict on.
+// updating the row in place (a HOT update).
 func (r orders) Pending(ctx context.Context) ([]int64, error) {
 	return sqlrow.All(ctx, r, "list pending orders", sqlrow.Value[int64], qPending)
 }

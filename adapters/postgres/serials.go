@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -32,13 +34,17 @@ const (
 	qDevice = `SELECT serial, service_type, manufacturer, model, sso_emails FROM devices WHERE serial_key = $1`
 )
 
+// Put is queued (see tx): the upsert writes its one row or fails, and a
+// failure fails the statement or the commit it is sent with.
 func (r devices) Put(ctx context.Context, d domain.Device) error {
 	if err := r.Write(sqlrow.Required("serialNumber", d.Serial)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutDevice, domain.SerialKey(d.Serial), d.Serial, string(d.ServiceType), d.Manufacturer, d.Model,
+	k := domain.SerialKey(d.Serial)
+	r.queue("store device "+strconv.Quote(d.Serial), qPutDevice, k, d.Serial, string(d.ServiceType), d.Manufacturer, d.Model,
 		texts(d.SSOEmails))
-	return r.Fail(ctx, err, "store device %q", d.Serial)
+	r.stale(k, partDevice)
+	return nil
 }
 
 func scanDevice(r sqlrow.Scanner) (domain.Device, error) {
@@ -48,9 +54,20 @@ func scanDevice(r sqlrow.Scanner) (domain.Device, error) {
 }
 
 func (r devices) BySerial(ctx context.Context, serial string) (domain.Device, error) {
-	return sqlrow.One(ctx, r, "read a device", scanDevice, func() error {
-		return domain.Errorf(domain.CodeNotFound, "serialNumber", "no device with serial number %q", serial)
-	}, qDevice, domain.SerialKey(serial))
+	c, err := r.cached(ctx, domain.SerialKey(serial), partDevice)
+	switch {
+	case err != nil:
+		return domain.Device{}, err
+	case c != nil && c.device == nil:
+		return domain.Device{}, noDevice(serial)
+	case c != nil:
+		return cloneDevice(*c.device), nil
+	}
+	return sqlrow.One(ctx, r, "read a device", scanDevice, func() error { return noDevice(serial) }, qDevice, domain.SerialKey(serial))
+}
+
+func noDevice(serial string) error {
+	return domain.Errorf(domain.CodeNotFound, "serialNumber", "no device with serial number %q", serial)
 }
 
 type subscriptions struct{ *tx }
@@ -84,19 +101,17 @@ func scanSubscription(r sqlrow.Scanner) (domain.Subscription, error) {
 // Put looks for an overlapping live subscription first, as the memory store
 // does, so the usual conflict names both subscriptions and leaves the
 // transaction usable; the exclusion constraint subscriptions_no_overlap
-// refuses the overlap a racing transaction, or anyone writing SQL, would
-// otherwise slip in.
+// refuses the overlap a writer that took no lock, or anyone writing SQL,
+// would otherwise slip in. The check reads the serial's timeline as the
+// transaction holds it (serialRows) when it can; the upsert is queued (see
+// tx).
 func (r subscriptions) Put(ctx context.Context, s domain.Subscription) error {
 	if err := cmp.Or(r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)), s.Period().Validate()); err != nil {
 		return err
 	}
 	k := domain.SerialKey(s.Serial)
 	if s.Live() {
-		// The serial's whole timeline, filtered here: through the index
-		// BySerial reads, so the check takes no SERIALIZABLE predicate lock
-		// beyond the pages the engine's read already locked (a query on the
-		// dates could pick the GiST index and lock its pages as well).
-		tl, err := sqlrow.All(ctx, r, "check a subscription for overlaps", scanSubscription, qSubsBySerial, k)
+		tl, err := r.timeline(ctx, k)
 		if err != nil {
 			return err
 		}
@@ -106,9 +121,28 @@ func (r subscriptions) Put(ctx context.Context, s domain.Subscription) error {
 			}
 		}
 	}
-	_, err := r.exec(ctx, qPutSub, k, s.ID, s.Serial, s.PartNumber, string(s.ProductLine), dateArg(s.Start), dateArg(s.End),
-		string(s.Kind), string(s.Ended), s.AutoRenew, s.OrderID, s.Line, s.Activated, s.CreatedAt)
-	return r.Fail(ctx, err, "store subscription %q", s.ID)
+	r.queue("store subscription "+strconv.Quote(s.ID), qPutSub, k, s.ID, s.Serial, s.PartNumber, string(s.ProductLine),
+		dateArg(s.Start), dateArg(s.End), string(s.Kind), string(s.Ended), s.AutoRenew, s.OrderID, s.Line, s.Activated, s.CreatedAt)
+	// The upsert may move s from the timeline of another serial.
+	for key, c := range r.serials {
+		if key == k || slices.ContainsFunc(c.timeline, func(o domain.Subscription) bool { return o.ID == s.ID }) {
+			r.stale(key, partTimeline)
+		}
+	}
+	return nil
+}
+
+// timeline is the timeline of serial key k, as the transaction holds it or
+// from the database.
+func (r subscriptions) timeline(ctx context.Context, k string) (domain.Timeline, error) {
+	c, err := r.cached(ctx, k, partTimeline)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		return slices.Clone(c.timeline), nil
+	}
+	return sqlrow.All(ctx, r, "read a serial's subscriptions", scanSubscription, qSubsBySerial, k)
 }
 
 // overlap is the conflict of s with the live subscription other.
@@ -119,7 +153,7 @@ func overlap(s, other *domain.Subscription) error {
 }
 
 func (r subscriptions) BySerial(ctx context.Context, serial string) (domain.Timeline, error) {
-	return sqlrow.All(ctx, r, "read a serial's subscriptions", scanSubscription, qSubsBySerial, domain.SerialKey(serial))
+	return r.timeline(ctx, domain.SerialKey(serial))
 }
 
 func (r subscriptions) ByOrder(ctx context.Context, orderID int64) ([]domain.Subscription, error) {
@@ -135,6 +169,10 @@ const (
 	// NOTHING so the refusal leaves the transaction usable.
 	qRecordTrial = `INSERT INTO trial_grants (serial_key, product_line, given_key, order_id, part_number, granted_at)
 	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (serial_key, product_line) DO NOTHING`
+	// The grant Record queues once it knows the serial has none: a racing
+	// grant, from a writer that took no lock, fails it on the primary key.
+	qInsertTrial = `INSERT INTO trial_grants (serial_key, product_line, given_key, order_id, part_number, granted_at)
+	VALUES ($1, $2, $3, $4, $5, $6)`
 	qTrial = `SELECT part_number, order_id FROM trial_grants WHERE serial_key = $1 AND product_line = $2`
 	// seq is the order the grants were recorded in, as the memory store
 	// lists them.
@@ -144,14 +182,30 @@ const (
 
 // Record folds g.SerialKey once more, so a caller that passed a serial as
 // typed still hits the one-grant-per-serial rule, which is the primary key
-// of the ledger; the grant keeps SerialKey as given. Under SERIALIZABLE a
-// racing grant this transaction cannot see yet fails serialization instead,
-// and the retry sees it.
+// of the ledger; the grant keeps SerialKey as given. When the transaction
+// holds the serial's trials (serialRows), a second grant is refused from
+// them and the first is queued (see tx); otherwise the insert is sent, and
+// a grant that changes no row is refused with the first grant's details.
 func (r trials) Record(ctx context.Context, g domain.TrialGrant) error {
 	if err := r.Write(sqlrow.Required("serialNumber", g.SerialKey)); err != nil {
 		return err
 	}
 	k := domain.SerialKey(g.SerialKey)
+	c, err := r.cached(ctx, k, partTrials)
+	if err != nil {
+		return err
+	}
+	if c != nil {
+		for _, first := range c.trials {
+			if first.ProductLine == g.ProductLine {
+				return domain.Errorf(domain.CodeConflict, "serialNumber", "%s", trialUsed(&g, &first))
+			}
+		}
+		r.queue(fmt.Sprintf("record the trial of %s for serial %q", g.ProductLine, g.SerialKey), qInsertTrial,
+			k, string(g.ProductLine), g.SerialKey, g.OrderID, g.PartNumber, g.GrantedAt)
+		r.stale(k, partTrials)
+		return nil
+	}
 	n, err := r.exec(ctx, qRecordTrial, k, string(g.ProductLine), g.SerialKey, g.OrderID, g.PartNumber, g.GrantedAt)
 	if err != nil || n == 1 {
 		return r.Fail(ctx, err, "record the trial of %s for serial %q", g.ProductLine, g.SerialKey)
@@ -178,6 +232,13 @@ func scanGrant(r sqlrow.Scanner) (domain.TrialGrant, error) {
 }
 
 func (r trials) BySerial(ctx context.Context, serial string) ([]domain.TrialGrant, error) {
+	c, err := r.cached(ctx, domain.SerialKey(serial), partTrials)
+	switch {
+	case err != nil:
+		return nil, err
+	case c != nil:
+		return slices.Clone(c.trials), nil
+	}
 	return sqlrow.All(ctx, r, "read a serial's trials", scanGrant, qTrialsBySerial, domain.SerialKey(serial))
 }
 
@@ -200,13 +261,14 @@ const (
 	WHERE serial_key = $1 ORDER BY requested_at, id`
 )
 
+// Put is queued (see tx): the upsert writes its one row or fails.
 func (r activations) Put(ctx context.Context, a domain.Activation) error {
 	if err := r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutActivation, domain.SerialKey(a.Serial), a.ID, a.SubscriptionID, a.OrderID, a.Serial,
-		a.PartNumber, string(a.Method), a.RequestType, dateArg(a.Date), a.RequestedAt, a.Passcode, a.Email)
-	return r.Fail(ctx, err, "store activation %q", a.ID)
+	r.queue("store activation "+strconv.Quote(a.ID), qPutActivation, domain.SerialKey(a.Serial), a.ID, a.SubscriptionID,
+		a.OrderID, a.Serial, a.PartNumber, string(a.Method), a.RequestType, dateArg(a.Date), a.RequestedAt, a.Passcode, a.Email)
+	return nil
 }
 
 func scanActivation(r sqlrow.Scanner) (domain.Activation, error) {

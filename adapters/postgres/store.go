@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -25,9 +24,9 @@ type Options struct {
 	// larger of 4 and the number of CPUs).
 	MaxConns int32
 	// MaxAttempts bounds how many times Update runs its fn when PostgreSQL
-	// reports a serialization failure (40001) or a deadlock (40P01); 0 means
-	// 10. Past it Update returns domain.CodeConflict: the caller may try
-	// again later.
+	// reports a deadlock (40P01) or a serialization failure (40001); 0 means
+	// 10. Past it Update returns domain.CodeUnavailable: nothing the caller
+	// sent was wrong, and the same request may succeed later.
 	MaxAttempts int
 	// MinBackoff and MaxBackoff bound the wait before each retry: a random
 	// duration up to MinBackoff doubled per failed attempt, capped at
@@ -40,6 +39,10 @@ type Options struct {
 	// called from the goroutine running Update and must be safe for
 	// concurrent use.
 	OnRetry func(attempt int, err error)
+
+	// tracer, when set, traces every connection's statements (tests count
+	// them with it).
+	tracer pgx.QueryTracer
 }
 
 // The defaults of Options.
@@ -98,14 +101,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	// Every connection resolves entitle's tables in its schema, and only
 	// there: a table of the same name in public is never touched by mistake.
 	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
-	// Every query of the store has an index made for it. Left to itself, the
-	// planner scans a table whole while it is small or its statistics say
-	// so (a new database, a table autovacuum has not analyzed yet), and a
-	// SERIALIZABLE scan of a whole table takes a predicate lock on all of
-	// it, so every concurrent insert into it becomes a serialization
-	// failure. PostgreSQL's documentation of serializable isolation advises
-	// steering the planner to index scans for this reason.
-	cfg.ConnConfig.RuntimeParams["enable_seqscan"] = "off"
+	if opts.tracer != nil {
+		cfg.ConnConfig.Tracer = opts.tracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, domain.Wrap(err, domain.CodeUnavailable, "postgres: cannot set up the connection pool")
@@ -133,15 +131,23 @@ func (s *Store) View(ctx context.Context, fn func(ports.Tx) error) error {
 	return err
 }
 
-// Update runs fn in a SERIALIZABLE read-write transaction and commits when fn
-// returns nil. When fn returns an error or panics, the transaction is rolled
-// back; a panic reaches the caller as it was. When a statement or the commit
-// fails with a serialization failure or a deadlock, Update rolls back, waits
-// (see Options.MinBackoff) and runs fn again, up to Options.MaxAttempts
-// times, then fails with CodeConflict; fn must therefore have no effects
-// outside the transaction. Update returns fn's error unchanged, or
-// CodeUnavailable when the store is closed, ctx is done before the commit or
-// the database cannot be reached.
+// Update runs fn in a READ COMMITTED read-write transaction and commits when
+// fn returns nil. When fn returns an error or panics, the transaction is
+// rolled back; a panic reaches the caller as it was.
+//
+// Concurrent Updates touching one serial run one after the other: the
+// serial's advisory lock, taken by LockSerials or by the transaction's first
+// read of the serial, is held until commit (see lock.go). Updates touching
+// different serials do not wait for each other.
+//
+// When a statement or the commit fails with a deadlock or a serialization
+// failure, Update rolls back, waits (see Options.MinBackoff) and runs fn
+// again, up to Options.MaxAttempts times, then fails with CodeUnavailable;
+// fn must therefore have no effects outside the transaction. Update returns
+// fn's error unchanged, or CodeUnavailable when the store is closed, ctx is
+// done before the commit or the database cannot be reached. A write fn made
+// may fail only at the commit (see tx): Update then returns that write's
+// error, translated as the write's own would be.
 func (s *Store) Update(ctx context.Context, fn func(ports.Tx) error) error {
 	if err := s.usable(ctx); err != nil {
 		return err
@@ -152,8 +158,8 @@ func (s *Store) Update(ctx context.Context, fn func(ports.Tx) error) error {
 			return err
 		}
 		if attempt >= s.opts.MaxAttempts {
-			return domain.Wrap(err, domain.CodeConflict,
-				"postgres: the transaction kept conflicting with concurrent ones (%d attempts); try again", attempt)
+			return domain.Wrap(err, domain.CodeUnavailable,
+				"postgres: the transaction kept failing on concurrent ones (%d attempts); try again later", attempt)
 		}
 		if s.opts.OnRetry != nil {
 			s.opts.OnRetry(attempt, err)
@@ -179,72 +185,58 @@ func (s *Store) usable(ctx context.Context) error {
 	return sqlrow.Usable(ctx, "postgres", s.closed.Load())
 }
 
-// attempt runs fn once in a transaction and reports whether the failure, if
-// any, is one that running fn again can cure.
+// attempt runs fn once in a transaction on a connection of its own and
+// reports whether the failure, if any, is one that running fn again can
+// cure. The connection goes back to the pool when the transaction has ended;
+// one still in a transaction (a rollback that failed) is dropped by the
+// pool.
 func (s *Store) attempt(ctx context.Context, writable bool, fn func(ports.Tx) error) (retry bool, err error) {
-	opts := pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite}
-	if !writable {
-		opts = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	}
-	pt, err := s.pool.BeginTx(ctx, opts)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		if s.closed.Load() {
 			return false, domain.Wrap(err, domain.CodeUnavailable, "postgres: the store is closed")
 		}
 		return false, unavailable(ctx, err, "postgres: cannot begin a transaction")
 	}
-	t := newTx(pt, writable)
+	defer conn.Release()
+	t := newTx(conn.Conn(), s.opts.Schema, writable)
 	ended := false
 	// No recover: when fn panics, this rolls back and the panic goes on
 	// with its own stack.
 	defer func() {
 		t.End()
 		if !ended {
-			rollback(ctx, pt)
+			t.rollback(ctx)
 		}
 	}()
 	err = fn(t)
+	// A statement that failed, whatever fn made of it, leaves PostgreSQL's
+	// transaction aborted: committing would only roll back.
+	failed := t.Read()
 	t.End()
-	if err != nil {
-		ended = true
-		rollback(ctx, pt)
+	ended = true
+	switch {
+	case err != nil:
+		t.rollback(ctx)
+		return t.retry.Load(), err
+	case t.retry.Load():
+		t.rollback(ctx)
+		return true, domain.Errorf(domain.CodeConflict, "", "postgres: a statement deadlocked with a concurrent transaction")
+	case failed != nil:
+		t.rollback(ctx)
+		return false, domain.Wrap(failed, domain.CodeInternal,
+			"postgres: a statement of the transaction failed and fn went on; nothing was committed")
+	case ctx.Err() != nil:
+		// A caller that gave up must not find its work committed behind
+		// its back.
+		t.rollback(ctx)
+		return false, sqlrow.Abandoned("postgres", ctx.Err())
+	}
+	if err := t.commit(ctx); err != nil {
+		t.rollback(ctx)
 		return t.retry.Load(), err
 	}
-	if t.retry.Load() {
-		// fn swallowed a serialization failure; PostgreSQL has aborted the
-		// transaction, so committing would only roll back.
-		ended = true
-		rollback(ctx, pt)
-		return true, domain.Errorf(domain.CodeConflict, "", "postgres: a statement hit a serialization failure")
-	}
-	// A caller that gave up must not find its work committed behind its back.
-	if err := ctx.Err(); err != nil {
-		ended = true
-		rollback(ctx, pt)
-		return false, sqlrow.Abandoned("postgres", err)
-	}
-	ended = true
-	if err := pt.Commit(ctx); err != nil {
-		if retryable(err) {
-			return true, domain.Wrap(err, domain.CodeConflict, "postgres: the commit hit a serialization failure")
-		}
-		if errors.Is(err, pgx.ErrTxCommitRollback) {
-			return false, domain.Wrap(err, domain.CodeInternal,
-				"postgres: a statement of the transaction failed and fn went on; nothing was committed")
-		}
-		return false, translate(ctx, err, "postgres: commit")
-	}
 	return false, nil
-}
-
-// rollback ends pt whatever state ctx is in: a cancelled caller still owes
-// the database its rollback, or the connection is dropped instead of reused.
-func rollback(ctx context.Context, pt pgx.Tx) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	// An error here leaves the connection closed, and the pool drops it;
-	// there is nothing more to do about a transaction nobody will commit.
-	_ = pt.Rollback(rctx)
 }
 
 // backoff waits before the attempt after attempt: a random duration up to

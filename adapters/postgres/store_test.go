@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -378,89 +377,6 @@ func TestConstraintsBackTheInvariants(t *testing.T) {
 	}
 	if a, b := tl.Overlapping(); a != nil || len(tl) != 3 {
 		t.Errorf("timeline = %+v: want S1, S4 (cancelled) and S5 with no live overlap (got %v and %v)", tl, a, b)
-	}
-}
-
-// TestUpdateRetries has two transactions read the trial ledger of one
-// serial and then each record a grant the other's read covers: a write skew
-// SERIALIZABLE refuses, so one of them fails with a serialization failure.
-// Update runs it again and both grants land; with a bound of one attempt
-// the loser gets CodeConflict instead.
-func TestUpdateRetries(t *testing.T) {
-	dsn := testDSN(t)
-	ctx := t.Context()
-	for _, c := range []struct {
-		name        string
-		maxAttempts int
-		wantGrants  int
-	}{
-		{"retried until both succeed", 0, 2},
-		{"bounded to one attempt", 1, 1},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			var retries atomic.Int32
-			s := openStore(t, dsn, postgres.Options{Schema: freshSchema(t, dsn), MaxAttempts: c.maxAttempts,
-				OnRetry: func(attempt int, err error) {
-					if !errors.As(err, new(*pgconn.PgError)) {
-						t.Errorf("retry after attempt %d for %v, which is not PostgreSQL's", attempt, err)
-					}
-					retries.Add(1)
-				}})
-			var (
-				runs    atomic.Int32
-				read    sync.WaitGroup // both first attempts have read the ledger
-				wg      sync.WaitGroup
-				results [2]error
-			)
-			read.Add(2)
-			for i, pl := range []domain.ProductLine{"CENTERPOINT", "RANGEPOINT"} {
-				wg.Go(func() {
-					first := true
-					results[i] = s.Update(ctx, func(tx ports.Tx) error {
-						runs.Add(1)
-						gs, err := tx.Trials().BySerial(ctx, "TESTApi01")
-						if err != nil {
-							return err
-						}
-						if first {
-							first = false
-							read.Done()
-							read.Wait()
-						}
-						if len(gs) > 2 {
-							return errors.New("more grants than were ever recorded")
-						}
-						return tx.Trials().Record(ctx, domain.TrialGrant{SerialKey: "TESTAPI01", ProductLine: pl, PartNumber: "T"})
-					})
-				})
-			}
-			wg.Wait()
-			failed := 0
-			for i, err := range results {
-				if err != nil {
-					failed++
-					if domain.ErrorCode(err) != domain.CodeConflict {
-						t.Errorf("transaction %d: %v (code %q), want success or %q", i, err, domain.ErrorCode(err), domain.CodeConflict)
-					}
-				}
-			}
-			var gs []domain.TrialGrant
-			if err := s.View(ctx, func(tx ports.Tx) (err error) { gs, err = tx.Trials().BySerial(ctx, "testapi01"); return err }); err != nil {
-				t.Fatal(err)
-			}
-			if len(gs) != c.wantGrants || failed != 2-c.wantGrants {
-				t.Errorf("%d grants and %d failed transactions, want %d and %d", len(gs), failed, c.wantGrants, 2-c.wantGrants)
-			}
-			if c.maxAttempts == 1 {
-				if retries.Load() != 0 || runs.Load() != 2 {
-					t.Errorf("%d retries, %d runs of fn with one attempt allowed; want 0 and 2", retries.Load(), runs.Load())
-				}
-				return
-			}
-			if retries.Load() < 1 || runs.Load() != 2+retries.Load() {
-				t.Errorf("%d retries and %d runs of fn; want at least one retry, and a run for each", retries.Load(), runs.Load())
-			}
-		})
 	}
 }
 
