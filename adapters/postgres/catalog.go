@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -24,17 +25,17 @@ const (
 		product_line = excluded.product_line, duration_n = excluded.duration_n, duration_unit = excluded.duration_unit,
 		trial = excluded.trial, bundle = excluded.bundle, redemption = excluded.redemption, models = excluded.models,
 		regions = excluded.regions, activation_method = excluded.activation_method`
-	qPart  = `SELECT ` + partColumns + ` FROM parts WHERE number = $1`
+	qPart  = selectVersioned + partColumns + ` FROM parts WHERE number = $1`
 	qParts = `SELECT ` + partColumns + ` FROM parts ORDER BY number`
 
 	modelColumns = `manufacturer, name, agriculture, serial_pattern`
 	qPutModel    = `INSERT INTO models (manufacturer_key, name_key, ` + modelColumns + `) VALUES ($1, $2, $3, $4, $5, $6)
 	ON CONFLICT (manufacturer_key, name_key) DO UPDATE SET manufacturer = excluded.manufacturer,
 		name = excluded.name, agriculture = excluded.agriculture, serial_pattern = excluded.serial_pattern`
-	qModel = `SELECT ` + modelColumns + ` FROM models WHERE manufacturer_key = $1 AND name_key = $2`
+	qModel = selectVersioned + modelColumns + ` FROM models WHERE manufacturer_key = $1 AND name_key = $2`
 	// With no manufacturer, the first in Models' order, so the answer does
 	// not depend on the order the models were stored in.
-	qModelAnyMaker = `SELECT ` + modelColumns + ` FROM models WHERE name_key = $1 ORDER BY manufacturer, name LIMIT 1`
+	qModelAnyMaker = selectVersioned + modelColumns + ` FROM models WHERE name_key = $1 ORDER BY manufacturer, name LIMIT 1`
 	qModels        = `SELECT ` + modelColumns + ` FROM models ORDER BY manufacturer, name`
 
 	priceListColumns = `l.id, l.currency, l.countries, l.items`
@@ -45,15 +46,15 @@ const (
 	SELECT DISTINCT k, $2 FROM unnest($1::text[]) AS k`
 	qCountryLists = `SELECT country_key, price_list_id FROM price_list_countries
 	WHERE country_key = ANY($1) AND price_list_id <> $2`
-	qPriceList           = `SELECT ` + priceListColumns + ` FROM price_lists l WHERE l.id = $1`
-	qPriceListForCountry = `SELECT ` + priceListColumns + ` FROM price_list_countries c
+	qPriceList           = selectVersioned + priceListColumns + ` FROM price_lists l WHERE l.id = $1`
+	qPriceListForCountry = selectVersioned + priceListColumns + ` FROM price_list_countries c
 	JOIN price_lists l ON l.id = c.price_list_id WHERE c.country_key = $1`
 
 	qPutPromo = `INSERT INTO promo_codes (code_key, code, discount_percent, valid_from, valid_to)
 	VALUES ($1, $2, $3::text::numeric, $4, $5)
 	ON CONFLICT (code_key) DO UPDATE SET code = excluded.code, discount_percent = excluded.discount_percent,
 		valid_from = excluded.valid_from, valid_to = excluded.valid_to`
-	qPromo = `SELECT code, discount_percent::text, valid_from, valid_to FROM promo_codes WHERE code_key = $1`
+	qPromo = selectVersioned + `code, discount_percent::text, valid_from, valid_to FROM promo_codes WHERE code_key = $1`
 
 	qPutCoupon = `INSERT INTO coupons (number, part_number, redeemed) VALUES ($1, $2, $3)
 	ON CONFLICT (number) DO UPDATE SET part_number = excluded.part_number, redeemed = excluded.redeemed`
@@ -72,16 +73,24 @@ func (r catalog) PutPart(ctx context.Context, p domain.Part) error {
 	if err := r.Write(sqlrow.Required("partNumber", p.Number)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	_, err := r.exec(ctx, qPutPart, p.Number, p.Description, string(p.ServiceType), string(p.ProductLine),
 		p.Duration.N, string(p.Duration.Unit), p.Trial, p.Bundle, p.Redemption, texts(p.Models), texts(p.Regions),
 		string(p.ActivationMethod))
 	return r.Fail(ctx, err, "store part %q", p.Number)
 }
 
+// Part, Model, PriceList, PriceListForCountry and Promo read through the
+// Store's catalog cache (catalogcache.go).
 func (r catalog) Part(ctx context.Context, number string) (domain.Part, error) {
-	return sqlrow.One(ctx, r, "read a part", scanPart, func() error {
+	return cachedRow(ctx, r.tx, "part\x00"+number, "read a part", scanPart, clonePart, func() error {
 		return domain.Errorf(domain.CodeNotFound, "partNumber", "no part with number %q", number)
 	}, qPart, number)
+}
+
+func clonePart(p domain.Part) domain.Part {
+	p.Models, p.Regions = slices.Clone(p.Models), slices.Clone(p.Regions)
+	return p
 }
 
 func (r catalog) Parts(ctx context.Context) ([]domain.Part, error) {
@@ -115,6 +124,7 @@ func (r catalog) PutModel(ctx context.Context, m domain.Model) error {
 	if err := r.Write(sqlrow.Required("model", m.Name)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	if err := m.Compile(); err != nil {
 		return err
 	}
@@ -128,11 +138,11 @@ func (r catalog) PutModel(ctx context.Context, m domain.Model) error {
 func (r catalog) Model(ctx context.Context, manufacturer, name string) (domain.Model, error) {
 	mk, nk := modelKey(manufacturer, name)
 	if manufacturer == "" {
-		return sqlrow.One(ctx, r, "read a model", scanModel, func() error {
+		return cachedRow(ctx, r.tx, "model\x00\x00"+nk, "read a model", scanModel, same, func() error {
 			return domain.Errorf(domain.CodeNotFound, "manufacturerModel", "no model named %q", name)
 		}, qModelAnyMaker, nk)
 	}
-	return sqlrow.One(ctx, r, "read a model", scanModel, func() error {
+	return cachedRow(ctx, r.tx, "model\x00"+mk+"\x00"+nk, "read a model", scanModel, same, func() error {
 		return domain.Errorf(domain.CodeNotFound, "manufacturerModel", "no model %q of manufacturer %q", name, manufacturer)
 	}, qModel, mk, nk)
 }
@@ -174,6 +184,7 @@ func (r catalog) PutPriceList(ctx context.Context, l domain.PriceList) error {
 	if err := r.Write(sqlrow.Required("priceListId", l.ID)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	keys := make([]string, len(l.Countries))
 	for i, c := range l.Countries {
 		keys[i] = strings.ToUpper(c)
@@ -209,21 +220,28 @@ func (r catalog) PutPriceList(ctx context.Context, l domain.PriceList) error {
 }
 
 func (r catalog) PriceList(ctx context.Context, id string) (domain.PriceList, error) {
-	return sqlrow.One(ctx, r, "read a price list", scanPriceList, func() error {
+	return cachedRow(ctx, r.tx, "pricelist\x00"+id, "read a price list", scanPriceList, clonePriceList, func() error {
 		return domain.Errorf(domain.CodeNotFound, "priceListId", "no price list with id %q", id)
 	}, qPriceList, id)
 }
 
 func (r catalog) PriceListForCountry(ctx context.Context, country string) (domain.PriceList, error) {
-	return sqlrow.One(ctx, r, "read a country's price list", scanPriceList, func() error {
+	k := strings.ToUpper(country)
+	return cachedRow(ctx, r.tx, "country\x00"+k, "read a country's price list", scanPriceList, clonePriceList, func() error {
 		return domain.Errorf(domain.CodeNotFound, "country", "no price list for country %q", country)
-	}, qPriceListForCountry, strings.ToUpper(country))
+	}, qPriceListForCountry, k)
+}
+
+func clonePriceList(l domain.PriceList) domain.PriceList {
+	l.Countries, l.Items = slices.Clone(l.Countries), slices.Clone(l.Items)
+	return l
 }
 
 func (r catalog) PutPromo(ctx context.Context, p domain.PromoCode) error {
 	if err := r.Write(sqlrow.Required("promoCode", p.Code)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	_, err := r.exec(ctx, qPutPromo, strings.ToUpper(p.Code), p.Code, sqlrow.DecimalText(p.DiscountPercent),
 		dateArg(p.ValidFrom), dateArg(p.ValidTo))
 	return r.Fail(ctx, err, "store promo code %q", p.Code)
@@ -247,10 +265,14 @@ func scanPromo(r sqlrow.Scanner) (domain.PromoCode, error) {
 }
 
 func (r catalog) Promo(ctx context.Context, code string) (domain.PromoCode, error) {
-	return sqlrow.One(ctx, r, "read a promo code", scanPromo, func() error {
+	k := strings.ToUpper(code)
+	return cachedRow(ctx, r.tx, "promo\x00"+k, "read a promo code", scanPromo, same, func() error {
 		return domain.Errorf(domain.CodeNotFound, "promoCode", "no promo code %q", code)
-	}, qPromo, strings.ToUpper(code))
+	}, qPromo, k)
 }
+
+// same is the clone of a value with nothing a caller could change in place.
+func same[T any](v T) T { return v }
 
 func (r catalog) PutCoupon(ctx context.Context, c domain.Coupon) error {
 	if err := r.Write(sqlrow.Required("couponNumber", c.Number)); err != nil {

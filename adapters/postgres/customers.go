@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
@@ -31,7 +33,7 @@ const (
 	JOIN unnest($1::bigint[], $2::smallint[]) AS w(id, site_use) ON s.site_use_id = w.id AND s.site_use = w.site_use
 	WHERE s.customer_id <> $3`
 	qCustomer       = `SELECT ` + customerColumns + ` FROM customers c WHERE c.id = $1`
-	qCustomerBySite = `SELECT ` + customerColumns + ` FROM customer_sites s
+	qCustomerBySite = selectVersioned + customerColumns + ` FROM customer_sites s
 	JOIN customers c ON c.id = s.customer_id WHERE s.site_use_id = $1 AND s.site_use = $2`
 	qCustomersByClient = `SELECT ` + customerColumns + ` FROM customers c WHERE c.client_id = $1 ORDER BY c.id`
 )
@@ -74,6 +76,7 @@ func (r customers) Put(ctx context.Context, c domain.Customer) error {
 	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	ids := make([]int64, len(c.Sites))
 	uses := make([]int16, len(c.Sites))
 	for i, s := range c.Sites {
@@ -117,10 +120,17 @@ func (r customers) Get(ctx context.Context, id string) (domain.Customer, error) 
 	}, qCustomer, id)
 }
 
+// BySite reads through the Store's catalog cache (catalogcache.go).
 func (r customers) BySite(ctx context.Context, siteUseID int64, use domain.SiteUse) (domain.Customer, error) {
-	return sqlrow.One(ctx, r, "read a customer by site", scanCustomer, func() error {
+	key := "site\x00" + strconv.FormatInt(siteUseID, 10) + "\x00" + strconv.Itoa(int(use))
+	return cachedRow(ctx, r.tx, key, "read a customer by site", scanCustomer, cloneCustomer, func() error {
 		return domain.Errorf(domain.CodeNotFound, "siteUseId", "no customer has a %s site with siteUseId %d", use, siteUseID)
 	}, qCustomerBySite, siteUseID, int16(use))
+}
+
+func cloneCustomer(c domain.Customer) domain.Customer {
+	c.Sites = slices.Clone(c.Sites)
+	return c
 }
 
 func (r customers) ByClient(ctx context.Context, clientID string) ([]domain.Customer, error) {

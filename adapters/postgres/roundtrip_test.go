@@ -15,8 +15,8 @@ import (
 // budget, not a figure to read.
 func TestRoundTripsPerOrder(t *testing.T) {
 	const (
-		maxStatements = 24
-		maxRoundTrips = 10
+		maxStatements = 20
+		maxRoundTrips = 6
 	)
 	dsn := testDSN(t)
 	ctx := t.Context()

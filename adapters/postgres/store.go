@@ -76,9 +76,10 @@ func (o Options) withDefaults() Options {
 // concurrent use, by goroutines and by other Stores (in this process or
 // others) opened on the same database and schema.
 type Store struct {
-	pool   *pgxpool.Pool
-	opts   Options
-	closed atomic.Bool
+	pool    *pgxpool.Pool
+	opts    Options
+	closed  atomic.Bool
+	catalog catalogCache
 }
 
 var _ ports.Store = (*Store)(nil)
@@ -199,7 +200,7 @@ func (s *Store) attempt(ctx context.Context, writable bool, fn func(ports.Tx) er
 		return false, unavailable(ctx, err, "postgres: cannot begin a transaction")
 	}
 	defer conn.Release()
-	t := newTx(conn.Conn(), s.opts.Schema, writable)
+	t := newTx(conn.Conn(), s.opts.Schema, &s.catalog, writable)
 	ended := false
 	// No recover: when fn panics, this rolls back and the panic goes on
 	// with its own stack.

@@ -60,6 +60,12 @@ type tx struct {
 	// orders the orders Get read, and locked, in an Update.
 	serials map[string]*serialRows
 	orders  map[int64]domain.Order
+	// catalog is the Store's (catalogcache.go); catVersion the catalog's
+	// version this transaction reads (0 until its first catalog read), and
+	// catWrote whether it changed the catalog.
+	catalog    *catalogCache
+	catVersion int64
+	catWrote   bool
 }
 
 // tx implements every group of ports.Tx, and what sqlrow reads rows with.
@@ -78,8 +84,9 @@ const (
 	beginView   = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 )
 
-func newTx(conn *pgx.Conn, schema string, writable bool) *tx {
-	t := &tx{Guard: sqlrow.Guard{Store: "postgres", Writable: writable}, conn: conn, schema: schema, begin: beginView}
+func newTx(conn *pgx.Conn, schema string, catalog *catalogCache, writable bool) *tx {
+	t := &tx{Guard: sqlrow.Guard{Store: "postgres", Writable: writable}, conn: conn, schema: schema, catalog: catalog,
+		begin: beginView}
 	if writable {
 		t.begin = beginUpdate
 		t.locks, t.serials, t.orders = map[int64]bool{}, map[string]*serialRows{}, map[int64]domain.Order{}
