@@ -65,7 +65,7 @@ type update struct {
 	// back carries how the turn ended to the writer; buffered, so a
 	// panicking caller hands the connection back and unwinds at once.
 	back chan report
-	runs int // turns given; the writer's alone
+	runs int // turns given; only run's goroutine reads and writes it
 }
 
 // message is the writer's word to one update: its turn on c (alone: the
@@ -89,8 +89,8 @@ type report struct {
 	cause   error
 }
 
-// writer runs the batches. It is the only goroutine that begins and
-// commits write transactions.
+// writer runs the Updates, one write transaction at a time (busy): in
+// batches on its own goroutine (run), or one on its caller's (direct).
 type writer struct {
 	pool    *pool
 	closing <-chan struct{}
