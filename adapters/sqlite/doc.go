@@ -9,11 +9,14 @@
 //
 // The file is opened in WAL mode with synchronous=FULL, so a write Update
 // acknowledged is on disk even if the process is killed the next instant,
-// and Views read a snapshot without blocking the writer. Updates run one at a
-// time on the single writer connection inside BEGIN IMMEDIATE, which is why
-// the invariants the engine checks in a transaction (trial once, no
+// and Views read a snapshot without blocking the writer. Updates run on the
+// single writer connection inside BEGIN IMMEDIATE, one after the other, which
+// is why the invariants the engine checks in a transaction (trial once, no
 // overlapping subscriptions, one in-progress order per serial) cannot race;
-// unique and partial unique indexes back them in the schema as well. The
+// unique and partial unique indexes back them in the schema as well. Updates
+// that queue while the writer is busy share one transaction (group commit:
+// a SAVEPOINT each, one COMMIT and fsync for all, each caller its own
+// outcome), so many callers pay for one fsync; a lone caller runs alone. The
 // schema is created and upgraded by versioned, forward-only migrations
 // embedded in the binary and applied by Open.
 //
