@@ -64,14 +64,15 @@ const qCatalogVersion = `SELECT version FROM catalog_version`
 // first, the catalog's version in the same snapshot.
 const selectVersioned = `SELECT (SELECT version FROM catalog_version), `
 
-// versioned scans the version selectVersioned puts before a row's columns.
-type versioned struct {
-	r       sqlrow.Scanner
-	version *int64
+// prefixed scans columns a query puts before those a scan function reads,
+// such as the version selectVersioned puts first, into first.
+type prefixed struct {
+	r     sqlrow.Scanner
+	first []any
 }
 
-func (s versioned) Scan(dest ...any) error {
-	return s.r.Scan(append([]any{s.version}, dest...)...)
+func (s prefixed) Scan(dest ...any) error {
+	return s.r.Scan(append(s.first[:len(s.first):len(s.first)], dest...)...)
 }
 
 // catalogVersion is the version this transaction reads the catalog at,
@@ -99,7 +100,7 @@ func cachedRow[T any](ctx context.Context, t *tx, key, what string, scan func(sq
 		return zero, err
 	}
 	var version int64
-	read := func(r sqlrow.Scanner) (T, error) { return scan(versioned{r, &version}) }
+	read := func(r sqlrow.Scanner) (T, error) { return scan(prefixed{r, []any{&version}}) }
 	if t.catWrote || t.catalog == nil {
 		return sqlrow.One(ctx, t, what, read, notFound, query, args...)
 	}

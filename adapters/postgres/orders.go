@@ -47,8 +47,12 @@ const (
 	// migrations/0001_core.sql.
 	qMarkInProgress = `UPDATE order_serials SET in_progress = $3 WHERE serial_key = ANY($1) AND order_id = $2`
 	qSetStatus      = `UPDATE orders SET status = $2, hold_reason = $3 WHERE unique_id = $1`
-	qOrder          = `SELECT ` + orderColumns + ` FROM orders o WHERE o.unique_id = $1`
-	qOrderByNumber  = `SELECT ` + orderColumns + ` FROM orders o WHERE o.order_number = $1`
+	// An order leaving ORDER_CREATION_INPROGRESS frees its serials and takes
+	// its new status in one statement.
+	qFinish = `WITH freed AS (UPDATE order_serials SET in_progress = false WHERE serial_key = ANY($4) AND order_id = $1)
+	UPDATE orders SET status = $2, hold_reason = $3 WHERE unique_id = $1`
+	qOrder         = `SELECT ` + orderColumns + ` FROM orders o WHERE o.unique_id = $1`
+	qOrderByNumber = `SELECT ` + orderColumns + ` FROM orders o WHERE o.order_number = $1`
 	// bool_or rather than WHERE in_progress: see free.
 	qInProgress = `SELECT coalesce(bool_or(in_progress), false) FROM order_serials WHERE serial_key = $1`
 	qPending    = `SELECT DISTINCT order_id FROM order_serials WHERE in_progress ORDER BY order_id`
@@ -165,10 +169,11 @@ func (r orders) free(ctx context.Context, o *domain.Order, self int64) error {
 }
 
 // SetStatus reads the order through Get, which in an Update locks it. A
-// write that cannot fail but on a broken connection (leaving
-// ORDER_CREATION_INPROGRESS, setting the status of the order read) is
-// queued (see tx); entering ORDER_CREATION_INPROGRESS is sent, so a racing
-// order the check did not see fails this call.
+// write that cannot fail but on a broken connection (setting the status of
+// the order read, with freeing its serials when it leaves
+// ORDER_CREATION_INPROGRESS) is queued (see tx); marking the serials of an
+// order entering ORDER_CREATION_INPROGRESS is sent, so a racing order the
+// check did not see fails this call.
 func (r orders) SetStatus(ctx context.Context, uniqueID int64, status domain.OrderStatus, holdReason string) error {
 	if err := r.Write(); err != nil {
 		return err
@@ -182,6 +187,7 @@ func (r orders) SetStatus(ctx context.Context, uniqueID int64, status domain.Ord
 	}
 	keys := o.SerialKeys()
 	entering, leaving := status == domain.OrderInProgress, o.Status == domain.OrderInProgress
+	what := fmt.Sprintf("set the status of order %d", uniqueID)
 	switch {
 	case entering && !leaving:
 		if err := r.free(ctx, &o, uniqueID); err != nil {
@@ -190,10 +196,12 @@ func (r orders) SetStatus(ctx context.Context, uniqueID int64, status domain.Ord
 		if _, err := r.exec(ctx, qMarkInProgress, keys, uniqueID, true); err != nil {
 			return r.Fail(ctx, err, "mark the serials of order %d", uniqueID)
 		}
+		r.queue(what, qSetStatus, uniqueID, string(status), holdReason)
 	case leaving && !entering:
-		r.queue(fmt.Sprintf("mark the serials of order %d", uniqueID), qMarkInProgress, keys, uniqueID, false)
+		r.queue(what, qFinish, uniqueID, string(status), holdReason, keys)
+	default:
+		r.queue(what, qSetStatus, uniqueID, string(status), holdReason)
 	}
-	r.queue(fmt.Sprintf("set the status of order %d", uniqueID), qSetStatus, uniqueID, string(status), holdReason)
 	for _, k := range keys {
 		r.stale(k, partHolders|partOrders)
 	}

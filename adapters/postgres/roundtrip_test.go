@@ -15,7 +15,7 @@ import (
 // budget, not a figure to read.
 func TestRoundTripsPerOrder(t *testing.T) {
 	const (
-		maxStatements = 20
+		maxStatements = 18
 		maxRoundTrips = 6
 	)
 	dsn := testDSN(t)

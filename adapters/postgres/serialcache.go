@@ -47,10 +47,11 @@ type serialRows struct {
 	orders   []domain.Order // every client's, newest first
 }
 
-// qOrdersBySerial reads the orders naming a serial, newest first, as Find
-// does for one client.
-const qOrdersBySerial = `SELECT ` + orderColumns + ` FROM orders o
-	WHERE o.unique_id IN (SELECT order_id FROM order_serials WHERE serial_key = $1) ORDER BY o.unique_id DESC`
+// qSerialOrders reads the orders naming a serial, newest first, as Find does
+// for one client, each with whether it holds the serial in progress, as
+// qHolders does: one statement for both.
+const qSerialOrders = `SELECT s.in_progress, ` + orderColumns + ` FROM order_serials s
+	JOIN orders o ON o.unique_id = s.order_id WHERE s.serial_key = $1 ORDER BY o.unique_id DESC`
 
 // steps are the statements that read key into r.
 func (r *serialRows) steps(key string) []step {
@@ -75,13 +76,23 @@ func (r *serialRows) steps(key string) []step {
 			r.trials, err = collect(br, scanGrant)
 			return err
 		}},
-		{sql: qHolders, args: []any{[]string{key}}, read: func(br pgx.BatchResults) (err error) {
-			r.holders, err = collect(br, scanHolder)
-			return err
-		}},
-		{sql: qOrdersBySerial, args: []any{key}, read: func(br pgx.BatchResults) (err error) {
-			r.orders, err = collect(br, scanOrder)
-			return err
+		{sql: qSerialOrders, args: []any{key}, read: func(br pgx.BatchResults) error {
+			type held struct {
+				busy  bool
+				order domain.Order
+			}
+			rows, err := collect(br, func(row sqlrow.Scanner) (h held, err error) {
+				h.order, err = scanOrder(prefixed{row, []any{&h.busy}})
+				return h, err
+			})
+			if err != nil {
+				return err
+			}
+			r.orders, r.holders = make([]domain.Order, len(rows)), make([]holder, len(rows))
+			for i, h := range rows {
+				r.orders[i], r.holders[i] = h.order, holder{serialKey: key, order: h.order.UniqueID, busy: h.busy}
+			}
+			return nil
 		}},
 	}
 }
