@@ -295,9 +295,10 @@ func (r catalog) Coupon(ctx context.Context, number string) (domain.Coupon, erro
 }
 
 // RedeemCoupon flips the flag only when it is not set yet, so of two racing
-// redemptions one updates the row and the other, once the first commits,
-// fails serialization, runs again and finds the coupon used; when it
-// changes nothing, Coupon tells a missing coupon from a used one.
+// redemptions one updates the row and the other waits for it to commit,
+// then checks the condition again on the row as committed (READ COMMITTED)
+// and changes nothing; when it changes nothing, Coupon tells a missing
+// coupon from a used one.
 func (r catalog) RedeemCoupon(ctx context.Context, number string) error {
 	if err := r.Write(); err != nil {
 		return err

@@ -32,15 +32,18 @@ func retryable(err error) bool {
 
 // translate turns a pgx error into a *domain.Error: the constraint
 // violations entitle expects into CodeConflict or CodeInvalid, explained by
-// sqlrow.ConstraintError from the constraint's name; a lost connection or an
-// abandoned context into CodeUnavailable; anything else into CodeInternal.
-// The pgx error stays the cause.
+// sqlrow.ConstraintError from the constraint's name; a deadlock or a
+// serialization failure, a lost connection or an abandoned context into
+// CodeUnavailable; anything else into CodeInternal. The pgx error stays the
+// cause.
 func translate(ctx context.Context, err error, what string) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == serializationFailure || pe.Code == deadlockDetected:
-			return &domain.Error{Code: domain.CodeConflict, Message: what + ": a concurrent transaction got there first; try again", Err: err}
+			// Transient: nothing in the request was wrong. Update runs the
+			// transaction again; this is what is left when it stops trying.
+			return domain.Wrap(err, domain.CodeUnavailable, "%s: the transaction collided with a concurrent one; try again", what)
 		case pe.Code == uniqueViolation:
 			return sqlrow.ConstraintError(sqlrow.Unique, pe.ConstraintName, what, err)
 		case pe.Code == exclusionViolation:

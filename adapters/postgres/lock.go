@@ -62,10 +62,11 @@ const qLock = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`
 // and reads what each holds (its device, subscriptions, trials and orders),
 // all in one round trip, so the reads of a decision that follow are
 // answered from it. Locks are taken in one order whatever the order of
-// serials, so Updates that lock overlapping sets cannot deadlock; serials
-// already locked and empty serials are skipped. Call it before the first
-// read of any of them. In a View it does nothing: a snapshot needs no lock.
-// It fails with CodeUnavailable when ctx ends while it waits.
+// serials, so Updates that lock overlapping sets cannot deadlock. Serials
+// already locked in the transaction keep what was read of them; a serial
+// read before without its lock is read again. Call it before the first read
+// of any of them. In a View it does nothing: a snapshot needs no lock. It
+// fails with CodeUnavailable when ctx ends while it waits.
 func (t *tx) LockSerials(ctx context.Context, serials ...string) error {
 	if !t.Writable {
 		return t.Read()
@@ -73,32 +74,32 @@ func (t *tx) LockSerials(ctx context.Context, serials ...string) error {
 	if err := t.Write(); err != nil {
 		return err
 	}
-	var keys []string
+	seen := map[string]bool{}
 	var locks []int64
+	var steps []step
+	var reads []*serialRows
 	for _, s := range serials {
 		k := domain.SerialKey(s)
-		if k == "" || slices.Contains(keys, k) {
+		if k == "" || seen[k] {
 			continue
 		}
-		keys = append(keys, k)
-		if l := lockKey(t.schema, lockSerial, k); !t.locks[l] && !slices.Contains(locks, l) {
+		seen[k] = true
+		l := lockKey(t.schema, lockSerial, k)
+		if !t.locks[l] {
 			locks = append(locks, l)
+			delete(t.serials, k)
+		}
+		if _, ok := t.serials[k]; !ok {
+			r := &serialRows{}
+			reads = append(reads, r)
+			steps = append(steps, r.steps(k)...)
+			t.serials[k] = r
 		}
 	}
-	slices.Sort(locks)
-	var steps []step
 	if len(locks) > 0 {
-		steps = append(steps, step{sql: qLock, args: []any{locks}, what: "lock serials"})
-	}
-	var reads []*serialRows
-	for _, k := range keys {
-		if _, ok := t.serials[k]; ok {
-			continue
-		}
-		r := &serialRows{}
-		reads = append(reads, r)
-		steps = append(steps, r.steps(k)...)
-		t.serials[k] = r
+		slices.Sort(locks)
+		locks = slices.Compact(locks) // two serials whose keys hash alike share a lock
+		steps = append([]step{{sql: qLock, args: []any{locks}}}, steps...)
 	}
 	if len(steps) == 0 {
 		return nil

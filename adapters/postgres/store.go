@@ -222,7 +222,7 @@ func (s *Store) attempt(ctx context.Context, writable bool, fn func(ports.Tx) er
 		return t.retry.Load(), err
 	case t.retry.Load():
 		t.rollback(ctx)
-		return true, domain.Errorf(domain.CodeConflict, "", "postgres: a statement deadlocked with a concurrent transaction")
+		return true, domain.Errorf(domain.CodeUnavailable, "", "postgres: a statement collided with a concurrent transaction")
 	case failed != nil:
 		t.rollback(ctx)
 		return false, domain.Wrap(failed, domain.CodeInternal,
