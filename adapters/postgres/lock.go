@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/entitle-rules/entitle/domain"
 )
 
@@ -59,9 +61,9 @@ const qLock = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`
 
 // LockSerials locks the aggregates of serials (matched case-insensitively)
 // until the transaction ends, waiting for the Updates that hold any of them,
-// and reads what each holds (its device, subscriptions, trials and orders),
-// all in one round trip, so the reads of a decision that follow are
-// answered from it. Locks are taken in one order whatever the order of
+// and reads what each holds (its device, subscriptions, trials and orders)
+// and the catalog's version, all in one round trip, so the reads of a
+// decision that follow are answered from it and from the catalog cache. Locks are taken in one order whatever the order of
 // serials, so Updates that lock overlapping sets cannot deadlock. Serials
 // already locked in the transaction keep what was read of them; a serial
 // read before without its lock is read again. Call it before the first read
@@ -103,6 +105,13 @@ func (t *tx) LockSerials(ctx context.Context, serials ...string) error {
 	}
 	if len(steps) == 0 {
 		return nil
+	}
+	if t.catalog != nil && t.catVersion == 0 && !t.catWrote {
+		// The decision that follows reads the catalog too: its version
+		// travels in the same batch (catalogcache.go).
+		steps = append(steps, step{sql: qCatalogVersion, read: func(br pgx.BatchResults) error {
+			return br.QueryRow().Scan(&t.catVersion)
+		}})
 	}
 	if err := t.runLocked(ctx, steps); err != nil {
 		return err
