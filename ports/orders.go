@@ -11,6 +11,13 @@ import (
 // subscriptions and trials an order grants, the orders themselves, and the
 // activations that deliver their passcodes.
 type OrdersTx interface {
+	// LockSerials serializes the transaction with every other one touching
+	// the same serials (matched case-insensitively) until it ends. A use case
+	// calls it first in an Update, with every serial it will read or write;
+	// a store may read them ahead. In a View it does nothing. A store whose
+	// writers already run one at a time does nothing either. CodeUnavailable
+	// when ctx ends while waiting.
+	LockSerials(ctx context.Context, serials ...string) error
 	Customers() Customers
 	Catalog() Catalog
 	Devices() Devices

@@ -1,6 +1,8 @@
 package memory
 
 import (
+	"context"
+
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
@@ -35,3 +37,7 @@ func find[K comparable, V any](t *tx, l *layer[K, V], k K, field, notFound strin
 	}
 	return v, nil
 }
+
+// LockSerials does nothing more than check the transaction: the memory
+// store runs one Update at a time.
+func (t *tx) LockSerials(context.Context, ...string) error { return t.Read() }

@@ -27,7 +27,33 @@ func RunTx(t *testing.T, open func(t *testing.T) ports.Store) {
 		{"Tx/CopiesInAndOut", txCopies},
 		{"Tx/ViewSeesSnapshot", txViewSeesSnapshot},
 		{"Tx/Closed", txClosed},
+		{"Tx/LockSerials", txLockSerials},
 	}.run(t, open)
+}
+
+// txLockSerials: a use case may lock the serials it will touch, in an Update
+// (any case, repeated, unknown serials) and in a View, and then read them;
+// a Tx kept past its transaction refuses.
+func txLockSerials(t *testing.T, s ports.Store) {
+	ctx := t.Context()
+	var kept ports.Tx
+	err := s.Update(ctx, func(tx ports.Tx) error {
+		kept = tx
+		if err := tx.LockSerials(ctx, "TESTApi01", "testapi01", "never-seen", ""); err != nil {
+			return err
+		}
+		_, err := tx.Subscriptions().BySerial(ctx, "TESTApi01")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("LockSerials in an Update: %v", err)
+	}
+	if err := s.View(ctx, func(tx ports.Tx) error { return tx.LockSerials(ctx, "TESTApi01") }); err != nil {
+		t.Errorf("LockSerials in a View: %v", err)
+	}
+	if err := kept.LockSerials(ctx, "TESTApi01"); err == nil {
+		t.Error("LockSerials on a Tx kept past its Update succeeded")
+	}
 }
 
 // writes returns one write to every repository. They need only coupon C-1,

@@ -164,6 +164,9 @@ func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r Re
 	today, todayUTC := domain.Today(now, domain.Pacific), domain.Today(now, domain.UTC)
 	var a domain.Activation
 	err = e.store.Update(ctx, func(tx ports.Tx) error {
+		if err := tx.LockSerials(ctx, serial); err != nil {
+			return err
+		}
 		subs, err := clientSubscriptions(ctx, tx, clientID, r.OrderNumber, serial)
 		if err != nil {
 			return err

@@ -21,6 +21,15 @@ func LoadSnapshot(ctx context.Context, tx ports.OrdersTx, p domain.Principal, re
 }
 
 func loadSnapshot(ctx context.Context, tx ports.OrdersTx, clientID string, req *domain.OrderRequest, now time.Time) (*Snapshot, error) {
+	// The serials first: a store serializes transactions on them (and may
+	// read them ahead, in one round trip).
+	serials := make([]string, 0, len(req.Lines))
+	for i := range req.Lines {
+		serials = append(serials, req.Lines[i].SerialNumber)
+	}
+	if err := tx.LockSerials(ctx, serials...); err != nil {
+		return nil, err
+	}
 	s := &Snapshot{Now: now, Parts: map[string]*domain.Part{}, Models: map[string]*domain.Model{},
 		Devices: map[string]*domain.Device{}, Timelines: map[string]domain.Timeline{},
 		Trials: map[string][]domain.TrialGrant{}, InProgress: map[string]bool{}, Coupons: map[string]*domain.Coupon{},
