@@ -2,19 +2,18 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
+	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
@@ -36,24 +35,7 @@ func testDSN(tb testing.TB) string {
 
 // freshSchema names a schema no test has used and drops it, with everything
 // in it, when tb ends.
-func freshSchema(tb testing.TB, dsn string) string {
-	tb.Helper()
-	schema := "entitle_test_" + strings.ToLower(rand.Text())
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			tb.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			tb.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	return schema
-}
+func freshSchema(tb testing.TB, dsn string) string { return pgtest.Schema(tb, dsn) }
 
 // openStore opens a Store on schema, closed when tb ends.
 func openStore(tb testing.TB, dsn string, opts postgres.Options) *postgres.Store {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/time/rate"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
@@ -43,25 +41,10 @@ func everyStore(t testing.TB) map[string]ports.Store {
 	}
 	stores["sqlite"] = lite
 	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
-		ctx := context.Background()
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "entitle_cmd_" + hex.EncodeToString(b[:])
-		pg, err := postgres.Open(ctx, dsn, postgres.Options{Schema: schema})
+		pg, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: pgtest.Schema(t, dsn)})
 		if err != nil {
 			t.Fatalf("ENTITLE_POSTGRES_DSN is set but PostgreSQL cannot be used: %v", err)
 		}
-		t.Cleanup(func() {
-			conn, err := pgx.Connect(ctx, dsn)
-			if err != nil {
-				t.Errorf("dropping schema %s: %v", schema, err)
-				return
-			}
-			defer conn.Close(ctx)
-			if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-				t.Errorf("dropping schema %s: %v", schema, err)
-			}
-		})
 		stores["postgres"] = pg
 	}
 	for _, s := range stores {

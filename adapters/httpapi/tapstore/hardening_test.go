@@ -2,7 +2,6 @@ package tapstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
@@ -351,20 +349,7 @@ func testStores(t *testing.T) map[string]func(*testing.T) ports.Store {
 	}
 	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
 		stores["postgres"] = func(t *testing.T) ports.Store {
-			schema := "entitle_test_" + strings.ToLower(rand.Text())
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				conn, err := pgx.Connect(ctx, dsn)
-				if err != nil {
-					t.Errorf("dropping schema %s: %v", schema, err)
-					return
-				}
-				defer conn.Close(ctx)
-				if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-					t.Errorf("dropping schema %s: %v", schema, err)
-				}
-			})
+			schema := pgtest.Schema(t, dsn)
 			s, err := postgres.Open(t.Context(), dsn, postgres.Options{Schema: schema})
 			if err != nil {
 				t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)

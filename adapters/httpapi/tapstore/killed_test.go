@@ -20,10 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
+	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
@@ -221,20 +220,7 @@ func TestKilledServer(t *testing.T) {
 	}
 	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
 		specs["postgres"] = func(t *testing.T) string {
-			schema := "entitle_test_" + strings.ToLower(rand.Text())
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				conn, err := pgx.Connect(ctx, dsn)
-				if err != nil {
-					t.Errorf("dropping schema %s: %v", schema, err)
-					return
-				}
-				defer conn.Close(ctx)
-				if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-					t.Errorf("dropping schema %s: %v", schema, err)
-				}
-			})
+			schema := pgtest.Schema(t, dsn)
 			return "postgres:" + schema
 		}
 	}
