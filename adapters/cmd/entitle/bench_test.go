@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -24,82 +25,129 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
 	"github.com/entitle-rules/entitle/adapters/memory"
+	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
 // BenchmarkCreateOrderHTTP sends TAP_CREATE_ORDER_API requests over loopback
-// HTTP to the whole stack (httpapi, the engine, an SQLite file) from 1 and 16
-// concurrent clients, each order a new serial, and reports requests per
-// second and the p50 / p99 latency.
+// HTTP to the whole stack (httpapi, the engine, a store) from 1 and 16
+// concurrent clients, each order a new serial, on an SQLite file and, when
+// ENTITLE_POSTGRES_DSN is set, on PostgreSQL (a schema of its own). It
+// reports orders per second, the p50 / p99 latency and how many orders
+// failed (any answer but 200 SUCCESS), and fails when any did. Run it for 60
+// seconds to read the p99 budget:
+//
+//	go test -run '^$' -bench 'CreateOrderHTTP/store=postgres/clients=16' -benchtime 60s ./adapters/cmd/entitle
 func BenchmarkCreateOrderHTTP(b *testing.B) {
-	for _, clients := range []int{1, 16} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			base, token := benchServer(b)
-			today := time.Now().In(pacificLoc(b)).Format("2006-01-02")
-			var serial atomic.Int64
-			var mu sync.Mutex
-			var lat []time.Duration
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-			b.SetParallelism((clients + 1) / 2) // RunParallel starts GOMAXPROCS (2) x parallelism goroutines
-			if clients == 1 {
-				b.SetParallelism(1)
-			}
-			start := time.Now()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				var mine []time.Duration
-				for pb.Next() {
-					body := fmt.Sprintf(`{"ProcName":"TAP_CREATE_ORDER_API","ProcRequester":"TAP","request":{"customerPONumber":"PO-BENCH","currencyCode":"USD",
-"billToSiteUseId":531807,"shipToSiteUseId":1912956,"billToContactEmail":"test123@gmail.com","shipToContactEmail":"test456@gmail.com",
-"lines":[{"lineNumber":1,"serviceStartDate":"%s","partNumber":"132001-10","serialNumber":"%010d","serviceType":"RTX","manufacturerModel":"R12","autoRenewal":"Y","activationType":"IMMEDIATE"}]}}`,
-						today, 7000000000+serial.Add(1))
-					req, _ := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+token)
-					req.Header.Set("Content-Type", "application/json")
-					t0 := time.Now()
-					resp, err := client.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					b2, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					mine = append(mine, time.Since(t0))
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("status %d: %s", resp.StatusCode, b2)
-						return
-					}
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
+	for _, st := range benchStores(b) {
+		for _, clients := range []int{1, 16} {
+			b.Run(fmt.Sprintf("store=%s/clients=%d", st.name, clients), func(b *testing.B) {
+				base, token := benchServer(b, st.open(b))
+				runOrders(b, base, token, clients)
 			})
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if len(lat) == 0 {
-				return
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-		})
+		}
 	}
 }
 
-// benchServer serves the example data set from a new SQLite file on a
-// loopback port and returns the base URL and a bearer token.
-func benchServer(b *testing.B) (string, string) {
+// benchStore opens one kind of store for a benchmark, empty.
+type benchStore struct {
+	name string
+	open func(b *testing.B) ports.Store
+}
+
+// benchStores are the stores the HTTP benchmarks run on: SQLite always,
+// PostgreSQL when ENTITLE_POSTGRES_DSN is set.
+func benchStores(b *testing.B) []benchStore {
+	stores := []benchStore{{"sqlite", func(b *testing.B) ports.Store {
+		store, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = store.Close() })
+		return store
+	}}}
+	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
+		stores = append(stores, benchStore{"postgres", func(b *testing.B) ports.Store {
+			store, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: pgtest.Schema(b, dsn)})
+			if err != nil {
+				b.Fatalf("ENTITLE_POSTGRES_DSN is set but PostgreSQL cannot be used: %v", err)
+			}
+			b.Cleanup(func() { _ = store.Close() })
+			return store
+		}})
+	}
+	return stores
+}
+
+// runOrders sends b.N one-line orders, each for a new serial, from clients
+// concurrent clients to base, and reports orders/s, p50-ms, p99-ms and
+// failed; any failed order fails the benchmark.
+func runOrders(b *testing.B, base, token string, clients int) {
+	today := time.Now().In(pacificLoc(b)).Format("2006-01-02")
+	var serial, failed atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var firstFailure atomic.Value
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	b.SetParallelism((clients + 1) / 2) // RunParallel starts GOMAXPROCS (2) x parallelism goroutines
+	if clients == 1 {
+		b.SetParallelism(1)
+	}
+	start := time.Now()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			body := fmt.Sprintf(`{"ProcName":"TAP_CREATE_ORDER_API","ProcRequester":"TAP","request":{"customerPONumber":"PO-BENCH","currencyCode":"USD",
+"billToSiteUseId":531807,"shipToSiteUseId":1912956,"billToContactEmail":"test123@gmail.com","shipToContactEmail":"test456@gmail.com",
+"lines":[{"lineNumber":1,"serviceStartDate":"%s","partNumber":"132001-10","serialNumber":"%010d","serviceType":"RTX","manufacturerModel":"R12","autoRenewal":"Y","activationType":"IMMEDIATE"}]}}`,
+				today, 7000000000+serial.Add(1))
+			req, _ := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			t0 := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				failed.Add(1)
+				firstFailure.CompareAndSwap(nil, err.Error())
+				continue
+			}
+			b2, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			mine = append(mine, time.Since(t0))
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b2), `"SUCCESS"`) {
+				failed.Add(1)
+				firstFailure.CompareAndSwap(nil, fmt.Sprintf("status %d: %s", resp.StatusCode, b2))
+			}
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Errorf("%d of %d orders failed; the first: %v", n, b.N, firstFailure.Load())
+	}
+	b.ReportMetric(float64(failed.Load()), "failed")
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "orders/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// benchServer serves the example data set from store on a loopback port and
+// returns the base URL and a bearer token.
+func benchServer(b *testing.B, store ports.Store) (string, string) {
 	b.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = store.Close() })
 	if _, err := loadData(ctx, store, exampleData); err != nil {
 		b.Fatal(err)
 	}
