@@ -234,4 +234,3 @@ func claimSerialsEnds(t *testing.T, s ports.Store) {
 		t.Errorf("device after two claiming Updates = %+v", d)
 	}
 }
-
