@@ -119,4 +119,3 @@ func instantOf(t pgtype.Timestamptz) time.Time {
 	}
 	return t.Time.UTC()
 }
-
