@@ -173,11 +173,12 @@ func TestManagedAccountName(t *testing.T) {
 
 func TestActivationStatusAt(t *testing.T) {
 	requested := mustTime(t, "2025-04-24T10:28:10Z")
-	immediate := domain.Activation{Method: domain.OTA, RequestType: "ORDER", Date: mustDate(t, "2025-04-24"), RequestedAt: requested}
+	delivered := domain.Delivery{State: domain.DeliveryDelivered, Attempts: 1, DeliveredAt: requested}
+	immediate := domain.Activation{Method: domain.OTA, RequestType: "ORDER", Date: mustDate(t, "2025-04-24"), RequestedAt: requested, Delivery: delivered}
 	if got := immediate.DueAt(); !got.Equal(requested) {
 		t.Errorf("DueAt() = %v, want the request instant %v", got, requested)
 	}
-	scheduled := domain.Activation{Method: domain.OTA, RequestType: "ORDER", Date: mustDate(t, "2025-05-01"), RequestedAt: requested}
+	scheduled := domain.Activation{Method: domain.OTA, RequestType: "ORDER", Date: mustDate(t, "2025-05-01"), RequestedAt: requested, Delivery: delivered}
 	due := mustTime(t, "2025-05-01T00:00:00Z")
 	if got := scheduled.DueAt(); !got.Equal(due) {
 		t.Errorf("DueAt() = %v, want the start of the UTC day %v", got, due)

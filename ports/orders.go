@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	"github.com/entitle-rules/entitle/domain"
 )
@@ -18,6 +19,15 @@ type OrdersTx interface {
 	// writers already run one at a time does nothing either. CodeUnavailable
 	// when ctx ends while waiting.
 	LockSerials(ctx context.Context, serials ...string) error
+	// ClaimSerials is LockSerials for an Update that creates an order: it
+	// first claims the serials for that order, and fails at once with
+	// CodeConflict (domain.OrderInProgressError) when another transaction,
+	// in this process or another one sharing the database, holds a claim on
+	// any of them, instead of waiting for it; then it does what LockSerials
+	// does. Claims end with the transaction, so a killed process leaves
+	// none. A store whose writers run one at a time may implement it as
+	// LockSerials. In a View it does nothing.
+	ClaimSerials(ctx context.Context, serials ...string) error
 	Customers() Customers
 	Catalog() Catalog
 	Devices() Devices
@@ -134,16 +144,42 @@ type Orders interface {
 	Pending(ctx context.Context) ([]int64, error)
 }
 
-// Activations stores passcode deliveries.
+// Activations stores passcode deliveries. Each activation is also the outbox
+// entry of its delivery: written in the transaction that asks for it, with
+// a PENDING Delivery, then claimed and handed to the Activator after that
+// transaction commits, by whichever process claims it first.
 type Activations interface {
+	// Put inserts or replaces (by ID) an activation with its delivery; a
+	// delivery a.Delivery.Validate refuses is CodeInvalid.
 	Put(ctx context.Context, a domain.Activation) error
-	// BySerial returns the activations of a serial, oldest first.
+	// BySerial returns the activations of a serial, oldest first, each with
+	// its delivery state.
 	BySerial(ctx context.Context, serial string) ([]domain.Activation, error)
+	// Claim returns up to n PENDING activations whose next attempt is due
+	// (at or before now), the oldest due first, and moves their next
+	// attempt to now+lease, so that no other transaction claims them
+	// before the lease runs out: a claimer that dies leaves them to be
+	// claimed again then. Rows another open transaction has claimed are
+	// skipped, not waited for, so concurrent claimers never get the same
+	// activation. The activations returned carry the new next attempt.
+	// Only in an Update; n <= 0 or lease <= 0 is CodeInvalid.
+	Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]domain.Activation, error)
+	// RecordDelivery records the outcome of an attempt to deliver the
+	// activation with id: d replaces its delivery (DELIVERED with
+	// DeliveredAt; PENDING again with the error and the next attempt; or
+	// FAILED, given up, with the last error). It is idempotent by id: an
+	// activation already DELIVERED stays as it is, whatever later outcome
+	// is recorded (a claimer whose lease ran out may report after another
+	// delivered it; the Activator is idempotent by id, so the passcode was
+	// delivered). CodeNotFound when no activation has id; a delivery
+	// d.Validate refuses is CodeInvalid.
+	RecordDelivery(ctx context.Context, id string, d domain.Delivery) error
 }
 
 // Activator delivers an activation (a passcode by OTA or e-mail). The engine
-// calls it after the transaction that recorded the activation commits; it must
-// be idempotent by Activation.ID.
+// calls it after the transaction that recorded the activation commits,
+// outside any transaction, and again after a failure or when a claimer died
+// before recording the outcome; it must be idempotent by Activation.ID.
 type Activator interface {
 	Deliver(ctx context.Context, a domain.Activation) error
 }

@@ -136,12 +136,12 @@ type activations struct{ *tx }
 func (t *tx) Activations() ports.Activations { return activations{t} }
 
 func (r activations) Put(_ context.Context, a domain.Activation) error {
-	if err := r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)); err != nil {
+	if err := cmp.Or(r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)), a.Delivery.Validate()); err != nil {
 		return err
 	}
 	old, had := r.db.activations.get(a.ID)
 	reindex(&r.db.actsBySerial, domain.SerialKey(old.Serial), had, domain.SerialKey(a.Serial), a.ID)
-	r.db.activations.put(a.ID, a)
+	r.putActivation(a)
 	return nil
 }
 

@@ -122,6 +122,9 @@ type tables struct {
 	trialsBySerial layer[string, []domain.ProductLine]
 	activations    layer[string, domain.Activation]
 	actsBySerial   layer[string, []string]
+	// actsPending lists the ids of PENDING activations (the outbox), key
+	// and value alike, so Claim reads only those.
+	actsPending layer[string, string]
 
 	orders         layer[int64, domain.Order]
 	orderNumbers   layer[int64, int64]
@@ -157,7 +160,7 @@ func (d *tables) layers() []committer {
 		&d.customers, &d.siteOwners, &d.clientCustomer,
 		&d.parts, &d.models, &d.modelsByName, &d.priceLists, &d.countryList, &d.promos, &d.coupons,
 		&d.devices, &d.subs, &d.subsBySerial, &d.subsByOrder, &d.trials, &d.trialsBySerial,
-		&d.activations, &d.actsBySerial,
+		&d.activations, &d.actsBySerial, &d.actsPending,
 		&d.orders, &d.orderNumbers, &d.ordersByClient, &d.ordersBySerial, &d.ordersByPO, &d.inProgress,
 		&d.audit, &d.auditBySubject,
 		&d.clients, &d.tokens, &d.idem,

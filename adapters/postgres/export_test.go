@@ -5,6 +5,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/entitle-rules/entitle/domain"
 )
 
 // MigrateTo brings schema to version and no further, so a test can build the
@@ -25,3 +27,8 @@ func MigrateTo(ctx context.Context, dsn, schema string, version int) error {
 
 // LatestVersion is the schema version Open migrates to.
 func LatestVersion() int { return len(migrations) }
+
+// OrderClaimKey is the advisory lock ClaimSerials tries for serial in schema.
+func OrderClaimKey(schema, serial string) int64 {
+	return lockKey(schema, lockOrder, domain.SerialKey(serial))
+}

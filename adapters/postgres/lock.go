@@ -70,6 +70,11 @@ const qLock = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`
 // of any of them. In a View it does nothing: a snapshot needs no lock. It
 // fails with CodeUnavailable when ctx ends while it waits.
 func (t *tx) LockSerials(ctx context.Context, serials ...string) error {
+	return t.lockSerials(ctx, false, serials)
+}
+
+// lockSerials is LockSerials, and ClaimSerials when claim is set.
+func (t *tx) lockSerials(ctx context.Context, claim bool, serials []string) error {
 	if !t.Writable {
 		return t.Read()
 	}
@@ -80,6 +85,10 @@ func (t *tx) LockSerials(ctx context.Context, serials ...string) error {
 	var locks []int64
 	var steps []step
 	var reads []*serialRows
+	var c *claimStep
+	if claim {
+		c = t.claimStep(serials)
+	}
 	for _, s := range serials {
 		k := domain.SerialKey(s)
 		if k == "" || seen[k] {
@@ -101,6 +110,13 @@ func (t *tx) LockSerials(ctx context.Context, serials ...string) error {
 	if len(locks) > 0 {
 		slices.Sort(locks)
 		locks = slices.Compact(locks) // two serials whose keys hash alike share a lock
+	}
+	switch {
+	case c != nil:
+		// The claims and the waits in one statement: the waits only when
+		// every claim was had.
+		steps = append([]step{c.step(locks)}, steps...)
+	case len(locks) > 0:
 		steps = append([]step{{sql: qLock, args: []any{locks}}}, steps...)
 	}
 	if len(steps) == 0 {
@@ -115,6 +131,21 @@ func (t *tx) LockSerials(ctx context.Context, serials ...string) error {
 	}
 	if err := t.runLocked(ctx, steps); err != nil {
 		return err
+	}
+	if c != nil {
+		if err := c.outcome(t); err != nil {
+			// Nothing of the serials was locked: what the batch read of
+			// them is forgotten, and the transaction holds the claims it
+			// had until it ends, which is at once.
+			for _, r := range reads {
+				for k, v := range t.serials {
+					if v == r {
+						delete(t.serials, k)
+					}
+				}
+			}
+			return err
+		}
 	}
 	for _, l := range locks {
 		t.locks[l] = true

@@ -248,13 +248,15 @@ func (t *tx) Activations() ports.Activations { return activations{t} }
 
 const (
 	activationColumns = `id, subscription_id, order_id, serial, part_number, method, request_type,
-	activation_date, requested_at, passcode, email`
+	activation_date, requested_at, passcode, email, state, attempts, next_attempt_at, last_error, delivered_at`
 	qPutActivation = `INSERT INTO activations (serial_key, ` + activationColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 	ON CONFLICT (id) DO UPDATE SET serial_key = excluded.serial_key, subscription_id = excluded.subscription_id,
 		order_id = excluded.order_id, serial = excluded.serial, part_number = excluded.part_number, method = excluded.method,
 		request_type = excluded.request_type, activation_date = excluded.activation_date,
-		requested_at = excluded.requested_at, passcode = excluded.passcode, email = excluded.email`
+		requested_at = excluded.requested_at, passcode = excluded.passcode, email = excluded.email,
+		state = excluded.state, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+		last_error = excluded.last_error, delivered_at = excluded.delivered_at`
 	// Oldest first; the id breaks ties, so equal instants still come back in
 	// one order.
 	qActivationsBySerial = `SELECT ` + activationColumns + ` FROM activations
@@ -263,22 +265,26 @@ const (
 
 // Put is queued (see tx): the upsert writes its one row or fails.
 func (r activations) Put(ctx context.Context, a domain.Activation) error {
-	if err := r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)); err != nil {
+	if err := cmp.Or(r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)), a.Delivery.Validate()); err != nil {
 		return err
 	}
+	d := &a.Delivery
 	r.queue("store activation "+strconv.Quote(a.ID), qPutActivation, domain.SerialKey(a.Serial), a.ID, a.SubscriptionID,
-		a.OrderID, a.Serial, a.PartNumber, string(a.Method), a.RequestType, dateArg(a.Date), a.RequestedAt, a.Passcode, a.Email)
+		a.OrderID, a.Serial, a.PartNumber, string(a.Method), a.RequestType, dateArg(a.Date), a.RequestedAt, a.Passcode, a.Email,
+		string(d.State), d.Attempts, instantArg(d.NextAttempt), d.LastError, instantArg(d.DeliveredAt))
 	return nil
 }
 
 func scanActivation(r sqlrow.Scanner) (domain.Activation, error) {
 	var (
-		a    domain.Activation
-		date pgtype.Date
+		a               domain.Activation
+		date            pgtype.Date
+		next, delivered pgtype.Timestamptz
 	)
 	err := r.Scan(&a.ID, &a.SubscriptionID, &a.OrderID, &a.Serial, &a.PartNumber, &a.Method, &a.RequestType,
-		&date, &a.RequestedAt, &a.Passcode, &a.Email)
+		&date, &a.RequestedAt, &a.Passcode, &a.Email, &a.Delivery.State, &a.Delivery.Attempts, &next, &a.Delivery.LastError, &delivered)
 	a.Date, a.RequestedAt = dateOf(date), utc(a.RequestedAt)
+	a.Delivery.NextAttempt, a.Delivery.DeliveredAt = instantOf(next), instantOf(delivered)
 	return a, err
 }
 

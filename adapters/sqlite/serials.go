@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
@@ -211,36 +212,48 @@ func (t *tx) Activations() ports.Activations { return activations{t} }
 
 const (
 	activationColumns = `id, subscription_id, order_id, serial, part_number, method, request_type,
-	activation_date, requested_at, passcode, email`
-	qPutActivation = `INSERT INTO activations (serial_key, ` + activationColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	activation_date, requested_at, passcode, email, state, attempts, next_attempt_at, last_error, delivered_at`
+	qPutActivation = `INSERT INTO activations (serial_key, ` + activationColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO UPDATE SET serial_key = excluded.serial_key, subscription_id = excluded.subscription_id,
 		order_id = excluded.order_id, serial = excluded.serial, part_number = excluded.part_number,
 		method = excluded.method, request_type = excluded.request_type, activation_date = excluded.activation_date,
-		requested_at = excluded.requested_at, passcode = excluded.passcode, email = excluded.email`
+		requested_at = excluded.requested_at, passcode = excluded.passcode, email = excluded.email,
+		state = excluded.state, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+		last_error = excluded.last_error, delivered_at = excluded.delivered_at`
 	// Oldest first; the id breaks ties, so equal instants still come back in
 	// one order.
 	qActivationsBySerial = `SELECT ` + activationColumns + ` FROM activations WHERE serial_key = ? ORDER BY requested_at, id`
 )
 
 func (r activations) Put(ctx context.Context, a domain.Activation) error {
-	if err := r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)); err != nil {
+	if err := cmp.Or(r.Write(sqlrow.Required("id", a.ID), sqlrow.Required("serialNumber", a.Serial)), a.Delivery.Validate()); err != nil {
 		return err
 	}
+	d := &a.Delivery
 	_, err := r.exec(ctx, qPutActivation, domain.SerialKey(a.Serial), a.ID, a.SubscriptionID, a.OrderID, a.Serial,
-		a.PartNumber, string(a.Method), a.RequestType, sqlrow.DateText(a.Date), instant(a.RequestedAt), a.Passcode, a.Email)
+		a.PartNumber, string(a.Method), a.RequestType, sqlrow.DateText(a.Date), instant(a.RequestedAt), a.Passcode, a.Email,
+		string(d.State), d.Attempts, nullInstant(d.NextAttempt), d.LastError, nullInstant(d.DeliveredAt))
 	return r.Fail(ctx, err, "store activation %q", a.ID)
 }
 
 func scanActivation(r sqlrow.Scanner) (domain.Activation, error) {
 	var (
-		a        domain.Activation
-		date, at string
+		a               domain.Activation
+		date, at, state string
+		next, delivered sql.NullString
 	)
 	if err := r.Scan(&a.ID, &a.SubscriptionID, &a.OrderID, &a.Serial, &a.PartNumber, &a.Method, &a.RequestType,
-		&date, &at, &a.Passcode, &a.Email); err != nil {
+		&date, &at, &a.Passcode, &a.Email, &state, &a.Delivery.Attempts, &next, &a.Delivery.LastError, &delivered); err != nil {
 		return a, err
 	}
 	var err error
+	a.Delivery.State = domain.DeliveryState(state)
+	if a.Delivery.NextAttempt, err = parseNullInstant(next, "next_attempt_at"); err != nil {
+		return a, fmt.Errorf("activation %q: %w", a.ID, err)
+	}
+	if a.Delivery.DeliveredAt, err = parseNullInstant(delivered, "delivered_at"); err != nil {
+		return a, fmt.Errorf("activation %q: %w", a.ID, err)
+	}
 	if a.Date, err = sqlrow.ParseDateText(date, "activation_date"); err != nil {
 		return a, fmt.Errorf("activation %q: %w", a.ID, err)
 	}

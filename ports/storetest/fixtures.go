@@ -85,7 +85,7 @@ func activation(tb testing.TB, id, serial string, requested time.Time) domain.Ac
 	tb.Helper()
 	return domain.Activation{ID: id, SubscriptionID: "S-" + id, OrderID: 13331, Serial: serial, PartNumber: "88213-10",
 		Method: domain.Email, RequestType: "ORDER", Date: day(tb, "2025-04-25"), RequestedAt: requested,
-		Passcode: "PC-" + id, Email: "sso@example.com"}
+		Passcode: "PC-" + id, Email: "sso@example.com", Delivery: domain.PendingDelivery(requested)}
 }
 
 func event(subject, command string, at time.Time) domain.AuditEvent {

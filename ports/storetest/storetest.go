@@ -14,13 +14,14 @@ import (
 )
 
 // Run runs the whole contract suite against the stores open returns: RunOrders,
-// RunPlatform, RunTx and RunRaces, one after another. Each subtest calls open
+// RunOutbox, RunPlatform, RunTx and RunRaces, one after another. Each subtest calls open
 // once and needs the store it gets to be empty; subtests run one after
 // another, so open may hand out the same database each time once it has
 // emptied it. Run closes every store it opens when the subtest ends. A store
 // growing one area at a time may call the parts it passes instead.
 func Run(t *testing.T, open func(t *testing.T) ports.Store) {
 	RunOrders(t, open)
+	RunOutbox(t, open)
 	RunPlatform(t, open)
 	RunTx(t, open)
 	RunRaces(t, open)

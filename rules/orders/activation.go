@@ -22,7 +22,9 @@ type ActivationInfo struct {
 	// Activation is the latest delivery for the subscription; its ID is ""
 	// when none was recorded (an order on hold).
 	Activation domain.Activation
-	Status     string // SCHEDULED, IN_PROGRESS, COMPLETED or PENDING (never requested)
+	// Status is the activation's (domain.Activation.StatusAt: SCHEDULED,
+	// IN_PROGRESS, COMPLETED or FAILED), or PENDING when none was requested.
+	Status string
 }
 
 // ActivationStatus returns the active and future subscriptions of an order
@@ -145,7 +147,9 @@ type ResendRequest struct {
 // ResendActivation asks for a subscription's passcode to be delivered again,
 // by OTA or e-mail as its part's passcode mapping says (seed 001,
 // TAP_RESEND_ACTIVATION_API); an OTA activation completes 15 minutes after it
-// is due. It fails with CodeInvalid naming the field (serialNumber missing;
+// is delivered. The new activation is written PENDING to the outbox with an
+// audit event, in one transaction; DeliverDue hands it to the Activator
+// after that commits (RunDeliveries at once). It fails with CodeInvalid naming the field (serialNumber missing;
 // partNumber needed because the serial has several active subscriptions) and
 // with CodeNotFound (ErrNoMatch) when nothing of clientID matches.
 func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r ResendRequest) (domain.Activation, error) {
@@ -230,7 +234,8 @@ func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r Re
 			date = todayUTC
 		}
 		a = domain.Activation{ID: e.ids.NewID(), SubscriptionID: s.ID, OrderID: s.OrderID, Serial: s.Serial, PartNumber: s.PartNumber,
-			Method: part.ActivationMethod, RequestType: "RESEND", Date: date, RequestedAt: now, Passcode: passcode(e.ids.NewID())}
+			Method: part.ActivationMethod, RequestType: "RESEND", Date: date, RequestedAt: now, Passcode: passcode(e.ids.NewID()),
+			Delivery: domain.PendingDelivery(now)}
 		if a.Method == "" {
 			a.Method = domain.OTA
 		}
@@ -246,11 +251,7 @@ func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r Re
 	if err != nil {
 		return domain.Activation{}, err
 	}
-	if e.activator != nil {
-		if err := e.activator.Deliver(ctx, a); err != nil {
-			return a, domain.Wrap(err, domain.CodeUnavailable, "the activation was recorded but could not be handed over for delivery; resend it later")
-		}
-	}
+	e.kickDeliveries()
 	return a, nil
 }
 

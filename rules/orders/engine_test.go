@@ -208,8 +208,11 @@ func (c *tapClock) set(t time.Time) {
 }
 
 // recordingActivator records every activation handed to it, or refuses them
-// all with fail.
+// all with fail. It records what an activation is, without the delivery
+// bookkeeping the deliverer passes along (deliver_test.go checks that).
 type recordingActivator struct {
+	tb   testing.TB
+	eng  *orders.Service
 	mu   sync.Mutex
 	got  []domain.Activation
 	fail error
@@ -222,15 +225,39 @@ func (r *recordingActivator) activator() ports.Activator {
 		if r.fail != nil {
 			return r.fail
 		}
-		r.got = append(r.got, a)
+		r.got = append(r.got, withoutDelivery(a))
 		return nil
 	})
 }
 
+// delivered runs the deliverer until nothing is due, then returns what the
+// Activator accepted so far.
 func (r *recordingActivator) delivered() []domain.Activation {
+	r.tb.Helper()
+	drain(r.tb, r.eng)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.got)
+}
+
+// drain runs DeliverDue until it claims nothing.
+func drain(tb testing.TB, eng *orders.Service) {
+	tb.Helper()
+	for {
+		n, err := eng.DeliverDue(context.Background())
+		if err != nil {
+			tb.Fatalf("DeliverDue: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// withoutDelivery is a without its delivery state.
+func withoutDelivery(a domain.Activation) domain.Activation {
+	a.Delivery = domain.Delivery{}
+	return a
 }
 
 func (r *recordingActivator) failWith(err error) {
@@ -261,7 +288,7 @@ func seedEngineClock(tb testing.TB, now time.Time) (*orders.Service, *recordingA
 	tb.Cleanup(func() { store.Close() })
 	var n atomic.Int64
 	clock := &tapClock{now: now}
-	act := &recordingActivator{}
+	act := &recordingActivator{tb: tb}
 	eng, err := orders.New(orders.Options{
 		Store: store, Rules: set, Clock: clock, Activator: act.activator(),
 		IDs: ports.IDsFunc(func() string { return fmt.Sprintf("id-%d", n.Add(1)) }),
@@ -269,6 +296,7 @@ func seedEngineClock(tb testing.TB, now time.Time) (*orders.Service, *recordingA
 	if err != nil {
 		tb.Fatal(err)
 	}
+	act.eng = eng
 	if err := seed(context.Background(), eng, tapDataset()); err != nil {
 		tb.Fatalf("seeding: %v", err)
 	}
@@ -557,9 +585,9 @@ func TestEngineCreateOrderAccepted(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		// Two changes: the order created in progress, then completed.
-		if len(evs) != 2 || evs[1].Command != "CompleteOrder" || !evs[1].Allowed {
-			t.Fatalf("audit events for order:13331 = %+v, want CreateOrder then CompleteOrder", evs)
+		// One change, in one transaction: the order created.
+		if len(evs) != 1 {
+			t.Fatalf("audit events for order:13331 = %+v, want CreateOrder alone", evs)
 		}
 		e := evs[0]
 		if e.Command != "CreateOrder" || e.Actor != tapClient || !e.Allowed || e.RulesetHash != hash || !e.At.Equal(tapNow) || e.ID == "" {
@@ -571,7 +599,7 @@ func TestEngineCreateOrderAccepted(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if len(stored) != 1 || stored[0] != acts[i] {
+			if len(stored) != 1 || withoutDelivery(stored[0]) != acts[i] || stored[0].Delivery.State != domain.DeliveryDelivered {
 				t.Errorf("stored activations of %s = %+v, want [%+v]", w.serial, stored, acts[i])
 			}
 			if busy, err := tx.Orders().InProgress(ctx, w.serial); err != nil || busy {
@@ -903,8 +931,11 @@ func TestEngineOrderInProgressAndResume(t *testing.T) {
 	stuck := &domain.Order{ClientID: tapClient, PONumber: "PO-TIMEOUT", Status: domain.OrderInProgress, CreatedAt: tapNow,
 		Lines: []domain.OrderLine{{LineNumber: 1, SerialNumber: "1234567890", PartNumber: "132001-10", ServiceType: domain.RTX,
 			ServiceStartDate: tapDate("2025-04-24"), ServiceEndDate: tapDate("2026-04-24"), Quantity: 1}}}
+	// Activations written before the outbox are DELIVERED (the migrations
+	// say so): Resume makes them pending again.
 	recorded := domain.Activation{ID: "act-stuck", OrderID: 13331, Serial: "1234567890", PartNumber: "132001-10", Method: domain.OTA,
-		RequestType: "ORDER", Date: tapDate("2025-04-24"), RequestedAt: tapNow, Passcode: "STUCK"}
+		RequestType: "ORDER", Date: tapDate("2025-04-24"), RequestedAt: tapNow, Passcode: "STUCK",
+		Delivery: domain.Delivery{State: domain.DeliveryDelivered, Attempts: 1, DeliveredAt: tapNow}}
 	update(t, eng, func(ctx context.Context, tx ports.Tx) error {
 		if err := tx.Orders().Create(ctx, stuck); err != nil {
 			return err
@@ -931,7 +962,7 @@ func TestEngineOrderInProgressAndResume(t *testing.T) {
 	if o := mustOrder(t, eng, tapClient, stuck.UniqueID); o.Status != domain.OrderSuccess || o.HoldReason != "" {
 		t.Errorf("resumed order = {%s, %q}, want SUCCESS", o.Status, o.HoldReason)
 	}
-	if got := act.delivered(); !slices.Equal(got, []domain.Activation{recorded}) {
+	if got := act.delivered(); !slices.Equal(got, []domain.Activation{withoutDelivery(recorded)}) {
 		t.Errorf("Resume delivered %+v, want the recorded activation", got)
 	}
 	if n, err := eng.Resume(ctx); err != nil || n != 0 {
@@ -943,36 +974,51 @@ func TestEngineOrderInProgressAndResume(t *testing.T) {
 	}
 }
 
-// TestEngineActivatorFailure: an order whose activation cannot be handed over
-// is ERROR, and says how to recover.
+// TestEngineActivatorFailure: an order whose activation cannot be handed
+// over is still SUCCESS (it is committed, and its activation is in the
+// outbox); the activation stays pending with the error, and is delivered
+// once the Activator accepts it, without a resend.
 func TestEngineActivatorFailure(t *testing.T) {
 	ctx := context.Background()
-	eng, act := seedEngine(t, tapNow)
+	eng, act, clock := seedEngineClock(t, tapNow)
 	act.failWith(errors.New("OTA gateway unreachable"))
 	rc, err := eng.CreateOrder(ctx, as(tapClient), tapOrder(rtxLine(1, "1234567890", "132001-10")))
 	if err != nil {
 		t.Fatalf("CreateOrder: %v", err)
 	}
-	const reason = "activation could not be arranged: OTA gateway unreachable; resend the activation"
-	if rc.Status != domain.OrderError {
-		t.Errorf("receipt status = %s, want ERROR", rc.Status)
+	if rc.Status != domain.OrderSuccess {
+		t.Errorf("receipt status = %s, want SUCCESS", rc.Status)
 	}
-	if o := mustOrder(t, eng, tapClient, rc.UniqueID); o.Status != domain.OrderError || o.HoldReason != reason {
-		t.Errorf("order = {%s, %q}, want {ERROR, %q}", o.Status, o.HoldReason, reason)
+	if got := act.delivered(); len(got) != 0 {
+		t.Fatalf("delivered %+v while the Activator refuses", got)
 	}
-	if tl := subscriptionsOf(t, eng, "1234567890"); len(tl) != 1 {
-		t.Errorf("subscriptions = %+v, want the order's one", tl)
+	st := activationStatus(t, eng, "1234567890")
+	if st.Status != domain.ActivationInProgress || st.Activation.Delivery.LastError != "OTA gateway unreachable" ||
+		st.Activation.Delivery.State != domain.DeliveryPending || st.Activation.Delivery.Attempts != 1 {
+		t.Errorf("activation after a failed attempt: %s %+v, want IN_PROGRESS, pending after 1 attempt with the error", st.Status, st.Activation.Delivery)
 	}
 
-	// The way out the reason names.
+	// The Activator recovers: the next attempt, a second later, delivers it.
 	act.failWith(nil)
-	a, err := eng.ResendActivation(ctx, as(tapClient), orders.ResendRequest{SerialNumber: "1234567890"})
-	if err != nil {
-		t.Fatalf("ResendActivation: %v", err)
+	clock.set(tapNow.Add(orders.FirstRetry))
+	got := act.delivered()
+	if len(got) != 1 || got[0].RequestType != "ORDER" || got[0].Serial != "1234567890" {
+		t.Fatalf("delivered %+v, want the order's activation", got)
 	}
-	if got := act.delivered(); len(got) != 1 || got[0] != a || a.RequestType != "RESEND" {
-		t.Errorf("delivered %+v, want the resend %+v", got, a)
+	st = activationStatus(t, eng, "1234567890")
+	if d := st.Activation.Delivery; d.State != domain.DeliveryDelivered || d.Attempts != 2 || !d.DeliveredAt.Equal(tapNow.Add(orders.FirstRetry)) || d.LastError != "" {
+		t.Errorf("delivery = %+v, want DELIVERED at the second attempt", d)
 	}
+}
+
+// activationStatus is the one activation ActivationStatus reports for serial.
+func activationStatus(tb testing.TB, eng *orders.Service, serial string) orders.ActivationInfo {
+	tb.Helper()
+	infos, err := eng.ActivationStatus(context.Background(), as(tapClient), orders.ActivationQuery{SerialNumber: serial})
+	if err != nil || len(infos) != 1 {
+		tb.Fatalf("ActivationStatus(%s) = %+v, %v; want one", serial, infos, err)
+	}
+	return infos[0]
 }
 
 func TestEngineGetOrder(t *testing.T) {
@@ -1324,6 +1370,9 @@ func TestEngineActivationStatus(t *testing.T) {
 	// subscriptions details will be retrieved"
 	cancel(t, eng, "1234567892", "128357-10")
 	cancel(t, eng, "1234567893", "132001-10")
+	// The deliverer hands every activation over at once (deliver_test.go
+	// covers the statuses of activations not delivered yet).
+	drain(t, eng)
 
 	const (
 		cp     = "1234567890 132001-10 2025-04-24..2026-04-24 CenterPoint RTX 1 Year"
@@ -1487,7 +1536,8 @@ func TestEngineResendActivation(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := domain.Activation{ID: a.ID, SubscriptionID: a.SubscriptionID, OrderID: first.UniqueID, Serial: tt.serial, PartNumber: tt.part,
-				Method: tt.method, RequestType: "RESEND", Date: tapDate(tt.date), RequestedAt: now, Passcode: a.Passcode, Email: tt.email}
+				Method: tt.method, RequestType: "RESEND", Date: tapDate(tt.date), RequestedAt: now, Passcode: a.Passcode, Email: tt.email,
+				Delivery: domain.PendingDelivery(now)}
 			if a != want || a.ID == "" || a.Passcode == "" {
 				t.Errorf("activation:\n got %+v\nwant %+v", a, want)
 			}
@@ -1500,7 +1550,7 @@ func TestEngineResendActivation(t *testing.T) {
 			if sub.PartNumber != tt.part {
 				t.Errorf("activation for subscription %q, which is of part %q, want %q", a.SubscriptionID, sub.PartNumber, tt.part)
 			}
-			if got := act.delivered(); len(got) != before+1 || got[before] != a {
+			if got := act.delivered(); len(got) != before+1 || got[before] != withoutDelivery(a) {
 				t.Errorf("delivered %+v, want %+v", got[before:], a)
 			}
 			view(t, eng, func(ctx context.Context, tx ports.Tx) error {
@@ -1531,10 +1581,27 @@ func TestEngineResendActivation(t *testing.T) {
 		}
 	}
 
-	// A resend the Activator refuses is recorded and reported as unavailable.
+	// A resend the Activator refuses is recorded all the same, and stays
+	// pending with the error: the resend itself succeeded.
 	act.failWith(errors.New("mail relay down"))
-	_, err = eng.ResendActivation(ctx, as(tapClient), orders.ResendRequest{SerialNumber: "TESTApi01"})
-	wantMessage(t, err, domain.CodeUnavailable, "", "the activation was recorded but could not be handed over for delivery; resend it later")
+	r, err := eng.ResendActivation(ctx, as(tapClient), orders.ResendRequest{SerialNumber: "TESTApi01"})
+	if err != nil || r.Delivery.State != domain.DeliveryPending {
+		t.Fatalf("ResendActivation with the Activator down = %+v, %v; want it recorded pending", r, err)
+	}
+	drain(t, eng)
+	var after domain.Activation
+	view(t, eng, func(ctx context.Context, tx ports.Tx) error {
+		as, err := tx.Activations().BySerial(ctx, "TESTApi01")
+		for _, x := range as {
+			if x.ID == r.ID {
+				after = x
+			}
+		}
+		return err
+	})
+	if after.Delivery.State != domain.DeliveryPending || after.Delivery.LastError != "mail relay down" {
+		t.Errorf("the refused resend's delivery = %+v, want pending with the relay's error", after.Delivery)
+	}
 }
 
 // copyRulesets copies the shipped rule files into a new directory, with edit
@@ -1635,8 +1702,8 @@ func TestEngineReloadRules(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(evs) != 2 || evs[0].RulesetHash != hash || evs[1].RulesetHash != hash {
-			t.Errorf("audit = %+v, want CreateOrder and CompleteOrder under the new ruleset %s", evs, hash)
+		if len(evs) != 1 || evs[0].RulesetHash != hash {
+			t.Errorf("audit = %+v, want CreateOrder under the new ruleset %s", evs, hash)
 		}
 		return nil
 	})
@@ -1706,11 +1773,13 @@ func TestEngineResumeDeliversEachActivationOnce(t *testing.T) {
 		{ID: "act-1", OrderID: 13331, Serial: "1234567890", PartNumber: "132001-10", Method: domain.OTA, RequestType: "ORDER", Date: tapDate("2025-04-24"), RequestedAt: tapNow},
 		{ID: "act-2", OrderID: 13331, Serial: "1234567890", PartNumber: "RP-1Y", Method: domain.OTA, RequestType: "ORDER", Date: tapDate("2025-04-24"), RequestedAt: tapNow},
 	}
+	legacy := domain.Delivery{State: domain.DeliveryDelivered, Attempts: 1, DeliveredAt: tapNow}
 	update(t, eng, func(ctx context.Context, tx ports.Tx) error {
 		if err := tx.Orders().Create(ctx, stuck); err != nil {
 			return err
 		}
 		for _, a := range recorded {
+			a.Delivery = legacy
 			if err := tx.Activations().Put(ctx, a); err != nil {
 				return err
 			}

@@ -2,8 +2,6 @@ package orders
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -23,23 +21,23 @@ type Receipt struct {
 }
 
 // CreateOrder decides an order for clientID and, when the rules allow every
-// line, creates it: the order and its lines, a subscription per line with the
-// derived dates, the trial ledger entries, an activation per line and an
-// audit event, in one transaction. When any line is refused it writes nothing
-// and returns a *domain.Error of CodeInvalid whose Violations hold every
-// problem of every line.
+// line, creates it in one transaction: the order (SUCCESS, or ORDER_ON_HOLD
+// when the rules hold it) and its lines, the devices first ordered, a
+// subscription per line with the derived dates, the trial ledger entries,
+// the coupon redemptions, one audit event, and for an order not on hold an
+// activation per line, PENDING: the outbox entry that DeliverDue hands to
+// the Activator once the transaction has committed (RunDeliveries does so
+// at once). When any line is refused it writes nothing and returns a
+// *domain.Error of CodeInvalid whose Violations hold every problem of every
+// line. When ctx carries an Idempotency-Key (ports.WithIdempotencyKey), the
+// order is bound to it (OrderRef) in the same transaction.
 //
-// The order is first committed ORDER_CREATION_INPROGRESS, which makes a
-// racing order for the same serial wait its turn (the store lets only one
-// in-progress order hold a serial); once its activations are handed to the
-// Activator it becomes SUCCESS. An order put on hold is committed
-// ORDER_ON_HOLD and activated when the hold is released. Once the first
-// step has committed, CreateOrder reports the order (Receipt.Status says how
-// far it got) and never an error: a caller told "failed" would order again.
-// A crash, or a store failing between the two steps, leaves the order in
-// progress; Resume finishes it. When ctx carries an Idempotency-Key
-// (ports.WithIdempotencyKey), the order is bound to it (OrderRef) in the
-// same transaction.
+// While an order is being committed, another order naming one of its
+// serials is refused at once with rule 12's answer (ORDER_IN_PROGRESS,
+// domain.OrderInProgressMessage), whether it reaches this Service (which
+// keeps the serials of the orders it is committing) or another process
+// sharing the store (ports.OrdersTx.ClaimSerials). A claim lasts only as
+// long as the transaction: a crash leaves no serial blocked.
 func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domain.OrderRequest) (Receipt, error) {
 	clientID, err := partnerOf(p)
 	if err != nil {
@@ -51,14 +49,29 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 	if err := req.CheckInput(); err != nil {
 		return Receipt{}, err
 	}
+	serials := make([]string, len(req.Lines))
+	for i := range req.Lines {
+		serials[i] = req.Lines[i].SerialNumber
+	}
+	release, held := e.committing.take(serials)
+	if held != "" {
+		return Receipt{}, inProgressRefusal(&req, domain.OrderInProgressError("serialNumber", held, 0))
+	}
+	defer release()
 	set := e.rules.Load()
 	now := e.clock.Now().UTC()
 	var (
 		rc   Receipt
-		acts []domain.Activation
+		acts int
 	)
 	err = e.store.Update(ctx, func(tx ports.Tx) error {
-		rc, acts = Receipt{}, nil
+		rc, acts = Receipt{}, 0
+		if err := tx.ClaimSerials(ctx, serials...); err != nil {
+			if domain.ErrorCode(err) == domain.CodeConflict {
+				return inProgressRefusal(&req, err)
+			}
+			return err
+		}
 		snap, err := loadSnapshot(ctx, tx, clientID, &req, now)
 		if err != nil {
 			return err
@@ -99,14 +112,8 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 	if err != nil {
 		return rc, err
 	}
-	if rc.Status == domain.OrderInProgress {
-		// The order is committed: finishing it must not depend on the
-		// caller still waiting. If it cannot be finished now, the order
-		// stays in progress and Resume finishes it; the caller is told the
-		// order exists, never that it failed (a retry would order again).
-		if st, err := e.finish(context.WithoutCancel(ctx), rc.UniqueID, acts); err == nil {
-			rc.Status = st
-		}
+	if acts > 0 {
+		e.kickDeliveries()
 	}
 	return rc, nil
 }
@@ -131,9 +138,11 @@ func ParseOrderRef(ref string) (int64, bool) {
 // allowed; this keeps a huge request from holding the store's writer.
 const MaxLines = 1000
 
-// inProgressRefusal turns the store's one-in-progress-order-per-serial
-// conflict into the refusal rule 12 gives, so a racing request reads the same
-// answer as one that came a moment later.
+// inProgressRefusal turns a serial claimed by an order being committed (in
+// this Service, or in another process through ClaimSerials), or the store's
+// one-in-progress-order-per-serial conflict, into the refusal rule 12
+// gives, so a racing request reads the same answer as one that came while
+// an earlier version left the order in progress.
 func inProgressRefusal(req *domain.OrderRequest, cause error) error {
 	var vs []domain.Violation
 	for i := range req.Lines {
@@ -151,7 +160,7 @@ func (e *Service) buildOrder(clientID string, req *domain.OrderRequest, snap *Sn
 		ActivationCountry: d.ActivationCountry, BillToSiteUseID: req.BillToSiteUseID, ShipToSiteUseID: req.ShipToSiteUseID,
 		BillToContact: domain.Contact{Email: req.BillToContactEmail, Phone: orDecline(req.BillToContactPhone)},
 		ShipToContact: domain.Contact{Email: req.ShipToContactEmail, Phone: orDecline(req.ShipToContactPhone)},
-		Status:        domain.OrderInProgress, CreatedAt: now, RulesetHash: d.RulesetHash,
+		Status:        domain.OrderSuccess, CreatedAt: now, RulesetHash: d.RulesetHash,
 	}
 	if snap.BillTo != nil {
 		o.CustomerID, o.BillToCustomer = snap.BillTo.ID, snap.BillTo.Name
@@ -217,9 +226,11 @@ func orDecline(phone string) string {
 }
 
 // writeGrants writes what an accepted order grants: devices, subscriptions,
-// trial ledger entries, coupon redemptions, and the activations to deliver.
-func (e *Service) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order, snap *Snapshot, now time.Time) ([]domain.Activation, error) {
-	var acts []domain.Activation
+// trial ledger entries, coupon redemptions, and the activations to deliver
+// (the outbox, PENDING and due at once; none for an order on hold). It
+// returns how many activations it wrote.
+func (e *Service) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order, snap *Snapshot, now time.Time) (int, error) {
+	acts := 0
 	for i := range o.Lines {
 		l := &o.Lines[i]
 		part := snap.Parts[l.PartNumber]
@@ -230,7 +241,7 @@ func (e *Service) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order,
 		if snap.Devices[domain.SerialKey(l.SerialNumber)] == nil {
 			dev := domain.Device{Serial: l.SerialNumber, ServiceType: l.ServiceType, Model: l.ManufacturerModel}
 			if err := tx.Devices().Put(ctx, dev); err != nil {
-				return nil, err
+				return 0, err
 			}
 		}
 		sub := domain.Subscription{
@@ -239,17 +250,17 @@ func (e *Service) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order,
 			OrderID: o.UniqueID, Line: l.LineNumber, CreatedAt: now,
 		}
 		if err := tx.Subscriptions().Put(ctx, sub); err != nil {
-			return nil, err
+			return 0, err
 		}
 		if l.Kind == domain.Trial {
 			g := domain.TrialGrant{SerialKey: domain.SerialKey(l.SerialNumber), ProductLine: l.ProductLine, OrderID: o.UniqueID, PartNumber: l.PartNumber, GrantedAt: now}
 			if err := tx.Trials().Record(ctx, g); err != nil {
-				return nil, err
+				return 0, err
 			}
 		}
 		if l.CouponNumber != "" {
 			if err := tx.Catalog().RedeemCoupon(ctx, l.CouponNumber); err != nil {
-				return nil, err
+				return 0, err
 			}
 		}
 		if o.Status == domain.OrderOnHold {
@@ -258,15 +269,15 @@ func (e *Service) writeGrants(ctx context.Context, tx ports.Tx, o *domain.Order,
 		a := domain.Activation{
 			ID: e.ids.NewID(), SubscriptionID: sub.ID, OrderID: o.UniqueID, Serial: l.SerialNumber, PartNumber: l.PartNumber,
 			Method: part.ActivationMethod, RequestType: "ORDER", Date: l.ActivationDate, RequestedAt: now,
-			Passcode: passcode(e.ids.NewID()), Email: l.SSOUserEmailAddress,
+			Passcode: passcode(e.ids.NewID()), Email: l.SSOUserEmailAddress, Delivery: domain.PendingDelivery(now),
 		}
 		if a.Method == "" {
 			a.Method = domain.OTA
 		}
 		if err := tx.Activations().Put(ctx, a); err != nil {
-			return nil, err
+			return 0, err
 		}
-		acts = append(acts, a)
+		acts++
 	}
 	return acts, nil
 }
@@ -285,52 +296,21 @@ func passcode(id string) string {
 	return b.String()
 }
 
-// finish hands an in-progress order's activations to the Activator and marks
-// the order SUCCESS, or ERROR when delivery could not be arranged.
-func (e *Service) finish(ctx context.Context, uniqueID int64, acts []domain.Activation) (domain.OrderStatus, error) {
-	status, reason := domain.OrderSuccess, ""
-	var deliverErr error
-	if e.activator != nil {
-		for _, a := range acts {
-			if err := e.activator.Deliver(ctx, a); err != nil {
-				deliverErr = errors.Join(deliverErr, err)
-			}
-		}
-	}
-	if deliverErr != nil {
-		status, reason = domain.OrderError, fmt.Sprintf("activation could not be arranged: %v; resend the activation", deliverErr)
-	}
-	err := e.store.Update(ctx, func(tx ports.Tx) error {
-		o, err := tx.Orders().Get(ctx, uniqueID)
-		if err != nil {
-			return err
-		}
-		if o.Status != domain.OrderInProgress {
-			return nil // finished already, by the request or by Resume
-		}
-		if err := tx.Orders().SetStatus(ctx, uniqueID, status, reason); err != nil {
-			return err
-		}
-		ev := domain.AuditEvent{ID: e.ids.NewID(), At: e.clock.Now().UTC(), Actor: "entitle", Command: "CompleteOrder",
-			Subject: "order:" + strconv.FormatInt(uniqueID, 10), Allowed: status == domain.OrderSuccess, RulesetHash: e.rules.Load().Hash()}
-		if status != domain.OrderSuccess {
-			ev.Codes = []string{string(status)}
-		}
-		return tx.Audit().Append(ctx, ev)
-	})
-	return status, err
-}
-
-// Resume finishes the orders a crash left in ORDER_CREATION_INPROGRESS:
-// their recorded activations are delivered again (the Activator is
-// idempotent by activation id) and they become SUCCESS. It returns how many
-// orders it finished. `entitle serve` calls it at start.
+// Resume finishes the orders that earlier versions of entitle, which
+// committed an order ORDER_CREATION_INPROGRESS and completed it in a second
+// transaction, left in progress when they crashed between the two: each
+// becomes SUCCESS and its activations PENDING again, due now, in one
+// transaction per order, for the deliverer (DeliverDue) to hand to the
+// Activator, which is idempotent by activation id. CreateOrder no longer
+// leaves orders in progress. It returns how many orders it finished.
+// `entitle serve` calls it at start.
 func (e *Service) Resume(ctx context.Context) (int, error) { return e.ResumeOlderThan(ctx, 0) }
 
-// ResumeOlderThan is Resume for orders created at least age ago, so a
-// periodic sweep leaves alone the orders requests are finishing right now.
+// ResumeOlderThan is Resume for orders created at least age ago, so that
+// instances of an earlier version still sharing the store finish their own.
 func (e *Service) ResumeOlderThan(ctx context.Context, age time.Duration) (int, error) {
-	cutoff := e.clock.Now().Add(-age)
+	now := e.clock.Now().UTC()
+	cutoff := now.Add(-age)
 	var pending []int64
 	if err := e.store.View(ctx, func(tx ports.Tx) error {
 		var err error
@@ -341,20 +321,23 @@ func (e *Service) ResumeOlderThan(ctx context.Context, age time.Duration) (int, 
 	}
 	n := 0
 	for _, id := range pending {
-		var acts []domain.Activation
-		still := false
-		err := e.store.View(ctx, func(tx ports.Tx) error {
-			acts, still = nil, false
+		finished := false
+		err := e.store.Update(ctx, func(tx ports.Tx) error {
+			finished = false
 			o, err := tx.Orders().Get(ctx, id)
 			if err != nil {
 				return err
 			}
-			still = o.Status == domain.OrderInProgress && !o.CreatedAt.After(cutoff)
+			// Get in an Update reads the order as committed last (PostgreSQL
+			// locks its row), so two instances never finish it twice.
+			if o.Status != domain.OrderInProgress || o.CreatedAt.After(cutoff) {
+				return nil // finished already, or too fresh
+			}
 			seen := map[string]bool{}
 			for _, l := range o.Lines {
 				key := domain.SerialKey(l.SerialNumber)
 				if seen[key] {
-					continue // one look per serial, so each activation is delivered once
+					continue // one look per serial, so each activation is queued once
 				}
 				seen[key] = true
 				as, err := tx.Activations().BySerial(ctx, l.SerialNumber)
@@ -362,23 +345,28 @@ func (e *Service) ResumeOlderThan(ctx context.Context, age time.Duration) (int, 
 					return err
 				}
 				for _, a := range as {
-					if a.OrderID == id && a.RequestType == "ORDER" {
-						acts = append(acts, a)
+					if a.OrderID == id && a.RequestType == "ORDER" && a.Delivery.State != domain.DeliveryPending {
+						a.Delivery = domain.PendingDelivery(now)
+						if err := tx.Activations().Put(ctx, a); err != nil {
+							return err
+						}
 					}
 				}
 			}
-			return nil
+			if err := tx.Orders().SetStatus(ctx, id, domain.OrderSuccess, ""); err != nil {
+				return err
+			}
+			finished = true
+			return tx.Audit().Append(ctx, domain.AuditEvent{ID: e.ids.NewID(), At: now, Actor: "entitle", Command: "CompleteOrder",
+				Subject: "order:" + strconv.FormatInt(id, 10), Allowed: true, RulesetHash: e.rules.Load().Hash()})
 		})
 		if err != nil {
 			return n, err
 		}
-		if !still {
-			continue
+		if finished {
+			n++
+			e.kickDeliveries()
 		}
-		if _, err := e.finish(ctx, id, acts); err != nil {
-			return n, err
-		}
-		n++
 	}
 	return n, nil
 }

@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -16,9 +17,18 @@ type Options struct {
 	Rules *rules.Set
 	Clock ports.Clock
 	IDs   ports.IDs
-	// Activator delivers passcodes; nil records activations without
-	// delivering them (they show as scheduled in the activation status).
+	// Activator delivers passcodes: DeliverDue hands it the activations
+	// orders and resends wrote to the outbox. With none, every activation
+	// is still written PENDING, and DeliverDue marks what it claims
+	// DELIVERED without handing it anywhere: an embedder that delivers
+	// passcodes some other way keeps the outbox from growing and the
+	// activation status from staying IN_PROGRESS. (`entitle serve` always
+	// has one.)
 	Activator ports.Activator
+	// OnDeliveryError, when set, is told of each failure of RunDeliveries
+	// to claim or record deliveries (it retries them); an Activator's
+	// failures are recorded with the activation instead.
+	OnDeliveryError func(error)
 }
 
 // Service runs the store API's use cases (seed 001): it loads state through
@@ -30,6 +40,12 @@ type Service struct {
 	clock     ports.Clock
 	ids       ports.IDs
 	activator ports.Activator
+	// committing holds the serials of the orders inside CreateOrder's
+	// Update; kick wakes RunDeliveries when something was committed to the
+	// outbox.
+	committing      serialClaims
+	kick            chan struct{}
+	onDeliveryError func(error)
 }
 
 // New returns a Service. It fails with CodeInvalid when a required option is
@@ -41,7 +57,8 @@ func New(o Options) (*Service, error) {
 	if err := checkSet(o.Rules); err != nil {
 		return nil, err
 	}
-	s := &Service{store: o.Store, clock: o.Clock, ids: o.IDs, activator: o.Activator}
+	s := &Service{store: o.Store, clock: o.Clock, ids: o.IDs, activator: o.Activator, kick: make(chan struct{}, 1),
+		onDeliveryError: o.OnDeliveryError}
 	s.rules.Store(o.Rules)
 	return s, nil
 }
@@ -85,3 +102,47 @@ func partnerOf(p domain.Principal) (string, error) {
 
 // notFound reports whether err is a CodeNotFound error.
 func notFound(err error) bool { return domain.ErrorCode(err) == domain.CodeNotFound }
+
+// serialClaims are the serial keys of the orders this Service is committing:
+// a second order naming one of them is refused at once (rule 12) rather
+// than left to wait for the first. Safe for concurrent use.
+type serialClaims struct {
+	mu   sync.Mutex
+	held map[string]bool
+}
+
+// take claims the keys of serials and returns how to release them, or ""
+// and a serial of them another caller holds, in which case nothing is
+// claimed.
+func (c *serialClaims) take(serials []string) (release func(), held string) {
+	keys := make([]string, 0, len(serials))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range serials {
+		k := domain.SerialKey(s)
+		if k == "" {
+			continue // refused by the rules; nothing to hold
+		}
+		if c.held[k] {
+			return nil, s
+		}
+		keys = append(keys, k)
+	}
+	if c.held == nil {
+		c.held = map[string]bool{}
+	}
+	var mine []string
+	for _, k := range keys {
+		if !c.held[k] {
+			c.held[k] = true
+			mine = append(mine, k)
+		}
+	}
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, k := range mine {
+			delete(c.held, k)
+		}
+	}, ""
+}

@@ -130,9 +130,12 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	if err != nil {
 		return err
 	}
-	// One process owns an SQLite file, so whatever is in progress at start
-	// was left by a crash. Instances sharing PostgreSQL leave alone what
-	// another may be finishing right now; the sweep in maintain gets the rest.
+	// Orders in progress were left by earlier versions, which committed an
+	// order in two steps, when they crashed between them: Resume finishes
+	// them and queues their activations. One process owns an SQLite file,
+	// so everything in progress there is left over; instances sharing
+	// PostgreSQL leave alone what an older instance may be finishing right
+	// now, and the sweep in maintain gets the rest.
 	resumeAge := time.Duration(0)
 	if *cfg.store.postgres != "" {
 		resumeAge = 5 * time.Minute
@@ -146,6 +149,19 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go maintain(ctx, api, svc, acc, log)
+	// The deliverer hands the activation outbox to the Activator: at once
+	// after each order or resend commits, and every 10 seconds for retries
+	// and for what other instances wrote. It stops when the server does.
+	deliverCtx, stopDeliveries := context.WithCancel(context.WithoutCancel(ctx))
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		svc.RunDeliveries(deliverCtx, 10*time.Second)
+	}()
+	defer func() {
+		stopDeliveries()
+		<-delivered
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("entitle serving", "addr", "http://"+ln.Addr().String(), "store", cfg.store.describe(), "ruleset", set.Hash()[:12])
@@ -180,9 +196,8 @@ func isEmpty(ctx context.Context, store ports.Store) (bool, error) {
 }
 
 // maintain drops Idempotency-Key answers older than a day and expired
-// tokens, hourly, and finishes orders left in progress for more than five
-// minutes (their request could not finish them, or another instance
-// stopped), every minute.
+// tokens, hourly, and finishes orders that an earlier version left in
+// progress for more than five minutes, every minute.
 func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc *access.Service, log *slog.Logger) {
 	minute := time.NewTicker(time.Minute)
 	defer minute.Stop()
@@ -223,7 +238,8 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 			// activation status reads it; this process only logs it.
 			log.Info("activation scheduled", "serial", a.Serial, "part", a.PartNumber, "method", a.Method, "due", a.DueAt(), "id", a.ID)
 			return nil
-		})})
+		}),
+		OnDeliveryError: func(err error) { log.Error("delivering activations", "err", err) }})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -67,6 +68,24 @@ type harness struct {
 	store ports.Store
 	api   *httpapi.Server
 	srv   *httptest.Server // nil for harnesses that call api.ServeHTTP directly
+	svc   *orders.Service
+	// refuse, when set, is the error the Activator refuses every delivery with.
+	refuse atomic.Pointer[error]
+}
+
+// deliver runs the deliverer until nothing is due, as RunDeliveries does
+// after each commit.
+func (h *harness) deliver() {
+	h.tb.Helper()
+	for {
+		n, err := h.svc.DeliverDue(context.Background())
+		if err != nil {
+			h.tb.Fatalf("DeliverDue: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
 
 // newHarness returns the store API seeded with the example data set, served
@@ -110,7 +129,14 @@ func newHandlerWith(tb testing.TB, store ports.Store, random io.Reader, limits h
 	clock := ports.ClockFunc(func() time.Time { return time.Unix(0, h.now.Load()).UTC() })
 	var n atomic.Int64
 	ids := ports.IDsFunc(func() string { return fmt.Sprintf("id%04d", n.Add(1)) })
-	svc, err := orders.New(orders.Options{Store: h.store, Rules: set, Clock: clock, IDs: ids})
+	svc, err := orders.New(orders.Options{Store: h.store, Rules: set, Clock: clock, IDs: ids,
+		Activator: ports.ActivatorFunc(func(context.Context, domain.Activation) error {
+			if err := h.refuse.Load(); err != nil {
+				return *err
+			}
+			return nil
+		})})
+	h.svc = svc
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -578,6 +604,7 @@ func TestEveryProc(t *testing.T) {
 	vrs := activation("TESTApi01", "VRS-1Y", "VRS Now 1 Year", "ORDER", "ID0006", "IN_PROGRESS", "")
 
 	t.Run("TAP_GET_ACTIVATION_STATUS_API", func(t *testing.T) {
+		h.deliver()
 		// Passcodes come from the counter ids (id0004 -> ID0004). An OTA
 		// activation is IN_PROGRESS for the 15 minutes after it is due.
 		r := h.get(tok, envelope("TAP_GET_ACTIVATION_STATUS_API", `{"orderNumber": "2342342"}`))
@@ -600,11 +627,12 @@ func TestEveryProc(t *testing.T) {
 		check(t, r, 200, `{"statusCode": 200, "status": "SUCCESS", "uniqueId": "<number>"}`)
 
 		// The status shows the resend, and 15 minutes later it is complete.
+		h.deliver()
 		r = h.get(tok, envelope("TAP_GET_ACTIVATION_STATUS_API", `{"serialNumber": "1234567890"}`))
-		check(t, r, 200, activations(rtx("RESEND", "ID0010", "IN_PROGRESS")))
+		check(t, r, 200, activations(rtx("RESEND", "ID0009", "IN_PROGRESS")))
 		h.advance(15 * time.Minute)
 		r = h.get(tok, envelope("TAP_GET_ACTIVATION_STATUS_API", `{"orderNumber": "2342342"}`))
-		check(t, r, 200, activations(rtx("RESEND", "ID0010", "COMPLETED"),
+		check(t, r, 200, activations(rtx("RESEND", "ID0009", "COMPLETED"),
 			activation("TESTApi01", "VRS-1Y", "VRS Now 1 Year", "ORDER", "ID0006", "COMPLETED", "")))
 	})
 }
@@ -654,6 +682,47 @@ func TestOrderCreationDate(t *testing.T) {
 			t.Errorf("line %v: service %v to %v, want 2025-04-24 to 2026-04-24", line["lineNumber"], line["serviceStartDate"], line["serviceEndDate"])
 		}
 	}
+}
+
+// TestActivationStatusShowsDeliveryError: an activation the Activator
+// refuses is IN_PROGRESS with the refusal in otaActivationErrorMsg while it
+// is retried, FAILED with the last one once given up, and the error is
+// gone once a delivery succeeds.
+func TestActivationStatusShowsDeliveryError(t *testing.T) {
+	h := newHarness(t)
+	tok := h.tokenFor(tapClient, tapSecret)
+	status := func(passcode, otaStatus, msg string) string {
+		return `{"statusCode": 200, "status": "SUCCESS", "uniqueId": "<number>", "activations": [{
+		  "serialNumber": "1234567890", "partNumber": "132001-10", "partDescription": "CenterPoint RTX 1 Year",
+		  "serviceStartDate": "2025-04-24", "serviceEndDate": "2026-04-24",
+		  "activationRequestType": "ORDER", "passcode": "` + passcode + `",
+		  "masterUnlock": "", "masterUnlockQrcode": "", "qrCodeLink": "",
+		  "passcodeActivationStatus": "", "passcodeActivationErrorMsg": "",
+		  "otaActivationStatus": "` + otaStatus + `", "otaActivationErrorMsg": "` + msg + `",
+		  "passcodeFileType": "", "passcodeFileContent": "", "masterUnlockFileType": "", "masterUnlockFileContent": ""}]}`
+	}
+	query := envelope("TAP_GET_ACTIVATION_STATUS_API", `{"serialNumber": "1234567890"}`)
+
+	check(t, h.post(tok, "", orderWith("PO-DELIVERY", []string{"1234567890"})), 200, `{"statusCode": 200, "status": "SUCCESS", "uniqueId": "<number>"}`)
+	check(t, h.get(tok, query), 200, status("ID0003", "IN_PROGRESS", ""))
+	refusal := errors.New("OTA gateway unreachable")
+	h.refuse.Store(&refusal)
+	h.deliver()
+	check(t, h.get(tok, query), 200, status("ID0003", "IN_PROGRESS", "OTA gateway unreachable"))
+	for range orders.MaxDeliveryAttempts {
+		h.advance(orders.MaxRetry)
+		h.deliver()
+	}
+	tok = h.tokenFor(tapClient, tapSecret) // the first one expired meanwhile
+	check(t, h.get(tok, query), 200, status("ID0003", "FAILED", "OTA gateway unreachable"))
+
+	// A resend goes through the outbox too; delivered, it shows no error.
+	h.refuse.Store(nil)
+	check(t, h.post(tok, "", envelope("TAP_RESEND_ACTIVATION_API", `{"serialNumber": "1234567890"}`)), 200,
+		`{"statusCode": 200, "status": "SUCCESS", "uniqueId": "<number>"}`)
+	h.deliver()
+	resent := strings.Replace(status("ID0006", "IN_PROGRESS", ""), `"ORDER"`, `"RESEND"`, 1)
+	check(t, h.get(tok, query), 200, resent)
 }
 
 // orderWith returns a TAP_CREATE_ORDER_API envelope for the sample customer

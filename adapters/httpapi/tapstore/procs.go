@@ -281,10 +281,16 @@ func (a *api) activationStatus(ctx context.Context, who domain.Principal, raw js
 			PartDescription: in.PartDescription, ServiceStartDate: in.Subscription.Start.String(),
 			ServiceEndDate: in.Subscription.End.String(), ActivationRequestType: in.Activation.RequestType,
 			Passcode: in.Activation.Passcode}
+		// The error of the last failed attempt, while it is retried or
+		// after it was given up (FAILED); none once delivered.
+		var msg string
+		if d := in.Activation.Delivery; d.State != domain.DeliveryDelivered {
+			msg = d.LastError
+		}
 		if in.Activation.Method == domain.Email {
-			j.PasscodeActivationStatus = in.Status
+			j.PasscodeActivationStatus, j.PasscodeActivationErrorMsg = in.Status, msg
 		} else {
-			j.OtaActivationStatus = in.Status
+			j.OtaActivationStatus, j.OtaActivationErrorMsg = in.Status, msg
 		}
 		out.Activations = append(out.Activations, j)
 	}
