@@ -936,8 +936,8 @@ func seatsRollback(t *testing.T, s ports.Store) {
 	}
 	update(t, s, func(tx ports.Tx) error { return seatWrites(ctx, t, tx, false) })
 	// 1 account found twice, 1 user by username and 1 listed, 2 licenses, 1 assignment.
-	if n := read(t, s, func(tx ports.Tx) (int, error) { return seatsSeen(ctx, tx) }); n != 6 {
-		t.Errorf("the writes made again show %d things, want 6", n)
+	if n := read(t, s, func(tx ports.Tx) (int, error) { return seatsSeen(ctx, tx) }); n != 7 {
+		t.Errorf("the writes made again show %d things, want 7", n)
 	}
 }
 
