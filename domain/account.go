@@ -5,11 +5,18 @@ import (
 	"time"
 )
 
-// Account is the state the account operations (seeds 002, 003) act on.
+// Account is a partner's customer account: an Account Manager company (seed
+// 000) that owns seats, a License Assignments account (seed 004), and the
+// state the account operations (seeds 002, 003) act on. Its ID is the
+// number the seeds show (accountId, id); Alias is the name an Account
+// Manager partner gets when it creates the company and later authenticates
+// with, unique across the system compared case-insensitively.
 type Account struct {
-	ID        string
+	ID        int64
 	PartnerID string
+	Alias     string
 	Title     string
+	CreatedAt time.Time
 	Activated bool
 	// Blocks are the dated block and unblock records, oldest first; whether the
 	// account is blocked at an instant is a pure function of them.
@@ -62,6 +69,18 @@ func (a *Account) ScheduleBlock(at, now time.Time) error {
 	}
 	a.Blocks = append(a.Blocks, BlockRecord{Blocked: true, At: at})
 	return nil
+}
+
+// UserLimit returns the smallest users limit set for any of the account's
+// apps (seed 003's "user" limit), or 0 when none is set.
+func (a *Account) UserLimit() int {
+	n := 0
+	for _, l := range a.Limits {
+		if l.Users > 0 && (n == 0 || l.Users < n) {
+			n = l.Users
+		}
+	}
+	return n
 }
 
 // Limits are an account's per-app allowances (seed 003).

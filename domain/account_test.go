@@ -11,7 +11,7 @@ import (
 func TestBlockedAt(t *testing.T) {
 	t0 := mustTime(t, "2025-05-01T12:00:00Z")
 	acct := domain.Account{
-		ID:        "acct-1",
+		ID:        1,
 		Activated: true,
 		Blocks: []domain.BlockRecord{
 			{Blocked: true, At: t0},
@@ -95,7 +95,7 @@ func TestScheduledBlock(t *testing.T) {
 func TestScheduleBlock(t *testing.T) {
 	now := mustTime(t, "2025-05-01T12:00:00Z")
 
-	acct := domain.Account{ID: "acct-1", Activated: true}
+	acct := domain.Account{ID: 1, Activated: true}
 	at := now.Add(7 * 24 * time.Hour)
 	if err := acct.ScheduleBlock(at, now); err != nil {
 		t.Fatalf("ScheduleBlock(future): %v", err)
@@ -135,7 +135,7 @@ func TestScheduleBlock(t *testing.T) {
 	}
 
 	// A non-activated account cannot be blocked.
-	inactive := domain.Account{ID: "acct-2"}
+	inactive := domain.Account{ID: 2}
 	err = inactive.ScheduleBlock(at, now)
 	wantCode(t, err, domain.CodeInvalid)
 	if len(inactive.Blocks) != 0 {
@@ -210,5 +210,24 @@ func TestActivationStatusAt(t *testing.T) {
 	}
 	if domain.OTACompletion != 15*time.Minute {
 		t.Errorf("OTACompletion = %v, want 15m (seed 001)", domain.OTACompletion)
+	}
+}
+
+func TestUserLimit(t *testing.T) {
+	tests := []struct {
+		name   string
+		limits map[string]domain.Limits
+		want   int
+	}{
+		{"none", nil, 0},
+		{"unset", map[string]domain.Limits{"forguard": {Units: 5}}, 0},
+		{"one app", map[string]domain.Limits{"forguard": {Users: 10}}, 10},
+		{"smallest set", map[string]domain.Limits{"forguard": {Users: 10}, "ruhavik": {Users: 3}, "petovik": {}}, 3},
+	}
+	for _, tt := range tests {
+		a := domain.Account{Limits: tt.limits}
+		if got := a.UserLimit(); got != tt.want {
+			t.Errorf("%s: UserLimit() = %d, want %d", tt.name, got, tt.want)
+		}
 	}
 }

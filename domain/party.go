@@ -37,10 +37,16 @@ func ParseRegion(s string) (Region, error) {
 // credentials reach only its own customers. Its secret is never stored, only
 // SecretHash, a salted slow hash (argon2id; rules/access writes and checks
 // it).
+//
+// A partner of the Account Manager API (seed 000) is a Client too: its
+// apiKey is stored as APIKeyHash (HashSecret of the key, which entitle or
+// the vendor issues as a long random value, so a fast hash finds it), and
+// "" means it has no apiKey.
 type Client struct {
 	ID         string
 	Name       string
 	SecretHash string
+	APIKeyHash string
 }
 
 // HashSecret returns the stored form of a bearer token: the hex SHA-256 of
@@ -52,10 +58,16 @@ func HashSecret(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Token is a bearer token issued to a client; only its hash is stored.
+// Token is a bearer token issued to a client; only its hash is stored. Kind
+// is the credential it was issued for (ClientCredentials for the store API,
+// APIKey for the Account Manager); a token reaches only the API of its kind.
+// AccountID, when not 0, narrows an APIKey token to one of the partner's
+// accounts (seed 000's apiKey + alias).
 type Token struct {
 	Hash      string
 	ClientID  string
+	Kind      CredentialKind
+	AccountID int64
 	ExpiresAt time.Time
 }
 

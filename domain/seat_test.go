@@ -12,7 +12,7 @@ import (
 // assignment builds an assignment of license lic from act to deact (YYYY-MM-DD; "" for none).
 func assignment(tb testing.TB, lic int64, act, deact string) domain.Assignment {
 	tb.Helper()
-	a := domain.Assignment{AccountID: "acct-1", LicenseID: lic, UserID: 7}
+	a := domain.Assignment{AccountID: 1, LicenseID: lic, UserID: 7, ProductID: "CoPilot"}
 	if act != "" {
 		a.ActivationDate = mustDate(tb, act)
 	}

@@ -23,7 +23,11 @@ type Clients interface {
 	Put(ctx context.Context, c domain.Client) error
 	// Get returns the client with id (CodeNotFound).
 	Get(ctx context.Context, id string) (domain.Client, error)
-	// PutToken stores a token; a second token with the same hash is CodeConflict.
+	// ByAPIKey returns the client whose APIKeyHash is hash (CodeNotFound).
+	// Two clients with one non-empty APIKeyHash is CodeConflict on Put.
+	ByAPIKey(ctx context.Context, hash string) (domain.Client, error)
+	// PutToken stores a token with its kind and account scope; a second
+	// token with the same hash is CodeConflict.
 	PutToken(ctx context.Context, t domain.Token) error
 	// Token returns the token whose hash is hash (CodeNotFound).
 	Token(ctx context.Context, hash string) (domain.Token, error)

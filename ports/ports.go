@@ -19,12 +19,12 @@ type Store interface {
 }
 
 // Tx gives the repositories of one transaction, grouped by context: a use
-// case takes the narrowest group it needs (OrdersTx, PlatformTx), and a store
-// implements them all. The seats and accounts groups join here as those
-// contexts arrive. A Tx is not safe for concurrent use and is invalid once
+// case takes the narrowest group it needs (OrdersTx, SeatsTx, PlatformTx),
+// and a store implements them all. A Tx is not safe for concurrent use and is invalid once
 // the View or Update that made it returns.
 type Tx interface {
 	OrdersTx
+	SeatsTx
 	PlatformTx
 }
 
