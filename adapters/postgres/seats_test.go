@@ -327,7 +327,7 @@ func TestRefusedSeatWritesKeepTheTransaction(t *testing.T) {
 			}, domain.CodeInvalid, ""},
 			{"another account's assignment", func() error {
 				return tx.Assignments().SetDeactivation(ctx, f.other.ID, f.a1.ID, day(t, "2025-06-30"), seatNow)
-			}, domain.CodeNotFound, "id"},
+			}, domain.CodeNotFound, "assignmentId"},
 		} {
 			err := c.write()
 			de := asDomain(err)
