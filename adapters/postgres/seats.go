@@ -592,6 +592,13 @@ func (r licenses) Get(ctx context.Context, accountID, id int64) (domain.License,
 // ByAccount reads through licenses_by_pool: the seats whose term has not
 // ended, however many ended before.
 func (r licenses) ByAccount(ctx context.Context, accountID int64, productID string, day domain.Date) ([]domain.License, error) {
+	query, args := licensesByAccount(accountID, productID, day)
+	return sqlrow.All(ctx, r, "read an account's licenses", scanLicense, query, args...)
+}
+
+// licensesByAccount is ByAccount's query: one statement per shape of
+// filter, so each has a plan of its own rather than a generic one.
+func licensesByAccount(accountID int64, productID string, day domain.Date) (string, []any) {
 	q := sqlrow.NewListQuery(sqlrow.Postgres, nil, "id").Where("account_id = ?", accountID)
 	if productID != "" {
 		q.Where("product_id = ?", productID)
@@ -599,8 +606,7 @@ func (r licenses) ByAccount(ctx context.Context, accountID int64, productID stri
 	if !day.IsZero() {
 		q.Where("expires >= ?", dateArg(day))
 	}
-	query, args := q.Select(`SELECT ` + licenseColumns + ` FROM licenses`)
-	return sqlrow.All(ctx, r, "read an account's licenses", scanLicense, query, args...)
+	return q.Select(`SELECT ` + licenseColumns + ` FROM licenses`)
 }
 
 // ------------------------------------------------------------- assignments
