@@ -179,7 +179,7 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 		if !ok {
 			continue
 		}
-		if fileCtx != "" && !l.hasContext(fileCtx) {
+		if !l.hasContext(fileCtx) {
 			c.leftOut(root, fileCtx)
 			set.skipped = append(set.skipped, Skipped{File: name, Context: fileCtx})
 			continue
@@ -229,9 +229,11 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 	return set, nil
 }
 
-// Skipped is a rule file Load left out: it declares a context (`context:
-// seats`) that no scope of the language belongs to, so its rules, fixtures
-// and tests are another program's business.
+// Skipped is a rule file Load left out: it belongs to a context none of the
+// language's scopes belongs to (the one it declares with `context: seats`,
+// or, when it declares none, that of the scopes declared without one, the
+// store API's), so its rules, fixtures and tests are another program's
+// business. Context is "" for a file that declares none.
 type Skipped struct {
 	File    string
 	Context string
@@ -276,17 +278,15 @@ func (c *compiler) leftOut(root *node, fileCtx string) {
 			continue
 		}
 		id, _ := rn.field("id").str()
-		ctx := sc.context
-		if ctx == "" {
+		if fileCtx == "" {
+			c.ps.add(sn.pos, "rule %s: scope %q belongs to context %s: declare `context: %s` at the top of the file", id, name, sc.context, sc.context)
+			continue
+		}
+		ctx := "context " + sc.context
+		if sc.context == "" {
 			ctx = "the files without a context"
-		} else {
-			ctx = "context " + ctx
 		}
-		contexts := strings.Join(c.lang.Contexts(), ", ")
-		if contexts == "" {
-			contexts = "none"
-		}
-		c.ps.add(sn.pos, "rule %s: scope %q belongs to %s, but the file declares context %q, which this language does not load (its contexts: %s), so the rule would be dropped; fix the file's context", id, name, ctx, fileCtx, contexts)
+		c.ps.add(sn.pos, "rule %s: scope %q belongs to %s, but the file declares context %q, which this language does not load (its contexts: %s), so the rule would be dropped; fix the file's context", id, name, ctx, fileCtx, c.lang.contextList())
 	}
 }
 

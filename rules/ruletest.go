@@ -268,7 +268,7 @@ func (s *Set) testerFor(ctxName string, testers []Tester) Tester {
 	var found Tester
 	declared := s.lang.Contexts()
 	for _, c := range testers {
-		if slices.Contains(declared, c.Context()) {
+		if c.Context() != "" && slices.Contains(declared, c.Context()) {
 			continue
 		}
 		if found != nil {

@@ -203,18 +203,30 @@ func (l *Language) Scopes() []string {
 	return names
 }
 
-// Contexts returns the names of the contexts the language's scopes declare
-// (ScopeOptions.Context), sorted, each once. Files that declare another
-// context are left out by Load.
+// Contexts returns the names of the contexts the language's scopes belong
+// to (ScopeOptions.Context), sorted, each once; "" stands for the scopes
+// declared without one (the store API's). Load leaves out files of any
+// other context.
 func (l *Language) Contexts() []string {
 	var out []string
 	for _, s := range l.scopes {
-		if s.context != "" && !slices.Contains(out, s.context) {
+		if !slices.Contains(out, s.context) {
 			out = append(out, s.context)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// contextList names the language's contexts for a message.
+func (l *Language) contextList() string {
+	names := l.Contexts()
+	for i, n := range names {
+		if n == "" {
+			names[i] = "the files without a context"
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // hasContext reports whether a scope of the language belongs to context.

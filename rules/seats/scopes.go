@@ -18,9 +18,9 @@ type CallEnv struct {
 
 // CallFacts describes a call.
 type CallFacts struct {
-	Action    string `expr:"action"` // assign, release, pool or seats
-	ProductID string `expr:"productId"`
-	Items     int    `expr:"items"` // the externalIds of an assign or release call
+	Action    string `expr:"action" json:"action"` // assign, release, pool or seats
+	ProductID string `expr:"productId" json:"productId"`
+	Items     int    `expr:"items" json:"items"` // the externalIds of an assign or release call
 }
 
 // AssignmentEnv is the environment of assignment-scope rules: one item
@@ -35,27 +35,27 @@ type AssignmentEnv struct {
 
 // ItemFacts is one item of an assign or release call.
 type ItemFacts struct {
-	Action     string `expr:"action"` // assign or release
-	ProductID  string `expr:"productId"`
-	ExternalID string `expr:"externalId"`
-	Index      int    `expr:"index"` // 0-based position in the call
+	Action     string `expr:"action" json:"action"` // assign or release
+	ProductID  string `expr:"productId" json:"productId"`
+	ExternalID string `expr:"externalId" json:"externalId"`
+	Index      int    `expr:"index" json:"index"` // 0-based position in the call
 	// UserFound is whether the account has a live user with the externalId.
-	UserFound bool `expr:"userFound"`
+	UserFound bool `expr:"userFound" json:"userFound"`
 	// Holds is whether that user holds a seat of the product today.
-	Holds bool `expr:"holds"`
+	Holds bool `expr:"holds" json:"holds"`
 	// ActivationDate and DeactivationDate are those of the assignment the
 	// item would make (assign: today to the free seat's expiry; unset when
 	// no seat is free) or would end (release: the deactivation it would
 	// get).
-	ActivationDate   domain.Date `expr:"activationDate"`
-	DeactivationDate domain.Date `expr:"deactivationDate"`
+	ActivationDate   domain.Date `expr:"activationDate" json:"activationDate"`
+	DeactivationDate domain.Date `expr:"deactivationDate" json:"deactivationDate"`
 }
 
 // PoolFacts is an account's seats of one product today.
 type PoolFacts struct {
-	Owned    int `expr:"owned"`
-	Assigned int `expr:"assigned"`
-	Free     int `expr:"free"`
+	Owned    int `expr:"owned" json:"owned"`
+	Assigned int `expr:"assigned" json:"assigned"`
+	Free     int `expr:"free" json:"free"`
 }
 
 // SeatsEnv is the environment of seats-scope rules: a partner setting how
@@ -67,18 +67,18 @@ type SeatsEnv struct {
 
 // SeatsFacts is a SetSeats request with the pool it changes.
 type SeatsFacts struct {
-	ProductID string `expr:"productId"`
-	Owned     int    `expr:"owned"`     // seats owned today
-	InUse     int    `expr:"inUse"`     // seats assigned today
-	Free      int    `expr:"free"`      // owned - inUse
-	Requested int    `expr:"requested"` // the seats the partner asks for
+	ProductID string `expr:"productId" json:"productId"`
+	Owned     int    `expr:"owned" json:"owned"`         // seats owned today
+	InUse     int    `expr:"inUse" json:"inUse"`         // seats assigned today
+	Free      int    `expr:"free" json:"free"`           // owned - inUse
+	Requested int    `expr:"requested" json:"requested"` // the seats the partner asks for
 	// RequestedExpires is the expiry the request gave (unset: none).
-	RequestedExpires domain.Date `expr:"requestedExpires"`
+	RequestedExpires domain.Date `expr:"requestedExpires" json:"requestedExpires"`
 	// Expires is the expiry of the seats a raise creates (derivable).
-	Expires domain.Date `expr:"expires"`
+	Expires domain.Date `expr:"expires" json:"expires"`
 	// Release is how many seats in use a lowering may take back from their
 	// users, the most recently activated first (derivable; 0 refuses).
-	Release int `expr:"release"`
+	Release int `expr:"release" json:"release"`
 }
 
 // UserEnv is the environment of user-scope rules: adding or changing an
@@ -91,19 +91,19 @@ type UserEnv struct {
 
 // UserFacts is a user as sent.
 type UserFacts struct {
-	Action      string `expr:"action"` // add or update
-	ExternalID  string `expr:"externalId"`
-	Email       string `expr:"email"`
-	FirstName   string `expr:"firstName"`
-	LastName    string `expr:"lastName"`
-	PhoneNumber string `expr:"phoneNumber"`
+	Action      string `expr:"action" json:"action"` // add or update
+	ExternalID  string `expr:"externalId" json:"externalId"`
+	Email       string `expr:"email" json:"email"`
+	FirstName   string `expr:"firstName" json:"firstName"`
+	LastName    string `expr:"lastName" json:"lastName"`
+	PhoneNumber string `expr:"phoneNumber" json:"phoneNumber"`
 }
 
 // AccountFacts is what the rules know of the user's account.
 type AccountFacts struct {
-	Users     int    `expr:"users"`     // live users now
-	UserLimit int    `expr:"userLimit"` // seed 003's user limit; 0 when none is set
-	Alias     string `expr:"alias"`
+	Users     int    `expr:"users" json:"users"`         // live users now
+	UserLimit int    `expr:"userLimit" json:"userLimit"` // seed 003's user limit; 0 when none is set
+	Alias     string `expr:"alias" json:"alias"`
 }
 
 // The seats scopes, all of context "seats": rulesets/50-seats.yaml declares
