@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -139,6 +140,10 @@ func deepCopy[V any](v V) V {
 		x.Lines = slices.Clone(x.Lines)
 	case *domain.AuditEvent:
 		x.Codes = slices.Clone(x.Codes)
+	case *domain.Account:
+		x.Blocks, x.Plans, x.Limits = slices.Clone(x.Blocks), maps.Clone(x.Plans), maps.Clone(x.Limits)
+	case *domain.User:
+		x.Roles = slices.Clone(x.Roles)
 	case *ports.IdempotencyRecord:
 		x.Body = slices.Clone(x.Body)
 	}

@@ -20,8 +20,31 @@ func (r clients) Put(_ context.Context, c domain.Client) error {
 	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
 		return err
 	}
+	if c.APIKeyHash != "" {
+		if other, ok := r.db.clientsByKey.get(c.APIKeyHash); ok && other != c.ID {
+			return domain.Errorf(domain.CodeConflict, "apiKey", "another client has this apiKey")
+		}
+	}
+	if old, ok := r.db.clients.get(c.ID); ok && old.APIKeyHash != "" && old.APIKeyHash != c.APIKeyHash {
+		r.db.clientsByKey.del(old.APIKeyHash)
+	}
+	if c.APIKeyHash != "" {
+		r.db.clientsByKey.put(c.APIKeyHash, c.ID)
+	}
 	r.db.clients.put(c.ID, c)
 	return nil
+}
+
+// ByAPIKey never names the hash in its message: it stands for a credential.
+func (r clients) ByAPIKey(ctx context.Context, hash string) (domain.Client, error) {
+	if err := r.Read(); err != nil {
+		return domain.Client{}, err
+	}
+	id, ok := r.db.clientsByKey.get(hash)
+	if !ok || hash == "" {
+		return domain.Client{}, domain.Errorf(domain.CodeNotFound, "apiKey", "no client has this apiKey")
+	}
+	return r.Get(ctx, id)
 }
 
 func (r clients) Get(_ context.Context, id string) (domain.Client, error) {

@@ -133,9 +133,12 @@ type tables struct {
 	audit          layer[int64, domain.AuditEvent]
 	auditBySubject layer[string, []int64]
 
-	clients layer[string, domain.Client]
-	tokens  layer[string, domain.Token]
-	idem    layer[idemKey, ports.IdempotencyRecord]
+	clients      layer[string, domain.Client]
+	clientsByKey layer[string, string] // APIKeyHash -> client id
+	tokens       layer[string, domain.Token]
+	idem         layer[idemKey, ports.IdempotencyRecord]
+
+	seatTables
 
 	seq counters
 }
@@ -144,7 +147,8 @@ type tables struct {
 // everything else, so a rolled-back Create consumes no number: order numbers
 // have no gaps, unlike those of a SQL sequence.
 type counters struct {
-	uniqueID, orderNumber, audit int64
+	uniqueID, orderNumber, audit       int64
+	account, user, license, assignment int64
 }
 
 type committer interface {
@@ -153,13 +157,14 @@ type committer interface {
 }
 
 func (d *tables) layers() []committer {
-	return []committer{
+	ls := []committer{
 		&d.customers, &d.siteOwners, &d.clientCustomer,
 		&d.parts, &d.models, &d.modelsByName, &d.priceLists, &d.countryList, &d.promos, &d.coupons,
 		&d.devices, &d.subs, &d.subsBySerial, &d.subsByOrder, &d.trials, &d.trialsBySerial,
 		&d.activations, &d.actsBySerial,
 		&d.orders, &d.orderNumbers, &d.ordersByClient, &d.ordersBySerial, &d.ordersByPO, &d.inProgress,
 		&d.audit, &d.auditBySubject,
-		&d.clients, &d.tokens, &d.idem,
+		&d.clients, &d.clientsByKey, &d.tokens, &d.idem,
 	}
+	return append(ls, d.seatTables.layers()...)
 }

@@ -21,6 +21,7 @@ type tx struct {
 // tx implements every group of ports.Tx.
 var (
 	_ ports.OrdersTx   = (*tx)(nil)
+	_ ports.SeatsTx    = (*tx)(nil)
 	_ ports.PlatformTx = (*tx)(nil)
 )
 

@@ -5,9 +5,11 @@
 //
 // It comes in one part per area, one file and one Run function each:
 // RunOrders (orders.go, ports.OrdersTx), RunPlatform (platform.go,
-// ports.PlatformTx), RunTx (tx.go, transaction semantics) and RunRaces
-// (race.go, invariants under concurrency); fixtures.go makes the values they
-// store. Run runs them all.
+// ports.PlatformTx), RunSeats (seats.go, ports.SeatsTx), RunTx (tx.go,
+// transaction semantics), RunRaces (race.go, invariants under concurrency)
+// and RunSeatRaces (seatrace.go, the seat invariants under concurrency,
+// across two Store instances on the same data where the store allows);
+// fixtures.go makes the values they store. Run runs them all.
 //
 // Import it from a store's tests, once: a store's test file calls Run with a
 // function that opens an empty store, and tests beyond that cover only what is

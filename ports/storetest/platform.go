@@ -16,6 +16,7 @@ func RunPlatform(t *testing.T, open func(t *testing.T) ports.Store) {
 	area{
 		{"Clients/RoundTrip", clientsRoundTrip},
 		{"Clients/PurgeTokens", clientsPurgeTokens},
+		{"Clients/APIKeys", clientsAPIKeys},
 		{"Idempotency/Records", idempotencyRecords},
 		{"Idempotency/BindAndRelease", idempotencyBindAndRelease},
 		{"Audit/OldestFirst", auditOldestFirst},
@@ -24,8 +25,10 @@ func RunPlatform(t *testing.T, open func(t *testing.T) ports.Store) {
 
 func clientsRoundTrip(t *testing.T, s ports.Store) {
 	ctx := t.Context()
-	c := domain.Client{ID: "tap-client", Name: "TAP integration", SecretHash: domain.HashSecret("s3cret")}
-	tok := domain.Token{Hash: domain.HashSecret("token-1"), ClientID: c.ID, ExpiresAt: stamp().Add(time.Hour)}
+	c := domain.Client{ID: "tap-client", Name: "TAP integration", SecretHash: domain.HashSecret("s3cret"),
+		APIKeyHash: domain.HashSecret("api-key")}
+	tok := domain.Token{Hash: domain.HashSecret("token-1"), ClientID: c.ID, Kind: domain.ClientCredentials,
+		ExpiresAt: stamp().Add(time.Hour)}
 	update(t, s, func(tx ports.Tx) error {
 		if err := tx.Clients().Put(ctx, c); err != nil {
 			return err
@@ -52,7 +55,7 @@ func clientsRoundTrip(t *testing.T, s ports.Store) {
 		return tx.Clients().PutToken(ctx, tok)
 	}), domain.CodeConflict)
 
-	c.Name, c.SecretHash = "renamed", domain.HashSecret("rotated")
+	c.Name, c.SecretHash, c.APIKeyHash = "renamed", domain.HashSecret("rotated"), ""
 	update(t, s, func(tx ports.Tx) error { return tx.Clients().Put(ctx, c) })
 	got = read(t, s, func(tx ports.Tx) (domain.Client, error) { return tx.Clients().Get(ctx, "tap-client") })
 	same(t, "replaced client", c, got)
@@ -276,4 +279,61 @@ func auditOldestFirst(t *testing.T, s ports.Store) {
 	same(t, `List("")`, []domain.AuditEvent{e1, e2, e3}, list(""))
 	same(t, "List(order:13331)", []domain.AuditEvent{e1, e3}, list("order:13331"))
 	same(t, "List(order:1)", []domain.AuditEvent{}, list("order:1"))
+}
+
+// clientsAPIKeys: an Account Manager partner is found by the hash of its
+// apiKey, which no two clients share; tokens keep their kind and the account
+// an apiKey + alias token is narrowed to.
+func clientsAPIKeys(t *testing.T, s ports.Store) {
+	ctx := t.Context()
+	partner := domain.Client{ID: "fleet-partner", Name: "Fleet partner", APIKeyHash: domain.HashSecret("example-api-key")}
+	tap := domain.Client{ID: "tap-client", Name: "TAP integration", SecretHash: domain.HashSecret("s3cret")}
+	keyless := domain.Client{ID: "other-client", Name: "no apiKey either"}
+	putAll(t, s, func(tx ports.Tx, c domain.Client) error { return tx.Clients().Put(ctx, c) }, partner, tap, keyless)
+	byKey := func(hash string) (domain.Client, error) {
+		var c domain.Client
+		err := viewErr(t, s, func(tx ports.Tx) (err error) { c, err = tx.Clients().ByAPIKey(ctx, hash); return err })
+		return c, err
+	}
+	got, err := byKey(domain.HashSecret("example-api-key"))
+	if err != nil {
+		t.Fatalf("ByAPIKey: %v", err)
+	}
+	same(t, "ByAPIKey", partner, got)
+	wantCode(t, "ByAPIKey of an unknown key", errOf(byKey(domain.HashSecret("wrong-key"))), domain.CodeNotFound)
+	wantCode(t, "ByAPIKey of no key", errOf(byKey("")), domain.CodeNotFound)
+
+	thief := domain.Client{ID: "thief", Name: "same key", APIKeyHash: partner.APIKeyHash}
+	wantCode(t, "Put of a second client with the same apiKey", s.Update(ctx, func(tx ports.Tx) error {
+		return tx.Clients().Put(ctx, thief)
+	}), domain.CodeConflict)
+	wantCode(t, "Get of a client refused for its apiKey", viewErr(t, s, func(tx ports.Tx) error {
+		return errOf(tx.Clients().Get(ctx, "thief"))
+	}), domain.CodeNotFound)
+	tap.APIKeyHash = partner.APIKeyHash
+	wantCode(t, "Put giving a client another's apiKey", s.Update(ctx, func(tx ports.Tx) error {
+		return tx.Clients().Put(ctx, tap)
+	}), domain.CodeConflict)
+
+	// A rotated key finds the partner, the old one nothing.
+	partner.APIKeyHash = domain.HashSecret("rotated-key")
+	update(t, s, func(tx ports.Tx) error { return tx.Clients().Put(ctx, partner) })
+	wantCode(t, "ByAPIKey of a rotated key", errOf(byKey(domain.HashSecret("example-api-key"))), domain.CodeNotFound)
+	got, err = byKey(domain.HashSecret("rotated-key"))
+	if err != nil {
+		t.Fatalf("ByAPIKey of the new key: %v", err)
+	}
+	same(t, "ByAPIKey of the new key", partner, got)
+
+	toks := []domain.Token{
+		{Hash: domain.HashSecret("partner-token"), ClientID: partner.ID, Kind: domain.APIKey, ExpiresAt: stamp().Add(time.Hour)},
+		{Hash: domain.HashSecret("account-token"), ClientID: partner.ID, Kind: domain.APIKey, AccountID: 1248457,
+			ExpiresAt: stamp().Add(2 * time.Hour)},
+		{Hash: domain.HashSecret("tap-token"), ClientID: tap.ID, Kind: domain.ClientCredentials, ExpiresAt: stamp().Add(time.Hour)},
+	}
+	putAll(t, s, func(tx ports.Tx, tk domain.Token) error { return tx.Clients().PutToken(ctx, tk) }, toks...)
+	for _, tk := range toks {
+		got := read(t, s, func(tx ports.Tx) (domain.Token, error) { return tx.Clients().Token(ctx, tk.Hash) })
+		same(t, fmt.Sprintf("a %s token of account %d", tk.Kind, tk.AccountID), tk, got)
+	}
 }

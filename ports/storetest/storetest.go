@@ -14,7 +14,8 @@ import (
 )
 
 // Run runs the whole contract suite against the stores open returns: RunOrders,
-// RunPlatform, RunTx and RunRaces, one after another. Each subtest calls open
+// RunPlatform, RunSeats, RunTx, RunRaces and RunSeatRaces (with open's store
+// as its own second instance), one after another. Each subtest calls open
 // once and needs the store it gets to be empty; subtests run one after
 // another, so open may hand out the same database each time once it has
 // emptied it. Run closes every store it opens when the subtest ends. A store
@@ -22,8 +23,10 @@ import (
 func Run(t *testing.T, open func(t *testing.T) ports.Store) {
 	RunOrders(t, open)
 	RunPlatform(t, open)
+	RunSeats(t, open)
 	RunTx(t, open)
 	RunRaces(t, open)
+	RunSeatRaces(t, OneStore(open))
 }
 
 // area is one part of the suite: named subtests, each given a store of its
