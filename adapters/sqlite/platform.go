@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -18,11 +19,12 @@ type clients struct{ *tx }
 func (t *tx) Clients() ports.Clients { return clients{t} }
 
 const (
-	qPutClient = `INSERT INTO clients (id, name, secret_hash) VALUES (?, ?, ?)
-	ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash`
-	qClient   = `SELECT id, name, secret_hash FROM clients WHERE id = ?`
-	qPutToken = `INSERT INTO tokens (hash, client_id, expires_at) VALUES (?, ?, ?)`
-	qToken    = `SELECT hash, client_id, expires_at FROM tokens WHERE hash = ?`
+	qPutClient = `INSERT INTO clients (id, name, secret_hash, api_key_hash) VALUES (?, ?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash, api_key_hash = excluded.api_key_hash`
+	qClient         = `SELECT id, name, secret_hash, api_key_hash FROM clients WHERE id = ?`
+	qClientByAPIKey = `SELECT id, name, secret_hash, api_key_hash FROM clients WHERE api_key_hash = ? AND api_key_hash <> ''`
+	qPutToken       = `INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES (?, ?, ?, ?, ?)`
+	qToken          = `SELECT hash, client_id, kind, account_id, expires_at FROM tokens WHERE hash = ?`
 	// Instants are fixed-width UTC text, so < is "earlier than".
 	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < ?`
 )
@@ -31,13 +33,23 @@ func (r clients) Put(ctx context.Context, c domain.Client) error {
 	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutClient, c.ID, c.Name, c.SecretHash)
-	return r.Fail(ctx, err, "store client %q", c.ID)
+	_, err := r.exec(ctx, qPutClient, c.ID, c.Name, c.SecretHash, c.APIKeyHash)
+	if err != nil {
+		return cmp.Or(seatConflict(err, "apiKey", nil), r.Fail(ctx, err, "store client %q", c.ID))
+	}
+	return nil
+}
+
+// ByAPIKey never names the hash in its message: it stands for a credential.
+func (r clients) ByAPIKey(ctx context.Context, hash string) (domain.Client, error) {
+	return sqlrow.One(ctx, r, "read a client", scanClient, func() error {
+		return domain.Errorf(domain.CodeNotFound, "apiKey", "no client has this apiKey")
+	}, qClientByAPIKey, hash)
 }
 
 func scanClient(r sqlrow.Scanner) (domain.Client, error) {
 	var c domain.Client
-	err := r.Scan(&c.ID, &c.Name, &c.SecretHash)
+	err := r.Scan(&c.ID, &c.Name, &c.SecretHash, &c.APIKeyHash)
 	return c, err
 }
 
@@ -53,7 +65,7 @@ func (r clients) PutToken(ctx context.Context, t domain.Token) error {
 	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, instant(t.ExpiresAt))
+	_, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, int(t.Kind), t.AccountID, instant(t.ExpiresAt))
 	return r.Fail(ctx, err, "store a token of client %q", t.ClientID)
 }
 
@@ -62,7 +74,7 @@ func scanToken(r sqlrow.Scanner) (domain.Token, error) {
 		t   domain.Token
 		exp string
 	)
-	if err := r.Scan(&t.Hash, &t.ClientID, &exp); err != nil {
+	if err := r.Scan(&t.Hash, &t.ClientID, &t.Kind, &t.AccountID, &exp); err != nil {
 		return t, err
 	}
 	var err error

@@ -26,6 +26,7 @@ type tx struct {
 // tx implements every group of ports.Tx, and what sqlrow reads rows with.
 var (
 	_ ports.OrdersTx   = (*tx)(nil)
+	_ ports.SeatsTx    = (*tx)(nil)
 	_ ports.PlatformTx = (*tx)(nil)
 	_ sqlrow.Tx        = (*tx)(nil)
 )
