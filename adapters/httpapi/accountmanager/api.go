@@ -616,7 +616,12 @@ func (a *api) errorFor(err error) httpapi.Answer {
 		return httpapi.JSONAnswer(http.StatusInternalServerError, errorEnvelope{Error: errorBody{Code: string(domain.CodeInternal),
 			Message: "internal error; quote requestId when you report it", RequestID: rid}})
 	}
-	return a.errorAnswer(status, string(de.Code), de.Field, de.Message, de.Violations)
+	field, msg := de.Field, de.Message
+	if field == "" && len(de.Violations) == 1 {
+		// One problem: the envelope names it, not "the request is invalid".
+		field, msg = de.Violations[0].Field, de.Violations[0].Message
+	}
+	return a.errorAnswer(status, string(de.Code), field, msg, de.Violations)
 }
 
 func (a *api) errorAnswer(status int, code, field, message string, vs []domain.Violation) httpapi.Answer {

@@ -63,7 +63,8 @@ func loadSpec(tb testing.TB) *spec {
 func (s *spec) check(tb testing.TB, req *http.Request, status int, header http.Header, body []byte) {
 	tb.Helper()
 	rel := req.Clone(context.Background())
-	rel.URL.Path = strings.TrimPrefix(req.URL.Path, s.prefix)
+	// Routed by the escaped path, so an escaped / stays inside its segment.
+	rel.URL.Path = strings.TrimPrefix(req.URL.EscapedPath(), s.prefix)
 	rel.URL.RawPath = ""
 	route, params, err := s.router.FindRoute(rel)
 	if err != nil || !strings.HasPrefix(req.URL.Path, s.prefix+"/") {
