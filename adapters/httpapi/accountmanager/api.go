@@ -441,7 +441,7 @@ func externalIDQuery(q map[string][]string, hasBody, allowed bool) (string, erro
 	for k, vs := range q {
 		switch {
 		case k != "externalId" || !allowed:
-			return "", domain.Errorf(domain.CodeInvalid, k, "%s is not a parameter of this request", k)
+			return "", domain.Errorf(domain.CodeInvalid, paramName(k), "%s is not a parameter of this request", paramName(k))
 		case hasBody:
 			return "", domain.Errorf(domain.CodeInvalid, k, "give externalId in the body or in the query, not both")
 		case len(vs) > 1:
@@ -519,7 +519,7 @@ func (a *api) noQuery(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	for k := range q {
-		a.fail(w, domain.Errorf(domain.CodeInvalid, k, "%s is not a parameter of this request", k))
+		a.fail(w, domain.Errorf(domain.CodeInvalid, paramName(k), "%s is not a parameter of this request", paramName(k)))
 		return false
 	}
 	return true

@@ -92,6 +92,12 @@ type harness struct {
 // rule files in rulesFS (nil: the shipped ones).
 func newHarness(tb testing.TB, store ports.Store, rulesFS fs.FS) *harness {
 	tb.Helper()
+	return newHarnessWith(tb, store, rulesFS, httpapi.Limits{})
+}
+
+// newHarnessWith is newHarness with the server's limits.
+func newHarnessWith(tb testing.TB, store ports.Store, rulesFS fs.FS, limits httpapi.Limits) *harness {
+	tb.Helper()
 	if store == nil {
 		store = memory.New()
 	}
@@ -120,7 +126,7 @@ func newHarness(tb testing.TB, store ports.Store, rulesFS fs.FS) *harness {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc})
+	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Limits: limits})
 	accountmanager.Register(h.api, h.svc)
 	h.srv = httptest.NewServer(h.api)
 	tb.Cleanup(h.srv.Close)
@@ -158,7 +164,7 @@ func (h *harness) do(r req) reply {
 	if err != nil {
 		h.tb.Fatal(err)
 	}
-	if r.body != "" {
+	if r.body != "" || r.contentType != "" {
 		ct := r.contentType
 		if ct == "" {
 			ct = "application/json"

@@ -3,6 +3,7 @@ package accountmanager
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
@@ -185,7 +186,7 @@ func page(raw string) (offset, limit int, err error) {
 	}
 	for k, vs := range q {
 		if k != "offset" && k != "limit" {
-			return 0, 0, domain.Errorf(domain.CodeInvalid, k, "%s is not a parameter of this list; use offset and limit", k)
+			return 0, 0, domain.Errorf(domain.CodeInvalid, paramName(k), "%s is not a parameter of this list; use offset and limit", paramName(k))
 		}
 		if len(vs) > 1 {
 			return 0, 0, domain.Errorf(domain.CodeInvalid, k, "%s is given %d times; give it once", k, len(vs))
@@ -203,6 +204,20 @@ func page(raw string) (offset, limit int, err error) {
 		}
 	}
 	return offset, limit, nil
+}
+
+// paramName is a query parameter's name as an error may repeat it: valid
+// UTF-8, at most 64 bytes, whatever the client sent.
+func paramName(s string) string {
+	const most = 64
+	if len(s) > most {
+		n := most
+		for n > 0 && s[n]&0xC0 == 0x80 {
+			n--
+		}
+		s = s[:n] + "..."
+	}
+	return strings.ToValidUTF8(s, "\ufffd")
 }
 
 // DefaultPage and MaxPage are a list's default and largest limit.

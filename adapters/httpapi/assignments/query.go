@@ -153,15 +153,16 @@ func printable(s string) string {
 	return strconv.Quote(s)
 }
 
-// cut returns at most the first 64 bytes of s, cut at a character's start.
+// cut returns at most the first 64 bytes of s, cut at a character's start,
+// as valid UTF-8: a parameter name an error may repeat as its field.
 func cut(s string) string {
 	const most = 64
-	if len(s) <= most {
-		return s
+	if len(s) > most {
+		n := most
+		for n > 0 && s[n]&0xC0 == 0x80 {
+			n--
+		}
+		s = s[:n]
 	}
-	n := most
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
+	return strings.ToValidUTF8(s, "\ufffd")
 }

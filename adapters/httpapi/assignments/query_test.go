@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -156,7 +157,7 @@ func FuzzParseQuery(f *testing.F) {
 		"", "user-id=1252160", "from-registration-date=2016-09-05&to-registration-date=2016-09-06", "offset=1&limit=2",
 		"sort=activation-date", "sort=-license-id", "from-date=2016-09-05&from-activation-date=2016-09-05",
 		"user-id=1&user-id=2", "colour=red", "limit=1;offset=2", "%zz", "limit=0", "user-id=9007199254740992",
-		"to-date=2016-02-30", "sort=--id", "license-id=%00", "a=%ff",
+		"to-date=2016-02-30", "sort=--id", "license-id=%00", "a=%ff", "%b5=1",
 	} {
 		f.Add(q)
 	}
@@ -167,8 +168,8 @@ func FuzzParseQuery(f *testing.F) {
 			if !errors.As(err, &de) || de.Code != domain.CodeInvalid {
 				t.Fatalf("error %v (%T), want CodeInvalid", err, err)
 			}
-			if len(de.Field) > 64 {
-				t.Fatalf("a field of %d bytes", len(de.Field))
+			if len(de.Field) > 64 || !utf8.ValidString(de.Field) {
+				t.Fatalf("a field of %d bytes: %q", len(de.Field), de.Field)
 			}
 			return
 		}
