@@ -210,6 +210,7 @@ func page(raw string) (offset, limit int, err error) {
 // UTF-8, at most 64 bytes, whatever the client sent.
 func paramName(s string) string {
 	const most = 64
+	s = strings.ToValidUTF8(s, "\ufffd")
 	if len(s) > most {
 		n := most
 		for n > 0 && s[n]&0xC0 == 0x80 {
@@ -217,7 +218,7 @@ func paramName(s string) string {
 		}
 		s = s[:n] + "..."
 	}
-	return strings.ToValidUTF8(s, "\ufffd")
+	return s
 }
 
 // DefaultPage and MaxPage are a list's default and largest limit.

@@ -157,6 +157,7 @@ func printable(s string) string {
 // as valid UTF-8: a parameter name an error may repeat as its field.
 func cut(s string) string {
 	const most = 64
+	s = strings.ToValidUTF8(s, "\ufffd")
 	if len(s) > most {
 		n := most
 		for n > 0 && s[n]&0xC0 == 0x80 {
@@ -164,5 +165,5 @@ func cut(s string) string {
 		}
 		s = s[:n]
 	}
-	return strings.ToValidUTF8(s, "\ufffd")
+	return s
 }
