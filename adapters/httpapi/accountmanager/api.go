@@ -98,15 +98,15 @@ func (a *api) authorize(w http.ResponseWriter, r *http.Request, sc scope) (*http
 }
 
 // read authorizes the request, checks its Content-Type and reads its body.
-// A route whose body is optional (DELETE /license/{productId}) takes one
-// only when the request announces it; an empty body is nil.
+// On a route whose body is optional (the DELETEs), an empty body is no
+// body (nil), whatever Content-Type says.
 func (a *api) read(w http.ResponseWriter, r *http.Request, sc scope, optional bool) (*http.Request, domain.Principal, []byte, bool) {
 	r, who, ok := a.authorize(w, r, sc)
 	if !ok {
 		return r, who, nil, false
 	}
 	ct := r.Header.Get("Content-Type")
-	if optional && ct == "" && r.ContentLength == 0 {
+	if optional && r.ContentLength == 0 {
 		return r, who, nil, true
 	}
 	if !isJSON(ct) {
@@ -122,6 +122,9 @@ func (a *api) read(w http.ResponseWriter, r *http.Request, sc scope, optional bo
 		}
 		a.fail(w, domain.Wrap(err, domain.CodeInvalid, "the request body could not be read"))
 		return r, who, nil, false
+	}
+	if optional && len(body) == 0 {
+		return r, who, nil, true
 	}
 	return r, who, body, true
 }

@@ -183,6 +183,8 @@ func TestHostileInput(t *testing.T) {
 			inv("externalId", `externalId is required: send {"externalId": "..."} as application/json, or ?externalId=`)},
 		{"a body on DELETE /users", req{method: "DELETE", path: "/api/v1/users/d1", body: `{"externalId": "d1"}`}, 400,
 			inv("", "DELETE /users/{externalId} takes no body")},
+		{"an empty JSON DELETE without a user", req{method: "DELETE", path: "/api/v1/license/CoPilot", contentType: "application/json"}, 400,
+			inv("externalId", `externalId is required: send {"externalId": "..."} as application/json, or ?externalId=`)},
 		{"the max bulk is accepted", req{method: "POST", path: "/api/v1/license/MileOn/bulk", body: string(bulk1000)}, 200, `<bulk>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,6 +254,10 @@ func TestEveryAnswerIsJSON(t *testing.T) {
 	if r := h.get(acme, "/api/v1/users/FLEET%2F7%20BAY"); r.status != 200 || r.obj()["externalId"] != "fleet/7 bay" {
 		t.Errorf("GET the escaped externalId: %d %s", r.status, r.raw)
 	}
+	// A DELETE announcing JSON with no body (curl -H 'Content-Type:
+	// application/json' -X DELETE) has no body.
+	check(t, h.do(req{method: "DELETE", path: "/api/v1/users/fleet%2F7%20bay", token: acme, contentType: "application/json"}), 200,
+		`{"externalId": "fleet/7 bay", "endedAssignments": []}`)
 }
 
 type watchedBody struct {
