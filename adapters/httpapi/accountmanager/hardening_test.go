@@ -11,6 +11,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -362,4 +363,24 @@ func TestLoweringSeats(t *testing.T) {
 		check(t, h.post(acme, "/api/v1/license/CoPilot", `{"externalId": "u4"}`), 409, `{"error": {"code": "conflict", "field": "externalId",
 		  "message": "no free seat of CoPilot", "requestId": "<id>", "violations": [{"code": "NO_FREE_SEAT", "field": "externalId", "message": "no free seat of CoPilot"}]}}`)
 	})
+}
+
+// TestRateLimits: authenticating is limited per address and a token's
+// requests per account; both answer 429 with Retry-After in the envelope.
+func TestRateLimits(t *testing.T) {
+	h := newHarnessWith(t, nil, nil, httpapi.Limits{TokenPerAddress: 0.001, TokenPerAddressBurst: 2, PerClient: 0.001, PerClientBurst: 2})
+	acme := h.authenticate(apiKey, "acme-fleet")
+	h.authenticate(apiKey, "")
+	r := h.post("", "/api/v1/authenticate", `{"apiKey": "`+apiKey+`"}`)
+	check(t, r, 429, errorBody("rate_limited", "apiKey", "too many authenticate requests from this address; retry later"))
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("a 429 without Retry-After: %v", r.header)
+	}
+	h.get(acme, "/api/v1/users")
+	h.get(acme, "/api/v1/users")
+	r = h.post(acme, "/api/v1/users", `{"externalId": "not-read"}`)
+	check(t, r, 429, errorBody("rate_limited", "", "too many requests; retry later"))
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("a 429 without Retry-After: %v", r.header)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/domain"
 )
 
@@ -254,5 +255,21 @@ func TestTenancy(t *testing.T) {
 	}
 	if r := h.get(rivalAdmin, "/api/v2/licenseAssignments/"+strconv.FormatInt(rivalID, 10)); r.status != 200 {
 		t.Errorf("its own assignment: %d %s", r.status, r.raw)
+	}
+}
+
+// TestGuessingIsSlowed: after wrong passwords in a row, every try waits
+// (429 with Retry-After) before any password is checked, the right one too.
+func TestGuessingIsSlowed(t *testing.T) {
+	h := newHarnessWith(t, nil, httpapi.Limits{TokenFailures: 2})
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/api/v2/licenseAssignments", nil)
+		req.SetBasicAuth(userAdmin, "not-the-password")
+		checkError(t, h.send(req), 401, "unauthenticated", "Authorization", "Access Denied. Unknown username or wrong password")
+	}
+	r := h.get(userAdmin, "/api/v2/licenseAssignments")
+	checkError(t, r, 429, "rate_limited", "Authorization", "too many wrong passwords for this username or from this address; retry later")
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("a 429 without Retry-After: %v", r.header)
 	}
 }

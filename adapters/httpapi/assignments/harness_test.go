@@ -114,6 +114,12 @@ type harness struct {
 
 func newHarness(tb testing.TB, store ports.Store) *harness {
 	tb.Helper()
+	return newHarnessWith(tb, store, httpapi.Limits{})
+}
+
+// newHarnessWith is newHarness with the server's limits.
+func newHarnessWith(tb testing.TB, store ports.Store, limits httpapi.Limits) *harness {
+	tb.Helper()
 	if store == nil {
 		store = memory.New()
 	}
@@ -140,7 +146,7 @@ func newHarness(tb testing.TB, store ports.Store) *harness {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc})
+	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Limits: limits})
 	assignments.Register(h.api, svc)
 	h.srv = httptest.NewServer(h.api)
 	tb.Cleanup(h.srv.Close)
