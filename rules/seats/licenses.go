@@ -126,7 +126,11 @@ func (st *poolState) facts() PoolFacts {
 
 // take records that user now holds the seat a, which was free.
 func (st *poolState) take(a domain.Assignment) {
-	st.pool.Free = slices.DeleteFunc(st.pool.Free, func(id int64) bool { return id == a.LicenseID })
+	if len(st.pool.Free) > 0 && st.pool.Free[0] == a.LicenseID {
+		st.pool.Free = st.pool.Free[1:] // the usual case: the lowest free seat
+	} else {
+		st.pool.Free = slices.DeleteFunc(st.pool.Free, func(id int64) bool { return id == a.LicenseID })
+	}
 	st.pool.Holder[a.UserID] = a.LicenseID
 	st.pool.Assigned++
 	st.held[a.UserID] = a
