@@ -141,12 +141,12 @@ type SeatOpKind uint8
 
 // The seat operations a state machine draws.
 const (
-	OpAssign  SeatOpKind = iota // assign seats to users (one or bulk)
-	OpRelease                   // release users' seats
-	OpDelete                    // delete a user (its assignments end today)
-	OpSetSeats                  // the partner sets the seats owned (raise or lower)
-	OpAddUser                   // add a user
-	OpNextDay                   // the clock moves on by Days days
+	OpAssign   SeatOpKind = iota // assign seats to users (one or bulk)
+	OpRelease                    // release users' seats
+	OpDelete                     // delete a user (its assignments end today)
+	OpSetSeats                   // the partner sets the seats owned (raise or lower)
+	OpAddUser                    // add a user
+	OpNextDay                    // the clock moves on by Days days
 )
 
 func (k SeatOpKind) String() string {
