@@ -1,0 +1,2 @@
+-- the activation outbox; see the outbox branch
+SELECT 1;
