@@ -578,3 +578,13 @@ func TestNewAndSwapRules(t *testing.T) {
 	_, err = w.svc.Pool(ctx, w.admin, "MileOn")
 	wantErr(t, err, domain.CodeNotFound, "productId", "productId MileOn is not one of CoPilot")
 }
+
+// A shrink policy the rule file does not know refuses every lowering below
+// the seats in use (entitle fails closed).
+func TestUnknownShrinkPolicy(t *testing.T) {
+	w := newWorld(t, 2, "shrink_policy", "sometimes")
+	w.addUsers(t, w.admin, "a")
+	must(w.svc.Assign(ctx, w.admin, "CoPilot", []string{"a"}))(t)
+	_, err := w.svc.SetSeats(ctx, w.partner, seats.SeatsRequest{Alias: "acme-fleet", ProductID: "CoPilot", Seats: 0})
+	wantErr(t, err, domain.CodeInvalid, "seats", "shrink_policy sometimes is not refuse or release_most_recent")
+}
