@@ -8,8 +8,9 @@ import (
 	"github.com/entitle-rules/entitle/domain"
 )
 
-// Races through the use case on the memory store (ports/storetest runs the
-// same on every store, across two Store instances on PostgreSQL).
+// Races through the use case on every store: memory, SQLite, and
+// PostgreSQL with two Store instances (two servers) on one database, half
+// the callers on each.
 func TestRaces(t *testing.T) {
 	run := func(n int, f func(i int)) {
 		var wg sync.WaitGroup
@@ -19,74 +20,78 @@ func TestRaces(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	t.Run("64 users ask for the last 3 seats", func(t *testing.T) {
-		w := newWorld(t, 3)
-		ids := make([]string, 64)
-		for i := range ids {
-			ids[i] = fmt.Sprintf("driver-%02d", i)
-		}
-		w.addUsers(t, w.admin, ids...)
-		var mu sync.Mutex
-		ok, full := 0, 0
-		run(64, func(i int) {
-			rs, err := w.svc.Assign(ctx, w.admin, "CoPilot", []string{ids[i]})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				t.Error(err)
-			case rs[0].OK:
-				ok++
-			case rs[0].Code == "NO_FREE_SEAT":
-				full++
-			default:
-				t.Errorf("%+v", rs[0])
-			}
-		})
-		if ok != 3 || full != 61 {
-			t.Errorf("%d assigned, %d without a seat; want 3 and 61", ok, full)
-		}
-		wantConsistent(t, w, 3)
-	})
-	t.Run("64 bulk calls of 5 users against 10 seats", func(t *testing.T) {
-		w := newWorld(t, 10)
-		ids := make([]string, 64*5)
-		for i := range ids {
-			ids[i] = fmt.Sprintf("u%03d", i)
-		}
-		w.addUsers(t, w.admin, ids...)
-		var mu sync.Mutex
-		ok := 0
-		run(64, func(i int) {
-			rs, err := w.svc.Assign(ctx, w.admin, "CoPilot", ids[i*5:i*5+5])
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, r := range rs {
-				if r.OK {
-					ok++
+	for _, st := range everyStore(t) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Run("64 users ask for the last 3 seats", func(t *testing.T) {
+				w, svcs := newWorldOn(t, st.open, 3)
+				ids := make([]string, 64)
+				for i := range ids {
+					ids[i] = fmt.Sprintf("driver-%02d", i)
 				}
-			}
+				w.addUsers(t, w.admin, ids...)
+				var mu sync.Mutex
+				ok, full := 0, 0
+				run(64, func(i int) {
+					rs, err := svcs[i%len(svcs)].Assign(ctx, w.admin, "CoPilot", []string{ids[i]})
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err != nil:
+						t.Error(err)
+					case rs[0].OK:
+						ok++
+					case rs[0].Code == "NO_FREE_SEAT":
+						full++
+					default:
+						t.Errorf("%+v", rs[0])
+					}
+				})
+				if ok != 3 || full != 61 {
+					t.Errorf("%d assigned, %d without a seat; want 3 and 61", ok, full)
+				}
+				wantConsistent(t, w, 3)
+			})
+			t.Run("64 bulk calls of 5 users against 10 seats", func(t *testing.T) {
+				w, svcs := newWorldOn(t, st.open, 10)
+				ids := make([]string, 64*5)
+				for i := range ids {
+					ids[i] = fmt.Sprintf("u%03d", i)
+				}
+				w.addUsers(t, w.admin, ids...)
+				var mu sync.Mutex
+				ok := 0
+				run(64, func(i int) {
+					rs, err := svcs[i%len(svcs)].Assign(ctx, w.admin, "CoPilot", ids[i*5:i*5+5])
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					for _, r := range rs {
+						if r.OK {
+							ok++
+						}
+					}
+				})
+				if ok != 10 {
+					t.Errorf("%d assigned, want 10", ok)
+				}
+				wantConsistent(t, w, 10)
+			})
+			t.Run("the same user assigned from 64 goroutines", func(t *testing.T) {
+				w, svcs := newWorldOn(t, st.open, 5)
+				w.addUsers(t, w.admin, "same")
+				run(64, func(i int) {
+					rs, err := svcs[i%len(svcs)].Assign(ctx, w.admin, "CoPilot", []string{"same"})
+					if err != nil || !rs[0].OK {
+						t.Errorf("%+v %v", rs, err)
+					}
+				})
+				wantConsistent(t, w, 1)
+			})
 		})
-		if ok != 10 {
-			t.Errorf("%d assigned, want 10", ok)
-		}
-		wantConsistent(t, w, 10)
-	})
-	t.Run("the same user assigned from 64 goroutines", func(t *testing.T) {
-		w := newWorld(t, 5)
-		w.addUsers(t, w.admin, "same")
-		run(64, func(int) {
-			rs, err := w.svc.Assign(ctx, w.admin, "CoPilot", []string{"same"})
-			if err != nil || !rs[0].OK {
-				t.Errorf("%+v %v", rs, err)
-			}
-		})
-		wantConsistent(t, w, 1)
-	})
+	}
 }
 
 // wantConsistent checks the account's CoPilot assignments keep the

@@ -15,10 +15,19 @@ import (
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
-// Seed 000's partner flow, on the Go API: create a company, add users,
-// assign one and in bulk, release, reassign, delete a user.
+// Seed 000's partner flow, on the Go API and every store: create a
+// company, add users, assign one and in bulk, release, reassign, delete a
+// user.
 func TestPartnerFlow(t *testing.T) {
-	w := newWorld(t, 0)
+	for _, st := range everyStore(t) {
+		t.Run(st.name, func(t *testing.T) {
+			w, _ := newWorldOn(t, st.open, 0)
+			partnerFlow(t, w)
+		})
+	}
+}
+
+func partnerFlow(t *testing.T, w *world) {
 	if w.acct.Alias != "acme-fleet" || w.acct.PartnerID != "fleet-partner" || w.acct.Title != "Acme Fleet" {
 		t.Fatalf("company %+v", w.acct)
 	}
