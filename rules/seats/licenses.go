@@ -149,7 +149,14 @@ func (st *poolState) give(a domain.Assignment) {
 	}
 }
 
+// MaxItems is the input limit of an assign or release call: the most
+// externalIds one call may name, whatever the rule file's max_bulk says.
+const MaxItems = 10_000
+
 func (s *Service) items(ctx context.Context, p domain.Principal, action, productID string, externalIDs []string) ([]ItemResult, error) {
+	if len(externalIDs) > MaxItems {
+		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "at most %d externalIds per call; this one names %d", MaxItems, len(externalIDs))
+	}
 	now, today := s.now()
 	set := s.Rules()
 	if err := s.checkProduct(today, action, productID, len(externalIDs)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 )
 
 // Races through the use case on every store: memory, SQLite, and
@@ -109,27 +110,32 @@ func wantConsistent(t *testing.T, w *world, want int) {
 	}
 }
 
-// BenchmarkAssign assigns seats on the memory store: one user per call, and
-// a bulk call of 1,000 users, each round into a new account with that many
-// free seats and users (history is the store's benchmarks' question).
+// BenchmarkAssign assigns seats through the use case: one user per call,
+// and a bulk call of 1,000 users, each round into a new account with that
+// many free seats and users (how lookups grow with history is the stores'
+// benchmarks' question), on every store.
 func BenchmarkAssign(b *testing.B) {
-	for _, n := range []int{1, 1000} {
-		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
-			ids := make([]string, n)
-			for i := range ids {
-				ids[i] = fmt.Sprintf("driver-%04d", i)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				w := newWorld(b, n)
-				w.addUsers(b, w.admin, ids...)
-				b.StartTimer()
-				rs, err := w.svc.Assign(ctx, w.admin, "CoPilot", ids)
-				if err != nil || !rs[n-1].OK {
-					b.Fatal(rs[n-1], err)
+	for _, st := range everyStore(b) {
+		for _, n := range []int{1, 1000} {
+			b.Run(fmt.Sprintf("store=%s/users=%d", st.name, n), func(b *testing.B) {
+				ids := make([]string, n)
+				for i := range ids {
+					ids[i] = fmt.Sprintf("driver-%04d", i)
 				}
-			}
-		})
+				stores := st.open(b) // one database for the whole benchmark
+				open := func(testing.TB) []ports.Store { return stores }
+				b.ReportAllocs()
+				for b.Loop() {
+					b.StopTimer()
+					w, _ := newWorldOn(b, open, n)
+					w.addUsers(b, w.admin, ids...)
+					b.StartTimer()
+					rs, err := w.svc.Assign(ctx, w.admin, "CoPilot", ids)
+					if err != nil || !rs[n-1].OK {
+						b.Fatal(rs[n-1], err)
+					}
+				}
+			})
+		}
 	}
 }

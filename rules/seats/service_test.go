@@ -191,6 +191,10 @@ func TestCallRefusals(t *testing.T) {
 	wantErr(t, err, domain.CodeInvalid, "externalIds", "at most 1000 users per call; this one names 1001")
 	_, err = w.svc.Assign(ctx, w.admin, strings.Repeat("P", 300), []string{"a"})
 	wantErr(t, err, domain.CodeInvalid, "", "TOO_LONG")
+	// Whatever the rule file allows, the input limit holds.
+	w3 := newWorld(t, 2, "max_bulk", "1000000")
+	_, err = w3.svc.Assign(ctx, w3.admin, "CoPilot", make([]string, seats.MaxItems+1))
+	wantErr(t, err, domain.CodeInvalid, "externalIds", "at most 10000 externalIds per call; this one names 10001")
 	// A bulk maximum from the rule file.
 	w2 := newWorld(t, 2, "max_bulk", "2")
 	_, err = w2.svc.Assign(ctx, w2.admin, "CoPilot", []string{"a", "b", "c"})
