@@ -126,7 +126,11 @@ func (st *poolState) facts() PoolFacts {
 
 // take records that user now holds the seat a, which was free.
 func (st *poolState) take(a domain.Assignment) {
-	st.pool.Free = slices.DeleteFunc(st.pool.Free, func(id int64) bool { return id == a.LicenseID })
+	if len(st.pool.Free) > 0 && st.pool.Free[0] == a.LicenseID {
+		st.pool.Free = st.pool.Free[1:] // the usual case: the lowest free seat
+	} else {
+		st.pool.Free = slices.DeleteFunc(st.pool.Free, func(id int64) bool { return id == a.LicenseID })
+	}
 	st.pool.Holder[a.UserID] = a.LicenseID
 	st.pool.Assigned++
 	st.held[a.UserID] = a
@@ -145,7 +149,14 @@ func (st *poolState) give(a domain.Assignment) {
 	}
 }
 
+// MaxItems is the input limit of an assign or release call: the most
+// externalIds one call may name, whatever the rule file's max_bulk says.
+const MaxItems = 10_000
+
 func (s *Service) items(ctx context.Context, p domain.Principal, action, productID string, externalIDs []string) ([]ItemResult, error) {
+	if len(externalIDs) > MaxItems {
+		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "at most %d externalIds per call; this one names %d", MaxItems, len(externalIDs))
+	}
 	now, today := s.now()
 	set := s.Rules()
 	if err := s.checkProduct(today, action, productID, len(externalIDs)); err != nil {

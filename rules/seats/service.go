@@ -138,10 +138,10 @@ func accountOf(ctx context.Context, tx ports.SeatsTx, p domain.Principal, a acce
 		return domain.Account{}, domain.Errorf(domain.CodeNotFound, "account", "no account %q", p.Account)
 	}
 	acct, err := tx.Accounts().Get(ctx, id)
-	if err != nil {
+	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
 		return domain.Account{}, err
 	}
-	if !reaches(p, &acct) {
+	if err != nil || !reaches(p, &acct) {
 		return domain.Account{}, domain.Errorf(domain.CodeNotFound, "account", "no account %q", p.Account)
 	}
 	return acct, nil
