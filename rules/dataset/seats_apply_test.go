@@ -82,6 +82,22 @@ func seatState(t *testing.T, store ports.Store, aliases ...string) string {
 	return b.String()
 }
 
+// companies counts the aliases a store knows.
+func companies(t testing.TB, store ports.Store, aliases []string) int {
+	t.Helper()
+	ctx := context.Background()
+	n := 0
+	_ = store.View(ctx, func(tx ports.Tx) error {
+		for _, a := range aliases {
+			if _, err := tx.Accounts().ByAlias(ctx, a); err == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	return n
+}
+
 func load(t *testing.T, store ports.Store, data string) error {
 	t.Helper()
 	ds, err := dataset.Parse([]byte(data))
