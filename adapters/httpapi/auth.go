@@ -180,7 +180,9 @@ func (s *Server) AuthenticateBasic(r *http.Request) (*http.Request, error) {
 		return r, errBasicMissing
 	}
 	now := s.clock.Now()
-	keys := [2]string{"basic-user\x00" + strings.ToLower(user), "basic-addr\x00" + address(r)}
+	// Keyed as usernames are matched (domain.ExternalKey), so "Admin " is
+	// the same username as "admin".
+	keys := [2]string{"basic-user\x00" + domain.ExternalKey(user), "basic-addr\x00" + address(r)}
 	for _, k := range keys {
 		if wait := s.tokenFail.wait(k, now); wait > 0 {
 			return r, &domain.Error{Code: domain.CodeRateLimited, Field: "Authorization",

@@ -248,8 +248,9 @@ func TestBasicGuessingIsSlowed(t *testing.T) {
 			t.Fatalf("wrong password %d: %v", i+1, err)
 		}
 	}
-	// The username waits, whatever the address and the case of the name.
-	err := try("ADMIN@acme.example", examplePassword, "192.0.2.99:1")
+	// The username waits, whatever the address, the case of the name or
+	// the spaces around it.
+	err := try(" ADMIN@acme.example ", examplePassword, "192.0.2.99:1")
 	if d, ok := httpapi.RetryAfter(err); domain.ErrorCode(err) != domain.CodeRateLimited || !ok || d != time.Second {
 		t.Fatalf("after five wrong passwords: %v (retry after %v)", err, d)
 	}

@@ -3,16 +3,41 @@ package dataset_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/memory"
+	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/dataset"
 	"github.com/entitle-rules/entitle/rules/internal/secret"
 )
+
+// eachStore runs test on a new memory store and a new SQLite file: the
+// seats part of a file loads alike on both (the SQL stores' constraints
+// included).
+func eachStore(t *testing.T, test func(*testing.T, func(*testing.T) ports.Store)) {
+	for name, open := range map[string]func(*testing.T) ports.Store{
+		"memory": func(t *testing.T) ports.Store {
+			s := memory.New()
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"sqlite": func(t *testing.T) ports.Store {
+			s, err := sqlite.Open(filepath.Join(t.TempDir(), "entitle.db"), sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	} {
+		t.Run(name, func(t *testing.T) { test(t, open) })
+	}
+}
 
 // seatState is everything the seats part of a store holds for the aliases
 // given, as one comparable text.
@@ -55,6 +80,22 @@ func seatState(t *testing.T, store ports.Store, aliases ...string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// companies counts the aliases a store knows.
+func companies(t testing.TB, store ports.Store, aliases []string) int {
+	t.Helper()
+	ctx := context.Background()
+	n := 0
+	_ = store.View(ctx, func(tx ports.Tx) error {
+		for _, a := range aliases {
+			if _, err := tx.Accounts().ByAlias(ctx, a); err == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 func load(t *testing.T, store ports.Store, data string) error {
@@ -101,10 +142,11 @@ func pool(t *testing.T, store ports.Store, alias, product, day string) domain.Po
 // The seats sections load into a store, and loading them again changes
 // nothing: the same ids, the same password hash (hashed once), the same
 // seats and assignment.
-func TestLoadSeatsIsRepeatable(t *testing.T) {
+func TestLoadSeatsIsRepeatable(t *testing.T) { eachStore(t, testLoadSeatsIsRepeatable) }
+
+func testLoadSeatsIsRepeatable(t *testing.T, open func(*testing.T) ports.Store) {
 	ctx := context.Background()
-	store := memory.New()
-	t.Cleanup(func() { store.Close() })
+	store := open(t)
 	if err := load(t, store, seatsFile); err != nil {
 		t.Fatal(err)
 	}
@@ -157,9 +199,10 @@ func TestLoadSeatsIsRepeatable(t *testing.T) {
 // A licenses line states the seats owned: loading a larger number tops up,
 // a smaller one retires the newest free seats, and one below the seats in
 // use is refused with nothing written.
-func TestLoadSeatsTopsUpAndRetires(t *testing.T) {
-	store := memory.New()
-	t.Cleanup(func() { store.Close() })
+func TestLoadSeatsTopsUpAndRetires(t *testing.T) { eachStore(t, testLoadSeatsTopsUpAndRetires) }
+
+func testLoadSeatsTopsUpAndRetires(t *testing.T, open func(*testing.T) ports.Store) {
+	store := open(t)
 	if err := load(t, store, seatsFile); err != nil {
 		t.Fatal(err)
 	}
@@ -218,10 +261,11 @@ func maps(a, b map[int64]int64) bool {
 
 // A changed password is hashed again; fields of a known user change in
 // place.
-func TestLoadSeatsUpdatesUsers(t *testing.T) {
+func TestLoadSeatsUpdatesUsers(t *testing.T) { eachStore(t, testLoadSeatsUpdatesUsers) }
+
+func testLoadSeatsUpdatesUsers(t *testing.T, open func(*testing.T) ports.Store) {
 	ctx := context.Background()
-	store := memory.New()
-	t.Cleanup(func() { store.Close() })
+	store := open(t)
 	if err := load(t, store, seatsFile); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +297,9 @@ func TestLoadSeatsUpdatesUsers(t *testing.T) {
 // What a file names must exist: the partner of a company, the company of a
 // user, the user of an assignment, a free seat for it. Each refusal names
 // the entry at fault and writes nothing.
-func TestLoadSeatsRefusals(t *testing.T) {
+func TestLoadSeatsRefusals(t *testing.T) { eachStore(t, testLoadSeatsRefusals) }
+
+func testLoadSeatsRefusals(t *testing.T, open func(*testing.T) ports.Store) {
 	for _, tc := range []struct {
 		name, data, field string
 		code              domain.Code
@@ -272,8 +318,7 @@ func TestLoadSeatsRefusals(t *testing.T) {
 			"companies[0].id", domain.CodeConflict},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			store := memory.New()
-			t.Cleanup(func() { store.Close() })
+			store := open(t)
 			err := load(t, store, tc.data)
 			de, ok := err.(*domain.Error)
 			if !ok || de.Code != tc.code || de.Field != tc.field {
@@ -281,8 +326,10 @@ func TestLoadSeatsRefusals(t *testing.T) {
 			}
 			ctx := context.Background()
 			_ = store.View(ctx, func(tx ports.Tx) error {
-				if as, _ := tx.Accounts().ByPartner(ctx, "fleet-partner", 0, 0); len(as) != 0 {
-					t.Errorf("a refused load wrote %d companies", len(as))
+				for _, partner := range []string{"fleet-partner", "p"} {
+					if as, _ := tx.Accounts().ByPartner(ctx, partner, 0, 0); len(as) != 0 {
+						t.Errorf("a refused load wrote %d companies of %s", len(as), partner)
+					}
 				}
 				return nil
 			})
@@ -292,9 +339,10 @@ func TestLoadSeatsRefusals(t *testing.T) {
 
 // Two users of one company cannot both hold one product from the file when
 // there is one seat: the second assignment finds none free.
-func TestLoadSeatsAssignsFreeSeatsOnly(t *testing.T) {
-	store := memory.New()
-	t.Cleanup(func() { store.Close() })
+func TestLoadSeatsAssignsFreeSeatsOnly(t *testing.T) { eachStore(t, testLoadSeatsAssignsFreeSeatsOnly) }
+
+func testLoadSeatsAssignsFreeSeatsOnly(t *testing.T, open func(*testing.T) ports.Store) {
+	store := open(t)
 	data := `
 clients: [{id: p, apiKey: aaaaaaaaaaaaaaaaaaaa}]
 companies: [{alias: co, partner: p}]
@@ -311,8 +359,7 @@ assignments:
 		t.Errorf("%+v", p)
 	}
 	overlapping := strings.Replace(data, "activationDate: 2025-04-01", "activationDate: 2025-03-31", 1)
-	store2 := memory.New()
-	t.Cleanup(func() { store2.Close() })
+	store2 := open(t)
 	if err := load(t, store2, overlapping); domain.ErrorCode(err) != domain.CodeConflict || !strings.Contains(err.Error(), "assignments[1]") {
 		t.Errorf("two users on one seat on 2025-03-31: %v, want CodeConflict naming assignments[1]", err)
 	}
