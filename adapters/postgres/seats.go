@@ -665,7 +665,7 @@ func scanAssignment(r sqlrow.Scanner) (domain.Assignment, error) {
 }
 
 func noAssignment(id int64) error {
-	return domain.Errorf(domain.CodeNotFound, "id", "no license assignment %d in the account", id)
+	return domain.Errorf(domain.CodeNotFound, "assignmentId", "no license assignment %d in the account", id)
 }
 
 // Create takes the product from the license; a.ProductID, when given, must

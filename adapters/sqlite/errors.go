@@ -19,7 +19,8 @@ import (
 // branch on its code: a done ctx, an interrupted statement, or a lock held
 // too long is CodeUnavailable (retrying may help); no row is CodeNotFound;
 // a unique or primary key violation is CodeConflict and a CHECK or NOT NULL
-// violation CodeInvalid, explained by sqlrow.ConstraintError (the
+// violation CodeInvalid, explained by the seats' own table (seatViolations,
+// which also explains the overlap triggers) or sqlrow.ConstraintError (the
 // repositories turn the ones they expect into messages of their own first);
 // anything else is CodeInternal. The message says what was being done; the
 // driver's error stays the cause. A *domain.Error passes through unchanged.
@@ -42,6 +43,11 @@ func translate(ctx context.Context, err error, format string, args ...any) error
 		return domain.Wrap(err, domain.CodeUnavailable, "%s: the connection was lost", what)
 	}
 	code := sqliteCode(err)
+	if code&0xff == sqlite3.SQLITE_CONSTRAINT {
+		if e := seatViolation(err, what); e != nil {
+			return e
+		}
+	}
 	switch {
 	case isUnique(err):
 		return sqlrow.ConstraintError(sqlrow.Unique, constraintOf(err), what, err)

@@ -23,20 +23,34 @@ import (
 // writer, and an Update's fn runs alone on it.
 func (t *tx) LockAccount(context.Context, int64) error { return t.Read() }
 
-// seatViolations names, for each index or trigger of 0005 that a write can
-// break, the field at fault and what to say. SQLite's message names a
-// unique index by its columns and a trigger by the text it raises.
-var seatViolations = []struct{ marker, field, message string }{
-	{"accounts.alias_key", "alias", "alias %q is taken by another company"},
-	{"seat_users.account_id, seat_users.external_key", "externalId", "a user with externalId %q exists in this account"},
-	{"seat_users.username_key", "username", "username %q is taken"},
-	{"clients.api_key_hash", "apiKey", "another client has this apiKey"},
-	{"assignments_license_no_overlap", "licenseId", "license %d is assigned to another user on a common day"},
-	{"assignments_user_product_no_overlap", "userId", "user %d holds another seat of the product on a common day"},
+// seatViolations names, for each index, trigger or check of 0005 that a
+// write can break, the field at fault, what to say when the repository
+// knows the value (message, formatted with it) and when it does not
+// (general: a write that skipped the repository, or raced past its check).
+// SQLite's message names a unique index by its columns, a trigger by the
+// text it raises and a named CHECK by its name.
+var seatViolations = []struct {
+	marker, field    string
+	code             domain.Code
+	message, general string
+}{
+	{"accounts.alias_key", "alias", domain.CodeConflict, "alias %q is taken by another company",
+		"the alias is taken by another company"},
+	{"seat_users.account_id, seat_users.external_key", "externalId", domain.CodeConflict,
+		"a user with externalId %q exists in this account", "a user with this externalId exists in this account"},
+	{"seat_users.username_key", "username", domain.CodeConflict, "username %q is taken", "the username is taken"},
+	{"clients.api_key_hash", "apiKey", domain.CodeConflict, "another client has this apiKey", "another client has this apiKey"},
+	{"assignments_license_no_overlap", "licenseId", domain.CodeConflict,
+		"license %d is assigned to another user on a common day", "the license is assigned to another user on a common day"},
+	{"assignments_user_product_no_overlap", "userId", domain.CodeConflict,
+		"user %d holds another seat of the product on a common day", "the user holds another seat of the product on a common day"},
+	{"assignments_dates_valid", "deactivationDate", domain.CodeInvalid,
+		"deactivationDate is more than one day before activationDate", "deactivationDate is more than one day before activationDate"},
 }
 
-// seatConflict is the CodeConflict for err when it is a violation of one of
-// seatViolations whose field is field (formatted with arg), else nil.
+// seatConflict is the error for err when it is a violation of one of
+// seatViolations whose field is field (its message formatted with arg),
+// else nil.
 func seatConflict(err error, field string, arg any) error {
 	if err == nil {
 		return nil
@@ -44,10 +58,23 @@ func seatConflict(err error, field string, arg any) error {
 	msg := err.Error()
 	for _, v := range seatViolations {
 		if v.field == field && strings.Contains(msg, v.marker) {
-			if strings.Contains(v.message, "%") {
-				return conflict(err, v.field, v.message, arg)
+			text := v.message
+			if strings.Contains(text, "%") {
+				text = fmt.Sprintf(text, arg)
 			}
-			return conflict(err, v.field, "%s", v.message)
+			return &domain.Error{Code: v.code, Field: v.field, Message: text, Err: err}
+		}
+	}
+	return nil
+}
+
+// seatViolation explains err, a constraint violation translate found no
+// other explanation for, when it is one of seatViolations; else nil.
+func seatViolation(err error, what string) *domain.Error {
+	msg := err.Error()
+	for _, v := range seatViolations {
+		if strings.Contains(msg, v.marker) {
+			return &domain.Error{Code: v.code, Field: v.field, Message: what + ": " + v.general, Err: err}
 		}
 	}
 	return nil
@@ -498,7 +525,7 @@ const (
 	qAssignmentsByProduct = `SELECT ` + assignmentColumns + ` FROM assignments
 	WHERE account_id = ? AND product_id = ? AND deactivation >= ? AND deactivation >= activation ORDER BY id`
 	qAssignmentsByUser = `SELECT ` + assignmentColumns + ` FROM assignments
-	WHERE account_id = ? AND user_id = ? AND deactivation >= ? AND deactivation >= activation ORDER BY id`
+	WHERE +account_id = ? AND user_id = ? AND deactivation >= ? AND deactivation >= activation ORDER BY id`
 	qUserExists = `SELECT count(*) FROM seat_users WHERE id = ? AND account_id = ?`
 	qFindBase   = `SELECT ` + assignmentColumns + ` FROM assignments`
 )
@@ -589,15 +616,22 @@ func (r assignments) Get(ctx context.Context, accountID, id int64) (domain.Assig
 	return sqlrow.One(ctx, r, "read an assignment", scanAssignment, func() error { return noAssignment(id) }, qAssignment, id, accountID)
 }
 
-// Find builds its query with sqlrow.ListQuery; every shape starts with
-// account_id, so an index of the account's assignments serves it.
+// Find builds its query with sqlrow.ListQuery. A license's or a user's
+// assignments are found by that index: the unary + keeps SQLite from
+// walking the whole account's in id order instead, which it would rather
+// do than sort the few rows of one license or user.
 func (r assignments) Find(ctx context.Context, q domain.AssignmentQuery) ([]domain.Assignment, error) {
 	if err := r.Read(); err != nil {
 		return nil, err
 	}
-	l := sqlrow.NewListQuery(sqlrow.SQLite, assignmentSorts, "id").Where("account_id = ?", q.AccountID)
-	if q.LicenseID != 0 {
-		l.Where("license_id = ?", q.LicenseID)
+	l := sqlrow.NewListQuery(sqlrow.SQLite, assignmentSorts, "id")
+	switch {
+	case q.LicenseID != 0:
+		l.Where("+account_id = ?", q.AccountID).Where("license_id = ?", q.LicenseID)
+	case q.UserID != 0:
+		l.Where("+account_id = ?", q.AccountID)
+	default:
+		l.Where("account_id = ?", q.AccountID)
 	}
 	if q.UserID != 0 {
 		l.Where("user_id = ?", q.UserID)

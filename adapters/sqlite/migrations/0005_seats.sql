@@ -79,10 +79,15 @@ CREATE TABLE assignments (
     -- cancelled assignment, which holds no day).
     CONSTRAINT assignments_dates_valid CHECK (activation <> '' AND deactivation >= date(activation, '-1 day'))
 ) STRICT;
+-- A license's periods (the overlap trigger, SetExpires, Find by license); a
+-- user's, by product (the other trigger, ByUser, Find by user); a product's
+-- that still hold a day (ByProduct, the pool); an account's by id and by
+-- activation date (Find).
 CREATE INDEX assignments_by_license ON assignments (license_id, deactivation);
-CREATE INDEX assignments_by_user ON assignments (account_id, user_id);
+CREATE INDEX assignments_by_user ON assignments (user_id, product_id, deactivation);
 CREATE INDEX assignments_by_product ON assignments (account_id, product_id, deactivation);
 CREATE INDEX assignments_by_account ON assignments (account_id, id);
+CREATE INDEX assignments_by_activation ON assignments (account_id, activation);
 
 -- Two periods share a day when each starts no later than the other ends;
 -- an assignment whose deactivation is before its activation holds no day.
@@ -95,7 +100,7 @@ BEGIN
           AND activation <= NEW.deactivation AND deactivation >= activation);
     SELECT RAISE(ABORT, 'assignments_user_product_no_overlap') WHERE EXISTS (
         SELECT 1 FROM assignments
-        WHERE account_id = NEW.account_id AND user_id = NEW.user_id AND product_id = NEW.product_id
+        WHERE user_id = NEW.user_id AND product_id = NEW.product_id
           AND activation <= NEW.deactivation AND deactivation >= NEW.activation AND deactivation >= activation);
 END;
 
@@ -109,7 +114,7 @@ BEGIN
           AND activation <= NEW.deactivation AND deactivation >= activation);
     SELECT RAISE(ABORT, 'assignments_user_product_no_overlap') WHERE EXISTS (
         SELECT 1 FROM assignments
-        WHERE account_id = NEW.account_id AND user_id = NEW.user_id AND product_id = NEW.product_id AND id <> NEW.id
+        WHERE user_id = NEW.user_id AND product_id = NEW.product_id AND id <> NEW.id
           AND activation <= NEW.deactivation AND deactivation >= NEW.activation AND deactivation >= activation);
 END;
 
