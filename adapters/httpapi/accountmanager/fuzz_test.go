@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules/seats"
 )
 
 // One Go fuzz target per request decoder. Whatever the bytes, a decoder
@@ -84,7 +85,7 @@ func FuzzDecodeSeats(f *testing.F) {
 			checkDecodeError(t, err)
 			return
 		}
-		if n < 0 || n > MaxSeats {
+		if n < 0 || n > seats.MaxSeats {
 			t.Fatalf("accepted %d seats", n)
 		}
 		req := map[string]any{"seats": n}
@@ -146,7 +147,7 @@ func FuzzDecodeBulk(f *testing.F) {
 			checkDecodeError(t, err)
 			return
 		}
-		if len(ids) == 0 || len(ids) > MaxBulkItems {
+		if len(ids) == 0 || len(ids) > seats.MaxItems {
 			t.Fatalf("accepted %d ids", len(ids))
 		}
 		ids2, err := decodeBulk(reencode(t, map[string][]string{"externalIds": ids}))

@@ -53,17 +53,6 @@ type bulkRequest struct {
 	ExternalIDs *[]string `json:"externalIds"`
 }
 
-// MaxSeats is the most seats of one product a company can be given in one
-// call: an input limit, like the text limits of domain/limits.go, so that a
-// typo cannot make a store write a billion rows. The rule files decide
-// everything below it.
-const MaxSeats = 100_000
-
-// MaxBulkItems is the most externalIds a bulk body may carry before the
-// rule files' own maximum (bulk_max, 1,000 in the shipped files) is asked:
-// a bound on the work a hostile body can cause, never the policy.
-const MaxBulkItems = 10_000
-
 func str(p *string) string {
 	if p == nil {
 		return ""
@@ -97,7 +86,8 @@ func decodeCompany(b []byte) (seats.CompanyRequest, error) {
 }
 
 // decodeSeats decodes PUT /companies/{alias}/license/{productId}: seats is
-// required, 0 to MaxSeats; expires is an optional YYYY-MM-DD.
+// required, 0 to seats.MaxSeats (the input limit; the rule files' max_seats
+// is lower); expires is an optional YYYY-MM-DD.
 func decodeSeats(b []byte) (n int, expires domain.Date, err error) {
 	var req seatsRequest
 	if err := httpapi.DecodeBytes(b, &req); err != nil {
@@ -107,8 +97,8 @@ func decodeSeats(b []byte) (n int, expires domain.Date, err error) {
 	switch {
 	case req.Seats == nil:
 		p.Add("REQUIRED", "seats", "seats is required: how many seats of the product the company owns from now on")
-	case *req.Seats < 0 || *req.Seats > MaxSeats:
-		p.Add("OUT_OF_RANGE", "seats", "seats %d is out of range (0 to %d)", *req.Seats, MaxSeats)
+	case *req.Seats < 0 || *req.Seats > seats.MaxSeats:
+		p.Add("OUT_OF_RANGE", "seats", "seats %d is out of range (0 to %d)", *req.Seats, seats.MaxSeats)
 	}
 	if req.Expires != nil {
 		d, err := domain.ParseDate(*req.Expires)
@@ -156,8 +146,8 @@ func decodeLicense(b []byte) (string, error) {
 }
 
 // decodeBulk decodes the body of POST or DELETE /license/{productId}/bulk.
-// An empty list is refused; so is a list longer than MaxBulkItems (the
-// rule files' smaller maximum is the use case's to apply).
+// An empty list is refused; so is a list longer than seats.MaxItems, the
+// input limit, before the use case applies the rule files' smaller max_bulk.
 func decodeBulk(b []byte) ([]string, error) {
 	var req bulkRequest
 	if err := httpapi.DecodeBytes(b, &req); err != nil {
@@ -168,8 +158,8 @@ func decodeBulk(b []byte) ([]string, error) {
 		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "externalIds is required: the list of users")
 	case len(*req.ExternalIDs) == 0:
 		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "externalIds is empty; give at least one user")
-	case len(*req.ExternalIDs) > MaxBulkItems:
-		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "externalIds holds %d users; the most per call is far less (see the API's bulk maximum)", len(*req.ExternalIDs))
+	case len(*req.ExternalIDs) > seats.MaxItems:
+		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "at most %d externalIds per call; this one names %d", seats.MaxItems, len(*req.ExternalIDs))
 	}
 	return *req.ExternalIDs, nil
 }

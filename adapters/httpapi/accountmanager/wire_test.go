@@ -68,7 +68,7 @@ func TestDecodeUser(t *testing.T) {
 }
 
 func TestDecodeBulk(t *testing.T) {
-	ids := make([]string, MaxBulkItems+1)
+	ids := make([]string, seats.MaxItems+1)
 	for i := range ids {
 		ids[i] = "u"
 	}
@@ -85,7 +85,7 @@ func TestDecodeBulk(t *testing.T) {
 		{name: "a bare array", body: `["driver-1"]`, field: "", msg: "must be an object"},
 		{name: "a number in the list", body: `{"externalIds": ["a", 2]}`, field: "externalIds[1]", msg: "must be a string"},
 		{name: "bad UTF-8 in the list", body: "{\"externalIds\": [\"a\", \"\xc3\"]}", field: "externalIds[1]", msg: "not valid UTF-8"},
-		{name: "more than the input bound", body: string(tooMany), field: "externalIds", msg: "holds 10001 users"},
+		{name: "more than the input bound", body: string(tooMany), field: "externalIds", msg: "at most 10000 externalIds per call; this one names 10001"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := decodeBulk([]byte(tc.body))
