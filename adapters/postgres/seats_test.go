@@ -21,8 +21,8 @@ import (
 
 var seatNow = time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
 
-// seats is what seatFixture stored: two accounts, users and seats.
-type seats struct {
+// seatRows is what seatFixture stored: two accounts, users and seats.
+type seatRows struct {
 	acme, other domain.Account
 	// u1, u2 are acme's users, ou other's.
 	u1, u2, ou domain.User
@@ -34,10 +34,10 @@ type seats struct {
 }
 
 // seatFixture stores seats in s.
-func seatFixture(t *testing.T, s ports.Store) seats {
+func seatFixture(t *testing.T, s ports.Store) seatRows {
 	t.Helper()
 	ctx := t.Context()
-	var f seats
+	var f seatRows
 	err := s.Update(ctx, func(tx ports.Tx) error {
 		f.acme = domain.Account{PartnerID: "fleet-partner", Alias: "Acme-Fleet", Title: "Acme", CreatedAt: seatNow,
 			Limits: map[string]domain.Limits{"copilot": {Users: 10}}, Plans: map[string]string{"copilot": "basic"}}
