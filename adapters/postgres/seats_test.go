@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
 // What is particular to the PostgreSQL seats store (seats.go, migration
@@ -537,4 +539,70 @@ func named(dsn, schema string) string {
 		return dsn + "&application_name=" + schema
 	}
 	return dsn + "?application_name=" + schema
+}
+
+// TestExampleDataLoadsTwice: the example data set (a partner with an
+// apiKey, a company with seats of two products, an account admin) loads
+// into PostgreSQL, and loading it again changes no row.
+func TestExampleDataLoadsTwice(t *testing.T) {
+	dsn := testDSN(t)
+	ctx := t.Context()
+	schema := freshSchema(t, dsn)
+	s := openStore(t, dsn, postgres.Options{Schema: schema})
+	text, err := os.ReadFile("../cmd/entitle/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := dataset.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := rawConn(t, dsn, schema)
+	rows := func() string {
+		t.Helper()
+		var out string
+		if err := conn.QueryRow(ctx, `SELECT concat_ws(' | ',
+			(SELECT string_agg(to_jsonb(a)::text, ',' ORDER BY id) FROM accounts a),
+			(SELECT string_agg((to_jsonb(u) - 'password_hash')::text, ',' ORDER BY id) FROM seat_users u),
+			(SELECT string_agg(to_jsonb(l)::text, ',' ORDER BY id) FROM licenses l),
+			(SELECT string_agg(to_jsonb(x)::text, ',' ORDER BY id) FROM assignments x),
+			(SELECT string_agg(id || ':' || api_key_hash, ',' ORDER BY id) FROM clients))`).Scan(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if _, err := ds.Load(ctx, s); err != nil {
+		t.Fatalf("the first load: %v", err)
+	}
+	first := rows()
+	if !strings.Contains(first, `"alias": "acme-fleet"`) || !strings.Contains(first, `"product_id": "MileOn"`) {
+		t.Fatalf("after loading the example: %s; want the company acme-fleet and its MileOn seats", first)
+	}
+	if _, err := ds.Load(ctx, s); err != nil {
+		t.Fatalf("the second load: %v", err)
+	}
+	if again := rows(); again != first {
+		t.Errorf("loading the example again changed the seats:\nbefore %s\nafter  %s", first, again)
+	}
+	err = s.View(ctx, func(tx ports.Tx) error {
+		c, err := tx.Clients().ByAPIKey(ctx, domain.HashSecret("example-api-key-change-me"))
+		if err != nil {
+			return err
+		}
+		a, err := tx.Accounts().ByAlias(ctx, "ACME-FLEET")
+		if err != nil {
+			return err
+		}
+		if a.PartnerID != c.ID {
+			t.Errorf("acme-fleet belongs to %q, the apiKey to %q", a.PartnerID, c.ID)
+		}
+		u, err := tx.Users().ByUsername(ctx, "Admin@Acme.Example")
+		if err == nil && (u.AccountID != a.ID || !u.HasRole(domain.AccountAdmin)) {
+			t.Errorf("the admin user = %+v, want an ACCOUNTADMIN of acme-fleet", u)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
