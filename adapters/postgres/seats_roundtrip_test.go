@@ -103,3 +103,63 @@ func TestRoundTripsPerAssign(t *testing.T) {
 			oneSt, manySt, bulk, maxStatementsOne, maxStatementsOne+maxStatementsItem*(bulk-1))
 	}
 }
+
+// BenchmarkAssign assigns seats through the seats use case
+// (Service.Assign): one user per call, and 1,000 (the bulk maximum). Each
+// call's users are released again outside the timer, so every call finds
+// its seats free. assignments/s is the throughput; each new assignment
+// costs one round trip, the rest of a call about five.
+//
+//	ENTITLE_POSTGRES_DSN=... go test ./adapters/postgres -run '^$' -bench Assign -benchmem
+func BenchmarkAssign(b *testing.B) {
+	dsn := testDSN(b)
+	ctx := b.Context()
+	s := openStore(b, dsn, postgres.Options{Schema: freshSchema(b, dsn)})
+	set, err := seats.Language().Load(rulesets.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := seats.New(seats.Options{Store: s, Rules: set, Clock: ports.ClockFunc(func() time.Time { return raceNow })})
+	if err != nil {
+		b.Fatal(err)
+	}
+	partner := domain.Principal{Partner: "fleet-partner", Credential: domain.APIKey}
+	acct, err := svc.CreateCompany(ctx, partner, seats.CompanyRequest{Name: "Acme Fleet"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const most = 1000
+	if _, err := svc.SetSeats(ctx, partner, seats.SeatsRequest{Alias: acct.Alias, ProductID: "CoPilot", Seats: most}); err != nil {
+		b.Fatal(err)
+	}
+	admin := domain.Principal{Partner: acct.PartnerID, Account: strconv.FormatInt(acct.ID, 10), Credential: domain.APIKey}
+	ids := make([]string, most)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("driver-%d", i)
+		if _, err := svc.AddUser(ctx, admin, seats.UserInput{ExternalID: ids[i]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	check := func(rs []seats.ItemResult, err error) {
+		b.Helper()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range rs {
+			if !r.OK {
+				b.Fatalf("%s: %s %s", r.ExternalID, r.Code, r.Reason)
+			}
+		}
+	}
+	for _, users := range []int{1, most} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+			for b.Loop() {
+				check(svc.Assign(ctx, admin, "CoPilot", ids[:users]))
+				b.StopTimer()
+				check(svc.Release(ctx, admin, "CoPilot", ids[:users]))
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.N*users)/b.Elapsed().Seconds(), "assignments/s")
+		})
+	}
+}
