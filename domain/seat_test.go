@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -165,5 +166,173 @@ func TestRole(t *testing.T) {
 		if got := tt.role.CanWrite(); got != tt.write {
 			t.Errorf("%q.CanWrite() = %v, want %v", tt.role, got, tt.write)
 		}
+	}
+}
+
+// license builds a license of CoPilot from reg to exp (YYYY-MM-DD).
+func license(tb testing.TB, id int64, reg, exp string) domain.License {
+	tb.Helper()
+	return domain.License{ID: id, AccountID: 1, ProductID: "CoPilot", Registered: mustDate(tb, reg), Expires: mustDate(tb, exp)}
+}
+
+func TestLicenseOwnedOn(t *testing.T) {
+	tests := []struct {
+		name     string
+		reg, exp string
+		day      string
+		want     bool
+	}{
+		{"the first day", "2018-06-11", "2019-06-10", "2018-06-11", true},
+		{"the last day", "2018-06-11", "2019-06-10", "2019-06-10", true},
+		{"the day before", "2018-06-11", "2019-06-10", "2018-06-10", false},
+		{"the day after", "2018-06-11", "2019-06-10", "2019-06-11", false},
+		{"one day", "2018-06-11", "2018-06-11", "2018-06-11", true},
+		// A seat taken away the day it was registered: expiry the day before.
+		{"retired the day it was registered", "2018-06-11", "2018-06-10", "2018-06-11", false},
+		{"retired, the day before", "2018-06-11", "2018-06-10", "2018-06-10", false},
+	}
+	for _, tt := range tests {
+		l := license(t, 1, tt.reg, tt.exp)
+		if got := l.OwnedOn(mustDate(t, tt.day)); got != tt.want {
+			t.Errorf("%s: OwnedOn(%s) = %v, want %v", tt.name, tt.day, got, tt.want)
+		}
+	}
+}
+
+func TestAssignmentHolds(t *testing.T) {
+	tests := []struct {
+		name       string
+		act, deact string
+		day        string
+		want       bool
+	}{
+		{"the activation day", "2018-06-11", "2019-06-10", "2018-06-11", true},
+		{"the deactivation day", "2018-06-11", "2019-06-10", "2019-06-10", true},
+		{"after", "2018-06-11", "2019-06-10", "2019-06-11", false},
+		{"before", "2018-06-11", "2019-06-10", "2018-06-10", false},
+		// Seed 004's example: activation 2018-06-11, deactivation 2018-06-10.
+		{"seed 004's cancelled assignment, its activation day", "2018-06-11", "2018-06-10", "2018-06-11", false},
+		{"seed 004's cancelled assignment, its deactivation day", "2018-06-11", "2018-06-10", "2018-06-10", false},
+	}
+	for _, tt := range tests {
+		a := assignment(t, 1, tt.act, tt.deact)
+		if got := a.Holds(mustDate(t, tt.day)); got != tt.want {
+			t.Errorf("%s: Holds(%s) = %v, want %v", tt.name, tt.day, got, tt.want)
+		}
+	}
+}
+
+func TestSameUserProductOverlap(t *testing.T) {
+	base := assignment(t, 1, "2018-06-11", "2019-06-10") // user 7, CoPilot
+	other := func(lic, user int64, product, act, deact string) domain.Assignment {
+		a := assignment(t, lic, act, deact)
+		a.UserID, a.ProductID = user, product
+		return a
+	}
+	tests := []struct {
+		name string
+		b    domain.Assignment
+		want bool
+	}{
+		{"same user and product, another license, overlapping", other(2, 7, "CoPilot", "2019-01-01", "2019-12-31"), true},
+		{"same user and product, touching on the last day", other(2, 7, "CoPilot", "2019-06-10", "2019-12-31"), true},
+		{"same user and product, the day after", other(2, 7, "CoPilot", "2019-06-11", "2019-12-31"), false},
+		{"same user, another product", other(2, 7, "MileOn", "2018-06-11", "2019-06-10"), false},
+		{"another user, same product", other(2, 8, "CoPilot", "2018-06-11", "2019-06-10"), false},
+		{"same user and product, seed 004's cancelled shape inside", other(2, 7, "CoPilot", "2018-07-01", "2018-06-30"), false},
+	}
+	for _, tt := range tests {
+		if got := base.SameUserProductOverlap(&tt.b); got != tt.want {
+			t.Errorf("%s: SameUserProductOverlap = %v, want %v", tt.name, got, tt.want)
+		}
+		if got := tt.b.SameUserProductOverlap(&base); got != tt.want {
+			t.Errorf("%s (reversed): SameUserProductOverlap = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestCheckAssignments(t *testing.T) {
+	withUser := func(a domain.Assignment, id, user int64) domain.Assignment {
+		a.ID, a.UserID = id, user
+		return a
+	}
+	tests := []struct {
+		name      string
+		as        []domain.Assignment
+		wantField string // "" for no conflict
+		wantMsg   string
+	}{
+		{"none", nil, "", ""},
+		{"one license, one user after another", []domain.Assignment{
+			withUser(assignment(t, 1, "2018-01-01", "2018-06-10"), 1, 7),
+			withUser(assignment(t, 1, "2018-06-11", "2019-06-10"), 2, 8),
+		}, "", ""},
+		{"seed 004's cancelled assignment beside the one that replaced it", []domain.Assignment{
+			withUser(assignment(t, 1, "2018-06-11", "2018-06-10"), 1, 7),
+			withUser(assignment(t, 1, "2018-06-11", "2019-06-10"), 2, 8),
+		}, "", ""},
+		{"one license twice on a day", []domain.Assignment{
+			withUser(assignment(t, 1, "2018-01-01", "2018-06-11"), 1, 7),
+			withUser(assignment(t, 1, "2018-06-11", "2019-06-10"), 2, 8),
+		}, "licenseId", "license 1 is assigned twice on a common day (assignments 1 and 2)"},
+		{"one user, two seats of a product", []domain.Assignment{
+			withUser(assignment(t, 1, "2018-06-11", "2019-06-10"), 1, 7),
+			withUser(assignment(t, 2, "2018-12-01", "2019-12-01"), 2, 7),
+		}, "userId", "user 7 holds two seats of CoPilot on a common day (assignments 1 and 2)"},
+	}
+	for _, tt := range tests {
+		err := domain.CheckAssignments(tt.as)
+		if tt.wantField == "" {
+			if err != nil {
+				t.Errorf("%s: CheckAssignments = %v, want nil", tt.name, err)
+			}
+			continue
+		}
+		wantCode(t, err, domain.CodeConflict)
+		var de *domain.Error
+		if errors.As(err, &de) && (de.Field != tt.wantField || de.Message != tt.wantMsg) {
+			t.Errorf("%s: got %s: %s, want %s: %s", tt.name, de.Field, de.Message, tt.wantField, tt.wantMsg)
+		}
+	}
+}
+
+func TestPoolOn(t *testing.T) {
+	ls := []domain.License{
+		license(t, 3, "2018-01-01", "2018-12-31"),
+		license(t, 1, "2018-01-01", "2018-12-31"),
+		license(t, 2, "2018-01-01", "2018-12-31"),
+		license(t, 4, "2018-01-01", "2018-06-10"), // expired before the day
+		license(t, 5, "2018-06-12", "2019-06-11"), // registered after it
+		{ID: 6, AccountID: 1, ProductID: "MileOn", Registered: mustDate(t, "2018-01-01"), Expires: mustDate(t, "2018-12-31")},
+	}
+	user := func(a domain.Assignment, user int64) domain.Assignment {
+		a.UserID = user
+		return a
+	}
+	as := []domain.Assignment{
+		user(assignment(t, 2, "2018-06-11", "2018-12-31"), 7),
+		user(assignment(t, 1, "2018-06-11", "2018-06-10"), 8), // seed 004's cancelled shape: license 1 stays free
+		user(assignment(t, 3, "2018-01-01", "2018-06-10"), 9), // ended the day before
+		user(assignment(t, 4, "2018-01-01", "2018-06-10"), 10),
+	}
+	day := mustDate(t, "2018-06-11")
+	got := domain.PoolOn("CoPilot", day, ls, as)
+	want := domain.Pool{ProductID: "CoPilot", Day: day, Owned: 3, Assigned: 1, Free: []int64{1, 3}, Holder: map[int64]int64{7: 2}}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b domain.Date) bool { return a == b })); diff != "" {
+		t.Errorf("PoolOn (-want +got):\n%s", diff)
+	}
+	// The day after license 5 is registered it is owned, and free.
+	got = domain.PoolOn("CoPilot", mustDate(t, "2018-06-12"), ls, as)
+	if got.Owned != 4 || got.Assigned != 1 || !slices.Equal(got.Free, []int64{1, 3, 5}) {
+		t.Errorf("PoolOn(2018-06-12) = %+v", got)
+	}
+	if got := domain.PoolOn("MileOn", day, ls, as); got.Owned != 1 || got.Assigned != 0 || !slices.Equal(got.Free, []int64{6}) {
+		t.Errorf("PoolOn(MileOn) = %+v", got)
+	}
+	// Assigned never exceeds owned, even when the assignments given hold
+	// one license twice (which the stores refuse).
+	dup := append(slices.Clone(as), user(assignment(t, 2, "2018-06-01", "2018-06-30"), 11))
+	if got := domain.PoolOn("CoPilot", day, ls, dup); got.Assigned != 1 || got.Owned != 3 {
+		t.Errorf("PoolOn with a license held twice = %+v", got)
 	}
 }

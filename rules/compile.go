@@ -110,6 +110,7 @@ type Set struct {
 	// is skipped at once (no rule of it can derive the field it reads).
 	skipTo  [][numPhases][]int
 	sources map[string][]byte // the files, for the tests they hold
+	skipped []Skipped         // the files left out, with the context each declares
 }
 
 // Hash returns the content hash of the files the set was loaded from
@@ -153,13 +154,7 @@ func readFiles(fsys fs.FS) ([]string, map[string][]byte, error) {
 // Compile compiles the named ruleset files (their contents in files), in the
 // order of names, as Load does.
 func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error) {
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
-		h.Write(files[n])
-	}
-	set := &Set{lang: l, hash: hex.EncodeToString(h.Sum(nil)), files: names, sources: files,
-		byScope: make([][numPhases][]*Rule, len(l.scopes))}
+	set := &Set{lang: l, sources: files, byScope: make([][numPhases][]*Rule, len(l.scopes))}
 	var ps problems
 	c := newCompiler(l, &ps)
 	seen := map[string]Pos{}
@@ -171,15 +166,26 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 			continue
 		}
 		if root.kind != mapNode {
-			ps.add(root.pos, "a ruleset file is a mapping with ruleset, params, tables, rules, fixtures and tests")
+			ps.add(root.pos, "a ruleset file is a mapping with ruleset, context, params, tables, rules, fixtures and tests")
 			continue
 		}
-		root.checkKeys(&ps, "a ruleset file", "ruleset", "description", "params", "tables", "rules", "fixtures", "tests")
+		root.checkKeys(&ps, "a ruleset file", "ruleset", "context", "description", "params", "tables", "rules", "fixtures", "tests")
 		if n := root.field("ruleset"); n == nil {
 			ps.add(root.pos, "missing field %q: name the ruleset", "ruleset")
 		} else if _, ok := n.str(); !ok {
 			ps.add(n.pos, "ruleset: want a name")
 		}
+		fileCtx, ok := fileContext(root, &ps)
+		if !ok {
+			continue
+		}
+		if !l.hasContext(fileCtx) {
+			c.leftOut(root, fileCtx)
+			set.skipped = append(set.skipped, Skipped{File: name, Context: fileCtx})
+			continue
+		}
+		set.files = append(set.files, name)
+		c.context = fileCtx
 		c.setConstants(readConstants(root, &ps))
 		rs := root.field("rules")
 		if rs == nil {
@@ -211,8 +217,77 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
+	// The hash covers the files compiled, the rules in force: a file left
+	// out changes no decision.
+	h := sha256.New()
+	for _, n := range set.files {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
+		h.Write(files[n])
+	}
+	set.hash = hex.EncodeToString(h.Sum(nil))
 	set.indexRuns()
 	return set, nil
+}
+
+// Skipped is a rule file Load left out: it belongs to a context none of the
+// language's scopes belongs to (the one it declares with `context: seats`,
+// or, when it declares none, that of the scopes declared without one, the
+// store API's), so its rules, fixtures and tests are another program's
+// business. Context is "" for a file that declares none.
+type Skipped struct {
+	File    string
+	Context string
+}
+
+// Skipped returns the files Load left out, in name order, with the context
+// each declares. A program that serves every context leaves out none; one
+// that does may report them (`entitle check` should).
+func (s *Set) Skipped() []Skipped { return append([]Skipped(nil), s.skipped...) }
+
+// fileContext returns the context a file declares ("" for none), and false
+// when the declaration is malformed (reported).
+func fileContext(root *node, ps *problems) (string, bool) {
+	n := root.field("context")
+	if n == nil {
+		return "", true
+	}
+	s, ok := n.str()
+	if !ok || !identRE.MatchString(s) {
+		ps.add(n.pos, "context: want the name of the context the file's rules belong to (such as seats)")
+		return "", false
+	}
+	return s, true
+}
+
+// leftOut checks a file the language leaves out: none of its rules may be
+// written in a scope the language knows, or leaving the file out would drop
+// a rule of a context the program runs.
+func (c *compiler) leftOut(root *node, fileCtx string) {
+	rs := root.field("rules")
+	if rs == nil || rs.kind != seqNode {
+		return
+	}
+	for _, rn := range rs.items {
+		if rn.kind != mapNode {
+			continue
+		}
+		sn := rn.field("scope")
+		name, _ := sn.str()
+		sc := c.lang.scope(name)
+		if sc == nil {
+			continue
+		}
+		id, _ := rn.field("id").str()
+		if fileCtx == "" {
+			c.ps.add(sn.pos, "rule %s: scope %q belongs to context %s: declare `context: %s` at the top of the file", id, name, sc.context, sc.context)
+			continue
+		}
+		ctx := "context " + sc.context
+		if sc.context == "" {
+			ctx = "the files without a context"
+		}
+		c.ps.add(sn.pos, "rule %s: scope %q belongs to %s, but the file declares context %q, which this language does not load (its contexts: %s), so the rule would be dropped; fix the file's context", id, name, ctx, fileCtx, c.lang.contextList())
+	}
 }
 
 // indexRuns fills skipTo.
@@ -328,6 +403,18 @@ func (c *compiler) rule(rn *node) *Rule {
 		return nil
 	default:
 		r.Scope, r.scope = s, c.lang.scope(s)
+	}
+	if sc := r.scope; sc.context != c.context {
+		pos := rn.field("scope").pos
+		switch {
+		case c.context == "":
+			ps.add(pos, "rule %s: scope %q belongs to context %s: declare `context: %s` at the top of the file", id, r.Scope, sc.context, sc.context)
+		case sc.context == "":
+			ps.add(pos, "rule %s: scope %q belongs to the files without a context, and this file declares context %s (its scopes: %s)", id, r.Scope, c.context, strings.Join(c.lang.scopesOf(c.context), ", "))
+		default:
+			ps.add(pos, "rule %s: scope %q belongs to context %s, not %s, which this file declares", id, r.Scope, sc.context, c.context)
+		}
+		return nil
 	}
 	deny, set, hold := rn.field("deny"), rn.field("set"), rn.field("hold")
 	effects := 0
@@ -445,11 +532,12 @@ func (c *compiler) expr(n *node, sc *scopeInfo, want reflect.Type) *program {
 // configuration per scope (environment, vocabulary, operators, the constant
 // folder), made when the scope's first expression is compiled.
 type compiler struct {
-	lang   *Language
-	ps     *problems
-	folder *constFolder
-	cfgs   map[*scopeInfo]*conf.Config
-	names  map[*scopeInfo]*strings.Replacer
+	lang    *Language
+	context string // the context the file being compiled declares
+	ps      *problems
+	folder  *constFolder
+	cfgs    map[*scopeInfo]*conf.Config
+	names   map[*scopeInfo]*strings.Replacer
 }
 
 func newCompiler(l *Language, ps *problems) *compiler {

@@ -190,7 +190,8 @@ func (s *Set) RunTests(ctx context.Context, testers ...Tester) ([]TestResult, er
 		if root == nil || root.kind != mapNode {
 			continue
 		}
-		s.readFixtures(root, fixtures, testers, &ps)
+		fileCtx, _ := root.field("context").str()
+		s.readFixtures(root, fileCtx, fixtures, testers, &ps)
 		if ts := root.field("tests"); ts != nil {
 			testNodes = append(testNodes, ts)
 		}
@@ -210,7 +211,7 @@ func (s *Set) RunTests(ctx context.Context, testers ...Tester) ([]TestResult, er
 	return out, ps.err()
 }
 
-func (s *Set) readFixtures(root *node, into map[string]*fixtureRef, testers []Tester, ps *problems) {
+func (s *Set) readFixtures(root *node, fileCtx string, into map[string]*fixtureRef, testers []Tester, ps *problems) {
 	fs := root.field("fixtures")
 	if fs == nil {
 		return
@@ -231,12 +232,10 @@ func (s *Set) readFixtures(root *node, into map[string]*fixtureRef, testers []Te
 			continue
 		}
 		ctxName, _ := body.field("context").str()
-		var t Tester
-		for _, c := range testers {
-			if c.Context() == ctxName || (ctxName == "" && len(testers) == 1) {
-				t = c
-			}
+		if ctxName == "" {
+			ctxName = fileCtx
 		}
+		t := s.testerFor(ctxName, testers)
 		if t == nil {
 			var names []string
 			for _, c := range testers {
@@ -247,6 +246,37 @@ func (s *Set) readFixtures(root *node, into map[string]*fixtureRef, testers []Te
 		}
 		into[name] = &fixtureRef{pos: k.pos, doc: Doc{body}.Without("context"), tester: t}
 	}
+}
+
+// testerFor returns the tester of the context a fixture names, else the
+// context its file declares; a fixture of neither (in a file of the store
+// API's, which came before contexts were declared) is read by the only
+// tester given, or by the only tester of a context no scope of the language
+// declares.
+func (s *Set) testerFor(ctxName string, testers []Tester) Tester {
+	if ctxName != "" {
+		for _, c := range testers {
+			if c.Context() == ctxName {
+				return c
+			}
+		}
+		return nil
+	}
+	if len(testers) == 1 {
+		return testers[0]
+	}
+	var found Tester
+	declared := s.lang.Contexts()
+	for _, c := range testers {
+		if c.Context() != "" && slices.Contains(declared, c.Context()) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = c
+	}
+	return found
 }
 
 // addErr reports err at pos, or at its own positions when it has them.

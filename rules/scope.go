@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"unsafe"
@@ -14,6 +15,13 @@ import (
 
 // ScopeOptions declares what rules of one scope see and may do.
 type ScopeOptions struct {
+	// Context names the context the scope belongs to ("seats"). Rules of a
+	// scope with a context live in files that declare it (`context: seats`
+	// at the top of the file), so a language built without that context
+	// leaves those files out instead of failing on scopes it does not know
+	// (Set.Skipped lists them). A scope without one belongs to the files
+	// that declare no context (the store API's, which came first).
+	Context string
 	// Item, when set, says the scope is evaluated once per element of a list
 	// of the request ("lines"): a violation's field is then prefixed with
 	// Item[i], so a refusal names lines[3].serviceStartDate.
@@ -42,6 +50,7 @@ type Scope[E any] struct{ *scopeInfo }
 // scopeInfo is a scope without its type parameter, as the compiler sees it.
 type scopeInfo struct {
 	name    string
+	context string
 	env     reflect.Type // *E
 	item    string
 	derived []*settable
@@ -73,8 +82,11 @@ type settable struct {
 // Mistakes in the declaration (a derivable path that is not a field, a
 // function name used twice) are reported by NewLanguage.
 func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
-	s := &scopeInfo{name: name, env: reflect.TypeFor[*E](), item: o.Item}
+	s := &scopeInfo{name: name, context: o.Context, env: reflect.TypeFor[*E](), item: o.Item}
 	var errs []string
+	if o.Context != "" && !identRE.MatchString(o.Context) {
+		errs = append(errs, fmt.Sprintf("context %q is not a name (letters, digits and _)", o.Context))
+	}
 	if reflect.TypeFor[E]().Kind() != reflect.Struct {
 		errs = append(errs, "the environment is not a struct")
 	}
@@ -191,6 +203,53 @@ func (l *Language) Scopes() []string {
 	return names
 }
 
+// Contexts returns the names of the contexts the language's scopes belong
+// to (ScopeOptions.Context), sorted, each once; "" stands for the scopes
+// declared without one (the store API's). Load leaves out files of any
+// other context.
+func (l *Language) Contexts() []string {
+	var out []string
+	for _, s := range l.scopes {
+		if !slices.Contains(out, s.context) {
+			out = append(out, s.context)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// contextList names the language's contexts for a message.
+func (l *Language) contextList() string {
+	names := l.Contexts()
+	for i, n := range names {
+		if n == "" {
+			names[i] = "the files without a context"
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// hasContext reports whether a scope of the language belongs to context.
+func (l *Language) hasContext(context string) bool {
+	for _, s := range l.scopes {
+		if s.context == context {
+			return true
+		}
+	}
+	return false
+}
+
+// scopesOf returns the names of the language's scopes of context.
+func (l *Language) scopesOf(context string) []string {
+	var out []string
+	for _, s := range l.scopes {
+		if s.context == context {
+			out = append(out, s.name)
+		}
+	}
+	return out
+}
+
 // Functions returns every function rule expressions of some scope may call,
 // by name, each once.
 func (l *Language) Functions() []Function {
@@ -218,7 +277,11 @@ func (l *Language) scope(name string) *scopeInfo {
 }
 
 // Load reads every *.yaml and *.yml file at the root of fsys, in name order,
-// and compiles it. Every expression is type-checked against its scope's
+// and compiles it. A file that declares a context none of the language's
+// scopes belongs to (`context: seats` in a language of the store API's
+// scopes only) is left out and listed by Set.Skipped, unless one of its
+// rules is written in a scope the language knows: that is an error, as a
+// rule of a loaded context is never dropped. Every expression is type-checked against its scope's
 // environment; every problem in every file is reported at once as a
 // *LoadError whose lines read file:line:col: message.
 func (l *Language) Load(fsys fs.FS) (*Set, error) {

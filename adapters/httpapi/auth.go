@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,12 +110,23 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
-// Authenticate turns the request's bearer token into its Principal and
-// returns the request with the Principal in its context (PrincipalFrom reads
-// it). It fails with CodeUnauthenticated ("Access Token Invalid") for a
-// missing, unknown or expired token, and with CodeRateLimited when the
-// principal is over its request rate (RetryAfter says how long to wait).
+// Authenticate is the store API's check (seed 001): AuthenticateBearer
+// accepting only client_credentials tokens, so a token issued for another API
+// (an Account Manager authToken) is refused here.
 func (s *Server) Authenticate(r *http.Request) (*http.Request, error) {
+	return s.AuthenticateBearer(r, domain.ClientCredentials)
+}
+
+// AuthenticateBearer turns the request's bearer token into its Principal and
+// returns the request with the Principal in its context (PrincipalFrom reads
+// it). The token must have been issued for one of kinds (domain.APIKey for
+// the Account Manager, domain.ClientCredentials for the store API); no kinds
+// accepts any. It fails with CodeUnauthenticated ("Access Token Invalid",
+// field Authorization) for a missing, unknown or expired token and for a
+// token of another kind, and with CodeRateLimited when the principal is over
+// its request rate (RetryAfter says how long to wait). Call it before reading
+// the body.
+func (s *Server) AuthenticateBearer(r *http.Request, kinds ...domain.CredentialKind) (*http.Request, error) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
@@ -127,11 +139,113 @@ func (s *Server) Authenticate(r *http.Request) (*http.Request, error) {
 	if err != nil {
 		return r, err
 	}
+	if len(kinds) > 0 && !slices.Contains(kinds, p.Credential) {
+		return r, errAccessTokenInvalid
+	}
+	return s.admit(r, p)
+}
+
+// admit applies the per-principal request rate and puts p in r's context.
+// The rate is kept per partner for partner-wide principals (the store API's
+// "per client"), and per account for principals narrowed to one account, so
+// one busy company does not use up its partner's allowance.
+func (s *Server) admit(r *http.Request, p domain.Principal) (*http.Request, error) {
 	noteClient(r.Context(), p.Partner)
-	if ok, wait := s.perClient.allow(p.Partner, s.clock.Now()); !ok {
+	key := p.Partner
+	if p.Account != "" {
+		key += "\x00" + p.Account
+	}
+	if ok, wait := s.perClient.allow(key, s.clock.Now()); !ok {
 		return r, &domain.Error{Code: domain.CodeRateLimited, Message: "too many requests; retry later", Err: retryAfterError(wait)}
 	}
 	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), nil
+}
+
+// AuthenticateBasic checks the request's HTTP Basic credentials, an account
+// user's username and password (License Assignments v2, seed 004), and
+// returns the request with the user's Principal (Credential
+// domain.BasicUser, with the user's roles) in its context. Guessing is
+// slowed like client secrets at /oauth/token: after Limits.TokenFailures
+// wrong passwords in a row for one username, or from one network address,
+// each further try waits 1 s, 2 s, 4 s, ... up to Limits.TokenMaxBackoff
+// before any password is checked; a right password clears both counts.
+//
+// It fails with CodeUnauthenticated (field Authorization) for missing,
+// malformed or wrong credentials (answer 401 with SetBasicChallenge), and
+// with CodeRateLimited (RetryAfter) for a username or address that must wait
+// or a principal over its request rate. Call it before reading the body.
+func (s *Server) AuthenticateBasic(r *http.Request) (*http.Request, error) {
+	user, pass, ok := r.BasicAuth()
+	if !ok || user == "" || pass == "" {
+		return r, errBasicMissing
+	}
+	now := s.clock.Now()
+	// Keyed as usernames are matched (domain.ExternalKey), so "Admin " is
+	// the same username as "admin".
+	keys := [2]string{"basic-user\x00" + domain.ExternalKey(user), "basic-addr\x00" + address(r)}
+	for _, k := range keys {
+		if wait := s.tokenFail.wait(k, now); wait > 0 {
+			return r, &domain.Error{Code: domain.CodeRateLimited, Field: "Authorization",
+				Message: "too many wrong passwords for this username or from this address; retry later", Err: retryAfterError(wait)}
+		}
+	}
+	p, err := s.access.BasicUser(r.Context(), user, pass)
+	if code := domain.ErrorCode(err); code == "" || code == domain.CodeUnauthenticated {
+		for _, k := range keys {
+			s.tokenFail.record(k, err == nil, now)
+		}
+	}
+	switch domain.ErrorCode(err) {
+	case "":
+		return s.admit(r, p)
+	case domain.CodeUnauthenticated:
+		return r, errBasicWrong
+	}
+	return r, err
+}
+
+var (
+	errBasicMissing = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "give an account user's username and password with HTTP Basic authentication")
+	errBasicWrong   = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "unknown username or wrong password")
+)
+
+// SetBasicChallenge sets the WWW-Authenticate header a 401 answer to
+// AuthenticateBasic carries (RFC 7617), so clients know to send HTTP Basic.
+func SetBasicChallenge(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="entitle", charset="UTF-8"`)
+}
+
+// IssueAPIKeyToken is the Account Manager's POST /authenticate behind the
+// kit's credential limits: at most Limits.TokenPerAddress tries a second from
+// one network address (bursts of Limits.TokenPerAddressBurst), and after
+// Limits.TokenFailures refused keys in a row from one address each further
+// try waits 1 s, 2 s, 4 s, ... up to Limits.TokenMaxBackoff. Within them it
+// is access.Service.IssueAPIKeyToken: apiKey alone gives a partner-scope
+// token, apiKey and alias an account-scope one; expires is when the token
+// stops working.
+//
+// It fails with CodeRateLimited (RetryAfter), CodeUnauthenticated with the
+// message access.InvalidAPIKey for a bad key or an alias that is not the
+// key's partner's company, and CodeInvalid naming "alias" for an alias that
+// is not printable text. The body holding apiKey may be decoded first; it is
+// at most MaxBody bytes.
+func (s *Server) IssueAPIKeyToken(r *http.Request, apiKey, alias string) (token string, expires time.Time, err error) {
+	now := s.clock.Now()
+	addr := address(r)
+	if ok, wait := s.tokenAddr.allow(addr, now); !ok {
+		return "", time.Time{}, &domain.Error{Code: domain.CodeRateLimited, Field: "apiKey",
+			Message: "too many authenticate requests from this address; retry later", Err: retryAfterError(wait)}
+	}
+	key := "apikey-addr\x00" + addr
+	if wait := s.tokenFail.wait(key, now); wait > 0 {
+		return "", time.Time{}, &domain.Error{Code: domain.CodeRateLimited, Field: "apiKey",
+			Message: "too many invalid apiKey values from this address; retry later", Err: retryAfterError(wait)}
+	}
+	token, expires, err = s.access.IssueAPIKeyToken(r.Context(), apiKey, alias)
+	if code := domain.ErrorCode(err); code == "" || code == domain.CodeUnauthenticated {
+		s.tokenFail.record(key, err == nil, now)
+	}
+	return token, expires, err
 }
 
 var errAccessTokenInvalid = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "Access Token Invalid")

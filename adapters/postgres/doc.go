@@ -28,6 +28,16 @@
 //     statement that needs an answer, or with COMMIT (a failing one stops
 //     the COMMIT). A one-line order is 18 statements in 6 round trips
 //     (TestRoundTripsPerOrder).
+//   - The seats (seeds 000 and 004: accounts, their users, licenses as one
+//     row per seat, assignments) are serialized per account: a use case
+//     calls LockAccount first, a transaction-scoped advisory lock in its own
+//     namespace that travels with the transaction's next statement, so it
+//     costs no round trip. Seat writes are made in forms the constraints
+//     refuse without failing the transaction (INSERT ... ON CONFLICT DO
+//     NOTHING, UPDATEs guarded by NOT EXISTS), so a bulk assignment answers
+//     item by item and commits the items that pass; a refusal is explained
+//     by a second statement naming the field at fault (licenseId, userId,
+//     externalId, username, alias).
 //   - A catalog cache per Store (customers by site, parts, models, price
 //     lists, promo codes) tagged with a catalog version that a statement
 //     trigger moves on whenever those tables change, whoever writes
@@ -39,7 +49,14 @@
 //     USING gist constraint on a daterange, with btree_gist), one
 //     in-progress order per serial (a partial unique index), one owner per
 //     site use, one price list per country, one idempotency record per
-//     client and key. Violations come back as domain.CodeConflict, a period
+//     client and key; for seats, no two assignments of a license and no
+//     two seats of a product for one user on a common day (two EXCLUDE
+//     USING gist constraints on the assignment's daterange, leaving out a
+//     cancelled one), a live externalId once per account, a username and
+//     an alias once (partial unique indexes on keys folded in Go), and an
+//     assignment tied to a license and a user of its own account (composite
+//     foreign keys), so seats in use never exceed seats owned whoever
+//     writes. Violations come back as domain.CodeConflict, a period
 //     ending before it starts as domain.CodeInvalid.
 //   - Open applies the embedded, forward-only migrations (migrations/*.sql)
 //     in one transaction under an advisory lock, so instances starting

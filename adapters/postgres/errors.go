@@ -19,6 +19,7 @@ const (
 	uniqueViolation      = "23505"
 	exclusionViolation   = "23P01"
 	checkViolation       = "23514"
+	foreignKeyViolation  = "23503"
 	readOnlyTransaction  = "25006"
 	failedTransaction    = "25P02"
 )
@@ -45,11 +46,15 @@ func translate(ctx context.Context, err error, what string) error {
 			// transaction again; this is what is left when it stops trying.
 			return domain.Wrap(err, domain.CodeUnavailable, "%s: the transaction collided with a concurrent one; try again", what)
 		case pe.Code == uniqueViolation:
-			return sqlrow.ConstraintError(sqlrow.Unique, pe.ConstraintName, what, err)
+			return constraintError(sqlrow.Unique, pe.ConstraintName, what, err)
 		case pe.Code == exclusionViolation:
-			return sqlrow.ConstraintError(sqlrow.Exclusion, pe.ConstraintName, what, err)
+			return constraintError(sqlrow.Exclusion, pe.ConstraintName, what, err)
 		case pe.Code == checkViolation:
-			return sqlrow.ConstraintError(sqlrow.Check, pe.ConstraintName, what, err)
+			return constraintError(sqlrow.Check, pe.ConstraintName, what, err)
+		case pe.Code == foreignKeyViolation:
+			if p, ok := seatConstraints[pe.ConstraintName]; ok {
+				return &domain.Error{Code: domain.CodeNotFound, Field: p.field, Message: p.message, Err: err}
+			}
 		case pe.Code == readOnlyTransaction:
 			return domain.Wrap(err, domain.CodeInternal, "%s: a View is read-only: write inside Update", what)
 		case pe.Code == failedTransaction:
@@ -90,4 +95,42 @@ func unavailable(ctx context.Context, err error, what string) error {
 		return domain.Wrap(err, domain.CodeUnavailable, "%s: the database is not available", what)
 	}
 	return domain.Wrap(err, domain.CodeInternal, "%s", what)
+}
+
+// seatProblem is what breaking one of the seats constraints (migration 0007)
+// means to the person who sent the write: the request field at fault and
+// what to tell them.
+type seatProblem struct{ field, message string }
+
+// seatConstraints explains the constraints of the seats tables. The
+// repositories check first and name the row at fault themselves, keeping
+// the transaction usable; this table explains what only a racing writer, or
+// one that skips entitle, can reach. A foreign key here is CodeNotFound: the
+// write named a row of another account, or none.
+var seatConstraints = map[string]seatProblem{
+	"accounts_pkey":                       {"id", "an account with this id exists"},
+	"accounts_alias_key":                  {"alias", "another account has this alias (aliases are compared case-insensitively)"},
+	"seat_users_external_key":             {"externalId", "another user of the account has this externalId (compared case-insensitively)"},
+	"seat_users_username_key":             {"username", "another user has this username (compared case-insensitively)"},
+	"seat_users_account_id_fkey":          {"accountId", "no such account"},
+	"licenses_account_id_fkey":            {"accountId", "no such account"},
+	"assignments_license":                 {"licenseId", "no license with this id and product in the account"},
+	"assignments_user":                    {"userId", "no user with this id in the account"},
+	"assignments_dates_valid":             {"deactivationDate", "deactivationDate is more than one day before activationDate"},
+	"assignments_license_no_overlap":      {"licenseId", "the license is assigned to someone else on a common day"},
+	"assignments_user_product_no_overlap": {"userId", "the user holds another seat of this product on a common day"},
+	"clients_api_key_hash":                {"apiKey", "another client has this apiKey"},
+}
+
+// constraintError is sqlrow.ConstraintError, which knows the constraints
+// both SQL stores share, with the seats constraints explained here.
+func constraintError(v sqlrow.Violation, constraint, what string, cause error) *domain.Error {
+	if p, ok := seatConstraints[constraint]; ok {
+		code := domain.CodeConflict
+		if v == sqlrow.Check {
+			code = domain.CodeInvalid
+		}
+		return &domain.Error{Code: code, Field: p.field, Message: p.message, Err: cause}
+	}
+	return sqlrow.ConstraintError(v, constraint, what, cause)
 }

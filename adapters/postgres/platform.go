@@ -17,13 +17,21 @@ type clients struct{ *tx }
 func (t *tx) Clients() ports.Clients { return clients{t} }
 
 const (
-	qPutClient = `INSERT INTO clients (id, name, secret_hash) VALUES ($1, $2, $3)
-	ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash`
-	qClient = `SELECT id, name, secret_hash FROM clients WHERE id = $1`
+	qPutClient = `INSERT INTO clients (id, name, secret_hash, api_key_hash) VALUES ($1, $2, $3, $4)
+	ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash,
+		api_key_hash = excluded.api_key_hash`
+	// qAPIKeyOwner finds another client holding an apiKey hash, so Put names
+	// the conflict and leaves the transaction usable; the partial unique
+	// index clients_api_key_hash catches the racing one.
+	qAPIKeyOwner  = `SELECT id FROM clients WHERE api_key_hash = $1 AND id <> $2`
+	clientColumns = `id, name, secret_hash, api_key_hash`
+	qClient       = `SELECT ` + clientColumns + ` FROM clients WHERE id = $1`
+	qClientByKey  = `SELECT ` + clientColumns + ` FROM clients WHERE api_key_hash = $1 AND api_key_hash <> ''`
 	// ON CONFLICT DO NOTHING: a second token with one hash changes no row,
 	// and the refusal leaves the transaction usable.
-	qPutToken    = `INSERT INTO tokens (hash, client_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING`
-	qToken       = `SELECT hash, client_id, expires_at FROM tokens WHERE hash = $1`
+	qPutToken = `INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES ($1, $2, $3, $4, $5)
+	ON CONFLICT (hash) DO NOTHING`
+	qToken       = `SELECT hash, client_id, kind, account_id, expires_at FROM tokens WHERE hash = $1`
 	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < $1`
 )
 
@@ -31,14 +39,31 @@ func (r clients) Put(ctx context.Context, c domain.Client) error {
 	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutClient, c.ID, c.Name, c.SecretHash)
+	if c.APIKeyHash != "" {
+		owners, err := sqlrow.All(ctx, r, "find who holds an apiKey", sqlrow.Value[string], qAPIKeyOwner, c.APIKeyHash, c.ID)
+		if err != nil {
+			return err
+		}
+		if len(owners) > 0 {
+			return domain.Errorf(domain.CodeConflict, "apiKey", "client %q already has this apiKey", owners[0])
+		}
+	}
+	_, err := r.exec(ctx, qPutClient, c.ID, c.Name, c.SecretHash, c.APIKeyHash)
 	return r.Fail(ctx, err, "store client %q", c.ID)
 }
 
 func scanClient(r sqlrow.Scanner) (domain.Client, error) {
 	var c domain.Client
-	err := r.Scan(&c.ID, &c.Name, &c.SecretHash)
+	err := r.Scan(&c.ID, &c.Name, &c.SecretHash, &c.APIKeyHash)
 	return c, err
+}
+
+// ByAPIKey never names the hash in its message: it stands for a credential.
+// An empty hash is no client's.
+func (r clients) ByAPIKey(ctx context.Context, hash string) (domain.Client, error) {
+	return sqlrow.One(ctx, r, "read a client by apiKey", scanClient, func() error {
+		return domain.Errorf(domain.CodeNotFound, "apiKey", "no client has this apiKey")
+	}, qClientByKey, hash)
 }
 
 func (r clients) Get(ctx context.Context, id string) (domain.Client, error) {
@@ -53,7 +78,7 @@ func (r clients) PutToken(ctx context.Context, t domain.Token) error {
 	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, t.ExpiresAt)
+	n, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, int16(t.Kind), t.AccountID, t.ExpiresAt)
 	if err == nil && n == 0 {
 		return sqlrow.ConstraintError(sqlrow.Unique, "tokens_pkey", "store a token", nil)
 	}
@@ -61,8 +86,12 @@ func (r clients) PutToken(ctx context.Context, t domain.Token) error {
 }
 
 func scanToken(r sqlrow.Scanner) (domain.Token, error) {
-	var t domain.Token
-	err := r.Scan(&t.Hash, &t.ClientID, &t.ExpiresAt)
+	var (
+		t    domain.Token
+		kind int16
+	)
+	err := r.Scan(&t.Hash, &t.ClientID, &kind, &t.AccountID, &t.ExpiresAt)
+	t.Kind = domain.CredentialKind(kind)
 	t.ExpiresAt = utc(t.ExpiresAt)
 	return t, err
 }

@@ -2,10 +2,11 @@ package access
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -41,7 +42,8 @@ type Service struct {
 	ttl     time.Duration
 	params  secret.Params
 	hashing chan struct{}
-	decoy   func() string // a stored form checked for unknown client ids
+	decoy   func() string // a stored form checked for unknown client ids and usernames
+	checks  atomic.Int64  // secrets checked, decoys included (tests read it)
 }
 
 // New returns a Service; it fails with CodeInvalid when an option is missing.
@@ -75,6 +77,7 @@ func (s *Service) check(ctx context.Context, stored, plain string) (ok, legacy b
 	case <-ctx.Done():
 		return false, false, domain.Wrap(ctx.Err(), domain.CodeUnavailable, "access: the request ended while waiting to check a secret")
 	}
+	s.checks.Add(1)
 	ok, legacy = secret.Check(stored, plain)
 	return ok, legacy, nil
 }
@@ -106,14 +109,13 @@ func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token
 	if err := p.Err(); err != nil {
 		return Token{}, err
 	}
-	raw := make([]byte, 32)
-	if _, err := io.ReadFull(s.random, raw); err != nil {
-		return Token{}, domain.Wrap(err, domain.CodeInternal, "access: reading randomness for a token")
+	tok, err := s.newToken()
+	if err != nil {
+		return Token{}, err
 	}
-	tok := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.clock.Now()
 	var c domain.Client
-	err := s.store.View(ctx, func(tx ports.Tx) error {
+	err = s.store.View(ctx, func(tx ports.Tx) error {
 		var err error
 		c, err = tx.Clients().Get(ctx, clientID)
 		return err
@@ -147,7 +149,8 @@ func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token
 				return err
 			}
 		}
-		return tx.Clients().PutToken(ctx, domain.Token{Hash: domain.HashSecret(tok), ClientID: c.ID, ExpiresAt: now.Add(s.ttl)})
+		return tx.Clients().PutToken(ctx, domain.Token{Hash: domain.HashSecret(tok), ClientID: c.ID, Kind: domain.ClientCredentials,
+			ExpiresAt: now.Add(s.ttl)})
 	})
 	if err != nil {
 		return Token{}, err
@@ -157,9 +160,12 @@ func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token
 
 var errUnknownClient = domain.Errorf(domain.CodeUnauthenticated, "client_secret", "unknown client or wrong secret")
 
-// Bearer returns the Principal of a bearer token: the partner (TAP client)
-// it was issued to. It fails with CodeUnauthenticated for a missing,
-// unknown or expired token.
+// Bearer returns the Principal of a bearer token: the partner (client) it
+// was issued to, the account it is narrowed to ("" for partner scope, else
+// the decimal account id) and Credential, the kind it was issued for (a
+// token stored before tokens had a kind is ClientCredentials). Which kinds
+// an API accepts is the HTTP kit's question (httpapi.AuthenticateBearer).
+// It fails with CodeUnauthenticated for a missing, unknown or expired token.
 func (s *Service) Bearer(ctx context.Context, token string) (domain.Principal, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
@@ -177,7 +183,14 @@ func (s *Service) Bearer(ctx context.Context, token string) (domain.Principal, e
 	if err != nil {
 		return domain.Principal{}, err
 	}
-	return domain.PartnerPrincipal(t.ClientID, domain.ClientCredentials), nil
+	p := domain.PartnerPrincipal(t.ClientID, t.Kind)
+	if p.Credential == 0 {
+		p.Credential = domain.ClientCredentials
+	}
+	if t.AccountID != 0 {
+		p.Account = strconv.FormatInt(t.AccountID, 10)
+	}
+	return p, nil
 }
 
 var errInvalidToken = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "the bearer token is missing, unknown or expired")

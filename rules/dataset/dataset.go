@@ -37,17 +37,31 @@ type Dataset struct {
 	// being processed elsewhere (the seed's TAP Store). Loading one creates
 	// such an order, owned by no client, holding the serial.
 	InProgress []string `json:"inProgress,omitempty"`
+
+	// The seats APIs (seeds 000 and 004): Account Manager companies, their
+	// users, the seats they own and the assignments of seats to users.
+	Companies   []CompanyData    `json:"companies,omitempty"`
+	Users       []UserData       `json:"users,omitempty"`
+	Licenses    []LicenseData    `json:"licenses,omitempty"`
+	Assignments []AssignmentData `json:"assignments,omitempty"`
 }
 
 // ClientData is an API client and its credentials. Give the secret (it is
 // hashed with argon2id when loaded and never stored) or its stored form as
 // secretHash (an argon2id encoding, or the hex SHA-256 older files carry,
 // which is replaced by argon2id at the client's next token request).
+//
+// An Account Manager partner (seed 000) has an apiKey: give it as apiKey (at
+// least 16 characters; stored as its hex SHA-256, domain.HashSecret, and
+// never stored itself) or as apiKeyHash (those 64 hex digits). A partner
+// with an apiKey needs no secret; without one it cannot use the store API.
 type ClientData struct {
 	ID         string `json:"id"`
 	Name       string `json:"name,omitempty"`
 	Secret     string `json:"secret,omitempty"`
 	SecretHash string `json:"secretHash,omitempty"`
+	APIKey     string `json:"apiKey,omitempty"`
+	APIKeyHash string `json:"apiKeyHash,omitempty"`
 }
 
 // CustomerData is a reseller or end customer.
@@ -175,6 +189,11 @@ type World struct {
 	Promos        []domain.PromoCode
 	Coupons       []domain.Coupon
 	InProgress    []string
+	// The seats part; Apply writes it after the clients.
+	Companies   []domain.Account
+	Users       []SeatUser
+	Licenses    []SeatLicenses
+	Assignments []SeatAssignment
 
 	secrets map[string]string // client id -> plain secret, hashed by Apply
 }
@@ -251,10 +270,12 @@ func (ds *Dataset) Build() (*World, error) {
 		}
 		w.PriceLists = append(w.PriceLists, l)
 	}
+	apiKeys := map[string]string{} // hash -> field that gave it
 	for i, cd := range ds.Clients {
 		f := "clients[" + strconv.Itoa(i) + "]"
 		c := domain.Client{ID: cd.ID, Name: cd.Name, SecretHash: cd.SecretHash}
 		domain.CheckText(&p, f+".id", cd.ID, domain.MaxText)
+		hasKey := cd.APIKey != "" || cd.APIKeyHash != ""
 		switch {
 		case cd.ID == "":
 			p.Add("REQUIRED", f+".id", "id is required")
@@ -269,8 +290,17 @@ func (ds *Dataset) Build() (*World, error) {
 				w.secrets = map[string]string{}
 			}
 			w.secrets[cd.ID] = cd.Secret
+		case cd.SecretHash == "" && hasKey:
+			// An Account Manager partner only: no store API secret.
 		case !secret.Valid(cd.SecretHash):
 			p.Add("INVALID", f+".secretHash", "secretHash must be an argon2id encoding ($argon2id$v=19$m=...,t=...,p=...$salt$key) or the 64 hex digits of the secret's SHA-256")
+		}
+		c.APIKeyHash = buildAPIKey(cd, f, &p)
+		if c.APIKeyHash != "" {
+			if prev, dup := apiKeys[c.APIKeyHash]; dup {
+				p.Add("DUPLICATE", f+".apiKey", "this apiKey is also %s's; every partner needs its own", prev)
+			}
+			apiKeys[c.APIKeyHash] = f
 		}
 		w.Clients = append(w.Clients, c)
 	}
@@ -349,6 +379,7 @@ func (ds *Dataset) Build() (*World, error) {
 	for _, cd := range ds.Coupons {
 		w.Coupons = append(w.Coupons, domain.Coupon{Number: cd.Number, PartNumber: cd.PartNumber, Redeemed: cd.Redeemed})
 	}
+	ds.buildSeats(w, &p)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -544,7 +575,7 @@ func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 			}
 		}
 	}
-	return nil
+	return w.applySeats(ctx, tx)
 }
 
 // Parse reads a data file, YAML or JSON (JSON is YAML), strictly: an unknown
@@ -580,6 +611,10 @@ func (ds *Dataset) Merge(more *Dataset) *Dataset {
 	out.Promos = append(slices.Clone(ds.Promos), more.Promos...)
 	out.Coupons = append(slices.Clone(ds.Coupons), more.Coupons...)
 	out.InProgress = append(slices.Clone(ds.InProgress), more.InProgress...)
+	out.Companies = append(slices.Clone(ds.Companies), more.Companies...)
+	out.Users = append(slices.Clone(ds.Users), more.Users...)
+	out.Licenses = append(slices.Clone(ds.Licenses), more.Licenses...)
+	out.Assignments = append(slices.Clone(ds.Assignments), more.Assignments...)
 	return out
 }
 

@@ -140,6 +140,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("parts:\n  - {partNumber: A, colour: red}\n"))
 	f.Add([]byte(`{"devices": [{"serialNumber": "x\u0000y"}]}`))
 	f.Add([]byte("subscriptions: [{serialNumber: a, partNumber: b, start: 0001-01-01}]"))
+	f.Add([]byte(seatsFile))
+	f.Add([]byte("companies: [{alias: a, partner: p, limits: {app: {users: -1}}}]\nusers: [{company: a, externalId: u, roles: [ROOT]}]"))
+	f.Add([]byte("licenses: [{company: a, productId: P, seats: 9999999999, registered: 2025-01-01, expires: 2024-01-01}]"))
+	f.Add([]byte("assignments: [{company: a, productId: P, externalId: u, activationDate: 2018-06-11, deactivationDate: 2018-06-09}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ds, err := dataset.Parse(data)
 		if err != nil {
