@@ -27,9 +27,12 @@ type SeatsTx interface {
 
 // Accounts stores partners' accounts (Account Manager companies).
 type Accounts interface {
-	// Create stores a new account and assigns its ID (a positive number,
-	// increasing). An alias used by another account (compared
-	// case-insensitively) is CodeConflict naming "alias".
+	// Create stores a new account. With a.ID 0 it assigns the ID (a
+	// positive number, past every id in use); a positive a.ID (a data file
+	// naming its accounts) is kept, and later assigned ids go past it; an
+	// id in use is CodeConflict naming "id", a negative one CodeInvalid. An
+	// alias used by another account (compared case-insensitively) is
+	// CodeConflict naming "alias".
 	Create(ctx context.Context, a *domain.Account) error
 	// Put replaces the account with a.ID (CodeNotFound); the alias rule of
 	// Create holds.

@@ -99,11 +99,21 @@ func (r accounts) Create(_ context.Context, a *domain.Account) error {
 	if err := r.Write(); err != nil {
 		return err
 	}
+	if a.ID < 0 {
+		return domain.Errorf(domain.CodeInvalid, "id", "account id %d is negative", a.ID)
+	}
+	if _, taken := r.db.accounts.get(a.ID); taken && a.ID > 0 {
+		return domain.Errorf(domain.CodeConflict, "id", "an account with id %d exists", a.ID)
+	}
 	if err := r.aliasFree(a.Alias, 0); err != nil {
 		return err
 	}
-	r.db.seq.account++
-	a.ID = r.db.seq.account
+	if a.ID == 0 {
+		r.db.seq.account++
+		a.ID = r.db.seq.account
+	} else {
+		r.db.seq.account = max(r.db.seq.account, a.ID)
+	}
 	r.db.accounts.put(a.ID, *a)
 	if a.Alias != "" {
 		r.db.accountsByAlias.put(domain.ExternalKey(a.Alias), a.ID)

@@ -36,6 +36,7 @@ var seatViolations = []struct {
 }{
 	{"accounts.alias_key", "alias", domain.CodeConflict, "alias %q is taken by another company",
 		"the alias is taken by another company"},
+	{"accounts.id", "id", domain.CodeConflict, "an account with id %d exists", "an account with this id exists"},
 	{"seat_users.account_id, seat_users.external_key", "externalId", domain.CodeConflict,
 		"a user with externalId %q exists in this account", "a user with this externalId exists in this account"},
 	{"seat_users.username_key", "username", domain.CodeConflict, "username %q is taken", "the username is taken"},
@@ -86,8 +87,9 @@ func (t *tx) Accounts() ports.Accounts { return accounts{t} }
 
 const (
 	accountColumns = `id, partner_id, alias, title, created_at, activated, limits`
-	qCreateAccount = `INSERT INTO accounts (partner_id, alias, alias_key, title, created_at, activated, limits)
-	VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	// A NULL id is the next one (one past the largest); a given one is kept.
+	qCreateAccount = `INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, limits)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	qPutAccount = `UPDATE accounts SET partner_id = ?, alias = ?, alias_key = ?, title = ?, created_at = ?, activated = ?,
 	limits = ? WHERE id = ?`
 	qAccount          = `SELECT ` + accountColumns + ` FROM accounts WHERE id = ?`
@@ -163,10 +165,17 @@ func (r accounts) Create(ctx context.Context, a *domain.Account) error {
 	if err != nil {
 		return err
 	}
-	id, err := sqlrow.Value[int64](r.QueryRow(ctx, qCreateAccount, a.PartnerID, a.Alias, aliasKey(a.Alias), a.Title,
+	if a.ID < 0 {
+		return domain.Errorf(domain.CodeInvalid, "id", "account id %d is negative", a.ID)
+	}
+	var preset any
+	if a.ID > 0 {
+		preset = a.ID
+	}
+	id, err := sqlrow.Value[int64](r.QueryRow(ctx, qCreateAccount, preset, a.PartnerID, a.Alias, aliasKey(a.Alias), a.Title,
 		instant(a.CreatedAt), a.Activated, limits))
 	if err != nil {
-		return cmp.Or(seatConflict(err, "alias", a.Alias), r.Fail(ctx, err, "store account %q", a.Alias))
+		return cmp.Or(seatConflict(err, "alias", a.Alias), seatConflict(err, "id", a.ID), r.Fail(ctx, err, "store account %q", a.Alias))
 	}
 	a.ID = id
 	return nil

@@ -247,6 +247,25 @@ func seatsAccounts(t *testing.T, s ports.Store) {
 	same(t, "ByPartner(partner-a) offset 2", []domain.Account{}, byPartner("partner-a", 2, 5))
 	same(t, "ByPartner(partner-b)", []domain.Account{gamma}, byPartner("partner-b", 0, 0))
 	same(t, "ByPartner(nobody)", []domain.Account{}, byPartner("nobody", 0, 0))
+
+	// A data file names its accounts: a given id is kept, a taken one is
+	// refused, and the ids assigned afterwards go past it.
+	named := account("partner-a", "named")
+	named.ID = gamma.ID + 500
+	update(t, s, func(tx ports.Tx) error { return tx.Accounts().Create(ctx, &named) })
+	same(t, "Get of an account created with its id", named, get(gamma.ID+500))
+	again := account("partner-a", "named-again")
+	again.ID = named.ID
+	wantError(t, "Create with an id in use", s.Update(ctx, func(tx ports.Tx) error { return tx.Accounts().Create(ctx, &again) }),
+		domain.CodeConflict, "id")
+	negative := account("partner-a", "negative")
+	negative.ID = -1
+	wantError(t, "Create with a negative id", s.Update(ctx, func(tx ports.Tx) error { return tx.Accounts().Create(ctx, &negative) }),
+		domain.CodeInvalid, "id")
+	next := newAccount(t, s, account("partner-a", "after-named"))
+	if next.ID <= named.ID {
+		t.Errorf("the account created after id %d got id %d, want a larger one", named.ID, next.ID)
+	}
 }
 
 func seatsUsers(t *testing.T, s ports.Store) {
