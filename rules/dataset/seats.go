@@ -466,12 +466,9 @@ func applyCompany(ctx context.Context, tx ports.Tx, f string, a domain.Account) 
 			return 0, err
 		}
 	}
-	want := a.ID
+	// Every store keeps a given id (ports.Accounts.Create).
 	if err := tx.Accounts().Create(ctx, &a); err != nil {
 		return 0, withField(err, f)
-	}
-	if want != 0 && a.ID != want {
-		return 0, domain.Errorf(domain.CodeConflict, f+".id", "the store numbered company %q %d, not %d; leave id out", a.Alias, a.ID, want)
 	}
 	return a.ID, nil
 }

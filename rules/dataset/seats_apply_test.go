@@ -314,8 +314,6 @@ func testLoadSeatsRefusals(t *testing.T, open func(*testing.T) ports.Store) {
 			"assignments[1]", domain.CodeConflict},
 		{"a company whose id is another's", "clients: [{id: p, apiKey: aaaaaaaaaaaaaaaaaaaa}]\ncompanies: [{alias: a, partner: p}, {id: 1, alias: b, partner: p}]",
 			"companies[1].id", domain.CodeConflict},
-		{"a company id the store would not give", "clients: [{id: p, apiKey: aaaaaaaaaaaaaaaaaaaa}]\ncompanies: [{id: 42, alias: a, partner: p}]",
-			"companies[0].id", domain.CodeConflict},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := open(t)
@@ -362,5 +360,34 @@ assignments:
 	store2 := open(t)
 	if err := load(t, store2, overlapping); domain.ErrorCode(err) != domain.CodeConflict || !strings.Contains(err.Error(), "assignments[1]") {
 		t.Errorf("two users on one seat on 2025-03-31: %v, want CodeConflict naming assignments[1]", err)
+	}
+}
+
+// A company the file numbers keeps its number on every store, and the
+// companies created later are numbered past it.
+func TestLoadSeatsKeepsCompanyIDs(t *testing.T) { eachStore(t, testLoadSeatsKeepsCompanyIDs) }
+
+func testLoadSeatsKeepsCompanyIDs(t *testing.T, open func(t *testing.T) ports.Store) {
+	store := open(t)
+	if err := load(t, store, "clients: [{id: p, apiKey: aaaaaaaaaaaaaaaaaaaa}]\ncompanies: [{id: 1248457, alias: a, partner: p}, {alias: b, partner: p}]"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	err := store.View(ctx, func(tx ports.Tx) error {
+		a, err := tx.Accounts().ByAlias(ctx, "a")
+		if err != nil {
+			return err
+		}
+		b, err := tx.Accounts().ByAlias(ctx, "b")
+		if err != nil {
+			return err
+		}
+		if a.ID != 1248457 || b.ID <= a.ID {
+			t.Errorf("companies a and b are accounts %d and %d, want 1248457 and a larger one", a.ID, b.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
