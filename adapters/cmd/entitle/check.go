@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rulesets"
@@ -62,6 +63,16 @@ func check(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "entitle check: %v\n", err)
 		return 1
 	}
+	// The program's language holds every context, so a file it left out
+	// declares a context nobody knows: a misspelt one, most likely.
+	if skipped := set.Skipped(); len(skipped) > 0 {
+		for _, sk := range skipped {
+			fmt.Fprintf(stderr, "%s: declares context %q, which entitle does not know (it knows %s); its rules were not compiled\n",
+				filepath.Join(where, sk.File), sk.Context, knownContexts())
+		}
+		fmt.Fprintf(stderr, "entitle check: %d file(s) left out of %s\n", len(skipped), where)
+		return 1
+	}
 	failed := 0
 	for _, r := range results {
 		if r.Passed() {
@@ -109,4 +120,16 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// knownContexts names the contexts the program's rule files may declare.
+func knownContexts() string {
+	var names []string
+	for _, c := range language().Contexts() {
+		if c == "" {
+			c = "none (the store API's)"
+		}
+		names = append(names, c)
+	}
+	return strings.Join(names, ", ")
 }

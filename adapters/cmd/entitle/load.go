@@ -70,6 +70,11 @@ func loadData(ctx context.Context, store ports.Store, b []byte) (string, error) 
 		}
 		return "", err
 	}
-	return fmt.Sprintf("%d clients, %d customers, %d price lists, %d parts, %d models, %d devices, %d subscriptions",
-		len(w.Clients), len(w.Customers), len(w.PriceLists), len(w.Parts), len(w.Models), len(w.Devices), len(w.Subscriptions)), nil
+	seatsOwned := 0
+	for _, l := range w.Licenses {
+		seatsOwned += l.Seats
+	}
+	return fmt.Sprintf("%d clients, %d customers, %d price lists, %d parts, %d models, %d devices, %d subscriptions, %d companies, %d users, %d seats, %d assignments",
+		len(w.Clients), len(w.Customers), len(w.PriceLists), len(w.Parts), len(w.Models), len(w.Devices), len(w.Subscriptions),
+		len(w.Companies), len(w.Users), seatsOwned, len(w.Assignments)), nil
 }

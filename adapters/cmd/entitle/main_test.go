@@ -279,3 +279,20 @@ func mustDo(t *testing.T, method, u, token, ctype, body string, status int) map[
 	}
 	return m
 }
+
+// TestCheckRefusesFilesOfUnknownContexts: a file whose declared context the
+// program does not serve would never be compiled; check names it and fails.
+func TestCheckRefusesFilesOfUnknownContexts(t *testing.T) {
+	dir := copyRulesets(t, "10-orders.yaml", "ruleset: orders", "ruleset: orders")
+	billing := "ruleset: billing\ncontext: billing\nrules:\n  - id: billing.any\n    scope: invoice\n    when: true\n    deny: {code: NO, field: x, message: no}\n"
+	if err := os.WriteFile(filepath.Join(dir, "60-billing.yaml"), []byte(billing), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd("check", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(errs, `60-billing.yaml: declares context "billing", which entitle does not know (it knows none (the store API's), seats)`) {
+		t.Errorf("check does not name the file left out:\n%s", errs)
+	}
+}

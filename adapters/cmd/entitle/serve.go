@@ -19,12 +19,15 @@ import (
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/accountmanager"
+	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rules/access"
 	"github.com/entitle-rules/entitle/rules/orders"
+	"github.com/entitle-rules/entitle/rules/seats"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -117,8 +120,10 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 		if _, err := loadData(ctx, store, exampleData); err != nil {
 			return fmt.Errorf("loading the example data set: %w", err)
 		}
-		fmt.Fprintf(stdout, "entitle: the example data set is loaded (client tap-client, whose secret is public: not for real use).\n"+
-			"Get a token:\n  curl -s -d grant_type=client_credentials -d client_id=tap-client -d client_secret=example-secret-change-me http://%s/oauth/token\n", ln.Addr())
+		fmt.Fprintf(stdout, "entitle: the example data set is loaded (its secrets are public: not for real use).\n"+
+			"Store API, get a token:\n  curl -s -d grant_type=client_credentials -d client_id=tap-client -d client_secret=example-secret-change-me http://%[1]s/oauth/token\n"+
+			"Account Manager, get a token for the company acme-fleet:\n  curl -s -H 'Content-Type: application/json' -d '{\"apiKey\":\"example-api-key-change-me\",\"alias\":\"acme-fleet\"}' http://%[1]s/api/v1/authenticate\n"+
+			"License Assignments v2:\n  curl -s -u admin@acme.example:example-password-change-me http://%[1]s/api/v2/licenseAssignments\n", ln.Addr())
 	} else if empty, err := isEmpty(ctx, store); err != nil {
 		return err
 	} else if empty {
@@ -247,8 +252,14 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	seatsSvc, err := seats.New(seats.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID)})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log, Limits: lim})
 	tapstore.Register(api, svc)
+	accountmanager.Register(api, seatsSvc)
+	assignments.Register(api, seatsSvc)
 	return api, svc, acc, nil
 }
 
