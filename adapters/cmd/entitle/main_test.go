@@ -229,6 +229,8 @@ func TestServeWalkthrough(t *testing.T) {
 	}
 	mustDo(t, http.MethodGet, base+"/healthz", "", "", "", 200)
 
+	seatsWalkthrough(t, base)
+
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -237,6 +239,69 @@ func TestServeWalkthrough(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"shutting down: draining requests"`) {
 		t.Errorf("no shutdown in the logs:\n%s", logs.String())
+	}
+}
+
+// seatsWalkthrough is the README's Account Manager and License Assignments
+// walkthrough (seeds 000 and 004) against the example data set.
+func seatsWalkthrough(t *testing.T, base string) {
+	t.Helper()
+	am := base + "/api/v1"
+	const jsonType = "application/json"
+	token := func(body string) string {
+		t.Helper()
+		r := mustDo(t, http.MethodPost, am+"/authenticate", "", jsonType, body, 200)
+		tok, _ := r["token"].(string)
+		if tok == "" || r["expires"] == nil {
+			t.Fatalf("authenticate %s: %v", body, r)
+		}
+		return tok
+	}
+	partner := token(`{"apiKey":"example-api-key-change-me"}`)
+	if r := mustDo(t, http.MethodPost, am+"/companies", partner, jsonType, `{"name":"Blue Trucking"}`, 201); r["alias"] != "blue-trucking" {
+		t.Errorf("create company: %v", r)
+	}
+	mustDo(t, http.MethodPut, am+"/companies/blue-trucking/license/CoPilot", partner, jsonType, `{"seats":2}`, 200)
+	mustDo(t, http.MethodGet, am+"/companies", partner, "", "", 200)
+	mustDo(t, http.MethodPost, am+"/authenticate", "", jsonType, `{"apiKey":"not-the-key"}`, 401)
+
+	acct := token(`{"apiKey":"example-api-key-change-me","alias":"acme-fleet"}`)
+	for _, id := range []string{"Driver-7", "truck-12", "van-3", "van-4"} {
+		mustDo(t, http.MethodPost, am+"/users", acct, jsonType, `{"externalId":"`+id+`"}`, 201)
+	}
+	if r := mustDo(t, http.MethodPost, am+"/license/MileOn", acct, jsonType, `{"externalId":"driver-7"}`, 200); r["status"] != "Success" {
+		t.Errorf("assign driver-7: %v", r)
+	}
+	bulk := mustDo(t, http.MethodPost, am+"/license/MileOn/bulk", acct, jsonType, `{"externalIds":["truck-12","van-3","van-4"]}`, 200)
+	if bulk["succeeded"] != float64(2) || bulk["failed"] != float64(1) {
+		t.Errorf("bulk assign of 3 users to the 2 MileOn seats left: %v", bulk)
+	}
+	if r := mustDo(t, http.MethodGet, am+"/license/MileOn", acct, "", "", 200); r["owned"] != float64(3) || r["free"] != float64(0) {
+		t.Errorf("MileOn seats: %v", r)
+	}
+	mustDo(t, http.MethodDelete, am+"/license/MileOn", acct, jsonType, `{"externalId":"truck-12"}`, 200)
+	if r := mustDo(t, http.MethodPost, am+"/license/MileOn", acct, jsonType, `{"externalId":"van-4"}`, 200); r["status"] != "Success" {
+		t.Errorf("reassign the released seat: %v", r)
+	}
+	mustDo(t, http.MethodDelete, am+"/users/DRIVER-7", acct, "", "", 200)
+
+	// License Assignments v2: the example's account admin, HTTP Basic.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/v2/licenseAssignments?sort=-id&limit=2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("admin@acme.example", "example-password-change-me")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != 200 || len(list) != 2 {
+		t.Fatalf("v2 list: status %d, %v, %v", resp.StatusCode, list, err)
+	}
+	if list[0]["id"].(float64) <= list[1]["id"].(float64) {
+		t.Errorf("sort=-id: %v", list)
 	}
 }
 
