@@ -24,7 +24,8 @@ import (
 // history (a seat released the day it was given is seed 004's cancelled
 // shape), so compare runs of the same count:
 //
-//	go test ./adapters/httpapi/accountmanager -run '^$' -bench LicenseHTTP -benchmem -benchtime 1000x
+//	go test ./adapters/httpapi/accountmanager -run '^$' -bench 'LicenseHTTP/.*/users=1$' -benchmem -benchtime 1000x
+//	go test ./adapters/httpapi/accountmanager -run '^$' -bench 'LicenseHTTP/.*/users=1000$' -benchmem -benchtime 20x
 func BenchmarkLicenseHTTP(b *testing.B) {
 	stores := map[string]func(b *testing.B) ports.Store{
 		"memory": func(*testing.B) ports.Store { return memory.New() },
