@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +27,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/internal/ceiling"
 	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
@@ -46,38 +49,100 @@ func BenchmarkCreateOrderHTTP(b *testing.B) {
 	for _, st := range benchStores(b) {
 		for _, clients := range []int{1, 16} {
 			b.Run(fmt.Sprintf("store=%s/clients=%d", st.name, clients), func(b *testing.B) {
-				base, token := benchServer(b, st.open(b))
+				store, _ := st.open(b)
+				base, token := benchServer(b, store)
 				runOrders(b, base, token, clients)
 			})
 		}
 	}
 }
 
-// benchStore opens one kind of store for a benchmark, empty.
+// BenchmarkCreateOrderHTTPCeiling is BenchmarkCreateOrderHTTP's ceiling,
+// with the same sub-benchmarks and the same clients (runOrders), so
+// `go test -run '^$' -bench CreateOrderHTTP` measures both in one run: read
+// the engine's orders/s against this one's. Its server (ceilingServer) is
+// the fastest honest alternative to the whole stack: it checks the bearer
+// token, decodes the request, writes the rows an accepted one-line order
+// writes for its serial (ceiling.Writer: plain SQL, one transaction, no
+// reads) and answers SUCCESS.
+func BenchmarkCreateOrderHTTPCeiling(b *testing.B) {
+	for _, st := range benchStores(b) {
+		for _, clients := range []int{1, 16} {
+			b.Run(fmt.Sprintf("store=%s/clients=%d", st.name, clients), func(b *testing.B) {
+				base, token, _ := ceilingServer(b, st)
+				runOrders(b, base, token, clients)
+			})
+		}
+	}
+}
+
+// TestHTTPCeilingWritesWhatTheEngineWrites keeps BenchmarkCreateOrderHTTPCeiling
+// honest: after the same orders, sent over HTTP to the whole stack and to
+// ceilingServer, every table of each store holds as many rows.
+func TestHTTPCeilingWritesWhatTheEngineWrites(t *testing.T) {
+	const orders = 3
+	for _, st := range benchStores(t) {
+		t.Run(st.name, func(t *testing.T) {
+			store, writer := st.open(t)
+			base, token := benchServer(t, store)
+			today := time.Now().In(pacificLoc(t)).Format("2006-01-02")
+			for i := range orders + 1 { // ceilingServer's template is one order more
+				postOrder(t, base, token, orderBody(today, int64(i)))
+			}
+			if err := store.Close(); err != nil {
+				t.Fatal(err)
+			}
+			w, err := writer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tables(t, w)
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			base, token, w = ceilingServer(t, st)
+			for i := range orders {
+				postOrder(t, base, token, orderBody(today, int64(i+1)))
+			}
+			got := tables(t, w)
+			for table, n := range want {
+				if got[table] != n {
+					t.Errorf("table %s holds %d rows after orders through the ceiling, %d through the engine", table, got[table], n)
+				}
+			}
+		})
+	}
+}
+
+// benchStore opens one kind of store for a benchmark, empty, and how to
+// open a ceiling.Writer on its database once the store is closed.
 type benchStore struct {
 	name string
-	open func(b *testing.B) ports.Store
+	open func(tb testing.TB) (ports.Store, func() (ceiling.Writer, error))
 }
 
 // benchStores are the stores the HTTP benchmarks run on: SQLite always,
 // PostgreSQL when ENTITLE_POSTGRES_DSN is set.
-func benchStores(b *testing.B) []benchStore {
-	stores := []benchStore{{"sqlite", func(b *testing.B) ports.Store {
-		store, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+func benchStores(tb testing.TB) []benchStore {
+	stores := []benchStore{{"sqlite", func(tb testing.TB) (ports.Store, func() (ceiling.Writer, error)) {
+		path := filepath.Join(tb.TempDir(), "bench.db")
+		store, err := sqlite.Open(path, sqlite.Options{})
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
-		b.Cleanup(func() { _ = store.Close() })
-		return store
+		tb.Cleanup(func() { _ = store.Close() })
+		return store, func() (ceiling.Writer, error) { return ceiling.OpenSQLite(path) }
 	}}}
 	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
-		stores = append(stores, benchStore{"postgres", func(b *testing.B) ports.Store {
-			store, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: pgtest.Schema(b, dsn)})
+		stores = append(stores, benchStore{"postgres", func(tb testing.TB) (ports.Store, func() (ceiling.Writer, error)) {
+			schema := pgtest.Schema(tb, dsn)
+			store, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
 			if err != nil {
-				b.Fatalf("ENTITLE_POSTGRES_DSN is set but PostgreSQL cannot be used: %v", err)
+				tb.Fatalf("ENTITLE_POSTGRES_DSN is set but PostgreSQL cannot be used: %v", err)
 			}
-			b.Cleanup(func() { _ = store.Close() })
-			return store
+			tb.Cleanup(func() { _ = store.Close() })
+			return store, func() (ceiling.Writer, error) { return ceiling.OpenPostgres(context.Background(), dsn, schema) }
 		}})
 	}
 	return stores
@@ -102,10 +167,7 @@ func runOrders(b *testing.B, base, token string, clients int) {
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
 		for pb.Next() {
-			body := fmt.Sprintf(`{"ProcName":"TAP_CREATE_ORDER_API","ProcRequester":"TAP","request":{"customerPONumber":"PO-BENCH","currencyCode":"USD",
-"billToSiteUseId":531807,"shipToSiteUseId":1912956,"billToContactEmail":"test123@gmail.com","shipToContactEmail":"test456@gmail.com",
-"lines":[{"lineNumber":1,"serviceStartDate":"%s","partNumber":"132001-10","serialNumber":"%010d","serviceType":"RTX","manufacturerModel":"R12","autoRenewal":"Y","activationType":"IMMEDIATE"}]}}`,
-				today, 7000000000+serial.Add(1))
+			body := orderBody(today, serial.Add(1))
 			req, _ := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+token)
 			req.Header.Set("Content-Type", "application/json")
@@ -143,9 +205,145 @@ func runOrders(b *testing.B, base, token string, clients int) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
 
+// orderBody is the request runOrders sends for its n-th order: one line,
+// part 132001-10 from today (America/Los_Angeles) for serial 7000000000+n.
+func orderBody(today string, n int64) string {
+	return fmt.Sprintf(`{"ProcName":"TAP_CREATE_ORDER_API","ProcRequester":"TAP","request":{"customerPONumber":"PO-BENCH","currencyCode":"USD",
+"billToSiteUseId":531807,"shipToSiteUseId":1912956,"billToContactEmail":"test123@gmail.com","shipToContactEmail":"test456@gmail.com",
+"lines":[{"lineNumber":1,"serviceStartDate":"%s","partNumber":"132001-10","serialNumber":"%010d","serviceType":"RTX","manufacturerModel":"R12","autoRenewal":"Y","activationType":"IMMEDIATE"}]}}`,
+		today, 7000000000+n)
+}
+
+// postOrder sends body to base with token and returns the uniqueId of the
+// order it created; any answer but 200 SUCCESS fails tb.
+func postOrder(tb testing.TB, base, token, body string) int64 {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var ans struct {
+		Status   string `json:"status"`
+		UniqueID int64  `json:"uniqueId"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil || resp.StatusCode != http.StatusOK || ans.Status != "SUCCESS" {
+		tb.Fatalf("status %d: %s", resp.StatusCode, raw)
+	}
+	return ans.UniqueID
+}
+
+// tables counts the rows of every table w writes to.
+func tables(tb testing.TB, w ceiling.Writer) map[string]int {
+	tb.Helper()
+	n, err := w.Tables(tb.Context())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// ceilingServer opens a store of kind st, serves it as benchServer does,
+// lets the engine accept one order through that server (serial
+// 7000000000, which runOrders never sends), copies what it stored
+// (ceiling.Template), closes the store and serves ceilingAPI on a loopback
+// port with a ceiling.Writer on the same database. It returns the base URL,
+// the one token ceilingAPI accepts, and the Writer.
+func ceilingServer(tb testing.TB, st benchStore) (string, string, ceiling.Writer) {
+	tb.Helper()
+	store, writer := st.open(tb)
+	base, token := benchServer(tb, store)
+	today := time.Now().In(pacificLoc(tb)).Format("2006-01-02")
+	rows, err := ceiling.Template(tb.Context(), store, postOrder(tb, base, token, orderBody(today, 0)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	w, err := writer()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = w.Close() })
+	api := &ceilingAPI{w: w, rows: rows, token: rand.Text()}
+	srv := httptest.NewServer(api)
+	tb.Cleanup(srv.Close)
+	return srv.URL, api.token, w
+}
+
+// ceilingAPI answers the seed's create-order proc and nothing else, as fast
+// as honest Go allows: the bearer token compared in constant time with the
+// one it issued, the request decoded with encoding/json, the rows of an
+// accepted one-line order for the request's serial written by w, and the
+// seed's SUCCESS answer. It decides nothing: every order it can decode is
+// accepted.
+type ceilingAPI struct {
+	w     ceiling.Writer
+	rows  *ceiling.Rows
+	token string
+	next  atomic.Int64
+}
+
+// createOrderEnvelope is the seed's TAP_CREATE_ORDER_API request.
+type createOrderEnvelope struct {
+	ProcName      string `json:"ProcName"`
+	ProcRequester string `json:"ProcRequester"`
+	Request       struct {
+		CustomerPONumber   string `json:"customerPONumber"`
+		CurrencyCode       string `json:"currencyCode"`
+		BillToSiteUseID    int64  `json:"billToSiteUseId"`
+		ShipToSiteUseID    int64  `json:"shipToSiteUseId"`
+		BillToContactEmail string `json:"billToContactEmail"`
+		ShipToContactEmail string `json:"shipToContactEmail"`
+		Lines              []struct {
+			LineNumber        int    `json:"lineNumber"`
+			ServiceStartDate  string `json:"serviceStartDate"`
+			PartNumber        string `json:"partNumber"`
+			SerialNumber      string `json:"serialNumber"`
+			ServiceType       string `json:"serviceType"`
+			ManufacturerModel string `json:"manufacturerModel"`
+			AutoRenewal       string `json:"autoRenewal"`
+			ActivationType    string `json:"activationType"`
+		} `json:"lines"`
+	} `json:"request"`
+}
+
+func (a *ceilingAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/cloud/tapstoreapis/v1" {
+		http.NotFound(w, r)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+a.token)) != 1 {
+		http.Error(w, "unauthenticated", http.StatusUnauthorized)
+		return
+	}
+	var env createOrderEnvelope
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&env); err != nil ||
+		env.ProcName != "TAP_CREATE_ORDER_API" || len(env.Request.Lines) != 1 || env.Request.Lines[0].SerialNumber == "" {
+		http.Error(w, "not a one-line TAP_CREATE_ORDER_API request", http.StatusBadRequest)
+		return
+	}
+	id, err := a.w.Write(r.Context(), a.rows.For(a.next.Add(1), env.Request.Lines[0].SerialNumber, env.Request.CustomerPONumber))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(strconv.AppendInt([]byte(`{"statusCode":200,"status":"SUCCESS","uniqueId":`), id, 10))
+	_, _ = w.Write([]byte{'}'})
+}
+
 // benchServer serves the example data set from store on a loopback port and
 // returns the base URL and a bearer token.
-func benchServer(b *testing.B, store ports.Store) (string, string) {
+func benchServer(b testing.TB, store ports.Store) (string, string) {
 	b.Helper()
 	ctx := context.Background()
 	if _, err := loadData(ctx, store, exampleData); err != nil {
@@ -176,7 +374,7 @@ func benchServer(b *testing.B, store ports.Store) (string, string) {
 	return srv.URL, tok.AccessToken
 }
 
-func pacificLoc(b *testing.B) *time.Location {
+func pacificLoc(b testing.TB) *time.Location {
 	loc, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
 		b.Fatal(err)

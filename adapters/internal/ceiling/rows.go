@@ -20,10 +20,12 @@ type Rows struct {
 }
 
 // Writer writes one order's Rows in one transaction and returns the
-// order's unique id. *SQLite and *Postgres are Writers; both are safe for
-// concurrent use.
+// order's unique id; Tables counts the rows of every table of its database,
+// for a test to compare with what the engine wrote. *SQLite and *Postgres
+// are Writers; both are safe for concurrent use.
 type Writer interface {
 	Write(ctx context.Context, r *Rows) (int64, error)
+	Tables(ctx context.Context) (map[string]int, error)
 	Close() error
 }
 
