@@ -32,6 +32,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
+	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rulesets"
 )
@@ -168,22 +169,17 @@ func runOrders(b *testing.B, base, token string, clients int) {
 		var mine []time.Duration
 		for pb.Next() {
 			body := orderBody(today, serial.Add(1))
-			req, _ := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Content-Type", "application/json")
 			t0 := time.Now()
-			resp, err := client.Do(req)
+			status, b2, err := sendOrder(client, base, token, body)
 			if err != nil {
 				failed.Add(1)
 				firstFailure.CompareAndSwap(nil, err.Error())
 				continue
 			}
-			b2, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
 			mine = append(mine, time.Since(t0))
-			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b2), `"SUCCESS"`) {
+			if status != http.StatusOK || !strings.Contains(string(b2), `"SUCCESS"`) {
 				failed.Add(1)
-				firstFailure.CompareAndSwap(nil, fmt.Sprintf("status %d: %s", resp.StatusCode, b2))
+				firstFailure.CompareAndSwap(nil, fmt.Sprintf("status %d: %s", status, b2))
 			}
 		}
 		mu.Lock()
@@ -214,28 +210,38 @@ func orderBody(today string, n int64) string {
 		today, 7000000000+n)
 }
 
+// sendOrder posts body to the store API at base with token and returns the
+// answer's status and body.
+func sendOrder(client *http.Client, base, token, body string) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, answer, err
+}
+
 // postOrder sends body to base with token and returns the uniqueId of the
 // order it created; any answer but 200 SUCCESS fails tb.
 func postOrder(tb testing.TB, base, token, body string) int64 {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/cloud/tapstoreapis/v1", strings.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw, err := sendOrder(http.DefaultClient, base, token, body)
 	var ans struct {
 		Status   string `json:"status"`
 		UniqueID int64  `json:"uniqueId"`
 	}
-	if err := json.Unmarshal(raw, &ans); err != nil || resp.StatusCode != http.StatusOK || ans.Status != "SUCCESS" {
-		tb.Fatalf("status %d: %s", resp.StatusCode, raw)
+	if err == nil {
+		err = json.Unmarshal(raw, &ans)
+	}
+	if err != nil || status != http.StatusOK || ans.Status != "SUCCESS" {
+		tb.Fatalf("status %d: %s %v", status, raw, err)
 	}
 	return ans.UniqueID
 }
@@ -292,28 +298,12 @@ type ceilingAPI struct {
 	next  atomic.Int64
 }
 
-// createOrderEnvelope is the seed's TAP_CREATE_ORDER_API request.
+// createOrderEnvelope is the seed's TAP_CREATE_ORDER_API request; its
+// request is what the engine is asked, with the seed's field names.
 type createOrderEnvelope struct {
-	ProcName      string `json:"ProcName"`
-	ProcRequester string `json:"ProcRequester"`
-	Request       struct {
-		CustomerPONumber   string `json:"customerPONumber"`
-		CurrencyCode       string `json:"currencyCode"`
-		BillToSiteUseID    int64  `json:"billToSiteUseId"`
-		ShipToSiteUseID    int64  `json:"shipToSiteUseId"`
-		BillToContactEmail string `json:"billToContactEmail"`
-		ShipToContactEmail string `json:"shipToContactEmail"`
-		Lines              []struct {
-			LineNumber        int    `json:"lineNumber"`
-			ServiceStartDate  string `json:"serviceStartDate"`
-			PartNumber        string `json:"partNumber"`
-			SerialNumber      string `json:"serialNumber"`
-			ServiceType       string `json:"serviceType"`
-			ManufacturerModel string `json:"manufacturerModel"`
-			AutoRenewal       string `json:"autoRenewal"`
-			ActivationType    string `json:"activationType"`
-		} `json:"lines"`
-	} `json:"request"`
+	ProcName      string              `json:"ProcName"`
+	ProcRequester string              `json:"ProcRequester"`
+	Request       domain.OrderRequest `json:"request"`
 }
 
 func (a *ceilingAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
