@@ -117,6 +117,9 @@ type (
 		Geofences int `json:"geofence"`
 		Users     int `json:"user"`
 		Triggers  int `json:"triggers"`
+		// Seed 003's other limits; absent in rows written before they existed.
+		UnitExtraFields    int `json:"unit_extra_fields,omitempty"`
+		UnitNotifySettings int `json:"unit_notify_settings,omitempty"`
 	}
 )
 

@@ -105,6 +105,9 @@ type limitsJSON struct {
 	Geofences int `json:"geofences"`
 	Users     int `json:"users"`
 	Triggers  int `json:"triggers"`
+	// Seed 003's other limits; absent in rows written before they existed.
+	UnitExtraFields    int `json:"unitExtraFields,omitempty"`
+	UnitNotifySettings int `json:"unitNotifySettings,omitempty"`
 }
 
 func encodeLimits(m map[string]domain.Limits) (string, error) {
