@@ -217,3 +217,60 @@ func (q *AccountQuery) Matches(a *Account) bool {
 	}
 	return q.AppID == "" || slices.Contains(a.RegApps, q.AppID)
 }
+
+// CancelScheduled removes the block records after now: scheduled blocks
+// that have not taken effect. Records at or before now are history and stay,
+// so the state at every instant up to now is unchanged. It returns how many
+// it removed.
+func (a *Account) CancelScheduled(now time.Time) int {
+	n := len(a.Blocks)
+	a.Blocks = slices.DeleteFunc(a.Blocks, func(r BlockRecord) bool { return r.At.After(now) })
+	return n - len(a.Blocks)
+}
+
+// Unblock ends a block from now on: scheduled blocks are cancelled, and an
+// unblock record at now is appended when the account is blocked at now. It
+// reports whether it appended a record; an account not blocked gets none
+// (unblocking it is harmless).
+func (a *Account) Unblock(now time.Time) bool {
+	a.CancelScheduled(now)
+	if !a.BlockedAt(now) {
+		return false
+	}
+	a.Blocks = append(a.Blocks, BlockRecord{Blocked: false, At: now})
+	return true
+}
+
+// Block blocks the account from now on (seed 003's set-blocked true), as
+// ScheduleBlock(now, now) does, after cancelling scheduled blocks (they would
+// change nothing). It reports whether it appended a record: blocking an
+// account blocked at now changes nothing. CodeInvalid for an account that is
+// not activated.
+func (a *Account) Block(now time.Time) (bool, error) {
+	if !a.Activated {
+		return false, Errorf(CodeInvalid, "blocked", "only activated accounts can be blocked")
+	}
+	a.CancelScheduled(now)
+	if a.BlockedAt(now) {
+		return false, nil
+	}
+	a.Blocks = append(a.Blocks, BlockRecord{Blocked: true, At: now})
+	return true, nil
+}
+
+// Reschedule replaces the account's scheduled blocks with one at at (seed
+// 003's set-blocked-at: an account has one blocked_at). Errors as
+// ScheduleBlock's, and then nothing changes.
+func (a *Account) Reschedule(at, now time.Time) error {
+	kept := a.Blocks
+	a.Blocks = slices.Clone(a.Blocks)
+	a.CancelScheduled(now)
+	if err := a.ScheduleBlock(at, now); err != nil {
+		a.Blocks = kept
+		return err
+	}
+	return nil
+}
+
+// HasApp reports whether the account has access to the app (RegApps).
+func (a *Account) HasApp(appID string) bool { return appID != "" && slices.Contains(a.RegApps, appID) }
