@@ -60,7 +60,8 @@ type blockedRequest struct {
 }
 
 type blockedAtRequest struct {
-	BlockedAt *json.Number `json:"blocked_at"`
+	// Raw, not json.Number, which would take "1748120400" (text) too.
+	BlockedAt *json.RawMessage `json:"blocked_at"`
 }
 
 type planRequest struct {
@@ -91,9 +92,13 @@ func decodeBlockedAt(b []byte) (time.Time, error) {
 	if req.BlockedAt == nil {
 		return time.Time{}, domain.Errorf(domain.CodeInvalid, "blocked_at", "blocked_at is required: when to block the account, in Unix seconds")
 	}
-	n, err := strconv.ParseInt(req.BlockedAt.String(), 10, 64)
+	raw := string(*req.BlockedAt)
+	if raw == "" || raw[0] == '"' || raw[0] == '{' || raw[0] == '[' || raw == "true" || raw == "false" {
+		return time.Time{}, payloadError(domain.Errorf(domain.CodeInvalid, "blocked_at", "blocked_at must be a number, not %s", clip(raw)))
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || n < 0 || n > MaxUnix {
-		return time.Time{}, domain.Errorf(domain.CodeInvalid, "blocked_at", "blocked_at %s must be a whole number of seconds since 1970-01-01 UTC, at most %d", clip(req.BlockedAt.String()), MaxUnix)
+		return time.Time{}, domain.Errorf(domain.CodeInvalid, "blocked_at", "blocked_at %s must be a whole number of seconds since 1970-01-01 UTC, at most %d", clip(raw), MaxUnix)
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
