@@ -318,12 +318,11 @@ const (
 	qPlan       = `SELECT ` + planColumns + ` FROM client_plans WHERE id = $2 AND partner_id = $1`
 	qPlansOf    = `SELECT ` + planColumns + ` FROM client_plans WHERE partner_id = $1 ORDER BY id`
 	qPlansOfApp = `SELECT ` + planColumns + ` FROM client_plans WHERE partner_id = $1 AND app_id = $2 ORDER BY id`
-	// A plan id held by another partner is left as it is: the upsert
-	// changes no row, and the transaction stays usable.
+	// A plan is the partner's and its id's: another partner's plan of the
+	// same id is another row, which this never touches.
 	qPutPlan = `INSERT INTO client_plans (` + planColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)
-	ON CONFLICT (id) DO UPDATE SET app_id = excluded.app_id, name = excluded.name, description = excluded.description,
-		quotas = excluded.quotas, modules = excluded.modules
-	WHERE client_plans.partner_id = excluded.partner_id`
+	ON CONFLICT (partner_id, id) DO UPDATE SET app_id = excluded.app_id, name = excluded.name,
+		description = excluded.description, quotas = excluded.quotas, modules = excluded.modules`
 )
 
 type quotasJSON struct {
@@ -354,10 +353,10 @@ func scanPlan(r sqlrow.Scanner) (domain.ClientPlan, error) {
 	return p, nil
 }
 
-// Put refuses, with CodeConflict naming id, a plan id another partner
-// holds: a partner cannot take over or change another's plan.
+// Put inserts or replaces the partner's plan p.ID, in one statement that
+// cannot reach another partner's plan.
 func (r plans) Put(ctx context.Context, p domain.ClientPlan) error {
-	if err := r.Write(sqlrow.Required("id", p.ID)); err != nil {
+	if err := r.Write(sqlrow.Required("tariff_plan_id", p.ID)); err != nil {
 		return err
 	}
 	quotas, err := sqlrow.EncodeJSON(quotasJSON(p.Quotas))
@@ -368,14 +367,8 @@ func (r plans) Put(ctx context.Context, p domain.ClientPlan) error {
 	if err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qPutPlan, p.ID, p.PartnerID, p.AppID, p.Name, p.Description, quotas, modules)
-	if err != nil {
-		return r.Fail(ctx, err, "store client plan %q", p.ID)
-	}
-	if n == 0 {
-		return domain.Errorf(domain.CodeConflict, "id", "client plan id %q is another partner's", p.ID)
-	}
-	return nil
+	_, err = r.exec(ctx, qPutPlan, p.ID, p.PartnerID, p.AppID, p.Name, p.Description, quotas, modules)
+	return r.Fail(ctx, err, "store client plan %q", p.ID)
 }
 
 func (r plans) Get(ctx context.Context, partnerID, id string) (domain.ClientPlan, error) {
@@ -484,7 +477,7 @@ func (r managedLinks) SetState(ctx context.Context, id int64, state domain.Manag
 	if !exists {
 		return domain.Errorf(domain.CodeNotFound, "txid", "no managed link %d", id)
 	}
-	return domain.Errorf(domain.CodeConflict, "accountName",
+	return domain.Errorf(domain.CodeConflict, "managedAccList",
 		"managed link %d cannot be made %s: another live link holds its account for the service", id, state)
 }
 
@@ -517,8 +510,8 @@ func (r managedLinks) ByPrimary(ctx context.Context, primary, service string, st
 var accountConstraints = map[string]seatProblem{
 	"managed_links_one_live":                {"managedAccList", "the account is already managed for this service by a primary account"},
 	"managed_links_state_known":             {"state", "a managed link's state is ADDED, ACTIVATED or CANCELED"},
-	"client_plans_pkey":                     {"id", "a client plan with this id exists"},
-	"client_plans_id_not_empty":             {"id", "a client plan needs an id"},
+	"client_plans_pkey":                     {"tariff_plan_id", "the partner has a client plan with this id"},
+	"client_plans_id_not_empty":             {"tariff_plan_id", "a client plan needs an id"},
 	"accounts_lists_are_arrays":             {"account", "an account's lists are JSON arrays"},
 	"seat_users_failed_logins_not_negative": {"failedLogins", "failed logins cannot be negative"},
 }

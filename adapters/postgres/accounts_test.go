@@ -1,12 +1,14 @@
 package postgres_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"pgregory.net/rapid"
 
 	"github.com/entitle-rules/entitle/adapters/postgres"
@@ -224,9 +226,9 @@ func TestAccountLookupsUseIndexes(t *testing.T) {
 }
 
 // TestPlansStayWithTheirPartner: a partner reads only its own plans, by app
-// or all; a plan id held by another partner cannot be taken over (Put is
-// CodeConflict naming id and the plan is unchanged), and the refusal leaves
-// the transaction usable.
+// or all; another partner putting a plan of the same id makes a plan of its
+// own and leaves the first as it was; a refused Put leaves the transaction
+// usable.
 func TestPlansStayWithTheirPartner(t *testing.T) {
 	dsn := testDSN(t)
 	ctx := t.Context()
@@ -235,19 +237,16 @@ func TestPlansStayWithTheirPartner(t *testing.T) {
 		Quotas: domain.PlanQuotas{Units: 30, Geofences: 50, UnitStorage: 204800}, Modules: []string{"service_mode", "tools"}}
 	ruh := domain.ClientPlan{ID: "ruh-1", PartnerID: "gps-partner", AppID: ruhavik, Name: "R"}
 	theirs := domain.ClientPlan{ID: "their-1", PartnerID: "other-partner", AppID: forguard, Name: "Other"}
+	same := mine
+	same.PartnerID, same.Name, same.Modules = "other-partner", "same id", nil
 	err := s.Update(ctx, func(tx ports.Tx) error {
-		for _, p := range []domain.ClientPlan{mine, ruh, theirs} {
+		for _, p := range []domain.ClientPlan{mine, ruh, theirs, same} {
 			if err := tx.Plans().Put(ctx, p); err != nil {
 				return err
 			}
 		}
-		steal := mine
-		steal.PartnerID, steal.Name = "other-partner", "stolen"
-		if de := asDomain(tx.Plans().Put(ctx, steal)); de == nil || de.Code != domain.CodeConflict || de.Field != "id" {
-			t.Errorf("Put of another partner's plan id = %v, want conflict on id", de)
-		}
-		if de := asDomain(tx.Plans().Put(ctx, domain.ClientPlan{PartnerID: "gps-partner"})); de == nil || de.Code != domain.CodeInvalid || de.Field != "id" {
-			t.Errorf("Put without an id = %v, want invalid id", de)
+		if de := asDomain(tx.Plans().Put(ctx, domain.ClientPlan{PartnerID: "gps-partner"})); de == nil || de.Code != domain.CodeInvalid || de.Field != "tariff_plan_id" {
+			t.Errorf("Put without an id = %v, want invalid tariff_plan_id", de)
 		}
 		mine.Name = "Fleet 2" // the owner may change its plan, in the same transaction
 		return tx.Plans().Put(ctx, mine)
@@ -258,6 +257,9 @@ func TestPlansStayWithTheirPartner(t *testing.T) {
 	err = s.View(ctx, func(tx ports.Tx) error {
 		if got, err := tx.Plans().Get(ctx, "gps-partner", mine.ID); err != nil || !reflect.DeepEqual(got, mine) {
 			t.Errorf("Get = %+v, %v; want %+v", got, err, mine)
+		}
+		if got, err := tx.Plans().Get(ctx, "other-partner", mine.ID); err != nil || !reflect.DeepEqual(got, same) {
+			t.Errorf("Get of the other partner's plan of the same id = %+v, %v; want %+v", got, err, same)
 		}
 		if _, err := tx.Plans().Get(ctx, "gps-partner", theirs.ID); domain.ErrorCode(err) != domain.CodeNotFound {
 			t.Errorf("Get of another partner's plan = %v, want not found", err)
@@ -332,7 +334,7 @@ func TestRefusedAccountWritesKeepTheTransaction(t *testing.T) {
 		if err := tx.ManagedLinks().Create(ctx, &again); err != nil {
 			return err
 		}
-		if de := asDomain(tx.ManagedLinks().SetState(ctx, canceled.ID, domain.LinkActivated, seatNow)); de == nil || de.Code != domain.CodeConflict {
+		if de := asDomain(tx.ManagedLinks().SetState(ctx, canceled.ID, domain.LinkActivated, seatNow)); de == nil || de.Code != domain.CodeConflict || de.Field != "managedAccList" {
 			t.Errorf("reviving a cancelled link whose account is held again: %v, want conflict", de)
 		}
 		if de := asDomain(tx.ManagedLinks().SetState(ctx, 1<<40, domain.LinkCanceled, seatNow)); de == nil || de.Code != domain.CodeNotFound {
@@ -473,8 +475,9 @@ func TestLiveLinkConstraintWithoutLocks(t *testing.T) {
 		conn := rawConn(t, dsn, schema)
 		_, err := conn.Exec(ctx, `INSERT INTO managed_links (primary_name, managed_name, service, sku, tx_id, state, created_at, updated_at)
 			VALUES ('1234567890-00003', '1223334444-00001', 'Location', 'sku', 'raw', 'ACTIVATED', now(), now())`)
-		if err == nil {
-			t.Fatal("a second live link of one account and service was written")
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "23505" || pe.ConstraintName != "managed_links_one_live" {
+			t.Fatalf("a second live link of one account and service: %v, want a unique violation of managed_links_one_live", err)
 		}
 		var n int
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM managed_links WHERE managed_name = '1223334444-00001'
@@ -499,8 +502,8 @@ func TestAccountConstraintsAreExplained(t *testing.T) {
 	}{
 		"managed_links_one_live":                {"23505", "managedAccList", domain.CodeConflict},
 		"managed_links_state_known":             {"23514", "state", domain.CodeInvalid},
-		"client_plans_pkey":                     {"23505", "id", domain.CodeConflict},
-		"client_plans_id_not_empty":             {"23514", "id", domain.CodeInvalid},
+		"client_plans_pkey":                     {"23505", "tariff_plan_id", domain.CodeConflict},
+		"client_plans_id_not_empty":             {"23514", "tariff_plan_id", domain.CodeInvalid},
 		"accounts_lists_are_arrays":             {"23514", "account", domain.CodeInvalid},
 		"seat_users_failed_logins_not_negative": {"23514", "failedLogins", domain.CodeInvalid},
 	}

@@ -38,11 +38,12 @@ ALTER TABLE accounts
 -- app filter (reg_apps @> '["app"]') is checked on the rows it selects.
 CREATE INDEX accounts_count ON accounts (partner_id, attached, activated);
 
--- A partner's client (tariff) plans of an app (seed 003). A plan id is
--- one plan's, of one partner: Put refuses an id another partner holds.
+-- A partner's client (tariff) plans of an app (seed 003). A plan id names
+-- one plan of a partner: two partners may use one id, and neither reaches
+-- the other's.
 CREATE TABLE client_plans (
-    id          text COLLATE "C" PRIMARY KEY,
     partner_id  text COLLATE "C" NOT NULL,
+    id          text COLLATE "C" NOT NULL,
     app_id      text COLLATE "C" NOT NULL,
     name        text NOT NULL,
     description text NOT NULL,
@@ -50,9 +51,10 @@ CREATE TABLE client_plans (
     quotas      jsonb NOT NULL,
     -- ["service_mode", ...]
     modules     jsonb NOT NULL,
+    PRIMARY KEY (partner_id, id),
     CONSTRAINT client_plans_id_not_empty CHECK (id <> '')
 );
-CREATE INDEX client_plans_by_partner ON client_plans (partner_id, app_id, id);
+CREATE INDEX client_plans_by_app ON client_plans (partner_id, app_id, id);
 
 -- Managed-billing links (seed 002): primary and managed are account names
 -- (accounts.alias, "1234567890-00001"), tx_id the add request's TxId.
