@@ -364,27 +364,25 @@ func (a *api) errorFor(err error) httpapi.Answer {
 		ErrorMessage: "internal error; quote " + itoa(rid) + " when you report it"})
 }
 
-// message is an error's text for errorMessage: its field and message, or
-// each of its violations.
+// message is an error's text for errorMessage: each of its violations, or
+// its own message; each prefixed with its field unless it begins with it.
 func message(err error) string {
 	var de *domain.Error
 	if !errors.As(err, &de) {
 		return err.Error()
 	}
-	var parts []string
-	if de.Message != "" && (len(de.Violations) == 0 || de.Message != "the request is invalid") {
-		if de.Field != "" && !strings.Contains(de.Message, de.Field) {
-			parts = append(parts, de.Field+": "+de.Message)
-		} else {
-			parts = append(parts, de.Message)
+	one := func(field, msg string) string {
+		if field == "" || strings.HasPrefix(msg, field) {
+			return msg
 		}
+		return field + ": " + msg
 	}
+	if len(de.Violations) == 0 {
+		return one(de.Field, de.Message)
+	}
+	parts := make([]string, 0, len(de.Violations))
 	for _, v := range de.Violations {
-		if v.Field != "" && !strings.Contains(v.Message, v.Field) {
-			parts = append(parts, v.Field+": "+v.Message)
-		} else {
-			parts = append(parts, v.Message)
-		}
+		parts = append(parts, one(v.Field, v.Message))
 	}
 	return strings.Join(parts, "; ")
 }
