@@ -3,8 +3,8 @@ package managedbilling_test
 import (
 	"bytes"
 	"context"
-	b64 "encoding/base64"
 	"crypto/rand"
+	b64 "encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
