@@ -36,6 +36,7 @@ func Register(s *httpapi.Server, svc *accounts.Service) {
 		routes map[string]http.HandlerFunc
 	}{
 		{"/accounts/count", map[string]http.HandlerFunc{http.MethodGet: a.count}},
+		{"/accounts/{id}", map[string]http.HandlerFunc{http.MethodGet: a.account}},
 		{"/accounts/{id}/set-blocked", map[string]http.HandlerFunc{http.MethodPatch: a.setBlocked}},
 		{"/accounts/{id}/set-blocked-at", map[string]http.HandlerFunc{http.MethodPatch: a.setBlockedAt}},
 		// The seed's heading says PUT, its example POST: both are served.
@@ -44,18 +45,30 @@ func Register(s *httpapi.Server, svc *accounts.Service) {
 		{"/accounts/{id}/limits", map[string]http.HandlerFunc{http.MethodGet: a.limits}},
 		{"/client-plans", map[string]http.HandlerFunc{http.MethodGet: a.plans}},
 	} {
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch} {
-			if h, ok := rt.routes[m]; ok {
-				s.Handle(m+" "+Prefix+rt.path, h)
-				allow = append(allow, m)
-			}
-		}
-		s.Handle(Prefix+rt.path, a.routeNotFound(strings.Join(allow, ", ")))
+		handle(s, Prefix+rt.path, rt.routes, a.routeNotFound)
 	}
-	s.Handle(http.MethodPatch+" "+TypoPath, http.HandlerFunc(a.setBlockedAt))
-	s.Handle(TypoPath, a.routeNotFound(http.MethodPatch))
+	handle(s, TypoPath, map[string]http.HandlerFunc{http.MethodPatch: a.setBlockedAt}, a.routeNotFound)
 	s.Handle(Prefix+"/", a.routeNotFound(""))
+}
+
+// methods are the methods a path is answered for: its routes', and
+// ROUTE_NOT_FOUND naming them for the others. (A pattern without a method
+// would clash with GET /partner/accounts/{id} in the mux.)
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+func handle(s *httpapi.Server, path string, routes map[string]http.HandlerFunc, notFound func(allow string) http.HandlerFunc) {
+	var allow []string
+	for _, m := range methods {
+		if h, ok := routes[m]; ok {
+			s.Handle(m+" "+path, h)
+			allow = append(allow, m)
+		}
+	}
+	for _, m := range methods {
+		if _, ok := routes[m]; !ok && !(m == http.MethodHead && routes[http.MethodGet] != nil) {
+			s.Handle(m+" "+path, notFound(strings.Join(allow, ", ")))
+		}
+	}
 }
 
 type api struct {
@@ -137,6 +150,20 @@ func (a *api) answer(w http.ResponseWriter, out any, err error) {
 		return
 	}
 	httpapi.WriteAnswer(w, httpapi.JSONAnswer(http.StatusOK, dataAnswer{Data: out}))
+}
+
+// GET /partner/accounts/{id}: the account object at the clock's instant.
+func (a *api) account(w http.ResponseWriter, r *http.Request) {
+	r, who, id, ok := a.readID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+		a.fail(w, err)
+		return
+	}
+	acct, err := a.svc.Account(r.Context(), who, id)
+	a.answer(w, accountOf(acct, a.s.Now()), err)
 }
 
 // PATCH /partner/accounts/{id}/set-blocked {blocked}

@@ -1,8 +1,9 @@
 // Package accountops serves seed 003's account operations of the GPS-Trace
 // partner API over the httpapi kit, at /partner: block and unblock an
 // account, schedule its block, change its client plan, list the partner's
-// client plans, and read an account's premium subscriptions, limits, and
-// the count of the partner's accounts by filter.
+// client plans, and read an account (the seed's account object), its premium
+// subscriptions, its limits, and the count of the partner's accounts by
+// filter.
 //
 // Every request carries the partner's X-AccessToken, checked before a byte
 // of the body is read (an expired one is 401 TOKEN_EXPIRED, an unknown one
