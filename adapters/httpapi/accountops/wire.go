@@ -306,7 +306,9 @@ func accountOf(a domain.Account, now time.Time) accountAnswer {
 		}
 		out.Subs[s.AppID] = subscriptionRef{SubscriptionID: s.SubscriptionID, Type: s.Type, Active: live, Expiry: unix(s.Expiry)}
 	}
-	if at, ok := a.ScheduledBlock(now); ok && !out.Blocked {
+	// A block still to come shows even while the account is blocked now:
+	// it is a record the partner made, and set-blocked false cancels it.
+	if at, ok := a.ScheduledBlock(now); ok {
 		out.BlockedAtSec = unix(at)
 	}
 	return out
