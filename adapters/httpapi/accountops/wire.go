@@ -306,9 +306,9 @@ func accountOf(a domain.Account, now time.Time) accountAnswer {
 		}
 		out.Subs[s.AppID] = subscriptionRef{SubscriptionID: s.SubscriptionID, Type: s.Type, Active: live, Expiry: unix(s.Expiry)}
 	}
-	// A block still to come shows even while the account is blocked now:
-	// it is a record the partner made, and set-blocked false cancels it.
-	if at, ok := a.ScheduledBlock(now); ok {
+	// blocked_at is when the account will be blocked: null while it is
+	// (seed 003's set-blocked answer shows blocked true, blocked_at null).
+	if at, ok := a.ScheduledBlock(now); ok && !out.Blocked {
 		out.BlockedAtSec = unix(at)
 	}
 	return out
