@@ -283,7 +283,7 @@ func (ds *Dataset) Build() (*World, error) {
 		}
 		w.PriceLists = append(w.PriceLists, l)
 	}
-	apiKeys := map[string]string{} // hash -> field that gave it
+	apiKeys := map[string]string{}  // hash -> field that gave it
 	holdsToken := map[string]bool{} // partners given an access token in this file
 	for _, td := range ds.AccessTokens {
 		holdsToken[td.Partner] = true
