@@ -405,7 +405,7 @@ const (
 	WHERE l.id = $1 AND ($2 NOT IN ` + liveStates + ` OR NOT EXISTS (
 		SELECT 1 FROM managed_links o WHERE o.managed_name = l.managed_name AND o.service = l.service
 		AND o.id <> l.id AND o.state IN ` + liveStates + `))`
-	qLinkExists  = `SELECT EXISTS (SELECT 1 FROM managed_links WHERE id = $1)`
+	qLinkOf      = `SELECT managed_name, service FROM managed_links WHERE id = $1`
 	qLiveLink    = `SELECT ` + linkColumns + ` FROM managed_links WHERE managed_name = $1 AND service = $2 AND state IN ` + liveStates
 	qLinksByTx   = `SELECT ` + linkColumns + ` FROM managed_links WHERE tx_id = $1 ORDER BY id`
 	qLinksOf     = `SELECT ` + linkColumns + ` FROM managed_links WHERE primary_name = $1 AND service = $2 ORDER BY id`
@@ -432,9 +432,21 @@ func knownState(s domain.ManagedLinkState) error {
 	return domain.Errorf(domain.CodeInvalid, "state", "unknown managed link state %q (ADDED, ACTIVATED or CANCELED)", s)
 }
 
-func liveConflict(managed, service, field string) error {
-	return domain.Errorf(domain.CodeConflict, field,
-		"account %s is already managed for %s by a primary account: its link must be cancelled first", managed, service)
+// heldBy explains a link of managed for service that was refused because
+// another live link holds the account: it names that link's primary and
+// transaction, as the other stores do. The holder is committed (a refused
+// insert waited for it), unless it was cancelled since.
+func (r managedLinks) heldBy(ctx context.Context, managed, service string) error {
+	live, err := r.Live(ctx, managed, service)
+	switch {
+	case err == nil:
+		return domain.Errorf(domain.CodeConflict, "managedAccList",
+			"account %s is already managed for %s by %s (transaction %s); it must cancel first", managed, service, live.Primary, live.TxID)
+	case domain.ErrorCode(err) == domain.CodeNotFound:
+		return domain.Errorf(domain.CodeConflict, "managedAccList",
+			"account %s was managed for %s by another link while this one was written; try again", managed, service)
+	}
+	return err
 }
 
 // Create writes the link in state ADDED, or nothing when the account is
@@ -450,7 +462,7 @@ func (r managedLinks) Create(ctx context.Context, l *domain.ManagedLink) error {
 		return err
 	}
 	if len(ids) == 0 {
-		return liveConflict(l.Managed, l.Service, "managedAccList")
+		return r.heldBy(ctx, l.Managed, l.Service)
 	}
 	l.ID, l.State = ids[0], domain.LinkAdded
 	return nil
@@ -470,15 +482,15 @@ func (r managedLinks) SetState(ctx context.Context, id int64, state domain.Manag
 	if n == 1 {
 		return nil
 	}
-	exists, err := sqlrow.One(ctx, r, "read a managed link", sqlrow.Value[bool], func() error { return nil }, qLinkExists, id)
+	var managed, service string
+	err = r.QueryRow(ctx, qLinkOf, id).Scan(&managed, &service)
+	if r.NoRows(err) {
+		return domain.Errorf(domain.CodeNotFound, "txid", "no managed-billing link %d", id)
+	}
 	if err != nil {
-		return err
+		return r.Fail(ctx, err, "read managed link %d", id)
 	}
-	if !exists {
-		return domain.Errorf(domain.CodeNotFound, "txid", "no managed link %d", id)
-	}
-	return domain.Errorf(domain.CodeConflict, "managedAccList",
-		"managed link %d cannot be made %s: another live link holds its account for the service", id, state)
+	return r.heldBy(ctx, managed, service)
 }
 
 func (r managedLinks) Live(ctx context.Context, managed, service string) (domain.ManagedLink, error) {

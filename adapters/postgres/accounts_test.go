@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -308,8 +309,9 @@ func TestRefusedAccountWritesKeepTheTransaction(t *testing.T) {
 			l := link(primary, m, "tx-1")
 			err := tx.ManagedLinks().Create(ctx, &l)
 			if m == managed[1] {
-				if de := asDomain(err); de == nil || de.Code != domain.CodeConflict || de.Field != "managedAccList" {
-					t.Errorf("adding %s, held by another primary: %v, want conflict on managedAccList", m, err)
+				if de := asDomain(err); de == nil || de.Code != domain.CodeConflict || de.Field != "managedAccList" ||
+					!strings.Contains(de.Message, other) || !strings.Contains(de.Message, "tx-other") {
+					t.Errorf("adding %s, held by another primary: %v, want conflict on managedAccList naming %s and tx-other", m, err, other)
 				}
 				continue
 			}

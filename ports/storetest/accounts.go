@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func RunAccounts(t *testing.T, open func(t *testing.T) ports.Store) {
 		{"Accounts/Logins", accountsLogins},
 		{"Accounts/Copies", accountsCopies},
 		{"Accounts/BlocksAtRandomInstants", accountsBlocksProperty},
+		{"Accounts/LongHistory", accountsLongHistory},
 	}.run(t, open)
 }
 
@@ -508,6 +510,27 @@ func accountsCopies(t *testing.T, s ports.Store) {
 		func(tx ports.Tx, p domain.ClientPlan) error { return tx.Plans().Put(ctx, p) },
 		func(tx ports.Tx) (domain.ClientPlan, error) { return tx.Plans().Get(ctx, "gps-partner", seedPlan) },
 		func(p *domain.ClientPlan) { p.Modules[0] = "changed" })
+}
+
+// accountsLongHistory: an account blocked and unblocked every minute for a
+// week (10,080 records), with a long description and many apps, reads back
+// whole and in order.
+func accountsLongHistory(t *testing.T, s ports.Store) {
+	a := gpsAccount("gps-partner", "11111")
+	a.Blocks = nil
+	for i := range 7 * 24 * 60 {
+		a.Blocks = append(a.Blocks, domain.BlockRecord{Blocked: i%2 == 0, At: stamp().Add(time.Duration(i) * time.Minute)})
+	}
+	for i := range 500 {
+		a.RegApps = append(a.RegApps, fmt.Sprintf("app-%04d", i))
+	}
+	a.Description = strings.Repeat("Долгое описание, ", 4000)
+	a = newAccount(t, s, a)
+	got := getAccount(t, s, a.ID)
+	same(t, "an account with a week of block records", a, got)
+	if !got.BlockedAt(stamp().Add(7*24*time.Hour - 2*time.Minute + time.Second)) {
+		t.Error("the account is not blocked after its second-to-last record, a block")
+	}
 }
 
 // blockOp is one generated block or unblock record, minutes after stamp.

@@ -1,6 +1,9 @@
 package accounts
 
 import (
+	"slices"
+
+	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/rules"
 )
 
@@ -82,8 +85,10 @@ type LinkFacts struct {
 
 // AccountFacts is what account-operation rules know of the account.
 type AccountFacts struct {
-	ID        int      `expr:"id" json:"id"`
-	Type      int      `expr:"type" json:"type"` // 10 managed (Forguard), 20 partner, 0 Ruhavik/Petovik
+	ID   int `expr:"id" json:"id"`
+	Type int `expr:"type" json:"type"` // 10 managed (Forguard), 20 partner, 0 Ruhavik/Petovik
+	// TypeName names Type: managed, partner or self-registered.
+	TypeName  string   `expr:"typeName" json:"typeName"`
 	Activated bool     `expr:"activated" json:"activated"`
 	Blocked   bool     `expr:"blocked" json:"blocked"` // at the clock's instant
 	Attached  bool     `expr:"attached" json:"attached"`
@@ -152,16 +157,36 @@ type SubscriptionFacts struct {
 	Expiry int    `expr:"expiry" json:"expiry"` // Unix seconds; 0 for none
 }
 
+// TypeName is the name the rules give an account type: managed (10),
+// partner (20), self-registered (0, null on the wire).
+func TypeName(t domain.AccountType) string {
+	switch t {
+	case domain.AccountManaged:
+		return "managed"
+	case domain.AccountPartner:
+		return "partner"
+	case domain.AccountSelfRegistered:
+		return "self-registered"
+	}
+	return "unknown"
+}
+
+// vocabulary is what accounts rules may call beyond the language's own.
+var vocabulary = []rules.Function{
+	rules.Func2("includes", "includes(list, s): s is one of the strings of list, a fact's list such as account.regApps",
+		func(list []string, s string) bool { return slices.Contains(list, s) }),
+}
+
 // The accounts scopes, all of context "accounts": rulesets/60-accounts.yaml
 // declares `context: accounts`.
 var (
-	billingScope      = rules.NewScope[BillingEnv]("billing", rules.ScopeOptions{Context: Context})
-	managedScope      = rules.NewScope[ManagedEnv]("managed", rules.ScopeOptions{Context: Context})
-	linkScope         = rules.NewScope[LinkEnv]("link", rules.ScopeOptions{Context: Context})
-	blockScope        = rules.NewScope[BlockEnv]("block", rules.ScopeOptions{Context: Context})
-	planScope         = rules.NewScope[PlanEnv]("plan", rules.ScopeOptions{Context: Context})
-	limitsScope       = rules.NewScope[LimitsEnv]("limits", rules.ScopeOptions{Context: Context})
-	subscriptionScope = rules.NewScope[SubscriptionEnv]("subscription", rules.ScopeOptions{Context: Context})
+	billingScope      = rules.NewScope[BillingEnv]("billing", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	managedScope      = rules.NewScope[ManagedEnv]("managed", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	linkScope         = rules.NewScope[LinkEnv]("link", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	blockScope        = rules.NewScope[BlockEnv]("block", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	planScope         = rules.NewScope[PlanEnv]("plan", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	limitsScope       = rules.NewScope[LimitsEnv]("limits", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	subscriptionScope = rules.NewScope[SubscriptionEnv]("subscription", rules.ScopeOptions{Context: Context, Functions: vocabulary})
 )
 
 // Context is the name of this context in rule files (`context: accounts`)

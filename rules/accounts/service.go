@@ -161,6 +161,6 @@ func sessionID(p domain.Principal) int64 {
 
 // accountFacts is what the account-operation rules know of a at now.
 func accountFacts(a *domain.Account, now time.Time) AccountFacts {
-	return AccountFacts{ID: int(a.ID), Type: int(a.Type), Activated: a.Activated, Blocked: a.BlockedAt(now),
+	return AccountFacts{ID: int(a.ID), Type: int(a.Type), TypeName: TypeName(a.Type), Activated: a.Activated, Blocked: a.BlockedAt(now),
 		Attached: a.Attached, RegApps: a.RegApps}
 }
