@@ -81,7 +81,7 @@ func operations(t *testing.T, h *harness) {
 	check(t, h.send(http.MethodPatch, tok, "/partner/accounts/22222/set-blocked", seedBlock), 400, `{"errors": [{"message":
 	  "account 22222 is not activated; only activated accounts can be blocked", "extensions": {"code": "FAILED_VALIDATION", "field": "blocked"}}]}`)
 	check(t, h.send(http.MethodPatch, tok, "/partner/accounts/111111/set-blocked", seedBlock), 403, `{"errors": [{"message":
-	  "account 111111 is of type 0; only accounts of type 10 can be blocked", "extensions": {"code": "FORBIDDEN", "field": "blocked"}}]}`)
+	  "account 111111 is of type 0 (self-registered); only managed accounts can be blocked", "extensions": {"code": "FORBIDDEN", "field": "blocked"}}]}`)
 
 	// "Client plan change on Forguard account": the seed's POST, and PUT.
 	check(t, h.send(http.MethodPost, tok, "/partner/accounts/111111/client-plan", seedPlan), 200,
