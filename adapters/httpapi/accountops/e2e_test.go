@@ -37,7 +37,8 @@ func account11111(blocked bool, blockedAt string, updated int64) string {
 func TestAccountOperations(t *testing.T) {
 	for name, open := range testStores() {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, open(t))
+			store, _ := open(t)
+			h := newHarness(t, store)
 			operations(t, h)
 			for _, op := range h.spec.operations() {
 				if !h.spec.succeeded(op) {

@@ -306,25 +306,30 @@ func errorBody(code, field, message string) string {
 
 // testStores opens each store a test runs on: memory, SQLite, and
 // PostgreSQL when ENTITLE_POSTGRES_DSN is set (a database that cannot be
-// reached then fails the test, never skips it).
-func testStores() map[string]func(*testing.T) ports.Store {
-	stores := map[string]func(*testing.T) ports.Store{
-		"memory": func(*testing.T) ports.Store { return memory.New() },
-		"sqlite": func(t *testing.T) ports.Store {
+// reached then fails the test, never skips it). The second value opens
+// another Store on the same database (nil but for PostgreSQL).
+func testStores() map[string]func(*testing.T) (ports.Store, func() ports.Store) {
+	stores := map[string]func(*testing.T) (ports.Store, func() ports.Store){
+		"memory": func(*testing.T) (ports.Store, func() ports.Store) { return memory.New(), nil },
+		"sqlite": func(t *testing.T) (ports.Store, func() ports.Store) {
 			s, err := sqlite.Open(filepath.Join(t.TempDir(), "entitle.db"), sqlite.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return s
+			return s, nil
 		},
 	}
 	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
-		stores["postgres"] = func(t *testing.T) ports.Store {
-			s, err := postgres.Open(t.Context(), dsn, postgres.Options{Schema: pgtest.Schema(t, dsn)})
-			if err != nil {
-				t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
+		stores["postgres"] = func(t *testing.T) (ports.Store, func() ports.Store) {
+			schema := pgtest.Schema(t, dsn)
+			open := func() ports.Store {
+				s, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
+				if err != nil {
+					t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
+				}
+				return s
 			}
-			return s
+			return open(), open
 		}
 	}
 	return stores
