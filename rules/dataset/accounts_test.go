@@ -513,3 +513,40 @@ func accountsDump(t *testing.T, store ports.Store, ds *dataset.Dataset) string {
 	}
 	return b.String()
 }
+
+// A login locked by wrong passwords stays locked when its file is loaded
+// again, even with other fields changed: a file never unlocks a login.
+func TestReloadKeepsALoginLocked(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(*testing.T) ports.Store) {
+		ctx := context.Background()
+		store := open(t)
+		file := accountsFile + "users:\n  - {company: 1234567890-00001, externalId: primary, username: primary@example.com, passwordHash: " +
+			domain.HashSecret("example-password-change-me") + "}\n"
+		if err := load(t, store, file); err != nil {
+			t.Fatal(err)
+		}
+		lockedAt := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+		user := func() domain.User {
+			var u domain.User
+			if err := store.View(ctx, func(tx ports.Tx) error {
+				var err error
+				u, err = tx.Users().ByUsername(ctx, "primary@example.com")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		u := user()
+		u.FailedLogins, u.LockedAt = 5, lockedAt
+		if err := store.Update(ctx, func(tx ports.Tx) error { return tx.Users().Put(ctx, u) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := load(t, store, strings.Replace(file, "externalId: primary,", "externalId: primary, email: p@example.com,", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if got := user(); got.Email != "p@example.com" || got.FailedLogins != 5 || !got.LockedAt.Equal(lockedAt) {
+			t.Errorf("after a reload: %+v; want the new e-mail, 5 failures, locked at %v", got, lockedAt)
+		}
+	})
+}
