@@ -292,3 +292,44 @@ func TestAuthenticateAccessToken(t *testing.T) {
 		t.Errorf("the example's token (expires 2099): %v", err)
 	}
 }
+
+// A blocked company's seats credentials are refused through the kit too: a
+// new account token, one issued before the block, HTTP Basic; the partner's
+// own token goes on. The refusal is CodeForbidden (403), not a wrong
+// password, so it never slows the login down.
+func TestBlockedCompanyCredentials(t *testing.T) {
+	k := newSeatsKit(t, httpapi.Limits{})
+	before, _, err := k.s.IssueAPIKeyToken(apiKeyRequest("192.0.2.1:1"), exampleAPIKey, exampleAlias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner, _, err := k.s.IssueAPIKeyToken(apiKeyRequest("192.0.2.1:1"), exampleAPIKey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := k.store.Update(ctx, func(tx ports.Tx) error {
+		a, err := tx.Accounts().ByAlias(ctx, exampleAlias)
+		if err != nil {
+			return err
+		}
+		a.Blocks = append(a.Blocks, domain.BlockRecord{Blocked: true, At: time.Unix(0, k.now.Load())})
+		return tx.Accounts().Put(ctx, a)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := k.s.IssueAPIKeyToken(apiKeyRequest("192.0.2.1:1"), exampleAPIKey, exampleAlias); err != access.ErrAccountBlocked {
+		t.Errorf("a new account token: %v, want ErrAccountBlocked", err)
+	}
+	if _, err := k.s.AuthenticateBearer(bearer(before), domain.APIKey); err != access.ErrAccountBlocked {
+		t.Errorf("a token issued before the block: %v, want ErrAccountBlocked", err)
+	}
+	if _, err := k.s.AuthenticateBearer(bearer(partner), domain.APIKey); err != nil {
+		t.Errorf("the partner's token: %v", err)
+	}
+	for i := range 6 {
+		if _, err := k.s.AuthenticateBasic(basic(exampleAdmin, examplePassword, "192.0.2.9:1")); err != access.ErrAccountBlocked || domain.ErrorCode(err) != domain.CodeForbidden {
+			t.Fatalf("HTTP Basic %d: %v, want ErrAccountBlocked", i+1, err)
+		}
+	}
+}

@@ -23,6 +23,11 @@ const BillingBearerTTL = time.Hour
 // moves its expiry to SessionIdle after that use.
 const SessionIdle = 20 * time.Minute
 
+// SessionTouchStep is how far a use must move a session's expiry for
+// Session to store it: a session expires SessionIdle after its last use, to
+// within this step (never later).
+const SessionTouchStep = time.Second
+
 // MaxFailedLogins is how many wrong passwords in a row lock a login (seed
 // 002: "5 consecutive failed logins lock the contact record").
 const MaxFailedLogins = 5
@@ -218,7 +223,8 @@ func (s *Service) SessionLogin(ctx context.Context, bearer domain.Principal, use
 // Principal (Partner the account's partner, Account and User the decimal
 // ids of the logged-in account and user, the user's Roles, Credential
 // domain.Session) and moves the session's expiry to SessionIdle after now
-// (ports.Clients.TouchToken), so a session in use lives on.
+// (ports.Clients.TouchToken; skipped when that moves it by less than
+// SessionTouchStep), so a session in use lives on.
 //
 // Refusals: ErrBillingBearer when bearer is not a BillingBearer principal;
 // ErrSessionInvalid (CodeUnauthenticated) for a missing or unknown token, a
@@ -268,7 +274,9 @@ func (s *Service) Session(ctx context.Context, bearer domain.Principal, sessionT
 	case acct.BlockedAt(now):
 		return domain.Principal{}, ErrAccountBlocked
 	}
-	if next := now.Add(SessionIdle); !next.Equal(t.ExpiresAt) {
+	// Uses within SessionTouchStep of the last slide write nothing: a busy
+	// session costs a write a second at most, not one a request.
+	if next := now.Add(SessionIdle); next.Sub(t.ExpiresAt) >= SessionTouchStep {
 		err = s.store.Update(ctx, func(tx ports.Tx) error { return tx.Clients().TouchToken(ctx, hash, next) })
 		if notFound(err) {
 			// Purged since it was read: it had expired.

@@ -14,6 +14,7 @@ import (
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/access"
+	"pgregory.net/rapid"
 )
 
 // The example data set's managed-billing credentials (seed 002's accounts).
@@ -689,4 +690,47 @@ func TestIssueAccessTokenRefusals(t *testing.T) {
 	if _, err := access.New(access.Options{Store: x.store, Clock: ports.ClockFunc(time.Now), Random: rand.Reader, KeepExpired: -time.Second}); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Errorf("a negative KeepExpired: %v", err)
 	}
+}
+
+// Property: for any sequence of right and wrong passwords, a login is
+// refused as locked exactly from the MaxFailedLogins-th wrong password of an
+// unbroken run on, whatever comes after; before that every right password
+// opens a session and resets the run; the stored failures are the run's
+// length. The model is the seed's sentence, the system is SessionLogin.
+func TestSessionLoginLockProperty(t *testing.T) {
+	ctx := context.Background()
+	rapid.Check(t, func(rt *rapid.T) {
+		now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
+		x := newBilling(t, &now)
+		b := x.bearer(t, billingClient, billingSecret)
+		tries := rapid.SliceOfN(rapid.Bool(), 1, 14).Draw(rt, "right")
+		run, locked := 0, false
+		for i, right := range tries {
+			now = now.Add(time.Second)
+			pw := "guess-guess-guess"
+			if right {
+				pw = loginPW
+			}
+			_, err := x.s.SessionLogin(ctx, b, "primary@example.com", pw)
+			var want error
+			switch {
+			case locked:
+				want = access.ErrLoginLocked
+			case right:
+				run = 0
+			default:
+				run++
+				want = access.ErrLogin
+				if run == access.MaxFailedLogins {
+					locked, want = true, access.ErrLoginLocked
+				}
+			}
+			if err != want {
+				rt.Fatalf("try %d (right %v): %v, want %v", i+1, right, err, want)
+			}
+			if u := x.user(t, x.pUser); u.FailedLogins != run || u.LockedAt.IsZero() == locked {
+				rt.Fatalf("after try %d: %d failures, locked at %v; want %d, locked %v", i+1, u.FailedLogins, u.LockedAt, run, locked)
+			}
+		}
+	})
 }

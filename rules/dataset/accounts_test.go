@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/dataset"
@@ -403,3 +404,149 @@ func TestLoadAccessTokenExpiry(t *testing.T) {
 }
 
 func notFoundErr(err error) bool { return domain.ErrorCode(err) == domain.CodeNotFound }
+
+// FuzzLoadAccounts: a data file with an accounts part that builds either
+// loads or is refused with CodeInvalid or CodeConflict, writing no account;
+// one that loads loads again without changing the accounts, plans, tokens
+// and links it states. Run it with -fuzzminimizetime 0: minimizing its
+// many interesting inputs, each a whole data file, takes the default minute
+// each and looks like a hang.
+func FuzzLoadAccounts(f *testing.F) {
+	f.Add([]byte(accountsFile))
+	f.Add([]byte(strings.Replace(accountsFile, "state: ACTIVATED", "state: CANCELED", 1)))
+	f.Add([]byte(strings.Replace(accountsFile, "plans: {"+forguard+": 52ffXXXXXXXXXXXXdc89}", "plans: {"+forguard+": other}", 1)))
+	f.Add([]byte("clients: [{id: p, apiKey: aaaaaaaaaaaaaaaaaaaa}]\ncompanies: [{alias: 1234567890-00001, partner: p}, {alias: 1223334444-00001, partner: p}]\n" +
+		"managedLinks: [{primary: 1234567890-00001, managed: 1223334444-00001, service: Location, sku: s, txId: t, state: CANCELED}," +
+		" {primary: 1234567890-00001, managed: 1223334444-00001, service: Location, sku: s, txId: u}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ds, err := dataset.Parse(data)
+		if err != nil {
+			return
+		}
+		if _, err := ds.Build(); err != nil {
+			return
+		}
+		for _, u := range ds.Users {
+			if u.Password != "" {
+				return // argon2id per user: too slow to fuzz
+			}
+		}
+		for _, c := range ds.Clients {
+			if c.Secret != "" {
+				return
+			}
+		}
+		if len(ds.Companies)+len(ds.ManagedLinks)+len(ds.Licenses)+len(ds.Users)+len(ds.Assignments) > 64 {
+			return
+		}
+		store := memory.New()
+		defer store.Close()
+		var aliases []string
+		for _, c := range ds.Companies {
+			aliases = append(aliases, c.Alias)
+		}
+		ctx := context.Background()
+		_, err = ds.Load(ctx, store)
+		switch domain.ErrorCode(err) {
+		case "":
+		case domain.CodeInvalid, domain.CodeConflict:
+			if n := companies(t, store, aliases); n != 0 {
+				t.Fatalf("a refused load (%v) wrote %d companies", err, n)
+			}
+			return
+		default:
+			t.Fatalf("Load: %v, want success, CodeInvalid or CodeConflict", err)
+		}
+		first := accountsDump(t, store, ds)
+		if _, err := ds.Load(ctx, store); err != nil {
+			t.Fatalf("loading again: %v", err)
+		}
+		if again := accountsDump(t, store, ds); again != first {
+			t.Fatalf("loading again changed the store:\n%s\nthen\n%s", first, again)
+		}
+	})
+}
+
+// accountsDump is what a store holds of the accounts, plans, tokens and
+// links a dataset states.
+func accountsDump(t *testing.T, store ports.Store, ds *dataset.Dataset) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	err := store.View(ctx, func(tx ports.Tx) error {
+		for _, c := range ds.Companies {
+			a, err := tx.Accounts().ByAlias(ctx, c.Alias)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "account %+v\n", a)
+		}
+		for _, p := range ds.ClientPlans {
+			cp, err := tx.Plans().Get(ctx, p.Partner, p.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "plan %+v\n", cp)
+		}
+		for _, td := range ds.AccessTokens {
+			h := strings.ToLower(td.TokenHash)
+			if td.Token != "" {
+				h = domain.HashSecret(td.Token)
+			}
+			tok, err := tx.Clients().Token(ctx, h)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "token %+v\n", tok)
+		}
+		for _, l := range ds.ManagedLinks {
+			links, err := tx.ManagedLinks().ByTxID(ctx, l.TxID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "links %+v\n", links)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// A login locked by wrong passwords stays locked when its file is loaded
+// again, even with other fields changed: a file never unlocks a login.
+func TestReloadKeepsALoginLocked(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(*testing.T) ports.Store) {
+		ctx := context.Background()
+		store := open(t)
+		file := accountsFile + "users:\n  - {company: 1234567890-00001, externalId: primary, username: primary@example.com, passwordHash: " +
+			domain.HashSecret("example-password-change-me") + "}\n"
+		if err := load(t, store, file); err != nil {
+			t.Fatal(err)
+		}
+		lockedAt := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+		user := func() domain.User {
+			var u domain.User
+			if err := store.View(ctx, func(tx ports.Tx) error {
+				var err error
+				u, err = tx.Users().ByUsername(ctx, "primary@example.com")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		u := user()
+		u.FailedLogins, u.LockedAt = 5, lockedAt
+		if err := store.Update(ctx, func(tx ports.Tx) error { return tx.Users().Put(ctx, u) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := load(t, store, strings.Replace(file, "externalId: primary,", "externalId: primary, email: p@example.com,", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if got := user(); got.Email != "p@example.com" || got.FailedLogins != 5 || !got.LockedAt.Equal(lockedAt) {
+			t.Errorf("after a reload: %+v; want the new e-mail, 5 failures, locked at %v", got, lockedAt)
+		}
+	})
+}

@@ -24,9 +24,9 @@ import (
 //     not state (accounts.go);
 //   - users are found by company and externalId (case-insensitively, among
 //     live users): a new one is created, a known one takes the file's fields
-//     and keeps its id and creation time; a plain password is hashed with
-//     argon2id, and the stored hash is kept while it matches, so loading
-//     twice hashes once;
+//     and keeps its id, creation time, failed logins and lock; a plain
+//     password is hashed with argon2id, and the stored hash is kept while it
+//     matches, so loading twice hashes once;
 //   - a licenses line says how many seats of a product a company owns with
 //     one registration date: loading it tops the seats of that (company,
 //     product, registered) up to the number, or retires the newest unassigned
@@ -521,6 +521,9 @@ func applyUser(ctx context.Context, tx ports.Tx, f string, accountID int64, su S
 		return withField(tx.Users().Create(ctx, &u), f)
 	}
 	u.ID, u.CreatedAt, u.UpdatedAt = old.ID, old.CreatedAt, old.UpdatedAt
+	// A login's failures and lock are the store's: a file never unlocks
+	// (access.Service.UnlockLogin does).
+	u.FailedLogins, u.LockedAt = old.FailedLogins, old.LockedAt
 	if sameUser(old, u) {
 		return nil
 	}
