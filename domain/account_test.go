@@ -2,8 +2,11 @@ package domain_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/entitle-rules/entitle/domain"
 )
@@ -230,4 +233,230 @@ func TestUserLimit(t *testing.T) {
 			t.Errorf("%s: UserLimit() = %d, want %d", tt.name, got, tt.want)
 		}
 	}
+}
+
+func TestAccountQueryMatches(t *testing.T) {
+	yes, no := true, false
+	a := domain.Account{PartnerID: "gps-partner", Attached: true, Activated: false, RegApps: []string{"forguard", "ruhavik"}}
+	tests := []struct {
+		name string
+		q    domain.AccountQuery
+		want bool
+	}{
+		{"the partner's, no filter", domain.AccountQuery{PartnerID: "gps-partner"}, true},
+		{"another partner's", domain.AccountQuery{PartnerID: "other"}, false},
+		{"no partner named matches no one's", domain.AccountQuery{}, false},
+		{"is_attached=true", domain.AccountQuery{PartnerID: "gps-partner", Attached: &yes}, true},
+		{"is_attached=false", domain.AccountQuery{PartnerID: "gps-partner", Attached: &no}, false},
+		{"activated=false", domain.AccountQuery{PartnerID: "gps-partner", Activated: &no}, true},
+		{"activated=true", domain.AccountQuery{PartnerID: "gps-partner", Activated: &yes}, false},
+		{"an app it has", domain.AccountQuery{PartnerID: "gps-partner", AppID: "ruhavik"}, true},
+		{"an app it has not", domain.AccountQuery{PartnerID: "gps-partner", AppID: "petovik"}, false},
+		{"app ids match exactly", domain.AccountQuery{PartnerID: "gps-partner", AppID: "Ruhavik"}, false},
+		{"every filter at once", domain.AccountQuery{PartnerID: "gps-partner", Attached: &yes, Activated: &no, AppID: "forguard"}, true},
+		{"one filter of several fails", domain.AccountQuery{PartnerID: "gps-partner", Attached: &yes, Activated: &yes, AppID: "forguard"}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.q.Matches(&a); got != tt.want {
+			t.Errorf("%s: Matches = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestManagedLinkStateLive(t *testing.T) {
+	for _, tt := range []struct {
+		s    domain.ManagedLinkState
+		want bool
+	}{{domain.LinkAdded, true}, {domain.LinkActivated, true}, {domain.LinkCanceled, false}, {"", false}, {"added", false}} {
+		if got := tt.s.Live(); got != tt.want {
+			t.Errorf("%q.Live() = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestHasApp(t *testing.T) {
+	a := domain.Account{RegApps: []string{"b901da51-ce00-4af2-b978-8d0fca8ae1ea"}}
+	for _, tt := range []struct {
+		app  string
+		want bool
+	}{{"b901da51-ce00-4af2-b978-8d0fca8ae1ea", true}, {"5a5ca87f-7cbe-4540-ab5d-77bf4bf69884", false}, {"", false}, {"B901DA51-CE00-4AF2-B978-8D0FCA8AE1EA", false}} {
+		if got := a.HasApp(tt.app); got != tt.want {
+			t.Errorf("HasApp(%q) = %v, want %v", tt.app, got, tt.want)
+		}
+	}
+}
+
+func TestBlockUnblockReschedule(t *testing.T) {
+	now := mustTime(t, "2025-05-20T12:00:00Z")
+	seedAt := time.Unix(1748120400, 0) // seed 003's blocked_at
+
+	a := domain.Account{Activated: true}
+	if err := a.Reschedule(seedAt, now); err != nil {
+		t.Fatal(err)
+	}
+	if a.BlockedAt(now) || !a.BlockedAt(seedAt) {
+		t.Errorf("scheduled: %+v", a.Blocks)
+	}
+	// A new blocked_at replaces the scheduled one.
+	later := seedAt.Add(24 * time.Hour)
+	if err := a.Reschedule(later, now); err != nil {
+		t.Fatal(err)
+	}
+	if a.BlockedAt(seedAt) || !a.BlockedAt(later) || len(a.Blocks) != 1 {
+		t.Errorf("rescheduled: %+v", a.Blocks)
+	}
+	// A refused reschedule keeps the schedule in force.
+	wantCode(t, a.Reschedule(now.Add(-time.Second), now), domain.CodeInvalid)
+	if !a.BlockedAt(later) || len(a.Blocks) != 1 {
+		t.Errorf("a refused Reschedule changed %+v", a.Blocks)
+	}
+	// Blocking now replaces the schedule and blocks at once; blocking again changes nothing.
+	if ok, err := a.Block(now); !ok || err != nil {
+		t.Fatalf("Block = %v, %v", ok, err)
+	}
+	if _, ok := a.ScheduledBlock(now); ok || !a.BlockedAt(now) {
+		t.Errorf("after Block: %+v", a.Blocks)
+	}
+	if ok, err := a.Block(now.Add(time.Minute)); ok || err != nil {
+		t.Errorf("Block while blocked = %v, %v; want no record", ok, err)
+	}
+	// Unblock keeps the history and ends the block from its instant.
+	un := now.Add(time.Hour)
+	if !a.Unblock(un) {
+		t.Fatal("Unblock appended nothing")
+	}
+	if !a.BlockedAt(un.Add(-time.Nanosecond)) || a.BlockedAt(un) {
+		t.Errorf("after Unblock: %+v", a.Blocks)
+	}
+	if a.Unblock(un.Add(time.Hour)) {
+		t.Error("unblocking an account not blocked appended a record")
+	}
+	// An account not activated cannot be blocked.
+	inactive := domain.Account{}
+	if _, err := inactive.Block(now); domain.ErrorCode(err) != domain.CodeInvalid || len(inactive.Blocks) != 0 {
+		t.Errorf("Block(inactive) = %v, %+v", err, inactive.Blocks)
+	}
+	// CancelScheduled removes only what has not taken effect.
+	b := domain.Account{Blocks: []domain.BlockRecord{{Blocked: true, At: now}, {Blocked: false, At: un}, {Blocked: true, At: later}}}
+	if n := b.CancelScheduled(un); n != 1 || len(b.Blocks) != 2 {
+		t.Errorf("CancelScheduled = %d, %+v", n, b.Blocks)
+	}
+}
+
+// blockModel is the reference for block operations: the intervals during
+// which the account is blocked, as a list of (from, blocked) switch points
+// kept sorted, computed without the records.
+type blockModel struct {
+	points []domain.BlockRecord // sorted by At; the last at or before t decides
+}
+
+func (m *blockModel) at(t time.Time) bool {
+	b := false
+	for _, p := range m.points {
+		if !p.At.After(t) {
+			b = p.Blocked
+		}
+	}
+	return b
+}
+
+func (m *blockModel) truncate(now time.Time) {
+	var keep []domain.BlockRecord
+	for _, p := range m.points {
+		if !p.At.After(now) {
+			keep = append(keep, p)
+		}
+	}
+	m.points = keep
+}
+
+// TestBlockInterleavingsProperty: random block, unblock and schedule
+// operations at non-decreasing instants, checked at random instants
+// (before, between and after them) against a reference that keeps switch
+// points instead of records: BlockedAt and ScheduledBlock agree with it.
+func TestBlockInterleavingsProperty(t *testing.T) {
+	base := mustTime(t, "2025-05-20T12:00:00Z")
+	rapid.Check(t, func(t *rapid.T) {
+		a := domain.Account{Activated: true}
+		var m blockModel
+		now := base
+		for range rapid.IntRange(0, 20).Draw(t, "ops") {
+			now = now.Add(time.Duration(rapid.IntRange(0, 3600).Draw(t, "step")) * time.Second)
+			switch rapid.IntRange(0, 2).Draw(t, "op") {
+			case 0:
+				if _, err := a.Block(now); err != nil {
+					t.Fatal(err)
+				}
+				m.truncate(now)
+				if !m.at(now) {
+					m.points = append(m.points, domain.BlockRecord{Blocked: true, At: now})
+				}
+			case 1:
+				a.Unblock(now)
+				m.truncate(now)
+				if m.at(now) {
+					m.points = append(m.points, domain.BlockRecord{Blocked: false, At: now})
+				}
+			case 2:
+				at := now.Add(time.Duration(rapid.IntRange(-60, 7200).Draw(t, "lead")) * time.Second)
+				err := a.Reschedule(at, now)
+				if at.Before(now) {
+					if domain.ErrorCode(err) != domain.CodeInvalid {
+						t.Fatalf("Reschedule in the past = %v", err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.truncate(now)
+				m.points = append(m.points, domain.BlockRecord{Blocked: true, At: at})
+			}
+		}
+		for range 20 {
+			q := base.Add(time.Duration(rapid.IntRange(-3600, 30*3600).Draw(t, "query")) * time.Second)
+			if got, want := a.BlockedAt(q), m.at(q); got != want {
+				t.Fatalf("BlockedAt(%v) = %v, reference %v; records %+v", q, got, want, a.Blocks)
+			}
+		}
+		// The scheduled block is the first reference switch to blocked after now.
+		var want time.Time
+		for _, p := range m.points {
+			if p.Blocked && p.At.After(now) && (want.IsZero() || p.At.Before(want)) {
+				want = p.At
+			}
+		}
+		if got, ok := a.ScheduledBlock(now); ok != !want.IsZero() || !got.Equal(want) {
+			t.Fatalf("ScheduledBlock(%v) = %v, %v; reference %v", now, got, ok, want)
+		}
+	})
+}
+
+// TestBlockedAtProperty: for any records in any order and any instant,
+// BlockedAt is what the record latest at or before the instant says (the
+// later-stored of records at one instant), computed by a stable sort.
+func TestBlockedAtProperty(t *testing.T) {
+	base := mustTime(t, "2025-05-20T12:00:00Z")
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 12).Draw(t, "n")
+		a := domain.Account{}
+		for range n {
+			a.Blocks = append(a.Blocks, domain.BlockRecord{
+				Blocked: rapid.Bool().Draw(t, "blocked"),
+				At:      base.Add(time.Duration(rapid.IntRange(0, 20).Draw(t, "at")) * time.Minute),
+			})
+		}
+		q := base.Add(time.Duration(rapid.IntRange(-1, 21).Draw(t, "q")) * time.Minute)
+		sorted := slices.Clone(a.Blocks)
+		slices.SortStableFunc(sorted, func(x, y domain.BlockRecord) int { return x.At.Compare(y.At) })
+		want := false
+		for _, r := range sorted {
+			if !r.At.After(q) {
+				want = r.Blocked
+			}
+		}
+		if got := a.BlockedAt(q); got != want {
+			t.Fatalf("BlockedAt(%v) = %v, want %v for %+v", q, got, want, a.Blocks)
+		}
+	})
 }

@@ -61,13 +61,15 @@ func HashSecret(token string) string {
 // Token is a bearer token issued to a client; only its hash is stored. Kind
 // is the credential it was issued for (ClientCredentials for the store API,
 // APIKey for the Account Manager); a token reaches only the API of its kind.
-// AccountID, when not 0, narrows an APIKey token to one of the partner's
-// accounts (seed 000's apiKey + alias).
+// AccountID, when not 0, narrows a token to one of the partner's accounts
+// (seed 000's apiKey + alias; seed 002's session of an account's login, with
+// UserID the login).
 type Token struct {
 	Hash      string
 	ClientID  string
 	Kind      CredentialKind
 	AccountID int64
+	UserID    int64
 	ExpiresAt time.Time
 }
 

@@ -29,9 +29,13 @@ const (
 	Session
 	// AccessToken is a partner-issued X-AccessToken (seed 003).
 	AccessToken
+	// BillingBearer is the managed-billing API's OAuth client_credentials
+	// bearer token (seed 002, POST /api/ts/v1/oauth2/token); its requests
+	// also carry a Session. Kinds are stored by number: new ones go last.
+	BillingBearer
 )
 
-var credentialNames = [...]string{"", "client_credentials", "api_key", "basic_user", "session", "access_token"}
+var credentialNames = [...]string{"", "client_credentials", "api_key", "basic_user", "session", "access_token", "billing_bearer"}
 
 // String returns the kind's name, as logs and the decision log write it.
 func (k CredentialKind) String() string {

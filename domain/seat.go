@@ -50,6 +50,12 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	DeletedAt    time.Time // zero while the user is live
+	// FailedLogins counts the wrong passwords given in a row since the last
+	// right one; LockedAt is when too many locked the login (seed 002's UWS
+	// login: "5 consecutive failed logins lock the contact record"), zero
+	// while it is not locked.
+	FailedLogins int
+	LockedAt     time.Time
 }
 
 // Live reports whether the user has not been deleted.

@@ -31,6 +31,10 @@ type Clients interface {
 	PutToken(ctx context.Context, t domain.Token) error
 	// Token returns the token whose hash is hash (CodeNotFound).
 	Token(ctx context.Context, hash string) (domain.Token, error)
+	// TouchToken moves the expiry of the token whose hash is hash to
+	// expiresAt (CodeNotFound): a session that expires after a time idle
+	// (seed 002's VZ-M2M token, 20 minutes) lives on while it is used.
+	TouchToken(ctx context.Context, hash string, expiresAt time.Time) error
 	// PurgeTokens deletes the tokens that expired before before and
 	// returns how many. A token expiring exactly at before is kept.
 	PurgeTokens(ctx context.Context, before time.Time) (int, error)

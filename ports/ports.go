@@ -19,12 +19,14 @@ type Store interface {
 }
 
 // Tx gives the repositories of one transaction, grouped by context: a use
-// case takes the narrowest group it needs (OrdersTx, SeatsTx, PlatformTx),
+// case takes the narrowest group it needs (OrdersTx, SeatsTx, AccountsTx,
+// PlatformTx),
 // and a store implements them all. A Tx is not safe for concurrent use and is invalid once
 // the View or Update that made it returns.
 type Tx interface {
 	OrdersTx
 	SeatsTx
+	AccountsTx
 	PlatformTx
 }
 

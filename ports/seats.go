@@ -25,28 +25,6 @@ type SeatsTx interface {
 	Assignments() Assignments
 }
 
-// Accounts stores partners' accounts (Account Manager companies).
-type Accounts interface {
-	// Create stores a new account. With a.ID 0 it assigns the ID (a
-	// positive number, past every id in use); a positive a.ID (a data file
-	// naming its accounts) is kept, and later assigned ids go past it; an
-	// id in use is CodeConflict naming "id", a negative one CodeInvalid. An
-	// alias used by another account (compared case-insensitively) is
-	// CodeConflict naming "alias".
-	Create(ctx context.Context, a *domain.Account) error
-	// Put replaces the account with a.ID (CodeNotFound); the alias rule of
-	// Create holds.
-	Put(ctx context.Context, a domain.Account) error
-	// Get returns the account with id (CodeNotFound).
-	Get(ctx context.Context, id int64) (domain.Account, error)
-	// ByAlias returns the account with alias, matched case-insensitively
-	// (CodeNotFound).
-	ByAlias(ctx context.Context, alias string) (domain.Account, error)
-	// ByPartner returns a partner's accounts ordered by id, skipping offset
-	// and returning at most limit (0: all).
-	ByPartner(ctx context.Context, partnerID string, offset, limit int) ([]domain.Account, error)
-}
-
 // Users stores accounts' users.
 type Users interface {
 	// Create stores a new user and assigns its ID. Another live user of the

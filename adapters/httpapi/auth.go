@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules/access"
 )
 
 // token is POST /oauth/token: the client_credentials grant (RFC 6749 4.4),
@@ -127,22 +128,32 @@ func (s *Server) Authenticate(r *http.Request) (*http.Request, error) {
 // its request rate (RetryAfter says how long to wait). Call it before reading
 // the body.
 func (s *Server) AuthenticateBearer(r *http.Request, kinds ...domain.CredentialKind) (*http.Request, error) {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return r, errAccessTokenInvalid
-	}
-	p, err := s.access.Bearer(r.Context(), tok)
-	if domain.ErrorCode(err) == domain.CodeUnauthenticated {
-		return r, errAccessTokenInvalid
-	}
+	p, err := s.bearer(r, kinds...)
 	if err != nil {
 		return r, err
 	}
-	if len(kinds) > 0 && !slices.Contains(kinds, p.Credential) {
-		return r, errAccessTokenInvalid
-	}
 	return s.admit(r, p)
+}
+
+// bearer returns the Principal of r's bearer token, which must be of one of
+// kinds (none: any).
+func (s *Server) bearer(r *http.Request, kinds ...domain.CredentialKind) (domain.Principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return domain.Principal{}, errAccessTokenInvalid
+	}
+	p, err := s.access.Bearer(r.Context(), tok)
+	if domain.ErrorCode(err) == domain.CodeUnauthenticated {
+		return domain.Principal{}, errAccessTokenInvalid
+	}
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	if len(kinds) > 0 && !slices.Contains(kinds, p.Credential) {
+		return domain.Principal{}, errAccessTokenInvalid
+	}
+	return p, nil
 }
 
 // admit applies the per-principal request rate and puts p in r's context.
@@ -246,6 +257,149 @@ func (s *Server) IssueAPIKeyToken(r *http.Request, apiKey, alias string) (token 
 		s.tokenFail.record(key, err == nil, now)
 	}
 	return token, expires, err
+}
+
+// IssueBillingBearer is managed billing's POST /api/ts/v1/oauth2/token (the
+// ThingSpace OAuth client_credentials grant, HTTP Basic key:secret) behind
+// the kit's credential limits: at most Limits.TokenPerAddress tries a second
+// from one network address (bursts of Limits.TokenPerAddressBurst), and
+// after Limits.TokenFailures wrong secrets in a row for one client id, or
+// from one address, each further try waits 1 s, 2 s, 4 s, ... up to
+// Limits.TokenMaxBackoff before any secret is checked; a right secret
+// clears both counts. Within them it is
+// access.Service.IssueBillingBearer: a bearer of kind domain.BillingBearer
+// that lives access.BillingBearerTTL (one hour); expires is when it stops
+// working.
+//
+// It fails with CodeRateLimited (RetryAfter, field client_id),
+// CodeUnauthenticated for an unknown client or a wrong secret (alike), and
+// CodeInvalid for an id or secret that is not printable text. The form
+// body holding grant_type may be read first; it is at most MaxBody bytes.
+func (s *Server) IssueBillingBearer(r *http.Request, clientID, secret string) (token string, expires time.Time, err error) {
+	now := s.clock.Now()
+	addr := address(r)
+	if ok, wait := s.tokenAddr.allow(addr, now); !ok {
+		return "", time.Time{}, &domain.Error{Code: domain.CodeRateLimited, Field: "client_id",
+			Message: "too many token requests from this address; retry later", Err: retryAfterError(wait)}
+	}
+	keys := [2]string{"billing-client\x00" + clientID, "billing-addr\x00" + addr}
+	for _, k := range keys {
+		if wait := s.tokenFail.wait(k, now); wait > 0 {
+			return "", time.Time{}, &domain.Error{Code: domain.CodeRateLimited, Field: "client_id",
+				Message: "too many wrong secrets for this client id or from this address; retry later", Err: retryAfterError(wait)}
+		}
+	}
+	token, expires, err = s.access.IssueBillingBearer(r.Context(), clientID, secret)
+	if code := domain.ErrorCode(err); code == "" || code == domain.CodeUnauthenticated {
+		for _, k := range keys {
+			s.tokenFail.record(k, err == nil, now)
+		}
+	}
+	if err == nil {
+		noteClient(r.Context(), clientID)
+	}
+	return token, expires, err
+}
+
+// AuthenticateBillingBearer is the check of managed billing's session login
+// (POST /api/m2m/v1/session/login sends only the OAuth bearer): the
+// request's Authorization bearer must be of kind domain.BillingBearer. It
+// returns the request with the bearer's Principal (the client, Credential
+// domain.BillingBearer) in its context, for SessionLogin. It fails with
+// CodeUnauthenticated ("Access Token Invalid", field Authorization) for a
+// missing, unknown, expired or other kind of token, and CodeRateLimited
+// (RetryAfter) for a client over its request rate. Call it before reading
+// the body.
+func (s *Server) AuthenticateBillingBearer(r *http.Request) (*http.Request, error) {
+	return s.AuthenticateBearer(r, domain.BillingBearer)
+}
+
+// SessionLogin is managed billing's POST /api/m2m/v1/session/login
+// {username, password}, for a request that AuthenticateBillingBearer
+// admitted (the bearer's Principal is in r's context). Guessing is slowed
+// before any password is checked: after Limits.TokenFailures wrong
+// passwords in a row for one username (compared as usernames match,
+// case-insensitively), or from one network address, each further try waits
+// 1 s, 2 s, 4 s, ... up to Limits.TokenMaxBackoff; a right password clears
+// both counts. This is on top of the login's own lock: the
+// access.MaxFailedLogins-th wrong password in a row locks the login in the
+// store, for every server, until it is unlocked. Within the limits it is
+// access.Service.SessionLogin: a session token of the login's account that
+// expires after access.SessionIdle unused.
+//
+// It fails with access.ErrBillingBearer when r carries no billing bearer's
+// Principal; CodeRateLimited (RetryAfter, field username); and otherwise
+// as access.Service.SessionLogin: access.ErrLogin, access.ErrLoginLocked,
+// access.ErrAccountBlocked.
+func (s *Server) SessionLogin(r *http.Request, username, password string) (sessionToken string, err error) {
+	bearer, ok := PrincipalFrom(r.Context())
+	if !ok || bearer.Credential != domain.BillingBearer {
+		return "", access.ErrBillingBearer
+	}
+	now := s.clock.Now()
+	keys := [2]string{"uws-user\x00" + domain.ExternalKey(username), "uws-addr\x00" + address(r)}
+	for _, k := range keys {
+		if wait := s.tokenFail.wait(k, now); wait > 0 {
+			return "", &domain.Error{Code: domain.CodeRateLimited, Field: "username",
+				Message: "too many wrong passwords for this username or from this address; retry later", Err: retryAfterError(wait)}
+		}
+	}
+	sessionToken, err = s.access.SessionLogin(r.Context(), bearer, username, password)
+	if err == nil || errors.Is(err, access.ErrLogin) || errors.Is(err, access.ErrLoginLocked) {
+		for _, k := range keys {
+			s.tokenFail.record(k, err == nil, now)
+		}
+	}
+	return sessionToken, err
+}
+
+// AuthenticateBilling is the check of every managed-billing call (seed
+// 002's /api/subsc/v1): the request carries both a bearer of kind
+// domain.BillingBearer (Authorization) and a session token of one of that
+// bearer's partner's logins (header VZ-M2M-Token). It returns the request
+// with the session's Principal in its context (Partner, Account and User
+// the login's, Credential domain.Session) and slides the session's expiry
+// (access.Service.Session). The request rate is kept per account.
+//
+// It fails with CodeUnauthenticated "Access Token Invalid" (field
+// Authorization) for a missing or bad bearer; access.ErrSessionInvalid
+// (field VZ-M2M-Token) for a missing or unknown session token or one of
+// another partner; access.ErrSessionExpired for a session unused for
+// access.SessionIdle (seed 002's family: "UWS verification failure (The
+// Session has expired.)"); access.ErrAccountBlocked while the account is
+// blocked; and CodeRateLimited (RetryAfter). Call it before reading the
+// body.
+func (s *Server) AuthenticateBilling(r *http.Request) (*http.Request, error) {
+	bearer, err := s.bearer(r, domain.BillingBearer)
+	if err != nil {
+		return r, err
+	}
+	tok := strings.TrimSpace(r.Header.Get("VZ-M2M-Token"))
+	if tok == "" {
+		return r, access.ErrSessionInvalid
+	}
+	p, err := s.access.Session(r.Context(), bearer, tok)
+	if err != nil {
+		return r, err
+	}
+	return s.admit(r, p)
+}
+
+// AuthenticateAccessToken is the check of account operations (seed 003's
+// /partner): the header X-AccessToken holds a partner's access token. It
+// returns the request with the partner's Principal (Credential
+// domain.AccessToken, no account) in its context. It fails with
+// access.ErrTokenExpired for a known token past its expiry (seed 003's
+// TOKEN_EXPIRED, 401), access.ErrTokenInvalid for a missing or unknown
+// token or one of another kind (INVALID_TOKEN, 403), both
+// CodeUnauthenticated, and CodeRateLimited (RetryAfter) for a partner over
+// its request rate. Call it before reading the body.
+func (s *Server) AuthenticateAccessToken(r *http.Request) (*http.Request, error) {
+	p, err := s.access.AccessToken(r.Context(), r.Header.Get("X-AccessToken"))
+	if err != nil {
+		return r, err
+	}
+	return s.admit(r, p)
 }
 
 var errAccessTokenInvalid = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "Access Token Invalid")

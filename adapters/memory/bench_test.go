@@ -182,3 +182,103 @@ func seedData(ctx context.Context, svc *orders.Service, ds *dataset.Dataset) err
 	_, err := ds.Load(ctx, svc.Store())
 	return err
 }
+
+// BenchmarkSeatLookupsOverHistory reads a product's pool (ByProduct) and a
+// user's seats (ByUser) on an account whose one seat was assigned and
+// released history times before, one day each, beside 3 seats still held:
+// the time per lookup should follow the 3 live assignments, not the
+// history (flat from history=200 to history=4000).
+func BenchmarkSeatLookupsOverHistory(b *testing.B) {
+	for _, history := range []int{200, 4_000} {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			ctx := b.Context()
+			s := memory.New()
+			first := domain.DateOf(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+			today := first.AddDays(history + 1)
+			var (
+				acct  = domain.Account{PartnerID: "partner-a", Alias: "acme-fleet", CreatedAt: time.Unix(0, 0)}
+				users = make([]domain.User, 4)
+				ls    []domain.License
+			)
+			err := s.Update(ctx, func(tx ports.Tx) (err error) {
+				if err := tx.Accounts().Create(ctx, &acct); err != nil {
+					return err
+				}
+				for i := range users {
+					users[i] = domain.User{AccountID: acct.ID, ExternalID: fmt.Sprintf("driver-%d", i)}
+					if err := tx.Users().Create(ctx, &users[i]); err != nil {
+						return err
+					}
+				}
+				lic := make([]domain.License, len(users))
+				for i := range lic {
+					lic[i] = domain.License{AccountID: acct.ID, ProductID: "CoPilot", Registered: first, Expires: today.AddDays(365)}
+				}
+				ls, err = tx.Licenses().Create(ctx, lic)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			seat := func(l domain.License, u domain.User, from, to domain.Date) domain.Assignment {
+				return domain.Assignment{AccountID: acct.ID, LicenseID: l.ID, UserID: u.ID, ProductID: "CoPilot",
+					ActivationDate: from, DeactivationDate: to}
+			}
+			// The history: user 0 holds seat 0 for one day, history times, each
+			// an assign and a release in their own Update that reads the pool
+			// first, as the seats use cases do.
+			for i := range history {
+				day := first.AddDays(i)
+				a := seat(ls[0], users[0], day, ls[0].Expires)
+				for _, write := range []func(ports.Tx) error{
+					func(tx ports.Tx) error { return tx.Assignments().Create(ctx, &a) },
+					func(tx ports.Tx) error {
+						return tx.Assignments().SetDeactivation(ctx, acct.ID, a.ID, day, time.Unix(0, 0))
+					},
+				} {
+					if err := s.Update(ctx, func(tx ports.Tx) error {
+						if _, err := tx.Assignments().ByProduct(ctx, acct.ID, "CoPilot", day); err != nil {
+							return err
+						}
+						return write(tx)
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			err = s.Update(ctx, func(tx ports.Tx) error {
+				for i := 1; i < len(users); i++ {
+					a := seat(ls[i], users[i], first, ls[i].Expires)
+					if err := tx.Assignments().Create(ctx, &a); err != nil {
+						return err
+					}
+				}
+				// What an Assign use case reads first, in an Update.
+				_, err := tx.Assignments().ByProduct(ctx, acct.ID, "CoPilot", today)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				err := s.View(ctx, func(tx ports.Tx) error {
+					pool, err := tx.Assignments().ByProduct(ctx, acct.ID, "CoPilot", today)
+					if err == nil && len(pool) != len(users)-1 {
+						err = fmt.Errorf("ByProduct found %d assignments, want %d", len(pool), len(users)-1)
+					}
+					if err != nil {
+						return err
+					}
+					held, err := tx.Assignments().ByUser(ctx, acct.ID, users[0].ID, today)
+					if err == nil && len(held) != 0 {
+						err = fmt.Errorf("ByUser found %d assignments of a user who released every seat", len(held))
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

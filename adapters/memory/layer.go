@@ -142,6 +142,10 @@ func deepCopy[V any](v V) V {
 		x.Codes = slices.Clone(x.Codes)
 	case *domain.Account:
 		x.Blocks, x.Plans, x.Limits = slices.Clone(x.Blocks), maps.Clone(x.Plans), maps.Clone(x.Limits)
+		x.RegApps, x.ServiceApps, x.Premium = slices.Clone(x.RegApps), slices.Clone(x.ServiceApps), slices.Clone(x.Premium)
+		x.Services, x.SKUs = slices.Clone(x.Services), slices.Clone(x.SKUs)
+	case *domain.ClientPlan:
+		x.Modules = slices.Clone(x.Modules)
 	case *domain.User:
 		x.Roles = slices.Clone(x.Roles)
 	case *ports.IdempotencyRecord:

@@ -80,6 +80,19 @@ func (r clients) Token(_ context.Context, hash string) (domain.Token, error) {
 	return t, nil
 }
 
+func (r clients) TouchToken(_ context.Context, hash string, expiresAt time.Time) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	t, ok := r.db.tokens.get(hash)
+	if !ok {
+		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
+	}
+	t.ExpiresAt = expiresAt
+	r.db.tokens.put(hash, t)
+	return nil
+}
+
 // PurgeTokens scans every token; it runs rarely, off the request path.
 func (r clients) PurgeTokens(_ context.Context, before time.Time) (int, error) {
 	if err := r.Write(); err != nil {

@@ -36,6 +36,16 @@ type seatTables struct {
 	assignmentsByProd   layer[productKey, []int64]
 	assignmentsByAcct   layer[int64, []int64]
 	assignmentsByUsrPrd layer[userProductKey, []int64]
+
+	// The assignments that still hold a day on or after a floor, by id: of
+	// an account's product (ByProduct) and of a user (ByUser). The floor
+	// of a list is the last day an Update asked it for, so the list holds
+	// what is live, not the history; a View asking about a day before the
+	// floor reads the whole history instead (see holding).
+	holdByProd    layer[productKey, []int64]
+	holdProdFloor layer[productKey, domain.Date]
+	holdByUser    layer[int64, []int64]
+	holdUserFloor layer[int64, domain.Date]
 }
 
 type userKey struct {
@@ -59,7 +69,7 @@ func (d *seatTables) layers() []committer {
 		&d.users, &d.usersByKey, &d.usersByName, &d.usersByAccount,
 		&d.licenses, &d.licensesByAccount,
 		&d.assignments, &d.assignmentsByLic, &d.assignmentsByUser, &d.assignmentsByProd, &d.assignmentsByAcct,
-		&d.assignmentsByUsrPrd,
+		&d.assignmentsByUsrPrd, &d.holdByProd, &d.holdProdFloor, &d.holdByUser, &d.holdUserFloor,
 	}
 }
 
@@ -481,6 +491,7 @@ func (r assignments) Create(_ context.Context, a *domain.Assignment) error {
 	push(&r.db.assignmentsByProd, productKey{a.AccountID, a.ProductID}, a.ID)
 	push(&r.db.assignmentsByAcct, a.AccountID, a.ID)
 	push(&r.db.assignmentsByUsrPrd, userProductKey{a.UserID, a.ProductID}, a.ID)
+	r.rehold(nil, a)
 	return nil
 }
 
@@ -492,11 +503,13 @@ func (r assignments) SetDeactivation(_ context.Context, accountID, id int64, dea
 	if !ok || a.AccountID != accountID {
 		return noAssignment(id)
 	}
+	old := a
 	a.DeactivationDate, a.LastChanged = deactivation, at
 	if err := r.check(&a); err != nil {
 		return err
 	}
 	r.db.assignments.put(id, a)
+	r.rehold(&old, &a)
 	return nil
 }
 
@@ -551,12 +564,81 @@ func (r assignments) Find(_ context.Context, q domain.AssignmentQuery) ([]domain
 	return slices.Clip(page(out, q.Offset, q.Limit)), nil
 }
 
-// holding returns the assignments listed by ids that hold a day on or after
-// day, by id.
-func (r assignments) holding(ids []int64, accountID int64, day domain.Date) []domain.Assignment {
-	out := rows(&r.db.assignments, ids)
-	return slices.DeleteFunc(out, func(a domain.Assignment) bool {
-		return a.AccountID != accountID || a.Cancelled() || a.DeactivationDate.Before(day)
+// holdsFrom reports whether a holds a day on or after floor.
+func holdsFrom(a *domain.Assignment, floor domain.Date) bool {
+	return !a.Cancelled() && !a.DeactivationDate.Before(floor)
+}
+
+// rehold keeps the holding lists of a's product and user: old is a as it
+// was (nil for a new assignment), a as it is now. The user's floor follows
+// the product's up (the day the use cases last read the pool for), so a
+// user's list sheds its ended assignments without a ByUser in an Update.
+func (r assignments) rehold(old, a *domain.Assignment) {
+	pk := productKey{a.AccountID, a.ProductID}
+	relist(&r.db.holdByProd, &r.db.holdProdFloor, pk, old, a)
+	pf, _ := r.db.holdProdFloor.get(pk)
+	if uf, _ := r.db.holdUserFloor.get(a.UserID); uf.Before(pf) {
+		ids, _ := r.db.holdByUser.get(a.UserID)
+		refloor(&r.db.holdByUser, &r.db.holdUserFloor, a.UserID, rows(&r.db.assignments, ids), pf)
+	}
+	relist(&r.db.holdByUser, &r.db.holdUserFloor, a.UserID, old, a)
+}
+
+// refloor moves the floor of the holding list at k to day, keeping those of
+// all (the assignments the list held, or the whole history) that hold a
+// day on or after it.
+func refloor[K comparable](hold *layer[K, []int64], floors *layer[K, domain.Date], k K, all []domain.Assignment, day domain.Date) {
+	kept := make([]int64, 0, len(all))
+	for _, a := range all {
+		if holdsFrom(&a, day) {
+			kept = append(kept, a.ID)
+		}
+	}
+	floors.put(k, day)
+	if len(kept) == 0 {
+		hold.del(k)
+		return
+	}
+	hold.put(k, kept)
+}
+
+// relist adds a to, or removes it from, the holding list at k, as it holds
+// a day on or after the list's floor or not.
+func relist[K comparable](hold *layer[K, []int64], floors *layer[K, domain.Date], k K, old, a *domain.Assignment) {
+	floor, _ := floors.get(k)
+	was, is := old != nil && holdsFrom(old, floor), holdsFrom(a, floor)
+	switch {
+	case is && !was && old == nil:
+		push(hold, k, a.ID) // ids are handed out in order: still ascending
+	case is && !was:
+		list, _ := hold.get(k)
+		i, _ := slices.BinarySearch(list, a.ID)
+		hold.put(k, slices.Insert(slices.Clone(list), i, a.ID))
+	case was && !is:
+		pull(hold, k, a.ID)
+	}
+}
+
+// holding returns the assignments of account that hold a day on or after
+// day, by id, from the holding list at k when day is not before its floor,
+// else from the whole history at k. In an Update it moves the floor to day
+// (the last day asked): a later day drops what ended before it, an earlier
+// one rebuilds the list from the history, once.
+func holding[K comparable](r assignments, hold *layer[K, []int64], floors *layer[K, domain.Date], history *layer[K, []int64],
+	k K, accountID int64, day domain.Date) []domain.Assignment {
+	floor, _ := floors.get(k)
+	var ids []int64
+	if day.Before(floor) {
+		ids, _ = history.get(k)
+	} else {
+		ids, _ = hold.get(k)
+	}
+	all := rows(&r.db.assignments, ids)
+	if r.Writable && day != floor {
+		refloor(hold, floors, k, all, day)
+	}
+	return slices.DeleteFunc(all, func(a domain.Assignment) bool {
+		return a.AccountID != accountID || !holdsFrom(&a, day)
 	})
 }
 
@@ -564,14 +646,12 @@ func (r assignments) ByProduct(_ context.Context, accountID int64, productID str
 	if err := r.Read(); err != nil {
 		return nil, err
 	}
-	ids, _ := r.db.assignmentsByProd.get(productKey{accountID, productID})
-	return r.holding(ids, accountID, day), nil
+	return holding(r, &r.db.holdByProd, &r.db.holdProdFloor, &r.db.assignmentsByProd, productKey{accountID, productID}, accountID, day), nil
 }
 
 func (r assignments) ByUser(_ context.Context, accountID, userID int64, day domain.Date) ([]domain.Assignment, error) {
 	if err := r.Read(); err != nil {
 		return nil, err
 	}
-	ids, _ := r.db.assignmentsByUser.get(userID)
-	return r.holding(ids, accountID, day), nil
+	return holding(r, &r.db.holdByUser, &r.db.holdUserFloor, &r.db.assignmentsByUser, userID, accountID, day), nil
 }

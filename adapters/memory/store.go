@@ -142,6 +142,7 @@ type tables struct {
 	idem         layer[idemKey, ports.IdempotencyRecord]
 
 	seatTables
+	accountTables
 
 	seq counters
 }
@@ -152,6 +153,7 @@ type tables struct {
 type counters struct {
 	uniqueID, orderNumber, audit       int64
 	account, user, license, assignment int64
+	link                               int64
 }
 
 type committer interface {
@@ -169,5 +171,6 @@ func (d *tables) layers() []committer {
 		&d.audit, &d.auditBySubject,
 		&d.clients, &d.clientsByKey, &d.tokens, &d.idem,
 	}
-	return append(ls, d.seatTables.layers()...)
+	ls = append(ls, d.seatTables.layers()...)
+	return append(ls, d.accountTables.layers()...)
 }

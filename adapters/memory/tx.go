@@ -22,6 +22,7 @@ type tx struct {
 var (
 	_ ports.OrdersTx   = (*tx)(nil)
 	_ ports.SeatsTx    = (*tx)(nil)
+	_ ports.AccountsTx = (*tx)(nil)
 	_ ports.PlatformTx = (*tx)(nil)
 )
 

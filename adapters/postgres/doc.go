@@ -38,6 +38,17 @@
 //     item by item and commits the items that pass; a refusal is explained
 //     by a second statement naming the field at fault (licenseId, userId,
 //     externalId, username, alias).
+//   - The accounts (seeds 002 and 003: seed 003's account object, client
+//     plans per partner, managed-billing links) share the seats' account
+//     lock. At most one primary manages an account per service at a time:
+//     a partial unique index over the live links (ADDED, ACTIVATED), so two
+//     instances adding or provisioning one account at once cannot both
+//     win, locked or not. A bulk add goes on past a refused item (INSERT
+//     ... ON CONFLICT DO NOTHING, the refusal CodeConflict naming
+//     managedAccList). Blocks are dated records in the account row, read
+//     through domain.Account.BlockedAt: nothing runs at blocked_at.
+//     Accounts.Count is one statement through an index on (partner,
+//     attached, activated).
 //   - A catalog cache per Store (customers by site, parts, models, price
 //     lists, promo codes) tagged with a catalog version that a statement
 //     trigger moves on whenever those tables change, whoever writes

@@ -125,7 +125,11 @@ var seatConstraints = map[string]seatProblem{
 // constraintError is sqlrow.ConstraintError, which knows the constraints
 // both SQL stores share, with the seats constraints explained here.
 func constraintError(v sqlrow.Violation, constraint, what string, cause error) *domain.Error {
-	if p, ok := seatConstraints[constraint]; ok {
+	p, ok := seatConstraints[constraint]
+	if !ok {
+		p, ok = accountConstraints[constraint]
+	}
+	if ok {
 		code := domain.CodeConflict
 		if v == sqlrow.Check {
 			code = domain.CodeInvalid

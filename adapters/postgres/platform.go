@@ -29,9 +29,10 @@ const (
 	qClientByKey  = `SELECT ` + clientColumns + ` FROM clients WHERE api_key_hash = $1 AND api_key_hash <> ''`
 	// ON CONFLICT DO NOTHING: a second token with one hash changes no row,
 	// and the refusal leaves the transaction usable.
-	qPutToken = `INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES ($1, $2, $3, $4, $5)
+	qPutToken = `INSERT INTO tokens (hash, client_id, kind, account_id, user_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
 	ON CONFLICT (hash) DO NOTHING`
-	qToken       = `SELECT hash, client_id, kind, account_id, expires_at FROM tokens WHERE hash = $1`
+	qToken       = `SELECT hash, client_id, kind, account_id, user_id, expires_at FROM tokens WHERE hash = $1`
+	qTouchToken  = `UPDATE tokens SET expires_at = $2 WHERE hash = $1`
 	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < $1`
 )
 
@@ -78,7 +79,7 @@ func (r clients) PutToken(ctx context.Context, t domain.Token) error {
 	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, int16(t.Kind), t.AccountID, t.ExpiresAt)
+	n, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, int16(t.Kind), t.AccountID, t.UserID, t.ExpiresAt)
 	if err == nil && n == 0 {
 		return sqlrow.ConstraintError(sqlrow.Unique, "tokens_pkey", "store a token", nil)
 	}
@@ -90,7 +91,7 @@ func scanToken(r sqlrow.Scanner) (domain.Token, error) {
 		t    domain.Token
 		kind int16
 	)
-	err := r.Scan(&t.Hash, &t.ClientID, &kind, &t.AccountID, &t.ExpiresAt)
+	err := r.Scan(&t.Hash, &t.ClientID, &kind, &t.AccountID, &t.UserID, &t.ExpiresAt)
 	t.Kind = domain.CredentialKind(kind)
 	t.ExpiresAt = utc(t.ExpiresAt)
 	return t, err
@@ -101,6 +102,22 @@ func (r clients) Token(ctx context.Context, hash string) (domain.Token, error) {
 	return sqlrow.One(ctx, r, "read a token", scanToken, func() error {
 		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
 	}, qToken, hash)
+}
+
+// TouchToken is one UPDATE through the primary key; like Token, it never
+// names the hash.
+func (r clients) TouchToken(ctx context.Context, hash string, expiresAt time.Time) error {
+	if err := r.Write(sqlrow.Required("hash", hash)); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qTouchToken, hash, expiresAt)
+	if err != nil {
+		return r.Fail(ctx, err, "move a token's expiry")
+	}
+	if n == 0 {
+		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
+	}
+	return nil
 }
 
 // PurgeTokens deletes through the index on expires_at: it costs what it

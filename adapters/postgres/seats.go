@@ -77,205 +77,6 @@ func limitArg(limit int) any {
 // offsetArg is an offset for OFFSET; a negative one is none.
 func offsetArg(offset int) int64 { return int64(max(offset, 0)) }
 
-// ---------------------------------------------------------------- accounts
-
-type accounts struct{ *tx }
-
-func (t *tx) Accounts() ports.Accounts { return accounts{t} }
-
-const (
-	accountColumns = `id, partner_id, alias, title, created_at, activated, blocks, plans, limits`
-	qAccount       = `SELECT ` + accountColumns + ` FROM accounts WHERE id = $1`
-	qAccountAlias  = `SELECT ` + accountColumns + ` FROM accounts WHERE alias_key = $1 AND alias_key <> ''`
-	qAccountsOf    = `SELECT ` + accountColumns + ` FROM accounts WHERE partner_id = $1 ORDER BY id LIMIT $2 OFFSET $3`
-	// ON CONFLICT DO NOTHING: an alias (or an id) taken writes no row and
-	// leaves the transaction usable; accountClash then says which.
-	qCreateAccount = `INSERT INTO accounts (partner_id, alias, alias_key, title, created_at, activated, blocks, plans, limits)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`
-	// An account created with its own id (a data file's) moves the identity
-	// past it, so later ids stay above every id given.
-	qCreateAccountID = `WITH ins AS (
-		INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, blocks, plans, limits)
-		VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id)
-	SELECT id, setval(pg_get_serial_sequence('accounts', 'id'),
-		greatest(id, (SELECT last_value FROM accounts_id_seq))) FROM ins`
-	qPutAccount = `UPDATE accounts SET partner_id = $2, alias = $3, alias_key = $4, title = $5, created_at = $6,
-		activated = $7, blocks = $8, plans = $9, limits = $10
-	WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM accounts o WHERE o.alias_key = $4 AND $4 <> '' AND o.id <> $1)`
-	qAccountClash = `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1),
-		EXISTS (SELECT 1 FROM accounts WHERE alias_key = $2 AND $2 <> '' AND id <> $1)`
-)
-
-// accountJSON are the parts of an account nobody looks up by, as stored.
-type (
-	blockJSON struct {
-		Blocked bool      `json:"blocked"`
-		At      time.Time `json:"at"`
-	}
-	limitsJSON struct {
-		Units     int `json:"unit"`
-		Geofences int `json:"geofence"`
-		Users     int `json:"user"`
-		Triggers  int `json:"triggers"`
-	}
-)
-
-func encodeAccount(a *domain.Account) (blocks, plans, limits []byte, err error) {
-	bs := make([]blockJSON, len(a.Blocks))
-	for i, b := range a.Blocks {
-		bs[i] = blockJSON{Blocked: b.Blocked, At: b.At.UTC()}
-	}
-	ls := make(map[string]limitsJSON, len(a.Limits))
-	for app, l := range a.Limits {
-		ls[app] = limitsJSON(l)
-	}
-	ps := a.Plans
-	if ps == nil {
-		ps = map[string]string{}
-	}
-	if blocks, err = sqlrow.EncodeJSON(bs); err != nil {
-		return
-	}
-	if plans, err = sqlrow.EncodeJSON(ps); err != nil {
-		return
-	}
-	limits, err = sqlrow.EncodeJSON(ls)
-	return
-}
-
-func scanAccount(r sqlrow.Scanner) (domain.Account, error) {
-	var (
-		a                     domain.Account
-		blocks, plans, limits []byte
-	)
-	if err := r.Scan(&a.ID, &a.PartnerID, &a.Alias, &a.Title, &a.CreatedAt, &a.Activated, &blocks, &plans, &limits); err != nil {
-		return a, err
-	}
-	a.CreatedAt = utc(a.CreatedAt)
-	var bs []blockJSON
-	if err := sqlrow.DecodeJSON(blocks, &bs); err != nil {
-		return a, err
-	}
-	for _, b := range bs {
-		a.Blocks = append(a.Blocks, domain.BlockRecord{Blocked: b.Blocked, At: b.At.UTC()})
-	}
-	if err := sqlrow.DecodeJSON(plans, &a.Plans); err != nil {
-		return a, err
-	}
-	if len(a.Plans) == 0 {
-		a.Plans = nil
-	}
-	var ls map[string]limitsJSON
-	if err := sqlrow.DecodeJSON(limits, &ls); err != nil {
-		return a, err
-	}
-	for app, l := range ls {
-		if a.Limits == nil {
-			a.Limits = map[string]domain.Limits{}
-		}
-		a.Limits[app] = domain.Limits(l)
-	}
-	return a, nil
-}
-
-func noAccount(id int64) error {
-	return domain.Errorf(domain.CodeNotFound, "accountId", "no account %d", id)
-}
-
-// Create gives the account the next id, or keeps a positive a.ID it was
-// given (a data file's), which another account must not have.
-func (r accounts) Create(ctx context.Context, a *domain.Account) error {
-	if err := r.Write(); err != nil {
-		return err
-	}
-	if a.ID < 0 {
-		return domain.Errorf(domain.CodeInvalid, "id", "account id %d is negative", a.ID)
-	}
-	blocks, plans, limits, err := encodeAccount(a)
-	if err != nil {
-		return err
-	}
-	key := domain.ExternalKey(a.Alias)
-	args := []any{a.PartnerID, a.Alias, key, a.Title, a.CreatedAt, a.Activated, blocks, plans, limits}
-	var ids []int64
-	if a.ID == 0 {
-		ids, err = sqlrow.All(ctx, r, "create an account", sqlrow.Value[int64], qCreateAccount, args...)
-	} else {
-		ids, err = sqlrow.All(ctx, r, "create an account", func(s sqlrow.Scanner) (int64, error) {
-			var id, seq int64
-			err := s.Scan(&id, &seq)
-			return id, err
-		}, qCreateAccountID, append(args, a.ID)...)
-	}
-	if err != nil {
-		return err
-	}
-	if len(ids) == 1 {
-		a.ID = ids[0]
-		return nil
-	}
-	idTaken, aliasTaken, err := r.clash(ctx, a.ID, key)
-	switch {
-	case err != nil:
-		return err
-	case aliasTaken:
-		return domain.Errorf(domain.CodeConflict, "alias", "another account has the alias %q (aliases are compared case-insensitively)", a.Alias)
-	case idTaken:
-		return domain.Errorf(domain.CodeConflict, "id", "an account with id %d exists", a.ID)
-	}
-	return domain.Errorf(domain.CodeUnavailable, "", "postgres: account %q was neither created nor refused; try again", a.Alias)
-}
-
-// clash reports whether account id exists and whether another account has
-// the alias key.
-func (r accounts) clash(ctx context.Context, id int64, key string) (idTaken, aliasTaken bool, err error) {
-	err = r.tx.Fail(ctx, r.QueryRow(ctx, qAccountClash, id, key).Scan(&idTaken, &aliasTaken), "check an account's id and alias")
-	return
-}
-
-// Put replaces every column but the id; the alias rule of Create holds.
-func (r accounts) Put(ctx context.Context, a domain.Account) error {
-	if err := r.Write(); err != nil {
-		return err
-	}
-	blocks, plans, limits, err := encodeAccount(&a)
-	if err != nil {
-		return err
-	}
-	key := domain.ExternalKey(a.Alias)
-	n, err := r.exec(ctx, qPutAccount, a.ID, a.PartnerID, a.Alias, key, a.Title, a.CreatedAt, a.Activated, blocks, plans, limits)
-	if err != nil {
-		return r.Fail(ctx, err, "store account %d", a.ID)
-	}
-	if n == 1 {
-		return nil
-	}
-	exists, aliasTaken, err := r.clash(ctx, a.ID, key)
-	switch {
-	case err != nil:
-		return err
-	case !exists:
-		return noAccount(a.ID)
-	case aliasTaken:
-		return domain.Errorf(domain.CodeConflict, "alias", "another account has the alias %q (aliases are compared case-insensitively)", a.Alias)
-	}
-	return domain.Errorf(domain.CodeUnavailable, "", "postgres: account %d was neither stored nor refused; try again", a.ID)
-}
-
-func (r accounts) Get(ctx context.Context, id int64) (domain.Account, error) {
-	return sqlrow.One(ctx, r, "read an account", scanAccount, func() error { return noAccount(id) }, qAccount, id)
-}
-
-func (r accounts) ByAlias(ctx context.Context, alias string) (domain.Account, error) {
-	return sqlrow.One(ctx, r, "read an account by alias", scanAccount, func() error {
-		return domain.Errorf(domain.CodeNotFound, "alias", "no account has the alias %q", alias)
-	}, qAccountAlias, domain.ExternalKey(alias))
-}
-
-func (r accounts) ByPartner(ctx context.Context, partnerID string, offset, limit int) ([]domain.Account, error) {
-	return sqlrow.All(ctx, r, "read a partner's accounts", scanAccount, qAccountsOf, partnerID, limitArg(limit), offsetArg(offset))
-}
-
 // ------------------------------------------------------------------- users
 
 type users struct{ *tx }
@@ -284,7 +85,7 @@ func (t *tx) Users() ports.Users { return users{t} }
 
 const (
 	userColumns = `id, account_id, external_id, email, first_name, last_name, phone_number, username, password_hash,
-	roles, created_at, updated_at, deleted_at`
+	roles, created_at, updated_at, deleted_at, failed_logins, locked_at`
 	qUser            = `SELECT ` + userColumns + ` FROM seat_users WHERE id = $2 AND account_id = $1`
 	qUserByExternal  = `SELECT ` + userColumns + ` FROM seat_users WHERE account_id = $1 AND external_key = $2 AND deleted_at IS NULL`
 	qUsersByExternal = `SELECT ` + userColumns + ` FROM seat_users
@@ -298,14 +99,14 @@ const (
 	// transaction); ON CONFLICT DO NOTHING does the same for a taken
 	// externalId or username.
 	qCreateUser = `INSERT INTO seat_users (account_id, external_id, external_key, email, first_name, last_name, phone_number,
-		username, username_key, password_hash, roles, created_at, updated_at, deleted_at)
-	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
+		username, username_key, password_hash, roles, created_at, updated_at, deleted_at, failed_logins, locked_at)
+	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
 	ON CONFLICT DO NOTHING RETURNING id`
 	// Put writes only when the user would clash with no other live user;
 	// a deleted one clashes with nobody.
 	qPutUser = `UPDATE seat_users SET external_id = $3, external_key = $4, email = $5, first_name = $6, last_name = $7,
 		phone_number = $8, username = $9, username_key = $10, password_hash = $11, roles = $12, created_at = $13,
-		updated_at = $14, deleted_at = $15
+		updated_at = $14, deleted_at = $15, failed_logins = $16, locked_at = $17
 	WHERE id = $1 AND account_id = $2 AND ($15::timestamptz IS NOT NULL OR NOT EXISTS (
 		SELECT 1 FROM seat_users o WHERE o.id <> $1 AND o.deleted_at IS NULL
 		AND (o.account_id = $2 AND o.external_key = $4 OR $10 <> '' AND o.username_key = $10)))`
@@ -321,18 +122,16 @@ const (
 
 func scanUser(r sqlrow.Scanner) (domain.User, error) {
 	var (
-		u       domain.User
-		roles   []string
-		deleted pgtype.Timestamptz
+		u               domain.User
+		roles           []string
+		deleted, locked pgtype.Timestamptz
 	)
 	if err := r.Scan(&u.ID, &u.AccountID, &u.ExternalID, &u.Email, &u.FirstName, &u.LastName, &u.PhoneNumber, &u.Username,
-		&u.PasswordHash, &roles, &u.CreatedAt, &u.UpdatedAt, &deleted); err != nil {
+		&u.PasswordHash, &roles, &u.CreatedAt, &u.UpdatedAt, &deleted, &u.FailedLogins, &locked); err != nil {
 		return u, err
 	}
 	u.CreatedAt, u.UpdatedAt = utc(u.CreatedAt), utc(u.UpdatedAt)
-	if deleted.Valid {
-		u.DeletedAt = utc(deleted.Time)
-	}
+	u.DeletedAt, u.LockedAt = instantOf(deleted), instantOf(locked)
 	for _, r := range roles {
 		u.Roles = append(u.Roles, domain.Role(r))
 	}
@@ -346,12 +145,9 @@ func userArgs(u *domain.User) []any {
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
-	var deleted pgtype.Timestamptz
-	if !u.DeletedAt.IsZero() {
-		deleted = pgtype.Timestamptz{Time: u.DeletedAt, Valid: true}
-	}
 	return []any{u.ExternalID, domain.ExternalKey(u.ExternalID), u.Email, u.FirstName, u.LastName, u.PhoneNumber,
-		u.Username, domain.ExternalKey(u.Username), u.PasswordHash, roles, u.CreatedAt, u.UpdatedAt, deleted}
+		u.Username, domain.ExternalKey(u.Username), u.PasswordHash, roles, u.CreatedAt, u.UpdatedAt, instantArg(u.DeletedAt),
+		u.FailedLogins, instantArg(u.LockedAt)}
 }
 
 func noUser(id int64) error {

@@ -12,7 +12,8 @@
 // and Views read a snapshot without blocking the writer. Updates run on the
 // single writer connection inside BEGIN IMMEDIATE, one after the other, which
 // is why the invariants the engine checks in a transaction (trial once, no
-// overlapping subscriptions, one in-progress order per serial) cannot race;
+// overlapping subscriptions, one in-progress order per serial, one live
+// managed-billing link per account and service) cannot race;
 // unique and partial unique indexes back them in the schema as well. Updates
 // that queue while the writer is busy share one transaction (group commit:
 // a SAVEPOINT each, one COMMIT and fsync for all, each caller its own

@@ -23,8 +23,9 @@ const (
 	ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash, api_key_hash = excluded.api_key_hash`
 	qClient         = `SELECT id, name, secret_hash, api_key_hash FROM clients WHERE id = ?`
 	qClientByAPIKey = `SELECT id, name, secret_hash, api_key_hash FROM clients WHERE api_key_hash = ? AND api_key_hash <> ''`
-	qPutToken       = `INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES (?, ?, ?, ?, ?)`
-	qToken          = `SELECT hash, client_id, kind, account_id, expires_at FROM tokens WHERE hash = ?`
+	qPutToken       = `INSERT INTO tokens (hash, client_id, kind, account_id, user_id, expires_at) VALUES (?, ?, ?, ?, ?, ?)`
+	qToken          = `SELECT hash, client_id, kind, account_id, user_id, expires_at FROM tokens WHERE hash = ?`
+	qTouchToken     = `UPDATE tokens SET expires_at = ? WHERE hash = ?`
 	// Instants are fixed-width UTC text, so < is "earlier than".
 	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < ?`
 )
@@ -65,7 +66,7 @@ func (r clients) PutToken(ctx context.Context, t domain.Token) error {
 	if err := r.Write(sqlrow.Required("hash", t.Hash)); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, int(t.Kind), t.AccountID, instant(t.ExpiresAt))
+	_, err := r.exec(ctx, qPutToken, t.Hash, t.ClientID, int(t.Kind), t.AccountID, t.UserID, instant(t.ExpiresAt))
 	return r.Fail(ctx, err, "store a token of client %q", t.ClientID)
 }
 
@@ -74,7 +75,7 @@ func scanToken(r sqlrow.Scanner) (domain.Token, error) {
 		t   domain.Token
 		exp string
 	)
-	if err := r.Scan(&t.Hash, &t.ClientID, &t.Kind, &t.AccountID, &exp); err != nil {
+	if err := r.Scan(&t.Hash, &t.ClientID, &t.Kind, &t.AccountID, &t.UserID, &exp); err != nil {
 		return t, err
 	}
 	var err error
@@ -89,6 +90,21 @@ func (r clients) Token(ctx context.Context, hash string) (domain.Token, error) {
 	return sqlrow.One(ctx, r, "read a token", scanToken, func() error {
 		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
 	}, qToken, hash)
+}
+
+// TouchToken never names the hash in its message: it is a credential.
+func (r clients) TouchToken(ctx context.Context, hash string, expiresAt time.Time) error {
+	if err := r.Write(); err != nil {
+		return err
+	}
+	n, err := r.exec(ctx, qTouchToken, instant(expiresAt), hash)
+	if err != nil {
+		return r.Fail(ctx, err, "extend a session")
+	}
+	if n == 0 {
+		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
+	}
+	return nil
 }
 
 // PurgeTokens uses the expires_at index: it costs what it deletes.

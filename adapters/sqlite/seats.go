@@ -23,7 +23,7 @@ import (
 // writer, and an Update's fn runs alone on it.
 func (t *tx) LockAccount(context.Context, int64) error { return t.Read() }
 
-// seatViolations names, for each index, trigger or check of 0005 that a
+// seatViolations names, for each index, trigger or check of 0005 and 0006 that a
 // write can break, the field at fault, what to say when the repository
 // knows the value (message, formatted with it) and when it does not
 // (general: a write that skipped the repository, or raced past its check).
@@ -47,6 +47,14 @@ var seatViolations = []struct {
 		"user %d holds another seat of the product on a common day", "the user holds another seat of the product on a common day"},
 	{"assignments_dates_valid", "deactivationDate", domain.CodeInvalid,
 		"deactivationDate is more than one day before activationDate", "deactivationDate is more than one day before activationDate"},
+	// 0006_accounts.sql.
+	{"managed_links.managed, managed_links.service", "managedAccList", domain.CodeConflict,
+		"account %s already has a live managed-billing link for this service; it must cancel first",
+		"the account already has a live managed-billing link for this service"},
+	{"managed_links_state_valid", "state", domain.CodeInvalid, "%q is not a link state (ADDED, ACTIVATED, CANCELED)",
+		"a link state is one of ADDED, ACTIVATED, CANCELED"},
+	{"client_plans.partner_id, client_plans.id", "tariff_plan_id", domain.CodeConflict,
+		"the partner has a client plan %q", "the partner has a client plan with this id"},
 }
 
 // seatConflict is the error for err when it is a violation of one of
@@ -86,12 +94,16 @@ type accounts struct{ *tx }
 func (t *tx) Accounts() ports.Accounts { return accounts{t} }
 
 const (
-	accountColumns = `id, partner_id, alias, title, created_at, activated, limits`
+	accountColumns = `id, partner_id, alias, title, created_at, activated, limits, description, link_app, reg_apps,
+	service_apps, updated_at, activated_at, attached, attached_at, added_at, type, blocks, plans, premium, services, skus`
 	// A NULL id is the next one (one past the largest); a given one is kept.
-	qCreateAccount = `INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, limits)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qCreateAccount = `INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, limits,
+	description, link_app, reg_apps, service_apps, updated_at, activated_at, attached, attached_at, added_at, type, blocks,
+	plans, premium, services, skus)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	qPutAccount = `UPDATE accounts SET partner_id = ?, alias = ?, alias_key = ?, title = ?, created_at = ?, activated = ?,
-	limits = ? WHERE id = ?`
+	limits = ?, description = ?, link_app = ?, reg_apps = ?, service_apps = ?, updated_at = ?, activated_at = ?, attached = ?,
+	attached_at = ?, added_at = ?, type = ?, blocks = ?, plans = ?, premium = ?, services = ?, skus = ? WHERE id = ?`
 	qAccount          = `SELECT ` + accountColumns + ` FROM accounts WHERE id = ?`
 	qAccountByAlias   = `SELECT ` + accountColumns + ` FROM accounts WHERE alias_key = ? AND alias_key <> ''`
 	qAccountsByPartnr = `SELECT ` + accountColumns + ` FROM accounts WHERE partner_id = ? ORDER BY id LIMIT ? OFFSET ?`
@@ -105,6 +117,9 @@ type limitsJSON struct {
 	Geofences int `json:"geofences"`
 	Users     int `json:"users"`
 	Triggers  int `json:"triggers"`
+	// Seed 003's other limits; absent in rows written before they existed.
+	UnitExtraFields    int `json:"unitExtraFields,omitempty"`
+	UnitNotifySettings int `json:"unitNotifySettings,omitempty"`
 }
 
 func encodeLimits(m map[string]domain.Limits) (string, error) {
@@ -130,25 +145,6 @@ func decodeLimits(b []byte) (map[string]domain.Limits, error) {
 	return out, nil
 }
 
-func scanAccount(r sqlrow.Scanner) (domain.Account, error) {
-	var (
-		a       domain.Account
-		created string
-		limits  []byte
-	)
-	if err := r.Scan(&a.ID, &a.PartnerID, &a.Alias, &a.Title, &created, &a.Activated, &limits); err != nil {
-		return a, err
-	}
-	var err error
-	if a.CreatedAt, err = parseInstant(created, "created_at"); err != nil {
-		return a, fmt.Errorf("account %d: %w", a.ID, err)
-	}
-	if a.Limits, err = decodeLimits(limits); err != nil {
-		return a, fmt.Errorf("account %d: limits: %w", a.ID, err)
-	}
-	return a, nil
-}
-
 // aliasKey is the key an alias is compared by; "" has none.
 func aliasKey(alias string) string {
 	if alias == "" {
@@ -161,7 +157,7 @@ func (r accounts) Create(ctx context.Context, a *domain.Account) error {
 	if err := r.Write(); err != nil {
 		return err
 	}
-	limits, err := encodeLimits(a.Limits)
+	args, err := accountArgs(a)
 	if err != nil {
 		return err
 	}
@@ -172,8 +168,7 @@ func (r accounts) Create(ctx context.Context, a *domain.Account) error {
 	if a.ID > 0 {
 		preset = a.ID
 	}
-	id, err := sqlrow.Value[int64](r.QueryRow(ctx, qCreateAccount, preset, a.PartnerID, a.Alias, aliasKey(a.Alias), a.Title,
-		instant(a.CreatedAt), a.Activated, limits))
+	id, err := sqlrow.Value[int64](r.QueryRow(ctx, qCreateAccount, append([]any{preset}, args...)...))
 	if err != nil {
 		return cmp.Or(seatConflict(err, "alias", a.Alias), seatConflict(err, "id", a.ID), r.Fail(ctx, err, "store account %q", a.Alias))
 	}
@@ -185,11 +180,11 @@ func (r accounts) Put(ctx context.Context, a domain.Account) error {
 	if err := r.Write(); err != nil {
 		return err
 	}
-	limits, err := encodeLimits(a.Limits)
+	args, err := accountArgs(&a)
 	if err != nil {
 		return err
 	}
-	n, err := r.exec(ctx, qPutAccount, a.PartnerID, a.Alias, aliasKey(a.Alias), a.Title, instant(a.CreatedAt), a.Activated, limits, a.ID)
+	n, err := r.exec(ctx, qPutAccount, append(args, a.ID)...)
 	if err != nil {
 		return cmp.Or(seatConflict(err, "alias", a.Alias), r.Fail(ctx, err, "store account %d", a.ID))
 	}
@@ -245,13 +240,13 @@ func (t *tx) Users() ports.Users { return users{t} }
 
 const (
 	userColumns = `id, account_id, external_id, email, first_name, last_name, phone, username, password_hash, roles,
-	created_at, updated_at, deleted_at`
+	created_at, updated_at, deleted_at, failed_logins, locked_at`
 	qCreateUser = `INSERT INTO seat_users (account_id, external_id, external_key, email, first_name, last_name, phone,
-	username, username_key, password_hash, roles, created_at, updated_at, deleted_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	username, username_key, password_hash, roles, created_at, updated_at, deleted_at, failed_logins, locked_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	qPutUser = `UPDATE seat_users SET external_id = ?, external_key = ?, email = ?, first_name = ?, last_name = ?, phone = ?,
-	username = ?, username_key = ?, password_hash = ?, roles = ?, created_at = ?, updated_at = ?, deleted_at = ?
-	WHERE id = ? AND account_id = ?`
+	username = ?, username_key = ?, password_hash = ?, roles = ?, created_at = ?, updated_at = ?, deleted_at = ?,
+	failed_logins = ?, locked_at = ? WHERE id = ? AND account_id = ?`
 	qUser             = `SELECT ` + userColumns + ` FROM seat_users WHERE id = ? AND account_id = ?`
 	qUserByExternalID = `SELECT ` + userColumns + ` FROM seat_users WHERE account_id = ? AND external_key = ? AND deleted_at = ''`
 	// One statement for any number of externalIds: they travel as one JSON
@@ -273,12 +268,9 @@ func userArgs(u *domain.User) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	deleted := ""
-	if !u.DeletedAt.IsZero() {
-		deleted = instant(u.DeletedAt)
-	}
 	return []any{u.ExternalID, domain.ExternalKey(u.ExternalID), u.Email, u.FirstName, u.LastName, u.PhoneNumber,
-		u.Username, aliasKey(u.Username), u.PasswordHash, roles, instant(u.CreatedAt), instant(u.UpdatedAt), deleted}, nil
+		u.Username, aliasKey(u.Username), u.PasswordHash, roles, instant(u.CreatedAt), instant(u.UpdatedAt),
+		optInstant(u.DeletedAt), u.FailedLogins, optInstant(u.LockedAt)}, nil
 }
 
 func scanUser(r sqlrow.Scanner) (domain.User, error) {
@@ -286,9 +278,10 @@ func scanUser(r sqlrow.Scanner) (domain.User, error) {
 		u                         domain.User
 		roles                     []byte
 		created, updated, deleted string
+		locked                    string
 	)
 	if err := r.Scan(&u.ID, &u.AccountID, &u.ExternalID, &u.Email, &u.FirstName, &u.LastName, &u.PhoneNumber, &u.Username,
-		&u.PasswordHash, &roles, &created, &updated, &deleted); err != nil {
+		&u.PasswordHash, &roles, &created, &updated, &deleted, &u.FailedLogins, &locked); err != nil {
 		return u, err
 	}
 	if err := sqlrow.DecodeJSON(roles, &u.Roles); err != nil {
@@ -301,10 +294,11 @@ func scanUser(r sqlrow.Scanner) (domain.User, error) {
 	if u.UpdatedAt, err = parseInstant(updated, "updated_at"); err != nil {
 		return u, fmt.Errorf("user %d: %w", u.ID, err)
 	}
-	if deleted != "" {
-		if u.DeletedAt, err = parseInstant(deleted, "deleted_at"); err != nil {
-			return u, fmt.Errorf("user %d: %w", u.ID, err)
-		}
+	if u.DeletedAt, err = parseOptInstant(deleted, "deleted_at"); err != nil {
+		return u, fmt.Errorf("user %d: %w", u.ID, err)
+	}
+	if u.LockedAt, err = parseOptInstant(locked, "locked_at"); err != nil {
+		return u, fmt.Errorf("user %d: %w", u.ID, err)
 	}
 	return u, nil
 }

@@ -5,10 +5,13 @@
 //
 // It comes in one part per area, one file and one Run function each:
 // RunOrders (orders.go, ports.OrdersTx), RunPlatform (platform.go,
-// ports.PlatformTx), RunSeats (seats.go, ports.SeatsTx), RunTx (tx.go,
-// transaction semantics), RunRaces (race.go, invariants under concurrency)
-// and RunSeatRaces (seatrace.go, the seat invariants under concurrency,
-// across two Store instances on the same data where the store allows);
+// ports.PlatformTx), RunSeats (seats.go, ports.SeatsTx), RunAccounts
+// (accounts.go, ports.AccountsTx and what seeds 002 and 003 add to the
+// platform), RunTx (tx.go, transaction semantics), RunRaces (race.go,
+// invariants under concurrency), RunSeatRaces (seatrace.go, the seat
+// invariants under concurrency) and RunAccountRaces (accountrace.go, one
+// live managed link and no lost block record under concurrency), the last
+// two across two Store instances on the same data where the store allows;
 // fixtures.go makes the values they store. Run runs them all.
 //
 // Import it from a store's tests, once: a store's test file calls Run with a

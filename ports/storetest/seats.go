@@ -33,8 +33,7 @@ import (
 //   - Find breaks ties by id ascending, whichever direction the sort.
 //   - A refused write leaves the value handed in as it was (no ID given).
 //   - An account round-trips ID, PartnerID, Alias, Title, CreatedAt,
-//     Activated and Limits (Blocks and Plans belong to the account
-//     operations, a later contract).
+//     Activated and Limits here; RunAccounts holds every other field.
 func RunSeats(t *testing.T, open func(t *testing.T) ports.Store) {
 	area{
 		{"Seats/Accounts", seatsAccounts},

@@ -14,8 +14,9 @@ import (
 )
 
 // Run runs the whole contract suite against the stores open returns: RunOrders,
-// RunOutbox, RunPlatform, RunSeats, RunTx, RunRaces and RunSeatRaces (with
-// open's store as its own second instance), one after another. Each subtest calls open
+// RunOutbox, RunPlatform, RunSeats, RunAccounts, RunTx, RunRaces,
+// RunSeatRaces and RunAccountRaces (the last two with open's store as its
+// own second instance), one after another. Each subtest calls open
 // once and needs the store it gets to be empty; subtests run one after
 // another, so open may hand out the same database each time once it has
 // emptied it. Run closes every store it opens when the subtest ends. A store
@@ -25,9 +26,11 @@ func Run(t *testing.T, open func(t *testing.T) ports.Store) {
 	RunOutbox(t, open)
 	RunPlatform(t, open)
 	RunSeats(t, open)
+	RunAccounts(t, open)
 	RunTx(t, open)
 	RunRaces(t, open)
 	RunSeatRaces(t, OneStore(open))
+	RunAccountRaces(t, OneStore(open))
 }
 
 // area is one part of the suite: named subtests, each given a store of its

@@ -29,6 +29,11 @@ type Options struct {
 	// MaxHashing bounds the secrets checked at once (each check holds
 	// Hashing.Memory); 0 means 4. Others wait their turn.
 	MaxHashing int
+	// KeepExpired is how long PurgeTokens keeps a token after it expired,
+	// so that an expired X-AccessToken is still told apart from an unknown
+	// one (TOKEN_EXPIRED, not INVALID_TOKEN) for that long; 0 purges at
+	// expiry. An expired token never works, kept or not.
+	KeepExpired time.Duration
 }
 
 // Params are argon2id's costs: memory in KiB, passes, threads.
@@ -42,12 +47,16 @@ type Service struct {
 	ttl     time.Duration
 	params  secret.Params
 	hashing chan struct{}
+	keep    time.Duration
 	decoy   func() string // a stored form checked for unknown client ids and usernames
 	checks  atomic.Int64  // secrets checked, decoys included (tests read it)
 }
 
 // New returns a Service; it fails with CodeInvalid when an option is missing.
 func New(o Options) (*Service, error) {
+	if o.KeepExpired < 0 {
+		return nil, domain.Errorf(domain.CodeInvalid, "KeepExpired", "access: KeepExpired %v is negative", o.KeepExpired)
+	}
 	if o.Store == nil || o.Clock == nil || o.Random == nil {
 		return nil, domain.Errorf(domain.CodeInvalid, "", "access: a service needs a Store, a Clock and Random")
 	}
@@ -61,7 +70,7 @@ func New(o Options) (*Service, error) {
 		o.MaxHashing = 4
 	}
 	s := &Service{store: o.Store, clock: o.Clock, random: o.Random, ttl: o.TokenTTL, params: o.Hashing,
-		hashing: make(chan struct{}, o.MaxHashing)}
+		hashing: make(chan struct{}, o.MaxHashing), keep: o.KeepExpired}
 	s.decoy = sync.OnceValue(func() string {
 		h, _ := secret.Hash("no client has this secret", o.Random, o.Hashing)
 		return h
@@ -98,8 +107,18 @@ type Token struct {
 // secret that is not printable text of at most domain.MaxText characters is
 // CodeInvalid.
 func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token, error) {
+	tok, _, err := s.clientToken(ctx, clientID, plain, domain.ClientCredentials, s.ttl)
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{Value: tok, ExpiresIn: s.ttl}, nil
+}
+
+// clientToken checks a client's id and secret and issues a token of kind
+// that lives ttl (IssueToken, IssueBillingBearer).
+func (s *Service) clientToken(ctx context.Context, clientID, plain string, kind domain.CredentialKind, ttl time.Duration) (string, time.Time, error) {
 	if clientID == "" || plain == "" {
-		return Token{}, domain.Errorf(domain.CodeUnauthenticated, "client_id", "give client_id and client_secret")
+		return "", time.Time{}, domain.Errorf(domain.CodeUnauthenticated, "client_id", "give client_id and client_secret")
 	}
 	// Checked before any store sees them: a NUL byte is a 400 on every
 	// store, not an error deep in one.
@@ -107,13 +126,12 @@ func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token
 	domain.CheckText(&p, "client_id", clientID, domain.MaxText)
 	domain.CheckText(&p, "client_secret", plain, domain.MaxText)
 	if err := p.Err(); err != nil {
-		return Token{}, err
+		return "", time.Time{}, err
 	}
 	tok, err := s.newToken()
 	if err != nil {
-		return Token{}, err
+		return "", time.Time{}, err
 	}
-	now := s.clock.Now()
 	var c domain.Client
 	err = s.store.View(ctx, func(tx ports.Tx) error {
 		var err error
@@ -125,17 +143,18 @@ func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token
 		// Check anyway, so an unknown client id takes as long as a wrong
 		// secret and ids cannot be told apart by timing.
 		_, _, _ = s.check(ctx, s.decoy(), plain)
-		return Token{}, errUnknownClient
+		return "", time.Time{}, errUnknownClient
 	case err != nil:
-		return Token{}, err
+		return "", time.Time{}, err
 	}
 	ok, legacy, err := s.check(ctx, c.SecretHash, plain)
 	if err != nil {
-		return Token{}, err
+		return "", time.Time{}, err
 	}
 	if !ok {
-		return Token{}, errUnknownClient
+		return "", time.Time{}, errUnknownClient
 	}
+	expires := s.clock.Now().Add(ttl)
 	err = s.store.Update(ctx, func(tx ports.Tx) error {
 		if legacy {
 			// A secret stored as a bare SHA-256 by an older version is
@@ -149,13 +168,12 @@ func (s *Service) IssueToken(ctx context.Context, clientID, plain string) (Token
 				return err
 			}
 		}
-		return tx.Clients().PutToken(ctx, domain.Token{Hash: domain.HashSecret(tok), ClientID: c.ID, Kind: domain.ClientCredentials,
-			ExpiresAt: now.Add(s.ttl)})
+		return tx.Clients().PutToken(ctx, domain.Token{Hash: domain.HashSecret(tok), ClientID: c.ID, Kind: kind, ExpiresAt: expires})
 	})
 	if err != nil {
-		return Token{}, err
+		return "", time.Time{}, err
 	}
-	return Token{Value: tok, ExpiresIn: s.ttl}, nil
+	return tok, expires, nil
 }
 
 var errUnknownClient = domain.Errorf(domain.CodeUnauthenticated, "client_secret", "unknown client or wrong secret")
@@ -165,23 +183,37 @@ var errUnknownClient = domain.Errorf(domain.CodeUnauthenticated, "client_secret"
 // the decimal account id) and Credential, the kind it was issued for (a
 // token stored before tokens had a kind is ClientCredentials). Which kinds
 // an API accepts is the HTTP kit's question (httpapi.AuthenticateBearer).
-// It fails with CodeUnauthenticated for a missing, unknown or expired token.
+// It fails with CodeUnauthenticated for a missing, unknown or expired token
+// (or one of an account deleted since), and with ErrAccountBlocked
+// (CodeForbidden) for a token narrowed to an account that is blocked now.
 func (s *Service) Bearer(ctx context.Context, token string) (domain.Principal, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
 		return domain.Principal{}, errInvalidToken
 	}
-	var t domain.Token
+	var (
+		t    domain.Token
+		acct domain.Account
+	)
+	now := s.clock.Now()
 	err := s.store.View(ctx, func(tx ports.Tx) error {
 		var err error
-		t, err = tx.Clients().Token(ctx, domain.HashSecret(token))
+		if t, err = tx.Clients().Token(ctx, domain.HashSecret(token)); err != nil || t.AccountID == 0 || !t.ValidAt(now) {
+			return err
+		}
+		// An account's token stops working while the account is blocked,
+		// whenever it was issued: checked on every use.
+		acct, err = tx.Accounts().Get(ctx, t.AccountID)
 		return err
 	})
-	if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && !t.ValidAt(s.clock.Now())) {
+	if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && !t.ValidAt(now)) {
 		return domain.Principal{}, errInvalidToken
 	}
 	if err != nil {
 		return domain.Principal{}, err
+	}
+	if t.AccountID != 0 && acct.BlockedAt(now) {
+		return domain.Principal{}, ErrAccountBlocked
 	}
 	p := domain.PartnerPrincipal(t.ClientID, t.Kind)
 	if p.Credential == 0 {
@@ -216,13 +248,13 @@ func (s *Service) PutClient(ctx context.Context, id, name, plain string) error {
 	})
 }
 
-// PurgeTokens deletes the tokens that expired before now and returns how
-// many; `entitle serve` calls it hourly.
+// PurgeTokens deletes the tokens that expired more than Options.KeepExpired
+// before now and returns how many; `entitle serve` calls it hourly.
 func (s *Service) PurgeTokens(ctx context.Context) (int, error) {
 	n := 0
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
 		var err error
-		n, err = tx.Clients().PurgeTokens(ctx, s.clock.Now())
+		n, err = tx.Clients().PurgeTokens(ctx, s.clock.Now().Add(-s.keep))
 		return err
 	})
 	return n, err

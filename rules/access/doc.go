@@ -14,6 +14,24 @@
 //     an account user's username and password (argon2id; unknown usernames
 //     are checked against a decoy) and names the account, the user and its
 //     roles.
+//   - Managed billing (seed 002): IssueBillingBearer is the ThingSpace OAuth
+//     client_credentials grant (a bearer of kind domain.BillingBearer, one
+//     hour); SessionLogin checks a UWS login of one of the bearer's
+//     partner's accounts and issues a VZ-M2M session token (kind
+//     domain.Session) that expires after 20 idle minutes; Session checks it
+//     with the bearer and slides its expiry. Five wrong passwords in a row
+//     lock the login (User.FailedLogins, LockedAt) until UnlockLogin.
+//   - Account operations (seed 003): IssueAccessToken issues a partner's
+//     X-AccessToken with an expiry; AccessToken tells an expired one
+//     (ErrTokenExpired) from an unknown one (ErrTokenInvalid).
+//
+// A blocked account (domain.Account.BlockedAt at the clock's instant) is
+// refused with ErrAccountBlocked wherever one of its credentials is used:
+// an apiKey + alias token request, a token narrowed to it (checked on every
+// use, so tokens issued before the block stop working), an HTTP Basic user,
+// a session login and a session. The refusals callers must tell apart are
+// exported (ErrLogin, ErrLoginLocked, ErrSessionExpired, ...) and returned
+// as they are, for errors.Is.
 //
 // Bearer turns any token back into its Principal, with the kind it was
 // issued for and its account scope; which kinds an API accepts is the HTTP

@@ -34,7 +34,9 @@ var errInvalidAPIKey = domain.Errorf(domain.CodeUnauthenticated, "apiKey", Inval
 // company, fail alike with CodeUnauthenticated and InvalidAPIKey, after the
 // same store reads: the answer and the work never tell whether an alias
 // exists. An alias that is not printable text of at most domain.MaxText
-// characters is CodeInvalid naming "alias".
+// characters is CodeInvalid naming "alias". The alias of the partner's own
+// company that is blocked now is ErrAccountBlocked (CodeForbidden); a token
+// issued before the block stops working while it lasts (Bearer).
 func (s *Service) IssueAPIKeyToken(ctx context.Context, apiKey, alias string) (token string, expires time.Time, err error) {
 	var p domain.Problems
 	if domain.CheckText(&p, "apiKey", apiKey, domain.MaxText); apiKey == "" || p.Len() > 0 {
@@ -72,7 +74,11 @@ func (s *Service) IssueAPIKeyToken(ctx context.Context, apiKey, alias string) (t
 	case keyErr != nil, aliasErr != nil, alias != "" && acct.PartnerID != c.ID:
 		return "", time.Time{}, errInvalidAPIKey
 	}
-	expires = s.clock.Now().Add(s.ttl)
+	now := s.clock.Now()
+	if alias != "" && acct.BlockedAt(now) {
+		return "", time.Time{}, ErrAccountBlocked
+	}
+	expires = now.Add(s.ttl)
 	err = s.store.Update(ctx, func(tx ports.Tx) error {
 		return tx.Clients().PutToken(ctx, domain.Token{Hash: domain.HashSecret(tok), ClientID: c.ID, Kind: domain.APIKey,
 			AccountID: acct.ID, ExpiresAt: expires})
@@ -106,8 +112,10 @@ var errBasic = domain.Errorf(domain.CodeUnauthenticated, "Authorization", "unkno
 // answer or by timing. A username or password that is not printable text of
 // at most domain.MaxText characters is CodeUnauthenticated without a check.
 // A password stored as a bare SHA-256 by a data file is stored again with
-// argon2id once it is known to be right. CodeUnavailable when ctx ends while
-// waiting for a check.
+// argon2id once it is known to be right. A right password of a user whose
+// account is blocked now is ErrAccountBlocked (CodeForbidden): only a
+// caller who knows the password learns the block. CodeUnavailable when ctx
+// ends while waiting for a check.
 func (s *Service) BasicUser(ctx context.Context, username, password string) (domain.Principal, error) {
 	var p domain.Problems
 	domain.CheckText(&p, "username", username, domain.MaxText)
@@ -144,6 +152,9 @@ func (s *Service) BasicUser(ctx context.Context, username, password string) (dom
 	}
 	if !ok {
 		return domain.Principal{}, errBasic
+	}
+	if acct.BlockedAt(s.clock.Now()) {
+		return domain.Principal{}, ErrAccountBlocked
 	}
 	if legacy {
 		if err := s.rehashPassword(ctx, u, password); err != nil {

@@ -44,6 +44,12 @@ type Dataset struct {
 	Users       []UserData       `json:"users,omitempty"`
 	Licenses    []LicenseData    `json:"licenses,omitempty"`
 	Assignments []AssignmentData `json:"assignments,omitempty"`
+
+	// The accounts APIs (seeds 002 and 003): partners' client plans, their
+	// X-AccessTokens, and managed-billing links between companies.
+	ClientPlans  []ClientPlanData  `json:"clientPlans,omitempty"`
+	AccessTokens []AccessTokenData `json:"accessTokens,omitempty"`
+	ManagedLinks []ManagedLinkData `json:"managedLinks,omitempty"`
 }
 
 // ClientData is an API client and its credentials. Give the secret (it is
@@ -55,6 +61,8 @@ type Dataset struct {
 // least 16 characters; stored as its hex SHA-256, domain.HashSecret, and
 // never stored itself) or as apiKeyHash (those 64 hex digits). A partner
 // with an apiKey needs no secret; without one it cannot use the store API.
+// So does a GPS-Trace partner given an access token under accessTokens in
+// the same file.
 type ClientData struct {
 	ID         string `json:"id"`
 	Name       string `json:"name,omitempty"`
@@ -194,6 +202,11 @@ type World struct {
 	Users       []SeatUser
 	Licenses    []SeatLicenses
 	Assignments []SeatAssignment
+	// The accounts part; Apply writes the plans before the companies and
+	// the tokens and links after them.
+	ClientPlans  []domain.ClientPlan
+	AccessTokens []AccessTokenRecord
+	ManagedLinks []domain.ManagedLink
 
 	secrets map[string]string // client id -> plain secret, hashed by Apply
 }
@@ -270,7 +283,11 @@ func (ds *Dataset) Build() (*World, error) {
 		}
 		w.PriceLists = append(w.PriceLists, l)
 	}
-	apiKeys := map[string]string{} // hash -> field that gave it
+	apiKeys := map[string]string{}  // hash -> field that gave it
+	holdsToken := map[string]bool{} // partners given an access token in this file
+	for _, td := range ds.AccessTokens {
+		holdsToken[td.Partner] = true
+	}
 	for i, cd := range ds.Clients {
 		f := "clients[" + strconv.Itoa(i) + "]"
 		c := domain.Client{ID: cd.ID, Name: cd.Name, SecretHash: cd.SecretHash}
@@ -290,8 +307,9 @@ func (ds *Dataset) Build() (*World, error) {
 				w.secrets = map[string]string{}
 			}
 			w.secrets[cd.ID] = cd.Secret
-		case cd.SecretHash == "" && hasKey:
-			// An Account Manager partner only: no store API secret.
+		case cd.SecretHash == "" && (hasKey || holdsToken[cd.ID]):
+			// An Account Manager partner, or a GPS-Trace partner holding
+			// access tokens: no store API secret.
 		case !secret.Valid(cd.SecretHash):
 			p.Add("INVALID", f+".secretHash", "secretHash must be an argon2id encoding ($argon2id$v=19$m=...,t=...,p=...$salt$key) or the 64 hex digits of the secret's SHA-256")
 		}
@@ -380,6 +398,7 @@ func (ds *Dataset) Build() (*World, error) {
 		w.Coupons = append(w.Coupons, domain.Coupon{Number: cd.Number, PartNumber: cd.PartNumber, Redeemed: cd.Redeemed})
 	}
 	ds.buildSeats(w, &p)
+	ds.buildAccounts(w, &p)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -575,7 +594,13 @@ func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 			}
 		}
 	}
-	return w.applySeats(ctx, tx)
+	if err := w.applyClientPlans(ctx, tx); err != nil {
+		return err
+	}
+	if err := w.applySeats(ctx, tx); err != nil {
+		return err
+	}
+	return w.applyAccounts(ctx, tx)
 }
 
 // Parse reads a data file, YAML or JSON (JSON is YAML), strictly: an unknown
@@ -615,6 +640,9 @@ func (ds *Dataset) Merge(more *Dataset) *Dataset {
 	out.Users = append(slices.Clone(ds.Users), more.Users...)
 	out.Licenses = append(slices.Clone(ds.Licenses), more.Licenses...)
 	out.Assignments = append(slices.Clone(ds.Assignments), more.Assignments...)
+	out.ClientPlans = append(slices.Clone(ds.ClientPlans), more.ClientPlans...)
+	out.AccessTokens = append(slices.Clone(ds.AccessTokens), more.AccessTokens...)
+	out.ManagedLinks = append(slices.Clone(ds.ManagedLinks), more.ManagedLinks...)
 	return out
 }
 

@@ -144,6 +144,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("companies: [{alias: a, partner: p, limits: {app: {users: -1}}}]\nusers: [{company: a, externalId: u, roles: [ROOT]}]"))
 	f.Add([]byte("licenses: [{company: a, productId: P, seats: 9999999999, registered: 2025-01-01, expires: 2024-01-01}]"))
 	f.Add([]byte("assignments: [{company: a, productId: P, externalId: u, activationDate: 2018-06-11, deactivationDate: 2018-06-09}]"))
+	f.Add([]byte(accountsFile))
+	f.Add([]byte("companies: [{alias: a, partner: p, type: 30, regApps: [x, x], plans: {y: ''}, blocks: [{blocked: true}], premium: [{type: bitcoin}]}]"))
+	f.Add([]byte("clientPlans: [{id: c, partner: p, app: x, name: n, quotas: {units: -5}, modules: [teleport]}]"))
+	f.Add([]byte("accessTokens: [{partner: p, tokenHash: zz, expires: 0001-01-01T00:00:00Z}]"))
+	f.Add([]byte("managedLinks: [{primary: 1234567890-00001, managed: 1234567890-00001, service: '', sku: s, txId: t, state: GONE}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ds, err := dataset.Parse(data)
 		if err != nil {

@@ -20,13 +20,13 @@ import (
 //
 //   - companies are found by alias (case-insensitively): a new one is
 //     created (with the file's id, when given), a known one takes the file's
-//     title, partner, activation and limits and keeps its id, blocks and
-//     plans;
+//     fields and keeps its id, and the plans and block records the file does
+//     not state (accounts.go);
 //   - users are found by company and externalId (case-insensitively, among
 //     live users): a new one is created, a known one takes the file's fields
-//     and keeps its id and creation time; a plain password is hashed with
-//     argon2id, and the stored hash is kept while it matches, so loading
-//     twice hashes once;
+//     and keeps its id, creation time, failed logins and lock; a plain
+//     password is hashed with argon2id, and the stored hash is kept while it
+//     matches, so loading twice hashes once;
 //   - a licenses line says how many seats of a product a company owns with
 //     one registration date: loading it tops the seats of that (company,
 //     product, registered) up to the number, or retires the newest unassigned
@@ -60,14 +60,35 @@ type CompanyData struct {
 	Activated *bool                 `json:"activated,omitempty"` // default true
 	CreatedAt time.Time             `json:"createdAt,omitzero"`
 	Limits    map[string]LimitsData `json:"limits,omitempty"` // by app id; users is seed 003's users limit
+
+	// Seed 003's account object (see accounts.go).
+	Description string            `json:"description,omitempty"`
+	Type        int               `json:"type,omitempty"` // 10 managed by a partner, 20 a partner account, absent: Ruhavik/Petovik
+	RegApps     []string          `json:"regApps,omitempty"`
+	ServiceApps []string          `json:"serviceApps,omitempty"`
+	LinkApp     string            `json:"linkApp,omitempty"`
+	ActivatedAt time.Time         `json:"activatedAt,omitzero"` // ack
+	Attached    bool              `json:"attached,omitempty"`
+	AttachedAt  time.Time         `json:"attachedAt,omitzero"`
+	AddedAt     time.Time         `json:"addedAt,omitzero"`
+	UpdatedAt   time.Time         `json:"updatedAt,omitzero"`
+	Plans       map[string]string `json:"plans,omitempty"` // app id -> client plan id
+	Premium     []PremiumData     `json:"premium,omitempty"`
+	Blocks      []BlockData       `json:"blocks,omitempty"`
+	// Seed 002: the services the account is registered for and the
+	// managed-billing SKUs it bought.
+	Services []string `json:"services,omitempty"`
+	SKUs     []string `json:"skus,omitempty"`
 }
 
-// LimitsData are a company's limits in one app (seed 003).
+// LimitsData are a company's limits in one app (seed 003's six).
 type LimitsData struct {
-	Units     int `json:"units,omitempty"`
-	Geofences int `json:"geofences,omitempty"`
-	Users     int `json:"users,omitempty"`
-	Triggers  int `json:"triggers,omitempty"`
+	Units              int `json:"units,omitempty"`
+	Geofences          int `json:"geofences,omitempty"`
+	Users              int `json:"users,omitempty"`
+	Triggers           int `json:"triggers,omitempty"`
+	UnitExtraFields    int `json:"unitExtraFields,omitempty"`
+	UnitNotifySettings int `json:"unitNotifySettings,omitempty"`
 }
 
 // UserData is a company's user (a driver, a device or a vehicle). A user
@@ -213,14 +234,17 @@ func (ds *Dataset) buildSeats(w *World, p *domain.Problems) {
 		for app, l := range cd.Limits {
 			g := f + ".limits." + app
 			domain.CheckText(p, g, app, domain.MaxText)
-			for name, n := range map[string]int{"units": l.Units, "geofences": l.Geofences, "users": l.Users, "triggers": l.Triggers} {
+			for name, n := range map[string]int{"units": l.Units, "geofences": l.Geofences, "users": l.Users, "triggers": l.Triggers,
+				"unitExtraFields": l.UnitExtraFields, "unitNotifySettings": l.UnitNotifySettings} {
 				domain.CheckInt(p, g+"."+name, int64(n), 0, domain.MaxLineNumber)
 			}
 			if a.Limits == nil {
 				a.Limits = map[string]domain.Limits{}
 			}
-			a.Limits[app] = domain.Limits{Units: l.Units, Geofences: l.Geofences, Users: l.Users, Triggers: l.Triggers}
+			a.Limits[app] = domain.Limits{Units: l.Units, Geofences: l.Geofences, Users: l.Users, Triggers: l.Triggers,
+				UnitExtraFields: l.UnitExtraFields, UnitNotifySettings: l.UnitNotifySettings}
 		}
+		buildAccountFields(cd, f, &a, p)
 		w.Companies = append(w.Companies, a)
 	}
 	users := map[string]string{}
@@ -447,11 +471,10 @@ func applyCompany(ctx context.Context, tx ports.Tx, f string, a domain.Account) 
 		if a.ID != 0 && a.ID != old.ID {
 			return 0, domain.Errorf(domain.CodeConflict, f+".id", "company %q is account %d in the store, not %d", a.Alias, old.ID, a.ID)
 		}
-		next := old
-		next.Title, next.PartnerID, next.Activated, next.Limits = a.Title, a.PartnerID, a.Activated, a.Limits
-		if !a.CreatedAt.IsZero() {
-			next.CreatedAt = a.CreatedAt
+		if err := checkCompanyPlans(ctx, tx, f, a, a.Plans); err != nil {
+			return 0, err
 		}
+		next := mergeAccount(old, a)
 		if sameAccount(old, next) {
 			return old.ID, nil
 		}
@@ -466,23 +489,17 @@ func applyCompany(ctx context.Context, tx ports.Tx, f string, a domain.Account) 
 			return 0, err
 		}
 	}
+	if err := checkCompanyPlans(ctx, tx, f, a, a.Plans); err != nil {
+		return 0, err
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
 	// Every store keeps a given id (ports.Accounts.Create).
 	if err := tx.Accounts().Create(ctx, &a); err != nil {
 		return 0, withField(err, f)
 	}
 	return a.ID, nil
-}
-
-func sameAccount(a, b domain.Account) bool {
-	if a.Title != b.Title || a.PartnerID != b.PartnerID || a.Activated != b.Activated || !a.CreatedAt.Equal(b.CreatedAt) || len(a.Limits) != len(b.Limits) {
-		return false
-	}
-	for k, v := range a.Limits {
-		if w, ok := b.Limits[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func applyUser(ctx context.Context, tx ports.Tx, f string, accountID int64, su SeatUser) error {
@@ -504,6 +521,9 @@ func applyUser(ctx context.Context, tx ports.Tx, f string, accountID int64, su S
 		return withField(tx.Users().Create(ctx, &u), f)
 	}
 	u.ID, u.CreatedAt, u.UpdatedAt = old.ID, old.CreatedAt, old.UpdatedAt
+	// A login's failures and lock are the store's: a file never unlocks
+	// (access.Service.UnlockLogin does).
+	u.FailedLogins, u.LockedAt = old.FailedLogins, old.LockedAt
 	if sameUser(old, u) {
 		return nil
 	}

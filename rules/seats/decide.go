@@ -13,8 +13,14 @@ import (
 // DecideCall decides whether a call may go ahead at all: a known product, a
 // number of items within the bulk maximum.
 func DecideCall(set *rules.Set, today domain.Date, f CallFacts) domain.Decision {
+	return DecideAccountCall(set, today, f, AccountFacts{})
+}
+
+// DecideAccountCall decides a call as DecideCall does, knowing the account
+// it is for (account.blocked: a blocked account's users get no seats).
+func DecideAccountCall(set *rules.Set, today domain.Date, f CallFacts, a AccountFacts) domain.Decision {
 	run := set.Begin(1)
-	env := CallEnv{Call: &f, Today: today}
+	env := CallEnv{Call: &f, Account: &a, Today: today}
 	callScope.Eval(run, &env, rules.Normalize, rules.Decide, -1)
 	return run.Finish()
 }
@@ -48,7 +54,8 @@ func DecideUser(set *rules.Set, today domain.Date, u UserFacts, a AccountFacts) 
 // refusal turns a refused decision into the error a use case returns. The
 // domain code follows the rule's deny code: one ending in _NOT_FOUND is
 // CodeNotFound (an unknown product), one ending in _IN_USE or _REACHED is
-// CodeConflict (seats in use, a limit reached), anything else CodeInvalid.
+// CodeConflict (seats in use, a limit reached), one ending in _BLOCKED is
+// CodeForbidden (a blocked account), anything else CodeInvalid.
 // Field and Message are the first violation's; Violations lists them all.
 func refusal(d *domain.Decision) error {
 	if d.Allowed || len(d.Violations) == 0 {
@@ -59,7 +66,9 @@ func refusal(d *domain.Decision) error {
 		switch {
 		case strings.HasSuffix(v.Code, "_NOT_FOUND"):
 			code = domain.CodeNotFound
-		case (strings.HasSuffix(v.Code, "_IN_USE") || strings.HasSuffix(v.Code, "_REACHED")) && code != domain.CodeNotFound:
+		case strings.HasSuffix(v.Code, "_BLOCKED") && code != domain.CodeNotFound:
+			code = domain.CodeForbidden
+		case (strings.HasSuffix(v.Code, "_IN_USE") || strings.HasSuffix(v.Code, "_REACHED")) && code != domain.CodeNotFound && code != domain.CodeForbidden:
 			code = domain.CodeConflict
 		}
 	}

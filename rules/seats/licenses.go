@@ -178,6 +178,12 @@ func (s *Service) items(ctx context.Context, p domain.Principal, action, product
 		if err != nil {
 			return err
 		}
+		// The call again, knowing the account: what a block stops.
+		d := DecideAccountCall(set, today, CallFacts{Action: action, ProductID: productID, Items: len(externalIDs)},
+			AccountFacts{UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)})
+		if err := refusal(&d); err != nil {
+			return err
+		}
 		st, err := loadPool(ctx, tx, acct.ID, productID, today)
 		if err != nil {
 			return err

@@ -12,8 +12,12 @@ import (
 // CallEnv is the environment of call-scope rules: one call of Assign,
 // Release, Pool or SetSeats, before any item is decided.
 type CallEnv struct {
-	Call  *CallFacts  `expr:"call"`
-	Today domain.Date `expr:"today"` // today's civil date in UTC
+	Call *CallFacts `expr:"call"`
+	// Account is the account the call is for; zero before the account is
+	// read (a product check ahead of the transaction), so account.blocked
+	// is false there and decided again inside it.
+	Account *AccountFacts `expr:"account"`
+	Today   domain.Date   `expr:"today"` // today's civil date in UTC
 }
 
 // CallFacts describes a call.
@@ -104,6 +108,9 @@ type AccountFacts struct {
 	Users     int    `expr:"users" json:"users"`         // live users now
 	UserLimit int    `expr:"userLimit" json:"userLimit"` // seed 003's user limit; 0 when none is set
 	Alias     string `expr:"alias" json:"alias"`
+	// Blocked is whether the account is blocked at the clock's instant
+	// (seed 003's block records, domain.Account.BlockedAt).
+	Blocked bool `expr:"blocked" json:"blocked"`
 }
 
 // The seats scopes, all of context "seats": rulesets/50-seats.yaml declares

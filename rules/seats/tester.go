@@ -20,7 +20,8 @@ type TesterOptions struct{}
 // the one decision it makes, over the fixture's (field by field): call (the
 // call scope), item with pool (one item of an assign or release call),
 // seats (SetSeats), or user with account (AddUser, UpdateUser); and may
-// give now. Besides the language's expectations it may expect seats:
+// give now; a call decision sees account (account.blocked) when given.
+// Besides the language's expectations it may expect seats:
 // {expires, release}, the values the seats rules derived. The decision is
 // made by the same DecideCall, DecideItem, DecideSeats and DecideUser the
 // use cases call.
@@ -112,7 +113,10 @@ func (c *testCase) Decide(_ context.Context, set *rules.Set) (domain.Decision, e
 	f := c.f
 	switch c.scope {
 	case "call":
-		return DecideCall(set, today, *f.Call), nil
+		if f.Account == nil {
+			f.Account = &AccountFacts{}
+		}
+		return DecideAccountCall(set, today, *f.Call, *f.Account), nil
 	case "item":
 		if f.Pool == nil {
 			f.Pool = &PoolFacts{}

@@ -59,7 +59,7 @@ func (s *Service) AddUser(ctx context.Context, p domain.Principal, in UserInput)
 		if err != nil {
 			return err
 		}
-		d := DecideUser(set, today, in.facts("add"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias})
+		d := DecideUser(set, today, in.facts("add"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)})
 		if err := refusal(&d); err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func (s *Service) UpdateUser(ctx context.Context, p domain.Principal, externalID
 		if err != nil {
 			return err
 		}
-		d := DecideUser(set, today, in.facts("update"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias})
+		d := DecideUser(set, today, in.facts("update"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)})
 		if err := refusal(&d); err != nil {
 			return err
 		}

@@ -1,0 +1,492 @@
+package managedbilling_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	b64 "encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
+	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
+	"github.com/entitle-rules/entitle/adapters/memory"
+	"github.com/entitle-rules/entitle/adapters/postgres"
+	"github.com/entitle-rules/entitle/adapters/sqlite"
+	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
+	"github.com/entitle-rules/entitle/rules/access"
+	"github.com/entitle-rules/entitle/rules/accounts"
+	"github.com/entitle-rules/entitle/rules/dataset"
+	"github.com/entitle-rules/entitle/rulesets"
+)
+
+// The harness: the managed-billing API over a store holding seed 002's
+// accounts, with their UWS logins, at a fixed, movable instant. Every
+// answer is checked against the OpenAPI document.
+
+// start is 2025-05-20 12:00 UTC.
+var start = time.Date(2025, 5, 20, 12, 0, 0, 0, time.UTC)
+
+const (
+	sku          = "TS-LOC-COARSE-CellID-Aggr"
+	clientID     = "billing-client"
+	clientSecret = "example-billing-secret-change-me"
+	rivalID      = "rival-billing"
+	rivalSecret  = "rival-billing-secret-change-me"
+	password     = "example-password-change-me"
+)
+
+// The accounts: seed 002's primary and its three managed accounts, a second
+// primary of the same client, an account not registered for Location, and
+// another client's primary.
+const (
+	primary   = "1234567890-00001"
+	managed1  = "1223334444-00001"
+	managed2  = "2334445555-00001"
+	managed3  = "3445556666-00001"
+	primary2  = "5556667777-00001"
+	unreg     = "4445556666-00001"
+	rivalPrim = "7778889999-00001"
+)
+
+// logins maps each account to its UWS login.
+var logins = map[string]string{
+	primary: "primary@example.com", managed1: "managed1@example.com", managed2: "managed2@example.com",
+	managed3: "managed3@example.com", primary2: "primary2@example.com", unreg: "unreg@example.com",
+	rivalPrim: "rival@example.com",
+}
+
+var data = sync.OnceValues(func() (*dataset.Dataset, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "clients:\n  - {id: %s, name: ThingSpace client, secret: %s}\n  - {id: %s, name: Another client, secret: %s}\ncompanies:\n",
+		clientID, clientSecret, rivalID, rivalSecret)
+	names := []string{primary, managed1, managed2, managed3, primary2, unreg, rivalPrim}
+	for _, n := range names {
+		partner := clientID
+		if n == rivalPrim {
+			partner = rivalID
+		}
+		fmt.Fprintf(&b, "  - {alias: %q, title: Account %s, partner: %s, createdAt: 2025-01-01T00:00:00Z}\n", n, n, partner)
+	}
+	b.WriteString("users:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  - {company: %q, externalId: uws, username: %s, password: %s}\n", n, logins[n], password)
+	}
+	return dataset.Parse([]byte(b.String()))
+})
+
+var shippedRules = sync.OnceValues(func() (*rules.Set, error) { return accounts.Language().Load(rulesets.FS) })
+
+type harness struct {
+	tb     testing.TB
+	now    atomic.Int64
+	store  ports.Store
+	access *access.Service
+	api    *httpapi.Server
+	srv    *httptest.Server
+	spec   *spec
+	// bare skips the OpenAPI check of each answer (benchmarks time the
+	// server, not the checker).
+	bare bool
+	txs  atomic.Int64
+}
+
+// newHarness serves the API over store with the kit's default limits.
+func newHarness(tb testing.TB, store ports.Store) *harness {
+	tb.Helper()
+	return newHarnessWith(tb, store, httpapi.Limits{})
+}
+
+func newHarnessWith(tb testing.TB, store ports.Store, limits httpapi.Limits) *harness {
+	tb.Helper()
+	h := &harness{tb: tb, store: store, spec: loadSpec(tb)}
+	tb.Cleanup(func() { h.store.Close() })
+	h.now.Store(start.UnixNano())
+	ctx := context.Background()
+	ds, err := data()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := ds.Load(ctx, store); err != nil {
+		tb.Fatal(err)
+	}
+	// Seed 002's fields the data file does not carry yet.
+	err = store.Update(ctx, func(tx ports.Tx) error {
+		for _, n := range []string{primary, managed1, managed2, managed3, primary2, rivalPrim} {
+			a, err := tx.Accounts().ByAlias(ctx, n)
+			if err != nil {
+				return err
+			}
+			a.Services = []string{"Location"}
+			if n == primary || n == primary2 || n == rivalPrim {
+				a.SKUs = []string{sku}
+			}
+			if err := tx.Accounts().Put(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h.serve(limits)
+}
+
+// serve starts a server over h.store (a second one shares it).
+func (h *harness) serve(limits httpapi.Limits) *harness {
+	h.tb.Helper()
+	clock := ports.ClockFunc(func() time.Time { return time.Unix(0, h.now.Load()).UTC() })
+	set, err := shippedRules()
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	ids := ports.IDsFunc(func() string { return fmt.Sprintf("2c90bd28-ece4-42ef-9f02-%012d", h.txs.Add(1)) })
+	svc, err := accounts.New(accounts.Options{Store: h.store, Rules: set, Clock: clock, IDs: ids})
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	if h.access, err = access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader}); err != nil {
+		h.tb.Fatal(err)
+	}
+	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: h.access, Limits: limits})
+	managedbilling.Register(h.api, svc)
+	h.srv = httptest.NewServer(h.api)
+	h.tb.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *harness) advance(d time.Duration) { h.now.Add(int64(d)) }
+
+type reply struct {
+	status int
+	header http.Header
+	raw    string
+	body   any
+}
+
+func (r reply) obj() map[string]any { m, _ := r.body.(map[string]any); return m }
+
+type req struct {
+	method, path, bearer, session, body string
+	contentType                         string // "" with a body: application/json
+	header                              map[string]string
+}
+
+// do sends r and checks the answer against the OpenAPI document.
+func (h *harness) do(r req) reply {
+	h.tb.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr, err := http.NewRequest(r.method, h.srv.URL+r.path, body)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	if r.body != "" || r.contentType != "" {
+		ct := r.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		hr.Header.Set("Content-Type", ct)
+	}
+	if r.bearer != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.bearer)
+	}
+	if r.session != "" {
+		hr.Header.Set("VZ-M2M-Token", r.session)
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
+	}
+	resp, err := h.srv.Client().Do(hr)
+	if err != nil {
+		h.tb.Fatalf("%s %s: %v", r.method, r.path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	out := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
+	if err := json.Unmarshal(b, &out.body); err != nil {
+		h.tb.Errorf("%s %s: the answer is not JSON (%v): %q", r.method, r.path, err, b)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		h.tb.Errorf("%s %s: Content-Type %q", r.method, r.path, ct)
+	}
+	if !h.bare {
+		h.spec.check(h.tb, hr, resp.StatusCode, resp.Header, b)
+	}
+	return out
+}
+
+// bearer gets an OAuth bearer for id:secret.
+func (h *harness) bearer(id, secret string) string {
+	h.tb.Helper()
+	r := h.token(id, secret, "grant_type=client_credentials")
+	tok, _ := r.obj()["access_token"].(string)
+	if r.status != 200 || tok == "" {
+		h.tb.Fatalf("a bearer for %s: %d %s", id, r.status, r.raw)
+	}
+	return tok
+}
+
+func (h *harness) token(id, secret, form string) reply {
+	h.tb.Helper()
+	hdr := map[string]string{}
+	if id != "" {
+		hdr["Authorization"] = "Basic " + basic(id, secret)
+	}
+	return h.do(req{method: http.MethodPost, path: managedbilling.TokenPath, body: form, contentType: "application/x-www-form-urlencoded", header: hdr})
+}
+
+func basic(id, secret string) string {
+	return base64(id + ":" + secret)
+}
+
+// login starts a session of the account's UWS login under bearer.
+func (h *harness) login(bearer, account string) string {
+	h.tb.Helper()
+	r := h.loginAs(bearer, logins[account], password)
+	tok, _ := r.obj()["sessionToken"].(string)
+	if r.status != 200 || tok == "" {
+		h.tb.Fatalf("a session of %s: %d %s", account, r.status, r.raw)
+	}
+	return tok
+}
+
+func (h *harness) loginAs(bearer, username, pass string) reply {
+	h.tb.Helper()
+	b, _ := json.Marshal(map[string]string{"username": username, "password": pass})
+	return h.do(req{method: http.MethodPost, path: managedbilling.LoginPath, bearer: bearer, body: string(b)})
+}
+
+func (h *harness) post(bearer, session, path, body string) reply {
+	h.tb.Helper()
+	return h.do(req{method: http.MethodPost, path: managedbilling.Prefix + path, bearer: bearer, session: session, body: body})
+}
+
+func (h *harness) get(bearer, session, path string) reply {
+	h.tb.Helper()
+	return h.do(req{method: http.MethodGet, path: managedbilling.Prefix + path, bearer: bearer, session: session})
+}
+
+// link is a provision or cancel body.
+func link(account, primary, tx string) string {
+	return `{"accountName": "` + account + `", "paccountName": "` + primary + `", "serviceName": "Location", "type": "` + sku + `", "TxId": "` + tx + `"}`
+}
+
+// check compares an answer with its status and want, the expected body as
+// JSON text; "<any>" in want stands for any value.
+func check(tb testing.TB, r reply, status int, want string) {
+	tb.Helper()
+	if r.status != status {
+		tb.Errorf("status %d, want %d; body %s", r.status, status, r.raw)
+	}
+	var w any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		tb.Fatalf("the expected body is not JSON: %v\n%s", err, want)
+	}
+	if d := cmp.Diff(w, normalize(w, r.body)); d != "" {
+		tb.Errorf("body mismatch (-want +got):\n%s\nraw: %s", d, r.raw)
+	}
+}
+
+func normalize(want, got any) any {
+	switch w := want.(type) {
+	case string:
+		if w == "<any>" {
+			return w
+		}
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return got
+		}
+		out := make(map[string]any, len(g))
+		for k, v := range g {
+			if wv, ok := w[k]; ok {
+				out[k] = normalize(wv, v)
+			} else {
+				out[k] = v
+			}
+		}
+		return out
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return got
+		}
+		out := make([]any, len(g))
+		for i, v := range g {
+			if i < len(w) {
+				out[i] = normalize(w[i], v)
+			} else {
+				out[i] = v
+			}
+		}
+		return out
+	}
+	return got
+}
+
+func errorBody(code, message string) string {
+	b, _ := json.Marshal(map[string]string{"errorCode": code, "errorMessage": message})
+	return string(b)
+}
+
+// theFault is the gateway's answer to a bad bearer.
+const theFault = `{"fault": {"code": "900901", "message": "Invalid Credentials", "description": "<any>"}}`
+
+// testStores opens each store a test runs on: memory, SQLite, and
+// PostgreSQL when ENTITLE_POSTGRES_DSN is set (a database that cannot be
+// reached then fails the test, never skips it). The second value opens
+// another Store on the same database (nil for memory).
+func testStores() map[string]func(*testing.T) (ports.Store, func() ports.Store) {
+	stores := map[string]func(*testing.T) (ports.Store, func() ports.Store){
+		"memory": func(*testing.T) (ports.Store, func() ports.Store) { return memory.New(), nil },
+		"sqlite": func(t *testing.T) (ports.Store, func() ports.Store) {
+			s, err := sqlite.Open(filepath.Join(t.TempDir(), "entitle.db"), sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s, nil
+		},
+	}
+	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
+		stores["postgres"] = func(t *testing.T) (ports.Store, func() ports.Store) {
+			schema := pgtest.Schema(t, dsn)
+			open := func() ports.Store {
+				s, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
+				if err != nil {
+					t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
+				}
+				return s
+			}
+			return open(), open
+		}
+	}
+	return stores
+}
+
+// accountID returns the id of the account named alias.
+func (h *harness) account(alias string) domain.Account {
+	h.tb.Helper()
+	var a domain.Account
+	if err := h.store.View(context.Background(), func(tx ports.Tx) (err error) {
+		a, err = tx.Accounts().ByAlias(context.Background(), alias)
+		return err
+	}); err != nil {
+		h.tb.Fatal(err)
+	}
+	return a
+}
+
+// spec checks real answers against the OpenAPI document: an answer of a
+// documented operation must be one of its documented statuses with the
+// documented headers and body; any other answer under the API's paths (an
+// unknown path or method) must be the documented Error body.
+type spec struct {
+	doc    *openapi3.T
+	router routers.Router
+	mu     sync.Mutex
+	seen   map[string]bool
+}
+
+var parsedSpec = sync.OnceValues(func() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(managedbilling.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	return doc, doc.Validate(loader.Context)
+})
+
+func loadSpec(tb testing.TB) *spec {
+	tb.Helper()
+	doc, err := parsedSpec()
+	if err != nil {
+		tb.Fatalf("openapi.yaml: %v", err)
+	}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &spec{doc: doc, router: router, seen: map[string]bool{}}
+}
+
+func (s *spec) check(tb testing.TB, req *http.Request, status int, header http.Header, body []byte) {
+	tb.Helper()
+	rel := req.Clone(context.Background())
+	rel.URL.Path = req.URL.EscapedPath()
+	rel.URL.RawPath = ""
+	rel.URL.Host, rel.URL.Scheme, rel.Host = "", "", ""
+	route, params, err := s.router.FindRoute(rel)
+	if err != nil {
+		var v any
+		if json.Unmarshal(body, &v) != nil || s.doc.Components.Schemas["Error"].Value.VisitJSON(v) != nil {
+			tb.Errorf("%s %s: the %d answer of an undocumented route is not the Error body: %s", req.Method, req.URL.Path, status, body)
+		}
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: rel, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		tb.Errorf("%s %s: the %d answer is not the documented one: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
+		return
+	}
+	s.mu.Lock()
+	s.seen[route.Method+" "+route.Path+" "+strconv.Itoa(status)] = true
+	s.mu.Unlock()
+}
+
+func (s *spec) operations() []string {
+	var out []string
+	for path, item := range s.doc.Paths.Map() {
+		for method := range item.Operations() {
+			out = append(out, method+" "+path)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *spec) succeeded(op string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.seen {
+		if strings.HasPrefix(k, op+" 2") {
+			return true
+		}
+	}
+	return false
+}
+
+func base64(s string) string { return b64.StdEncoding.EncodeToString([]byte(s)) }

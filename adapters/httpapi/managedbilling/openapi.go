@@ -1,0 +1,11 @@
+package managedbilling
+
+import _ "embed"
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// OpenAPI returns the OpenAPI 3 document of the managed-billing API (YAML),
+// with every choice made where the vendor is silent. The end-to-end tests
+// check real answers against it.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
