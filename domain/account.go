@@ -230,12 +230,13 @@ func (a *Account) CancelScheduled(now time.Time) int {
 
 // Unblock ends a block from now on: scheduled blocks are cancelled, and an
 // unblock record at now is appended when the account is blocked at now. It
-// reports whether it appended a record; an account not blocked gets none
-// (unblocking it is harmless).
+// reports whether the records changed (a cancelled schedule counts); an
+// account neither blocked nor scheduled gets none (unblocking it is
+// harmless).
 func (a *Account) Unblock(now time.Time) bool {
-	a.CancelScheduled(now)
+	cancelled := a.CancelScheduled(now) > 0
 	if !a.BlockedAt(now) {
-		return false
+		return cancelled
 	}
 	a.Blocks = append(a.Blocks, BlockRecord{Blocked: false, At: now})
 	return true
@@ -243,16 +244,16 @@ func (a *Account) Unblock(now time.Time) bool {
 
 // Block blocks the account from now on (seed 003's set-blocked true), as
 // ScheduleBlock(now, now) does, after cancelling scheduled blocks (they would
-// change nothing). It reports whether it appended a record: blocking an
-// account blocked at now changes nothing. CodeInvalid for an account that is
-// not activated.
+// change nothing). It reports whether the records changed: blocking an
+// account blocked at now appends nothing, but a schedule it cancelled must
+// still be stored. CodeInvalid for an account that is not activated.
 func (a *Account) Block(now time.Time) (bool, error) {
 	if !a.Activated {
 		return false, Errorf(CodeInvalid, "blocked", "only activated accounts can be blocked")
 	}
-	a.CancelScheduled(now)
+	cancelled := a.CancelScheduled(now) > 0
 	if a.BlockedAt(now) {
-		return false, nil
+		return cancelled, nil
 	}
 	a.Blocks = append(a.Blocks, BlockRecord{Blocked: true, At: now})
 	return true, nil

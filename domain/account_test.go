@@ -460,3 +460,26 @@ func TestBlockedAtProperty(t *testing.T) {
 		}
 	})
 }
+
+// Blocking an account that is blocked now, or unblocking one that is not,
+// appends no record, but the schedule it cancels is a change to store.
+func TestBlockAndUnblockReportCancelledSchedules(t *testing.T) {
+	now := mustTime(t, "2025-05-01T12:00:00Z")
+	later := now.Add(24 * time.Hour)
+	blocked := domain.Account{Activated: true, Blocks: []domain.BlockRecord{{Blocked: true, At: now.Add(-time.Hour)}, {Blocked: false, At: later}, {Blocked: true, At: later.Add(time.Hour)}}}
+	changed, err := blocked.Block(now)
+	if err != nil || !changed || len(blocked.Blocks) != 1 {
+		t.Errorf("Block of a blocked account with a schedule: changed %v, err %v, records %v; want the schedule cancelled and reported", changed, err, blocked.Blocks)
+	}
+	changed, err = blocked.Block(now)
+	if err != nil || changed {
+		t.Errorf("Block again: changed %v, err %v; want nothing to store", changed, err)
+	}
+	open := domain.Account{Activated: true, Blocks: []domain.BlockRecord{{Blocked: true, At: later}}}
+	if !open.Unblock(now) || len(open.Blocks) != 0 {
+		t.Errorf("Unblock of an account with a scheduled block: records %v; want the schedule cancelled and reported", open.Blocks)
+	}
+	if open.Unblock(now) {
+		t.Error("Unblock again reported a change")
+	}
+}

@@ -102,8 +102,7 @@ func (s *Service) block(ctx context.Context, p domain.Principal, id int64, actio
 		case "block":
 			changed, err = a.Block(now)
 		case "unblock":
-			n := len(a.Blocks)
-			changed = a.Unblock(now) || len(a.Blocks) != n
+			changed = a.Unblock(now)
 		default:
 			err = a.Reschedule(at, now)
 		}

@@ -357,7 +357,7 @@ func TestCheckRefusesFilesOfUnknownContexts(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
 	}
-	if !strings.Contains(errs, `60-billing.yaml: declares context "billing", which entitle does not know (it knows none (the store API's), seats)`) {
+	if !strings.Contains(errs, `60-billing.yaml: declares context "billing", which entitle does not know (it knows none (the store API's), accounts, seats)`) {
 		t.Errorf("check does not name the file left out:\n%s", errs)
 	}
 }

@@ -20,12 +20,15 @@ import (
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountmanager"
+	"github.com/entitle-rules/entitle/adapters/httpapi/accountops"
 	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
+	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rules/access"
+	"github.com/entitle-rules/entitle/rules/accounts"
 	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rules/seats"
 	"github.com/entitle-rules/entitle/rulesets"
@@ -248,7 +251,9 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	acc, err := access.New(access.Options{Store: store, Clock: clock, Random: rand.Reader, TokenTTL: tokenTTL})
+	// Expired tokens are kept 30 days before the hourly purge drops them, so
+	// an expired X-AccessToken still answers TOKEN_EXPIRED, not INVALID_TOKEN.
+	acc, err := access.New(access.Options{Store: store, Clock: clock, Random: rand.Reader, TokenTTL: tokenTTL, KeepExpired: 30 * 24 * time.Hour})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -256,10 +261,16 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	accountsSvc, err := accounts.New(accounts.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID)})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log, Limits: lim})
 	tapstore.Register(api, svc)
 	accountmanager.Register(api, seatsSvc)
 	assignments.Register(api, seatsSvc)
+	managedbilling.Register(api, accountsSvc)
+	accountops.Register(api, accountsSvc)
 	return api, svc, acc, nil
 }
 
