@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -230,6 +231,7 @@ func TestServeWalkthrough(t *testing.T) {
 	mustDo(t, http.MethodGet, base+"/healthz", "", "", "", 200)
 
 	seatsWalkthrough(t, base)
+	accountsWalkthrough(t, base)
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -305,6 +307,95 @@ func seatsWalkthrough(t *testing.T, base string) {
 	}
 }
 
+// accountsWalkthrough is the README's managed-billing (seed 002) and
+// account-operations (seed 003) walkthrough against the example data set.
+func accountsWalkthrough(t *testing.T, base string) {
+	t.Helper()
+	do := func(method, path string, header map[string]string, ctype, body string, status int) map[string]any {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != status {
+			t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, status, b)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s %s: not a JSON object: %s", method, path, b)
+		}
+		return m
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("billing-client:example-billing-secret-change-me"))
+	tok := do(http.MethodPost, "/api/ts/v1/oauth2/token", map[string]string{"Authorization": basic},
+		"application/x-www-form-urlencoded", "grant_type=client_credentials", 200)
+	bearer := "Bearer " + fmt.Sprint(tok["access_token"])
+	login := func(user string) string {
+		t.Helper()
+		r := do(http.MethodPost, "/api/m2m/v1/session/login", map[string]string{"Authorization": bearer}, "application/json",
+			`{"username":"`+user+`","password":"example-password-change-me"}`, 200)
+		return fmt.Sprint(r["sessionToken"])
+	}
+	primary := map[string]string{"Authorization": bearer, "VZ-M2M-Token": login("primary@example.com")}
+	managed := map[string]string{"Authorization": bearer, "VZ-M2M-Token": login("managed1@example.com")}
+	// Seed 002's add request, verbatim.
+	added := do(http.MethodPost, "/api/subsc/v1/managedaccounts/actions/add", primary, "application/json", `{
+"accountName": "1234567890-00001",
+"serviceName": "Location",
+"type": "TS-LOC-COARSE-CellID-Aggr",
+"managedAccList": [
+"1223334444-00001",
+"2334445555-00001",
+"3445556666-00001"
+]
+}`, 200)
+	txID, _ := added["TxId"].(string)
+	if list, _ := added["statusList"].([]any); txID == "" || len(list) != 3 {
+		t.Fatalf("add: %v", added)
+	}
+	link := `{"accountName":"1223334444-00001","paccountName":"1234567890-00001","serviceName":"Location","type":"TS-LOC-COARSE-CellID-Aggr","txid":"` + txID + `"}`
+	if r := do(http.MethodPost, "/api/subsc/v1/managedaccounts/actions/provision", managed, "application/json", link, 200); r["status"] != "Success" {
+		t.Errorf("provision: %v", r)
+	}
+	listed := do(http.MethodGet, "/api/subsc/v1/managedaccounts/1234567890-00001/service/Location/status/PROVISION", primary, "", "", 200)
+	if list, _ := listed["managedAccProvisionedList"].([]any); len(list) != 1 {
+		t.Errorf("provisioned list: %v", listed)
+	}
+	if r := do(http.MethodPost, "/api/subsc/v1/managedaccounts/actions/cancel", managed, "application/json", link, 200); r["status"] != "Success" {
+		t.Errorf("cancel: %v", r)
+	}
+
+	token := map[string]string{"X-AccessToken": "example-access-token-change-me"}
+	at := time.Now().Add(time.Hour).Unix()
+	scheduled := do(http.MethodPatch, "/partner/accounts/11111/set-blocked-at", token, "application/json", fmt.Sprintf(`{"blocked_at": %d}`, at), 200)
+	if d, _ := scheduled["data"].(map[string]any); d["blocked"] != false || d["blocked_at"] != float64(at) {
+		t.Errorf("set-blocked-at: %v", scheduled)
+	}
+	blocked := do(http.MethodPatch, "/partner/accounts/11111/set-blocked", token, "application/json", `{"blocked": true}`, 200)
+	if d, _ := blocked["data"].(map[string]any); d["blocked"] != true {
+		t.Errorf("set-blocked: %v", blocked)
+	}
+	do(http.MethodPut, "/partner/accounts/111111/client-plan", token, "application/json",
+		`{"tariff_plan_id":"52ffXXXXXXXXXXXXdc89","app_id":"b901da51-ce00-4af2-b978-8d0fca8ae1ea"}`, 200)
+	if r := do(http.MethodGet, "/partner/accounts/count?is_attached=true", token, "", "", 200); r["data"] != float64(1) {
+		t.Errorf("count: %v", r)
+	}
+	do(http.MethodGet, "/partner/accounts/111111/subscriptions", token, "", "", 200)
+	do(http.MethodGet, "/partner/accounts/111111/limits?app_id=5a5ca87f-7cbe-4540-ab5d-77bf4bf69884", token, "", "", 200)
+}
+
 func pacific(t *testing.T) *time.Location {
 	loc, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
@@ -359,5 +450,21 @@ func TestCheckRefusesFilesOfUnknownContexts(t *testing.T) {
 	}
 	if !strings.Contains(errs, `60-billing.yaml: declares context "billing", which entitle does not know (it knows none (the store API's), accounts, seats)`) {
 		t.Errorf("check does not name the file left out:\n%s", errs)
+	}
+}
+
+// TestRandomUUID: transaction ids have the vendor's form and are random.
+func TestRandomUUID(t *testing.T) {
+	form := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		id := randomUUID()
+		if !form.MatchString(id) {
+			t.Fatalf("randomUUID() = %q, not a version 4 UUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("randomUUID() repeated %q", id)
+		}
+		seen[id] = true
 	}
 }

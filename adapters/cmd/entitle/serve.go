@@ -126,7 +126,9 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 		fmt.Fprintf(stdout, "entitle: the example data set is loaded (its secrets are public: not for real use).\n"+
 			"Store API, get a token:\n  curl -s -d grant_type=client_credentials -d client_id=tap-client -d client_secret=example-secret-change-me http://%[1]s/oauth/token\n"+
 			"Account Manager, get a token for the company acme-fleet:\n  curl -s -H 'Content-Type: application/json' -d '{\"apiKey\":\"example-api-key-change-me\",\"alias\":\"acme-fleet\"}' http://%[1]s/api/v1/authenticate\n"+
-			"License Assignments v2:\n  curl -s -u admin@acme.example:example-password-change-me http://%[1]s/api/v2/licenseAssignments\n", ln.Addr())
+			"License Assignments v2:\n  curl -s -u admin@acme.example:example-password-change-me http://%[1]s/api/v2/licenseAssignments\n"+
+			"Managed billing, get a bearer (then log in as primary@example.com):\n  curl -s -u billing-client:example-billing-secret-change-me -d grant_type=client_credentials http://%[1]s/api/ts/v1/oauth2/token\n"+
+			"Account operations:\n  curl -s -H 'X-AccessToken: example-access-token-change-me' http://%[1]s/partner/accounts/11111\n", ln.Addr())
 	} else if empty, err := isEmpty(ctx, store); err != nil {
 		return err
 	} else if empty {
@@ -261,7 +263,9 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	accountsSvc, err := accounts.New(accounts.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID)})
+	// Managed billing's transaction ids look like the vendor's (seed 002:
+	// "2c90bd28-ece4-42ef-9f02-7e3bd4fbff33").
+	accountsSvc, err := accounts.New(accounts.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomUUID)})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -272,6 +276,16 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	managedbilling.Register(api, accountsSvc)
 	accountops.Register(api, accountsSvc)
 	return api, svc, acc, nil
+}
+
+// randomUUID returns a random (version 4) UUID in its 8-4-4-4-12 hex form.
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // randomID returns 128 random bits in hex.
