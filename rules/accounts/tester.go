@@ -91,6 +91,13 @@ func (fx *fixture) Test(_ context.Context, given, expect rules.Doc) (rules.Case,
 	if n != 1 {
 		return nil, fmt.Errorf("give the facts of exactly one decision: billing, managed or link (with billing), block, plan, limits or subscription (with account)")
 	}
+	// A key given with no value (`block:` alone) names the decision but
+	// gives no facts of it.
+	missing := map[string]bool{"billing": c.f.Billing == nil, "managed": c.f.Managed == nil, "link": c.f.Link == nil,
+		"block": c.f.Block == nil, "plan": c.f.Plan == nil, "limits": c.f.Limits == nil, "subscription": c.f.Subscription == nil}
+	if missing[c.scope] {
+		return nil, fmt.Errorf("%s needs its facts (a mapping), not an empty value", c.scope)
+	}
 	if !expect.Empty() {
 		return nil, fmt.Errorf("accounts tests expect only allowed, deny, messages, fired and notFired; got %v", expect.Keys())
 	}

@@ -96,6 +96,12 @@ func (fx *fixture) Test(_ context.Context, given, expect rules.Doc) (rules.Case,
 	if n != 1 {
 		return nil, fmt.Errorf("give the facts of exactly one decision: call, item (with pool), seats, or user (with account)")
 	}
+	// A key given with no value (`seats:` alone) names the decision but
+	// gives no facts of it.
+	if (c.scope == "call" && c.f.Call == nil) || (c.scope == "item" && c.f.Item == nil) ||
+		(c.scope == "seats" && c.f.Seats == nil) || (c.scope == "user" && c.f.User == nil) {
+		return nil, fmt.Errorf("%s needs its facts (a mapping), not an empty value", c.scope)
+	}
 	if err := expect.Decode(&c.expect); err != nil {
 		return nil, err
 	}
