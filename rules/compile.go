@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -59,7 +60,12 @@ type Rule struct {
 	index uint16
 	guard int    // index into the set's guards, -1 for none
 	lead  *guard // the leading field test, shared through the set's guards
-	when  *program
+	// rest decides the condition when the guard holds: the condition
+	// without its leading test (nil when the test is all of it).
+	rest     func(unsafe.Pointer) bool
+	restSafe bool  // rest cannot meet a nil, so needs no recover
+	forget   []int // the guards whose field the rule's set effects derive
+	when     *program
 	deny  *denyEffect
 	sets  []setEffect
 	hold  *template
@@ -226,6 +232,7 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 	}
 	set.hash = hex.EncodeToString(h.Sum(nil))
 	set.indexRuns()
+	set.indexForgets()
 	return set, nil
 }
 
@@ -452,7 +459,7 @@ func (c *compiler) rule(rn *node) *Rule {
 	r.when = c.expr(wn, sc, boolType)
 	r.guard = -1
 	if r.when != nil && r.when.fast.Lowered() {
-		r.lead = leadingGuard(r.when.prog.Node(), sc)
+		r.setGuard(sc)
 	}
 
 	switch {
@@ -802,5 +809,37 @@ func (s *Set) addGuard(r *Rule) {
 		}
 	}
 	r.guard = len(s.guards)
-	s.guards = append(s.guards, &guard{key: key, fn: r.lead.fn})
+	s.guards = append(s.guards, &guard{key: key, fn: r.lead.fn, field: r.lead.field})
+}
+
+// setGuard gives r its leading guard and the rest of its condition, when
+// both lower.
+func (r *Rule) setGuard(sc *scopeInfo) {
+	g, rest := leadingGuard(r.when.prog.Node(), sc)
+	if g == nil {
+		return
+	}
+	if rest != nil {
+		f, _ := lower.Lower(rest, sc.env, sc.binders)
+		if f.B == nil {
+			return
+		}
+		r.rest, r.restSafe = f.B, f.Safe
+	}
+	r.lead = g
+}
+
+// indexForgets lists, for each rule deriving a field, the guards of its
+// scope that read that field: they are computed again after it fires.
+func (s *Set) indexForgets() {
+	for _, r := range s.rules {
+		r.forget = nil
+		for _, se := range r.sets {
+			for i, g := range s.guards {
+				if g.field == se.target.leaf && strings.HasPrefix(g.key, r.Scope+"\x00") {
+					r.forget = append(r.forget, i)
+				}
+			}
+		}
+	}
 }

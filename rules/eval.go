@@ -86,21 +86,39 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 		rs, skip := r.set.byScope[si][ph], r.set.skipTo[si][ph]
 		for i := 0; i < len(rs); {
 			rule := rs[i]
-			if rule.guard >= 0 && !r.guards.holds(rule.guard, r.set.guards[rule.guard], envPtr) {
+			var fired bool
+			var err error
+			switch {
+			case rule.guard < 0:
+				fired, err = r.evalBool(rule.when, env, envPtr)
+			case !r.guards.holds(rule.guard, r.set.guards[rule.guard], envPtr):
 				i = skip[i] // no rule of the run can hold: evaluated, not fired
 				continue
+			case rule.rest == nil:
+				fired = true // the guard is the whole condition
+			case rule.restSafe:
+				fired = rule.rest(envPtr)
+			default:
+				fired, err = evalRest(rule.rest, envPtr)
 			}
-			r.run(rule, env, envPtr, item)
+			if fired || err != nil {
+				r.fire(rule, fired, err, env, envPtr, item)
+			}
 			i++
 		}
 	}
 }
 
-// run evaluates one rule and applies its effect when it fires. A rule that
-// fails at run time (a nil subscription dereferenced, say) refuses the
-// request: entitle fails closed.
-func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
-	fired, err := r.evalBool(rule.when, env, envPtr)
+// evalRest evaluates the rest of a guarded condition that may meet a nil.
+func evalRest(rest func(unsafe.Pointer) bool, envPtr unsafe.Pointer) (b bool, err error) {
+	defer recoverNil(&err)
+	return rest(envPtr), nil
+}
+
+// fire applies the effect of a rule whose condition was evaluated to fired,
+// or failed with err. A rule that fails at run time (a nil subscription
+// dereferenced, say) refuses the request: entitle fails closed.
+func (r *Run) fire(rule *Rule, fired bool, err error, env any, envPtr unsafe.Pointer, item int) {
 	if err != nil {
 		r.violate(rule, item, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", rule.ID, err))
 		return
@@ -129,7 +147,9 @@ func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
 			r.derived = append(r.derived, s.label)
 		}
 		// A derived field may be one a guard reads.
-		clear(r.guards.state)
+		for _, g := range rule.forget {
+			r.guards.state[g] = 0
+		}
 	}
 }
 
@@ -288,7 +308,7 @@ func (s *Set) VMOnly() *Set {
 	defer c.indexRuns()
 	for _, r := range s.rules {
 		rc := *r
-		rc.guard, rc.lead = -1, nil
+		rc.guard, rc.lead, rc.rest, rc.forget = -1, nil, nil, nil
 		rc.when = vmOnly(r.when)
 		rc.sets = nil
 		for _, se := range r.sets {

@@ -75,6 +75,13 @@ type settable struct {
 	name string
 	typ  reflect.Type
 	path []uintptr
+	leaf fieldKey // the field written, as guards name what they read
+}
+
+// fieldKey names a field by the struct type holding it and its offset.
+type fieldKey struct {
+	owner reflect.Type
+	off   uintptr
 }
 
 // NewScope declares a scope named name whose environment is E, a struct
@@ -110,7 +117,8 @@ func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
 			errs = append(errs, fmt.Sprintf("derivable %s: %s is a %s, not a bool, int, string or date", d.Name, d.Path, typ))
 			continue
 		}
-		s.derived = append(s.derived, &settable{name: d.Name, typ: typ, path: path})
+		owner, off, _ := lower.LeafField(s.env, d.Path)
+		s.derived = append(s.derived, &settable{name: d.Name, typ: typ, path: path, leaf: fieldKey{owner, off}})
 	}
 	if len(errs) > 0 {
 		s.err = fmt.Errorf("rules: scope %s: %s", name, strings.Join(errs, "; "))

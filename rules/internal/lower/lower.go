@@ -341,3 +341,26 @@ func (c *lowerer) member(x *ast.MemberNode, env *scope) (Value, bool) {
 	}
 	return c.readField(base, f, prop.Value, x)
 }
+
+// LeafField returns the struct type holding the last field of the dotted
+// path of expr tags from a pointer of type env, and that field's offset in
+// it: what identifies the field whatever pointer reaches it, so a write
+// through one path can be matched with a read through another.
+func LeafField(env reflect.Type, path string) (owner reflect.Type, off uintptr, ok bool) {
+	t := env
+	parts := strings.Split(path, ".")
+	for i, name := range parts {
+		f, found := fieldByTag(t, name)
+		if !found {
+			return nil, 0, false
+		}
+		if i == len(parts)-1 {
+			return t.Elem(), f.Offset, true
+		}
+		if !isStructPtr(f.Type) {
+			return nil, 0, false
+		}
+		t = f.Type
+	}
+	return nil, 0, false
+}
