@@ -263,11 +263,11 @@ func (c *lowerer) readField(base Value, f reflect.StructField, name string, at a
 	}
 	switch f.Type {
 	case boolType:
-		return Value{Type: boolType, Fn: reader[bool](path, bp, f.Offset, name)}, true
+		return Value{Type: boolType, Fn: reader[bool](path, bp, f.Offset, name), path: path, name: name}, true
 	case intType:
-		return Value{Type: intType, Fn: reader[int](path, bp, f.Offset, name)}, true
+		return Value{Type: intType, Fn: reader[int](path, bp, f.Offset, name), path: path, name: name}, true
 	case stringType:
-		return Value{Type: stringType, Fn: reader[string](path, bp, f.Offset, name)}, true
+		return Value{Type: stringType, Fn: reader[string](path, bp, f.Offset, name), path: path, name: name}, true
 	case dateType:
 		return Value{Type: dateType, Fn: reader[domain.Date](path, bp, f.Offset, name)}, true
 	case intsType:

@@ -15,6 +15,14 @@ func (c *lowerer) unary(x *ast.UnaryNode, env *scope) (Value, bool) {
 	}
 	switch x.Operator {
 	case "not", "!":
+		if in, ok := x.Node.(*ast.BinaryNode); ok && in.Operator == "in" {
+			if f, ok := c.membership(in, env, true); ok {
+				return Value{Type: boolType, Fn: f}, true
+			}
+		}
+		if f, ok := notField(v); ok {
+			return Value{Type: boolType, Fn: f}, true
+		}
 		if f, ok := v.Fn.(boolFn); ok {
 			return Value{Type: boolType, Fn: boolFn(func(p unsafe.Pointer) bool { return !f(p) })}, true
 		}
@@ -29,6 +37,9 @@ func (c *lowerer) unary(x *ast.UnaryNode, env *scope) (Value, bool) {
 func (c *lowerer) binary(x *ast.BinaryNode, env *scope) (Value, bool) {
 	if x.Operator == "??" {
 		return c.coalesce(x, env)
+	}
+	if isLogic(x.Operator, true) || isLogic(x.Operator, false) {
+		return c.chain(x, env, isLogic(x.Operator, true))
 	}
 	if x.Operator == "==" || x.Operator == "!=" {
 		if l, ok := c.nilCompare(x, env); ok {
@@ -55,13 +66,16 @@ func (c *lowerer) binary(x *ast.BinaryNode, env *scope) (Value, bool) {
 		}
 		return Value{Type: boolType, Fn: boolFn(func(p unsafe.Pointer) bool { return l(p) || r(p) })}, true
 	case "in":
-		l, ok1 := a.Fn.(strFn)
+		_, ok1 := a.Fn.(strFn)
 		set, ok2 := b.Fn.(map[string]struct{})
 		if !ok1 || !ok2 {
 			return c.fail(x)
 		}
-		return Value{Type: boolType, Fn: boolFn(func(p unsafe.Pointer) bool { _, in := set[l(p)]; return in })}, true
+		return Value{Type: boolType, Fn: inSet(a, set, false)}, true
 	case "==", "!=":
+		if f, ok := literalCompare(x, a, b); ok {
+			return Value{Type: boolType, Fn: f}, true
+		}
 		eq, ok := equalConst(x, a, b)
 		if !ok {
 			eq, ok = equality(a, b)
@@ -279,4 +293,23 @@ func (c *lowerer) conditional(x *ast.ConditionalNode, env *scope) (Value, bool) 
 		}
 	}
 	return c.fail(x)
+}
+
+// membership lowers `s in set` (not in, when neg) for a constant set, or
+// reports false for another shape.
+func (c *lowerer) membership(x *ast.BinaryNode, env *scope, neg bool) (boolFn, bool) {
+	a, ok := c.node(x.Left, env)
+	if !ok {
+		return nil, false
+	}
+	b, ok := c.node(x.Right, env)
+	if !ok {
+		return nil, false
+	}
+	_, ok1 := a.Fn.(strFn)
+	set, ok2 := b.Fn.(map[string]struct{})
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	return inSet(a, set, neg), true
 }

@@ -19,6 +19,7 @@ type Value struct {
 	// is a field path (line.serialNumber is [offset of Line, offset of
 	// SerialNumber]); reads along a path are fused into one closure.
 	path []uintptr
+	name string // the field's name, for a nil on the path
 }
 
 // Ptr is the closure of a struct pointer: the pointer, untyped, so one
