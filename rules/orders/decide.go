@@ -91,7 +91,7 @@ func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderReq
 	ev.nSerial = 0
 	for i := range req.Lines {
 		lf := &ev.lines[i]
-		ev.fillCatalog(&req.Lines[i], snap)
+		ev.fillCatalog(lf, &req.Lines[i], snap)
 		sf := ev.serialFacts(snap, lf.SerialNumber)
 		ev.lineEv = LineEnv{Order: &ev.order, Line: lf, Part: &ev.part, Model: &ev.model, Serial: sf, Today: today, TodayUTC: todayUTC}
 		lineScope.Eval(run, &ev.lineEv, rules.Normalize, rules.Decide, i)
@@ -157,6 +157,7 @@ func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap
 		derived: derived,
 	}
 	if p := snap.Parts[lr.PartNumber]; p != nil {
+		lf.part = p
 		lf.Kind, lf.ProductLine = string(p.Kind()), string(p.ProductLine)
 		if c := snap.Coupons[lr.CouponNumber]; c != nil && lr.CouponNumber != "" {
 			lf.CouponFound = !c.Redeemed && c.PartNumber == p.Number
@@ -164,10 +165,12 @@ func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap
 	}
 }
 
-// fillCatalog sets the part and model facts of line lr.
-func (ev *evaluator) fillCatalog(lr *domain.LineRequest, snap *Snapshot) {
-	ev.part = PartFacts{}
-	if p := snap.Parts[lr.PartNumber]; p != nil {
+// fillCatalog sets the part and model facts of line lr, whose part fillLine
+// looked up.
+func (ev *evaluator) fillCatalog(lf *LineFacts, lr *domain.LineRequest, snap *Snapshot) {
+	if p := lf.part; p == nil {
+		ev.part = PartFacts{}
+	} else {
 		ev.part = PartFacts{
 			Found: true, PartNumber: p.Number, Description: p.Description,
 			ServiceType: string(p.ServiceType), ProductLine: string(p.ProductLine),
@@ -200,14 +203,19 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	}
 	sf := ev.serials[ev.nSerial]
 	ev.nSerial++
-	views, built, own, pending := sf.views, sf.built, sf.own, sf.pending
-	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key],
-		views: views, built: built, own: own, pending: pending[:0]}
-	if dev := snap.Devices[key]; dev != nil {
-		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
-	}
+	// Field by field, not a struct literal: the buffers (views, own,
+	// pending) are kept, and the remembered answers are only marked stale.
+	sf.key, sf.trials, sf.OrderInProgress = key, snap.Trials[key], snap.InProgress[key]
+	sf.owned, sf.pending = false, sf.pending[:0]
+	sf.Known, sf.StoredSerial, sf.LatestSSOEmail = false, "", ""
 	if own := snap.OwnSSOEmails[key]; own != "" {
 		sf.LatestSSOEmail = own
+	}
+	if dev := snap.Devices[key]; dev != nil {
+		sf.Known, sf.StoredSerial = true, dev.Serial
+		if sf.LatestSSOEmail == "" {
+			sf.LatestSSOEmail = dev.LatestValidSSOEmail()
+		}
 	}
 	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
 	return sf

@@ -91,6 +91,7 @@ type LineFacts struct {
 	CouponFound        bool        `expr:"couponFound"` // the coupon exists, for this part, unredeemed
 
 	derived []string
+	part    *domain.Part // the catalog's part, looked up once per line
 }
 
 // PartFacts is the catalog's part for a line; Found is false for an unknown
@@ -190,7 +191,9 @@ func (s *SerialFacts) view(sub *domain.Subscription) *SubscriptionFacts {
 // setTimeline installs tl; views and remembered answers are dropped.
 func (s *SerialFacts) setTimeline(tl domain.Timeline) {
 	s.timeline, s.viewsOK = tl, false
-	s.memo = [numMemos]memo{}
+	for i := range s.memo {
+		s.memo[i].ok = false
+	}
 }
 
 // The history questions rules ask several times per line, remembered per
