@@ -66,9 +66,9 @@ type Rule struct {
 	restSafe bool  // rest cannot meet a nil, so needs no recover
 	forget   []int // the guards whose field the rule's set effects derive
 	when     *program
-	deny  *denyEffect
-	sets  []setEffect
-	hold  *template
+	deny     *denyEffect
+	sets     []setEffect
+	hold     *template
 }
 
 type denyEffect struct {
@@ -114,7 +114,9 @@ type Set struct {
 	// skipTo[scope][phase][i] is the position after the run of rules, from
 	// i on, that share rule i's guard: when the guard is false the whole run
 	// is skipped at once (no rule of it can derive the field it reads).
-	skipTo  [][numPhases][]int
+	skipTo [][numPhases][]int
+	// steps[scope][phase] are the rules as the evaluation loop reads them.
+	steps   [][numPhases][]step
 	sources map[string][]byte // the files, for the tests they hold
 	skipped []Skipped         // the files left out, with the context each declares
 }
@@ -300,6 +302,7 @@ func (c *compiler) leftOut(root *node, fileCtx string) {
 // indexRuns fills skipTo.
 func (s *Set) indexRuns() {
 	s.skipTo = make([][numPhases][]int, len(s.byScope))
+	s.steps = make([][numPhases][]step, len(s.byScope))
 	for si := range s.byScope {
 		for ph, rs := range s.byScope[si] {
 			next := make([]int, len(rs))
@@ -310,8 +313,32 @@ func (s *Set) indexRuns() {
 				}
 			}
 			s.skipTo[si][ph] = next
+			steps := make([]step, len(rs))
+			for i, r := range rs {
+				st := step{rule: r, guard: int32(r.guard), skip: int32(next[i])}
+				switch {
+				case r.guard >= 0:
+					st.cond, st.safe = r.rest, r.restSafe
+				case r.when.fast.B != nil:
+					st.cond, st.safe = r.when.fast.B, r.when.fast.Safe
+				}
+				steps[i] = st
+			}
+			s.steps[si][ph] = steps
 		}
 	}
+}
+
+// step is a rule as the evaluation loop reads it, in one array per scope
+// and phase. cond is the condition's closure (after the guard, when there is
+// one; nil with a guard when the guard is all of it, nil without one when
+// the condition runs on the VM).
+type step struct {
+	cond  func(unsafe.Pointer) bool
+	rule  *Rule
+	guard int32 // index into the set's guards, -1 for none
+	skip  int32 // the position after the run of rules sharing the guard
+	safe  bool  // cond cannot meet a nil, so needs no recover
 }
 
 // blankSections returns data with the lines of the named top-level sections

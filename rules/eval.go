@@ -82,27 +82,39 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 	}
 	r.bits = t.Fired[base : base+w]
 	r.guards.reset(len(r.set.guards))
+	state := r.guards.state
 	for ph := from; ph <= to; ph++ {
-		rs, skip := r.set.byScope[si][ph], r.set.skipTo[si][ph]
-		for i := 0; i < len(rs); {
-			rule := rs[i]
+		steps := r.set.steps[si][ph]
+		for i := 0; i < len(steps); {
+			st := &steps[i]
 			var fired bool
 			var err error
+			if st.guard >= 0 {
+				g := state[st.guard]
+				if g == 0 {
+					g = 2
+					if r.set.guards[st.guard].fn(envPtr) {
+						g = 1
+					}
+					state[st.guard] = g
+				}
+				if g == 2 {
+					i = int(st.skip) // no rule of the run can hold: evaluated, not fired
+					continue
+				}
+			}
 			switch {
-			case rule.guard < 0:
-				fired, err = r.evalBool(rule.when, env, envPtr)
-			case !r.guards.holds(rule.guard, r.set.guards[rule.guard], envPtr):
-				i = skip[i] // no rule of the run can hold: evaluated, not fired
-				continue
-			case rule.rest == nil:
+			case st.cond == nil && st.guard >= 0:
 				fired = true // the guard is the whole condition
-			case rule.restSafe:
-				fired = rule.rest(envPtr)
+			case st.cond == nil:
+				fired, err = r.evalBool(st.rule.when, env, envPtr)
+			case st.safe:
+				fired = st.cond(envPtr)
 			default:
-				fired, err = evalRest(rule.rest, envPtr)
+				fired, err = evalRest(st.cond, envPtr)
 			}
 			if fired || err != nil {
-				r.fire(rule, fired, err, env, envPtr, item)
+				r.fire(st.rule, fired, err, env, envPtr, item)
 			}
 			i++
 		}

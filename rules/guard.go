@@ -148,7 +148,7 @@ func isLiteral(n ast.Node) bool {
 // or not yet (it is computed when a rule first needs it and forgotten after
 // a derivation of the field it reads).
 type guards struct {
-	state []uint8 // per guard index: 0 unknown, 1 true, 2 false
+	state []uint8 // per guard index: 0 unknown, 1 true, 2 false (Run.eval reads and fills it)
 }
 
 func (g *guards) reset(n int) {
@@ -157,20 +157,4 @@ func (g *guards) reset(n int) {
 	}
 	g.state = g.state[:n]
 	clear(g.state)
-}
-
-// holds reports whether guard i holds for the environment at envPtr.
-func (g *guards) holds(i int, gd *guard, envPtr unsafe.Pointer) bool {
-	switch g.state[i] {
-	case 1:
-		return true
-	case 2:
-		return false
-	}
-	if gd.fn(envPtr) {
-		g.state[i] = 1
-		return true
-	}
-	g.state[i] = 2
-	return false
 }
