@@ -168,7 +168,9 @@ func (r *Run) fire(rule *Rule, fired bool, err error, env any, envPtr unsafe.Poi
 // assign evaluates p into the derivable field t, through the typed closure
 // when p was lowered, so no value is boxed.
 func (r *Run) assign(t *settable, p *program, env any, envPtr unsafe.Pointer) (err error) {
-	defer recoverNil(&err)
+	if !p.fast.Safe {
+		defer recoverNil(&err)
+	}
 	dst := lower.Addr(envPtr, t.path)
 	if dst == nil {
 		return fmt.Errorf("%s is not there to derive", t.name)

@@ -63,8 +63,13 @@ type evaluator struct {
 	orderEv OrderEnv
 	lineEv  LineEnv
 	lines   []LineFacts
-	part    PartFacts
-	model   ModelFacts
+	// parts and models are the facts of the parts and models the order's
+	// lines name, each made once per decision and shared by the lines
+	// naming it (rules never write them); noPart and noModel stand for none.
+	parts   []PartFacts
+	models  []ModelFacts
+	noPart  PartFacts
+	noModel ModelFacts
 	serials []*SerialFacts
 	nSerial int
 }
@@ -89,16 +94,17 @@ func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderReq
 	orderScope.Eval(run, &ev.orderEv, rules.Normalize, rules.Validate, -1)
 
 	ev.nSerial = 0
+	ev.parts, ev.models = ev.parts[:0], ev.models[:0]
 	for i := range req.Lines {
 		lf := &ev.lines[i]
-		ev.fillCatalog(lf, &req.Lines[i], snap)
+		pf, mf := ev.catalog(lf, &req.Lines[i], snap)
 		sf := ev.serialFacts(snap, lf.SerialNumber)
-		ev.lineEv = LineEnv{Order: &ev.order, Line: lf, Part: &ev.part, Model: &ev.model, Serial: sf, Today: today, TodayUTC: todayUTC}
+		ev.lineEv = LineEnv{Order: &ev.order, Line: lf, Part: pf, Model: mf, Serial: sf, Today: today, TodayUTC: todayUTC}
 		lineScope.Eval(run, &ev.lineEv, rules.Normalize, rules.Decide, i)
 		lf.derived = append(lf.derived, run.Derived()...)
-		d.Lines[i] = outcome(lf, &ev.part)
-		if !run.Denied() && ev.part.part != nil {
-			sf.addPending(lf, ev.part.part, snap.Now)
+		d.Lines[i] = outcome(lf, pf)
+		if !run.Denied() && lf.part != nil {
+			sf.addPending(lf, lf.part, snap.Now)
 		}
 	}
 
@@ -165,27 +171,47 @@ func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap
 	}
 }
 
-// fillCatalog sets the part and model facts of line lr, whose part fillLine
-// looked up.
-func (ev *evaluator) fillCatalog(lf *LineFacts, lr *domain.LineRequest, snap *Snapshot) {
-	if p := lf.part; p == nil {
-		ev.part = PartFacts{}
-	} else {
-		ev.part = PartFacts{
-			Found: true, PartNumber: p.Number, Description: p.Description,
-			ServiceType: string(p.ServiceType), ProductLine: string(p.ProductLine),
-			DurationValue: p.Duration.N, DurationUnit: string(p.Duration.Unit),
-			Trial: p.Trial, Bundle: p.Bundle, Redemption: p.Redemption,
-			InPriceList: snap.PriceList != nil && snap.PriceList.Holds(p.Number),
-			Regions:     p.Regions, part: p,
+// catalog returns the part and model facts of line lr, whose part fillLine
+// looked up: made at the first line naming that part (model), shared by the
+// next ones.
+func (ev *evaluator) catalog(lf *LineFacts, lr *domain.LineRequest, snap *Snapshot) (*PartFacts, *ModelFacts) {
+	pf, mf := &ev.noPart, &ev.noModel
+	if p := lf.part; p != nil {
+		pf = nil
+		for k := range ev.parts {
+			if ev.parts[k].part == p {
+				pf = &ev.parts[k]
+				break
+			}
+		}
+		if pf == nil {
+			ev.parts = append(ev.parts, PartFacts{
+				Found: true, PartNumber: p.Number, Description: p.Description,
+				ServiceType: string(p.ServiceType), ProductLine: string(p.ProductLine),
+				DurationValue: p.Duration.N, DurationUnit: string(p.Duration.Unit),
+				Trial: p.Trial, Bundle: p.Bundle, Redemption: p.Redemption,
+				InPriceList: snap.PriceList != nil && snap.PriceList.Holds(p.Number),
+				Regions:     p.Regions, part: p,
+			})
+			pf = &ev.parts[len(ev.parts)-1]
 		}
 	}
-	ev.model = ModelFacts{}
 	if lr.ManufacturerModel != "" {
 		if m := snap.Models[ModelKey(lr.ManufacturerModel)]; m != nil {
-			ev.model = ModelFacts{Found: true, Manufacturer: m.Manufacturer, Model: m.Name, Agriculture: m.Agriculture, model: m}
+			mf = nil
+			for k := range ev.models {
+				if ev.models[k].model == m {
+					mf = &ev.models[k]
+					break
+				}
+			}
+			if mf == nil {
+				ev.models = append(ev.models, ModelFacts{Found: true, Manufacturer: m.Manufacturer, Model: m.Name, Agriculture: m.Agriculture, model: m})
+				mf = &ev.models[len(ev.models)-1]
+			}
 		}
 	}
+	return pf, mf
 }
 
 // serialFacts returns the facts of serial, shared by every line of the order
