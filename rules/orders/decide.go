@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -291,11 +292,15 @@ func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {
 }
 
 // shareDerived gives each line's outcome its derived labels, copied into one
-// array for the whole decision.
+// array for the whole decision; lines whose labels are the same (the same
+// rules derived the same fields) share one copy. Each list is capped, so an
+// append to one never writes into another.
 func (ev *evaluator) shareDerived(d *domain.Decision) {
 	total := 0
 	for i := range ev.lines {
-		total += len(ev.lines[i].derived)
+		if n := len(ev.lines[i].derived); n > 0 && ev.firstWithDerived(i) == i {
+			total += n
+		}
 	}
 	if total == 0 {
 		return
@@ -303,8 +308,31 @@ func (ev *evaluator) shareDerived(d *domain.Decision) {
 	all := make([]string, 0, total)
 	for i := range ev.lines {
 		if n := len(ev.lines[i].derived); n > 0 {
+			if same := ev.sameDerived(d, i); same != nil {
+				d.Lines[i].Derived = same
+				continue
+			}
 			all = append(all, ev.lines[i].derived...)
 			d.Lines[i].Derived = all[len(all)-n : len(all) : len(all)]
 		}
 	}
+}
+
+// sameDerived returns the labels an earlier line with the same labels as
+// line i was given, or nil.
+func (ev *evaluator) sameDerived(d *domain.Decision, i int) []string {
+	if j := ev.firstWithDerived(i); j < i {
+		return d.Lines[j].Derived
+	}
+	return nil
+}
+
+// firstWithDerived returns the first line whose labels are line i's.
+func (ev *evaluator) firstWithDerived(i int) int {
+	for j := range i {
+		if slices.Equal(ev.lines[j].derived, ev.lines[i].derived) {
+			return j
+		}
+	}
+	return i
 }
