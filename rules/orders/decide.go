@@ -232,7 +232,8 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	ev.nSerial++
 	// Field by field, not a struct literal: the buffers (views, own,
 	// pending) are kept, and the remembered answers are only marked stale.
-	sf.key, sf.trials, sf.OrderInProgress = key, snap.Trials[key], snap.InProgress[key]
+	sf.key, sf.OrderInProgress = key, snap.InProgress[key]
+	sf.snap, sf.trials, sf.trialsRead = snap, nil, false // the ledger is read when a rule asks
 	sf.owned, sf.pending = false, sf.pending[:0]
 	sf.Known, sf.StoredSerial, sf.LatestSSOEmail = false, "", ""
 	if own := snap.OwnSSOEmails[key]; own != "" {
@@ -261,7 +262,8 @@ func (s *SerialFacts) addPending(lf *LineFacts, p *domain.Part, now time.Time) {
 		Start: lf.ServiceStartDate, End: lf.ServiceEndDate, Kind: p.Kind(), AutoRenew: lf.AutoRenewal,
 	})
 	if p.Trial {
-		s.trials = append(s.trials[:len(s.trials):len(s.trials)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
+		tr := s.ledger()
+		s.trials = append(tr[:len(tr):len(tr)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
 	}
 }
 

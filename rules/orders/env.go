@@ -132,16 +132,18 @@ type SerialFacts struct {
 	LatestSSOEmail  string `expr:"latestSsoUserEmailAddress"`
 	OrderInProgress bool   `expr:"orderInProgress"`
 
-	key      string
-	timeline domain.Timeline
-	views    []SubscriptionFacts
-	built    []bool // views[i] is made
-	viewsOK  bool   // views is sized for timeline
-	memo     [numMemos]memo
-	trials   []domain.TrialGrant
-	own      domain.Timeline // the timeline plus this order's lines, once one is merged
-	owned    bool
-	pending  []domain.Subscription // this order's accepted lines, not merged yet
+	key        string
+	timeline   domain.Timeline
+	views      []SubscriptionFacts
+	built      []bool // views[i] is made
+	viewsOK    bool   // views is sized for timeline
+	memo       [numMemos]memo
+	trials     []domain.TrialGrant // the trial ledger, once trialsRead, with this order's trials
+	trialsRead bool
+	snap       *Snapshot
+	own        domain.Timeline // the timeline plus this order's lines, once one is merged
+	owned      bool
+	pending    []domain.Subscription // this order's accepted lines, not merged yet
 }
 
 // SubscriptionFacts is a subscription as rules see it.
@@ -228,10 +230,20 @@ func (s *SerialFacts) keep(q int, pl string, a, b domain.Date, sub *domain.Subsc
 }
 
 func (s *SerialFacts) hadTrial(pl string) bool {
-	for i := range s.trials {
-		if string(s.trials[i].ProductLine) == pl {
+	trials := s.ledger()
+	for i := range trials {
+		if string(trials[i].ProductLine) == pl {
 			return true
 		}
 	}
 	return s.timeline.HadKind(domain.ProductLine(pl), domain.Trial)
+}
+
+// ledger returns the serial's trial ledger with this order's trials, read
+// from the snapshot when first asked for: only trial parts need it.
+func (s *SerialFacts) ledger() []domain.TrialGrant {
+	if !s.trialsRead {
+		s.trials, s.trialsRead = s.snap.Trials[s.key], true
+	}
+	return s.trials
 }
