@@ -633,7 +633,7 @@ func (c *compiler) source(src string, n *node, off int, sc *scopeInfo, want refl
 			return nil
 		}
 	}
-	fast, why := lower.Lower(prog.Node(), sc.env, sc.binders)
+	fast, why := lower.Lower(prog.Node(), sc.env, sc.binders, sc.lazy)
 	return &program{src: src, pos: n.offsetPos(1, off), prog: prog, fast: fast, why: why}
 }
 
@@ -847,7 +847,7 @@ func (r *Rule) setGuard(sc *scopeInfo) {
 		return
 	}
 	if rest != nil {
-		f, _ := lower.Lower(rest, sc.env, sc.binders)
+		f, _ := lower.Lower(rest, sc.env, sc.binders, sc.lazy)
 		if f.B == nil {
 			return
 		}

@@ -25,6 +25,7 @@ type Run struct {
 	derived []string
 	bits    []uint64 // the fired bits of the pass being evaluated
 	guards  guards
+	sc      *scopeInfo // the scope being evaluated
 }
 
 var runs = sync.Pool{New: func() any { return &Run{} }}
@@ -60,7 +61,7 @@ func (r *Run) Derived() []string { return r.derived }
 func (r *Run) Finish() domain.Decision {
 	d := r.d
 	d.Allowed = len(d.Violations) == 0
-	r.d, r.set, r.bits = domain.Decision{}, nil, nil
+	r.d, r.set, r.bits, r.sc = domain.Decision{}, nil, nil, nil
 	runs.Put(r)
 	return d
 }
@@ -68,6 +69,7 @@ func (r *Run) Finish() domain.Decision {
 func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase, item int) {
 	r.denied = false
 	r.derived = r.derived[:0]
+	r.sc = sc
 	si := r.set.scopeIndex(sc)
 	if si < 0 {
 		return
@@ -188,6 +190,7 @@ func (r *Run) assign(t *settable, p *program, env any, envPtr unsafe.Pointer) (e
 		}
 		return nil
 	}
+	r.sc.fillLazy(envPtr)
 	v, err := r.vm.Run(p.prog, env)
 	if err != nil {
 		return err
@@ -233,6 +236,7 @@ func (r *Run) evalBool(p *program, env any, envPtr unsafe.Pointer) (b bool, err 
 		defer recoverNil(&err)
 		return p.fast.B(envPtr), nil
 	}
+	r.sc.fillLazy(envPtr)
 	v, err := r.vm.Run(p.prog, env)
 	if err != nil {
 		return false, err
@@ -246,6 +250,7 @@ func (r *Run) evalAny(p *program, env any, envPtr unsafe.Pointer) (v any, err er
 		defer recoverNil(&err)
 		return p.fast.Any(envPtr), nil
 	}
+	r.sc.fillLazy(envPtr)
 	return r.vm.Run(p.prog, env)
 }
 

@@ -31,7 +31,7 @@ func leadingGuard(n ast.Node, sc *scopeInfo) (*guard, ast.Node) {
 	if !ok {
 		return nil, nil
 	}
-	f, _ := lower.Lower(g, sc.env, nil)
+	f, _ := lower.Lower(g, sc.env, nil, sc.lazy)
 	if f.B == nil || !f.Safe {
 		return nil, nil
 	}

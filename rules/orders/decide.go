@@ -235,16 +235,7 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	sf.key, sf.OrderInProgress = key, snap.InProgress[key]
 	sf.snap, sf.trials, sf.trialsRead = snap, nil, false // the ledger is read when a rule asks
 	sf.owned, sf.pending = false, sf.pending[:0]
-	sf.Known, sf.StoredSerial, sf.LatestSSOEmail = false, "", ""
-	if own := snap.OwnSSOEmails[key]; own != "" {
-		sf.LatestSSOEmail = own
-	}
-	if dev := snap.Devices[key]; dev != nil {
-		sf.Known, sf.StoredSerial = true, dev.Serial
-		if sf.LatestSSOEmail == "" {
-			sf.LatestSSOEmail = dev.LatestValidSSOEmail()
-		}
-	}
+	sf.Known, sf.StoredSerial, sf.LatestSSOEmail, sf.deviceRead = false, "", "", false // read when a rule asks
 	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
 	return sf
 }

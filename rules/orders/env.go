@@ -125,7 +125,9 @@ type ModelFacts struct {
 
 // SerialFacts is what the store knows about a line's serial: the device, its
 // subscription timeline (with the earlier lines of this order added), its
-// trial ledger, and whether an order for it is in progress.
+// trial ledger, and whether an order for it is in progress. The device's
+// fields are read from the snapshot when a rule first reads one (they are
+// lazy in the line scope), as is the trial ledger.
 type SerialFacts struct {
 	Known           bool   `expr:"known"`        // the device is in the store
 	StoredSerial    string `expr:"storedSerial"` // its stored spelling ("" when unknown)
@@ -140,6 +142,7 @@ type SerialFacts struct {
 	memo       [numMemos]memo
 	trials     []domain.TrialGrant // the trial ledger, once trialsRead, with this order's trials
 	trialsRead bool
+	deviceRead bool // Known, StoredSerial and LatestSSOEmail are read (readDevice)
 	snap       *Snapshot
 	own        domain.Timeline // the timeline plus this order's lines, once one is merged
 	owned      bool
@@ -246,4 +249,22 @@ func (s *SerialFacts) ledger() []domain.TrialGrant {
 		s.trials, s.trialsRead = s.snap.Trials[s.key], true
 	}
 	return s.trials
+}
+
+// readDevice fills the device's facts, once: the latest valid SSO e-mail the
+// client's own orders gave, else the device record's.
+func (s *SerialFacts) readDevice() {
+	if s.deviceRead {
+		return
+	}
+	s.deviceRead = true
+	if own := s.snap.OwnSSOEmails[s.key]; own != "" {
+		s.LatestSSOEmail = own
+	}
+	if dev := s.snap.Devices[s.key]; dev != nil {
+		s.Known, s.StoredSerial = true, dev.Serial
+		if s.LatestSSOEmail == "" {
+			s.LatestSSOEmail = dev.LatestValidSSOEmail()
+		}
+	}
 }

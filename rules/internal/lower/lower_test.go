@@ -85,7 +85,7 @@ func TestLowerReportsWhy(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), nil)
+		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), nil, nil)
 		if want == "" {
 			if !f.Lowered() || why != "" {
 				t.Errorf("%s: not lowered: %s", src, why)
@@ -97,7 +97,7 @@ func TestLowerReportsWhy(t *testing.T) {
 		}
 	}
 	prog, _ := expr.Compile("count(items, .n > 3)", expr.Env(&env{}))
-	f, _ := Lower(prog.Node(), reflect.TypeFor[*env](), nil)
+	f, _ := Lower(prog.Node(), reflect.TypeFor[*env](), nil, nil)
 	e := &env{Items: []inner{{N: 1}, {N: 4}, {N: 9}}}
 	if got := f.I(unsafe.Pointer(e)); got != 2 {
 		t.Errorf("count = %d, want 2", got)

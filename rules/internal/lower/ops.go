@@ -218,7 +218,7 @@ func (c *lowerer) coalesce(x *ast.BinaryNode, env *scope) (Value, bool) {
 	if !ok {
 		return c.fail(x)
 	}
-	read, ok := c.readField(base, f, prop.Value, m)
+	read, ok := c.readField(base, base.Type.Elem(), f, prop.Value, m)
 	if !ok {
 		return c.fail(x)
 	}
