@@ -318,7 +318,7 @@ func (s *Set) indexRuns() {
 				st := step{rule: r, guard: int32(r.guard), skip: int32(next[i])}
 				switch {
 				case r.guard >= 0:
-					st.cond, st.safe = r.rest, r.restSafe
+					st.cond, st.safe, st.gfn = r.rest, r.restSafe, s.guards[r.guard].fn
 				case r.when.fast.B != nil:
 					st.cond, st.safe = r.when.fast.B, r.when.fast.Safe
 				}
@@ -335,6 +335,7 @@ func (s *Set) indexRuns() {
 // the condition runs on the VM).
 type step struct {
 	cond  func(unsafe.Pointer) bool
+	gfn   func(unsafe.Pointer) bool // the guard's test
 	rule  *Rule
 	guard int32 // index into the set's guards, -1 for none
 	skip  int32 // the position after the run of rules sharing the guard

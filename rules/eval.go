@@ -95,7 +95,7 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 				g := state[st.guard]
 				if g == 0 {
 					g = 2
-					if r.set.guards[st.guard].fn(envPtr) {
+					if st.gfn(envPtr) {
 						g = 1
 					}
 					state[st.guard] = g
