@@ -117,10 +117,29 @@ const shortSet = 8
 func inSet(v Value, set map[string]struct{}, neg bool) boolFn {
 	f := v.Fn.(strFn)
 	if len(set) > shortSet {
-		if neg {
-			return func(p unsafe.Pointer) bool { _, in := set[f(p)]; return !in }
+		// Members grouped by length: most strings are ruled out by their
+		// length alone, the rest are compared with the few of theirs, with
+		// no hashing (a table of carriers has a dozen long names).
+		byLen := map[int][]string{}
+		longest := 0
+		for k := range set {
+			byLen[len(k)] = append(byLen[len(k)], k)
+			longest = max(longest, len(k))
 		}
-		return func(p unsafe.Pointer) bool { _, in := set[f(p)]; return in }
+		if longest > 256 {
+			if neg {
+				return func(p unsafe.Pointer) bool { _, in := set[f(p)]; return !in }
+			}
+			return func(p unsafe.Pointer) bool { _, in := set[f(p)]; return in }
+		}
+		table := make([][]string, longest+1)
+		for n, ks := range byLen {
+			table[n] = ks
+		}
+		if neg {
+			return func(p unsafe.Pointer) bool { return !inTable(table, f(p)) }
+		}
+		return func(p unsafe.Pointer) bool { return inTable(table, f(p)) }
 	}
 	keys := make([]string, 0, len(set))
 	for k := range set {
@@ -137,6 +156,11 @@ func inSet(v Value, set map[string]struct{}, neg bool) boolFn {
 		return func(p unsafe.Pointer) bool { return !member(keys, f(p)) }
 	}
 	return func(p unsafe.Pointer) bool { return member(keys, f(p)) }
+}
+
+// inTable reports whether s is in a set grouped by length.
+func inTable(table [][]string, s string) bool {
+	return len(s) < len(table) && member(table[len(s)], s)
 }
 
 func member(keys []string, s string) bool {
