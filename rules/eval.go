@@ -26,6 +26,10 @@ type Run struct {
 	bits    []uint64 // the fired bits of the pass being evaluated
 	guards  guards
 	sc      *scopeInfo // the scope being evaluated
+	// The environment and item being evaluated.
+	env    any
+	envPtr unsafe.Pointer
+	item   int
 }
 
 var runs = sync.Pool{New: func() any { return &Run{} }}
@@ -85,12 +89,11 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 	r.bits = t.Fired[base : base+w]
 	r.guards.reset(len(r.set.guards))
 	state := r.guards.state
+	r.env, r.envPtr, r.item = env, envPtr, item
 	for ph := from; ph <= to; ph++ {
 		steps := r.set.steps[si][ph]
-		for i := 0; i < len(steps); {
+		for i := 0; i < len(steps); i++ {
 			st := &steps[i]
-			var fired bool
-			var err error
 			if st.guard >= 0 {
 				g := state[st.guard]
 				if g == 0 {
@@ -101,25 +104,42 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 					state[st.guard] = g
 				}
 				if g == 2 {
-					i = int(st.skip) // no rule of the run can hold: evaluated, not fired
+					i = int(st.skip) - 1 // no rule of the run can hold: evaluated, not fired
 					continue
 				}
 			}
-			switch {
-			case st.cond == nil && st.guard >= 0:
-				fired = true // the guard is the whole condition
-			case st.cond == nil:
-				fired, err = r.evalBool(st.rule.when, env, envPtr)
-			case st.safe:
-				fired = st.cond(envPtr)
-			default:
-				fired, err = evalRest(st.cond, envPtr)
+			if st.safe {
+				if st.cond(envPtr) {
+					r.fire(st.rule)
+				}
+				continue
 			}
-			if fired || err != nil {
-				r.fire(st.rule, fired, err, env, envPtr, item)
-			}
-			i++
+			r.step(st)
 		}
+	}
+	r.env, r.envPtr = nil, nil
+}
+
+// step evaluates a rule whose condition is not a safe closure (past its
+// guard): the guard alone, a closure that may meet a nil, or the VM.
+func (r *Run) step(st *step) {
+	var fired bool
+	var err error
+	switch {
+	case st.cond == nil && st.guard >= 0:
+		fired = true // the guard is the whole condition
+	case st.cond == nil:
+		fired, err = r.evalBool(st.rule.when, r.env, r.envPtr)
+	default:
+		fired, err = evalRest(st.cond, r.envPtr)
+	}
+	switch {
+	case err != nil:
+		// A rule that fails at run time (a nil subscription dereferenced,
+		// say) refuses the request: entitle fails closed.
+		r.violate(st.rule, r.item, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", st.rule.ID, err))
+	case fired:
+		r.fire(st.rule)
 	}
 }
 
@@ -129,17 +149,10 @@ func evalRest(rest func(unsafe.Pointer) bool, envPtr unsafe.Pointer) (b bool, er
 	return rest(envPtr), nil
 }
 
-// fire applies the effect of a rule whose condition was evaluated to fired,
-// or failed with err. A rule that fails at run time (a nil subscription
-// dereferenced, say) refuses the request: entitle fails closed.
-func (r *Run) fire(rule *Rule, fired bool, err error, env any, envPtr unsafe.Pointer, item int) {
-	if err != nil {
-		r.violate(rule, item, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", rule.ID, err))
-		return
-	}
-	if !fired {
-		return
-	}
+// fire applies the effect of a rule whose condition holds in the
+// environment being evaluated.
+func (r *Run) fire(rule *Rule) {
+	env, envPtr, item := r.env, r.envPtr, r.item
 	r.bits[rule.index/64] |= 1 << (rule.index % 64)
 	switch {
 	case rule.deny != nil:

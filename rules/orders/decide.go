@@ -235,8 +235,10 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	sf.key, sf.OrderInProgress = key, snap.InProgress[key]
 	sf.snap, sf.trials, sf.trialsRead = snap, nil, false // the ledger is read when a rule asks
 	sf.owned, sf.pending = false, sf.pending[:0]
-	sf.Known, sf.StoredSerial, sf.LatestSSOEmail, sf.deviceRead = false, "", "", false // read when a rule asks
-	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
+	// The device is read when a rule asks (readDevice); the timeline is
+	// never written: addPending copies it first.
+	sf.Known, sf.StoredSerial, sf.LatestSSOEmail, sf.deviceRead = false, "", "", false
+	sf.setTimeline(snap.Timelines[key])
 	return sf
 }
 

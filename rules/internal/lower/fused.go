@@ -68,6 +68,56 @@ func eqField[T comparable](v Value, k T, neg bool) (boolFn, bool) {
 	}
 }
 
+// shortString is the longest literal compared byte by byte, in line, rather
+// than through the runtime's memequal: the literals of rules are short codes
+// ("VRS", "Y", "").
+const shortString = 16
+
+// eqStr reports whether s == k, for a short k.
+func eqStr(s, k string) bool {
+	if len(s) != len(k) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if s[i] != k[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// eqShortString compares the string field v reads with the short literal
+// k (!= when neg).
+func eqShortString(v Value, k string, neg bool) (boolFn, bool) {
+	o0, o1, two, ok := fusable(v)
+	if !ok {
+		return nil, false
+	}
+	name := v.name
+	switch {
+	case !two && !neg:
+		return func(p unsafe.Pointer) bool { return eqStr(*(*string)(unsafe.Add(p, o0)), k) }, true
+	case !two && neg:
+		return func(p unsafe.Pointer) bool { return !eqStr(*(*string)(unsafe.Add(p, o0)), k) }, true
+	case two && !neg:
+		return func(p unsafe.Pointer) bool {
+			q := *(*unsafe.Pointer)(unsafe.Add(p, o0))
+			if q == nil {
+				panic(NilMember{name})
+			}
+			return eqStr(*(*string)(unsafe.Add(q, o1)), k)
+		}, true
+	default:
+		return func(p unsafe.Pointer) bool {
+			q := *(*unsafe.Pointer)(unsafe.Add(p, o0))
+			if q == nil {
+				panic(NilMember{name})
+			}
+			return !eqStr(*(*string)(unsafe.Add(q, o1)), k)
+		}, true
+	}
+}
+
 // literalCompare lowers `field == literal` and `field != literal` (either
 // side) into one closure.
 func literalCompare(x *ast.BinaryNode, a, b Value) (boolFn, bool) {
@@ -79,6 +129,9 @@ func literalCompare(x *ast.BinaryNode, a, b Value) (boolFn, bool) {
 	switch c := lit.(type) {
 	case *ast.StringNode:
 		if _, ok := v.Fn.(strFn); ok {
+			if len(c.Value) <= shortString {
+				return eqShortString(v, c.Value, neg)
+			}
 			return eqField(v, c.Value, neg)
 		}
 	case *ast.IntegerNode:
@@ -165,7 +218,7 @@ func inTable(table [][]string, s string) bool {
 
 func member(keys []string, s string) bool {
 	for _, k := range keys {
-		if s == k {
+		if len(s) == len(k) && s == k {
 			return true
 		}
 	}
