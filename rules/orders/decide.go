@@ -73,6 +73,8 @@ type evaluator struct {
 	noModel ModelFacts
 	serials []*SerialFacts
 	nSerial int
+	same    []int // shareDerived's scratch
+	firsts  []int
 }
 
 func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderRequest) domain.Decision {
@@ -291,43 +293,38 @@ func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {
 // rules derived the same fields) share one copy. Each list is capped, so an
 // append to one never writes into another.
 func (ev *evaluator) shareDerived(d *domain.Decision) {
-	total := 0
+	// same[i] is the first line with line i's labels; only the firsts are
+	// copied. Lines are compared with the firsts only, a few lists.
+	same, firsts, total := ev.same[:0], ev.firsts[:0], 0
 	for i := range ev.lines {
-		if n := len(ev.lines[i].derived); n > 0 && ev.firstWithDerived(i) == i {
-			total += n
+		labels := ev.lines[i].derived
+		first := i
+		for _, j := range firsts {
+			if slices.Equal(ev.lines[j].derived, labels) {
+				first = j
+				break
+			}
 		}
+		if first == i && len(labels) > 0 {
+			firsts = append(firsts, i)
+			total += len(labels)
+		}
+		same = append(same, first)
 	}
+	ev.same, ev.firsts = same, firsts
 	if total == 0 {
 		return
 	}
 	all := make([]string, 0, total)
 	for i := range ev.lines {
-		if n := len(ev.lines[i].derived); n > 0 {
-			if same := ev.sameDerived(d, i); same != nil {
-				d.Lines[i].Derived = same
-				continue
-			}
+		n := len(ev.lines[i].derived)
+		switch {
+		case n == 0:
+		case same[i] < i:
+			d.Lines[i].Derived = d.Lines[same[i]].Derived
+		default:
 			all = append(all, ev.lines[i].derived...)
 			d.Lines[i].Derived = all[len(all)-n : len(all) : len(all)]
 		}
 	}
-}
-
-// sameDerived returns the labels an earlier line with the same labels as
-// line i was given, or nil.
-func (ev *evaluator) sameDerived(d *domain.Decision, i int) []string {
-	if j := ev.firstWithDerived(i); j < i {
-		return d.Lines[j].Derived
-	}
-	return nil
-}
-
-// firstWithDerived returns the first line whose labels are line i's.
-func (ev *evaluator) firstWithDerived(i int) int {
-	for j := range i {
-		if slices.Equal(ev.lines[j].derived, ev.lines[i].derived) {
-			return j
-		}
-	}
-	return i
 }
