@@ -111,12 +111,11 @@ type Set struct {
 	trace   []domain.TraceRule   // the rules as decisions' traces name them
 	guards  []*guard             // the distinct leading guards of the rules
 	byScope [][numPhases][]*Rule // [index of the scope in lang][phase]
-	// skipTo[scope][phase][i] is the position after the run of rules, from
-	// i on, that share rule i's guard: when the guard is false the whole run
-	// is skipped at once (no rule of it can derive the field it reads).
-	skipTo [][numPhases][]int
-	// steps[scope][phase] are the rules as the evaluation loop reads them.
-	steps   [][numPhases][]step
+	// steps[scope] are the scope's rules as the evaluation loop reads them,
+	// phase after phase; those of phase p are steps[scope][phaseAt[scope][p]:
+	// phaseAt[scope][p+1]].
+	steps   [][]step
+	phaseAt [][numPhases + 1]int
 	sources map[string][]byte // the files, for the tests they hold
 	skipped []Skipped         // the files left out, with the context each declares
 }
@@ -299,12 +298,19 @@ func (c *compiler) leftOut(root *node, fileCtx string) {
 	}
 }
 
-// indexRuns fills skipTo.
+// indexRuns fills steps and phaseAt.
 func (s *Set) indexRuns() {
-	s.skipTo = make([][numPhases][]int, len(s.byScope))
-	s.steps = make([][numPhases][]step, len(s.byScope))
+	s.steps = make([][]step, len(s.byScope))
+	s.phaseAt = make([][numPhases + 1]int, len(s.byScope))
 	for si := range s.byScope {
+		var steps []step
 		for ph, rs := range s.byScope[si] {
+			base := len(steps)
+			s.phaseAt[si][ph] = base
+			// next[i] is the position after the run of rules, from i on,
+			// that share rule i's guard: when the guard is false the whole
+			// run is skipped at once (no rule of it can derive the field it
+			// reads). Runs end with their phase.
 			next := make([]int, len(rs))
 			for i := len(rs) - 1; i >= 0; i-- {
 				next[i] = i + 1
@@ -312,20 +318,19 @@ func (s *Set) indexRuns() {
 					next[i] = next[i+1]
 				}
 			}
-			s.skipTo[si][ph] = next
-			steps := make([]step, len(rs))
 			for i, r := range rs {
-				st := step{rule: r, guard: int32(r.guard), skip: int32(next[i])}
+				st := step{rule: r, guard: int32(r.guard), skip: int32(base + next[i])}
 				switch {
 				case r.guard >= 0:
 					st.cond, st.safe, st.gfn = r.rest, r.restSafe, s.guards[r.guard].fn
 				case r.when.fast.B != nil:
 					st.cond, st.safe = r.when.fast.B, r.when.fast.Safe
 				}
-				steps[i] = st
+				steps = append(steps, st)
 			}
-			s.steps[si][ph] = steps
 		}
+		s.phaseAt[si][numPhases] = len(steps)
+		s.steps[si] = steps
 	}
 }
 

@@ -90,32 +90,31 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 	r.guards.reset(len(r.set.guards))
 	state := r.guards.state
 	r.env, r.envPtr, r.item = env, envPtr, item
-	for ph := from; ph <= to; ph++ {
-		steps := r.set.steps[si][ph]
-		for i := 0; i < len(steps); i++ {
-			st := &steps[i]
-			if st.guard >= 0 {
-				g := state[st.guard]
-				if g == 0 {
-					g = 2
-					if st.gfn(envPtr) {
-						g = 1
-					}
-					state[st.guard] = g
+	at := &r.set.phaseAt[si]
+	steps := r.set.steps[si][:at[to+1]]
+	for i := at[from]; i < len(steps); i++ {
+		st := &steps[i]
+		if st.guard >= 0 {
+			g := state[st.guard]
+			if g == 0 {
+				g = 2
+				if st.gfn(envPtr) {
+					g = 1
 				}
-				if g == 2 {
-					i = int(st.skip) - 1 // no rule of the run can hold: evaluated, not fired
-					continue
-				}
+				state[st.guard] = g
 			}
-			if st.safe {
-				if st.cond(envPtr) {
-					r.fire(st.rule)
-				}
+			if g == 2 {
+				i = int(st.skip) - 1 // no rule of the run can hold: evaluated, not fired
 				continue
 			}
-			r.step(st)
 		}
+		if st.safe {
+			if st.cond(envPtr) {
+				r.fire(st.rule)
+			}
+			continue
+		}
+		r.step(st)
 	}
 	r.env, r.envPtr = nil, nil
 }
