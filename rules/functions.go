@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/expr-lang/expr"
 
@@ -23,13 +24,16 @@ type Function struct {
 	typed any // the Go func value
 	call  func(args ...any) (any, error)
 	bind  lower.Binder
+	test  func(string) bool // the function, when it is a test of one string (see Memo)
 }
 
 // Func1 binds a one-argument Go function into the vocabulary. Arguments and
 // results are plain kinds (bool, int, string, domain.Date, []int, []any) or
 // pointers to the environment's fact structs.
 func Func1[A, R any](name, doc string, f func(A) R) Function {
-	return newFunction(name, doc, f, lower.Bind1(f))
+	fn := newFunction(name, doc, f, lower.Bind1(f))
+	fn.test, _ = any(f).(func(string) bool)
+	return fn
 }
 
 // Func2 binds a two-argument Go function; see Func1.
@@ -175,4 +179,46 @@ func exprOptions(funcs []Function) []expr.Option {
 	// Time comes from the environment (today, todayUTC), never from the clock.
 	opts = append(opts, expr.DisableBuiltin("now"), expr.DisableBuiltin("date"), expr.DisableBuiltin("timezone"))
 	return opts
+}
+
+// Memo remembers, in an environment, the last answer of each of the
+// vocabulary's tests of one string (isEmail, validSerial...): two rules
+// asking the same question about the same field of a line compute it once.
+// A context gives its environment struct a Memo field (unexported) to have
+// them remembered; the functions are pure, so an answer is reused only for
+// the same argument, and a fresh environment (one per line) starts empty.
+type Memo struct {
+	slots [memoSlots]memoSlot
+}
+
+const memoSlots = 8
+
+type memoSlot struct {
+	arg     string
+	ok, val bool
+}
+
+var memoType = reflect.TypeFor[Memo]()
+
+// memoBinder binds test through slot of the Memo at off in the environment.
+func memoBinder(off uintptr, test func(string) bool) lower.Binder {
+	return func(args []lower.Value) (lower.Value, bool) {
+		if len(args) != 1 {
+			return lower.Value{}, false
+		}
+		a, ok := lower.As[string](args[0])
+		if !ok {
+			return lower.Value{}, false
+		}
+		return lower.Make(func(p unsafe.Pointer) bool {
+			s := a(p)
+			m := (*memoSlot)(unsafe.Add(p, off))
+			if m.ok && m.arg == s {
+				return m.val
+			}
+			v := test(s)
+			m.arg, m.val, m.ok = s, v, true
+			return v
+		}), true
+	}
 }

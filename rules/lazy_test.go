@@ -90,3 +90,55 @@ func decideShed(set *rules.Set, s *shed) domain.Decision {
 	shedScope.Eval(run, &env, rules.Normalize, rules.Decide, -1)
 	return run.Finish()
 }
+
+// A test of one string asked by two rules about the same field is computed
+// once when the environment has a Memo, and the answers are the VM's.
+type memoEnv struct {
+	Name string `expr:"name"`
+	memo rules.Memo
+}
+
+var longCalls int
+
+var memoScope = rules.NewScope[memoEnv]("named", rules.ScopeOptions{
+	Context: "names",
+	Functions: []rules.Function{rules.Func1("isLong", "isLong(s): more than 3 bytes", func(s string) bool {
+		longCalls++
+		return len(s) > 3
+	})},
+})
+
+func TestMemoComputesATestOnce(t *testing.T) {
+	lang, err := rules.NewLanguage(memoScope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const file = `ruleset: names
+context: names
+rules:
+  - {id: long, scope: named, when: isLong(name), deny: {code: LONG, message: long}}
+  - {id: short, scope: named, when: not isLong(name), deny: {code: SHORT, message: short}}
+  - {id: again, scope: named, when: isLong(name) and name != "", deny: {code: AGAIN, message: again}}
+`
+	set, err := lang.Load(fstest.MapFS{"n.yaml": {Data: []byte(file)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*rules.Set{"lowered": set, "vm": set.VMOnly()} {
+		for _, tc := range []struct {
+			name string
+			want []string
+		}{{"abcdef", []string{"LONG", "AGAIN"}}, {"ab", []string{"SHORT"}}} {
+			longCalls = 0
+			run := s.Begin(1)
+			memoScope.Eval(run, &memoEnv{Name: tc.name}, rules.Normalize, rules.Decide, -1)
+			d := run.Finish()
+			if got := d.Codes(); !slices.Equal(got, tc.want) {
+				t.Errorf("%s, %s: %v, want %v", name, tc.name, got, tc.want)
+			}
+			if name == "lowered" && longCalls != 1 {
+				t.Errorf("%s: isLong computed %d times, want once", tc.name, longCalls)
+			}
+		}
+	}
+}

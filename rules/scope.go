@@ -145,6 +145,22 @@ func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
 		}
 		s.binders[f.Name] = f.bind
 	}
+	// Tests of one string are remembered in the environment's Memo, if it
+	// has one, a slot each.
+	if st := s.env.Elem(); st.Kind() == reflect.Struct {
+		for i, slot := 0, 0; i < st.NumField() && slot < memoSlots; i++ {
+			if st.Field(i).Type != memoType {
+				continue
+			}
+			for _, f := range s.funcs {
+				if f.test != nil && slot < memoSlots {
+					s.binders[f.Name] = memoBinder(st.Field(i).Offset+uintptr(slot)*unsafe.Sizeof(memoSlot{}), f.test)
+					slot++
+				}
+			}
+			break
+		}
+	}
 	for _, lz := range o.Lazy {
 		if s.lazy == nil {
 			s.lazy = lower.Lazy{}

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules"
 )
 
 // The environments below are what the store API's rule expressions see. Their expr tags are
@@ -28,6 +29,10 @@ type LineEnv struct {
 	Serial   *SerialFacts `expr:"serial"`
 	Today    domain.Date  `expr:"today"`
 	TodayUTC domain.Date  `expr:"todayUTC"`
+
+	// memo remembers the line's string tests (isEmail of its SSO address
+	// is asked by two rules); each line's environment starts a fresh one.
+	memo rules.Memo
 }
 
 // OrderFacts is the order header as sent, with what the store knows about it.
