@@ -24,7 +24,10 @@ type Function struct {
 	typed any // the Go func value
 	call  func(args ...any) (any, error)
 	bind  lower.Binder
-	test  func(string) bool // the function, when it is a test of one string (see Memo)
+	// bindNot binds the negation of a function returning bool, so `not
+	// f(x)` is one call.
+	bindNot lower.Binder
+	test    func(string) bool // the function, when it is a test of one string (see Memo)
 }
 
 // Func1 binds a one-argument Go function into the vocabulary. Arguments and
@@ -33,17 +36,28 @@ type Function struct {
 func Func1[A, R any](name, doc string, f func(A) R) Function {
 	fn := newFunction(name, doc, f, lower.Bind1(f))
 	fn.test, _ = any(f).(func(string) bool)
+	if g, ok := any(f).(func(A) bool); ok {
+		fn.bindNot = lower.Bind1(func(a A) bool { return !g(a) })
+	}
 	return fn
 }
 
 // Func2 binds a two-argument Go function; see Func1.
 func Func2[A, B, R any](name, doc string, f func(A, B) R) Function {
-	return newFunction(name, doc, f, lower.Bind2(f))
+	fn := newFunction(name, doc, f, lower.Bind2(f))
+	if g, ok := any(f).(func(A, B) bool); ok {
+		fn.bindNot = lower.Bind2(func(a A, b B) bool { return !g(a, b) })
+	}
+	return fn
 }
 
 // Func3 binds a three-argument Go function; see Func1.
 func Func3[A, B, C, R any](name, doc string, f func(A, B, C) R) Function {
-	return newFunction(name, doc, f, lower.Bind3(f))
+	fn := newFunction(name, doc, f, lower.Bind3(f))
+	if g, ok := any(f).(func(A, B, C) bool); ok {
+		fn.bindNot = lower.Bind3(func(a A, b B, c C) bool { return !g(a, b, c) })
+	}
+	return fn
 }
 
 // Func4 binds a four-argument Go function; see Func1.
@@ -200,8 +214,9 @@ type memoSlot struct {
 
 var memoType = reflect.TypeFor[Memo]()
 
-// memoBinder binds test through slot of the Memo at off in the environment.
-func memoBinder(off uintptr, test func(string) bool) lower.Binder {
+// memoBinder binds test (its negation when not) through the Memo slot at
+// off in the environment.
+func memoBinder(off uintptr, test func(string) bool, not bool) lower.Binder {
 	return func(args []lower.Value) (lower.Value, bool) {
 		if len(args) != 1 {
 			return lower.Value{}, false
@@ -213,12 +228,10 @@ func memoBinder(off uintptr, test func(string) bool) lower.Binder {
 		return lower.Make(func(p unsafe.Pointer) bool {
 			s := a(p)
 			m := (*memoSlot)(unsafe.Add(p, off))
-			if m.ok && m.arg == s {
-				return m.val
+			if !m.ok || m.arg != s {
+				m.arg, m.val, m.ok = s, test(s), true
 			}
-			v := test(s)
-			m.arg, m.val, m.ok = s, v, true
-			return v
+			return m.val != not
 		}), true
 	}
 }

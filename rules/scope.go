@@ -144,6 +144,9 @@ func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
 			errs = append(errs, fmt.Sprintf("function %s is declared twice", f.Name))
 		}
 		s.binders[f.Name] = f.bind
+		if f.bindNot != nil {
+			s.binders["!"+f.Name] = f.bindNot
+		}
 	}
 	// Tests of one string are remembered in the environment's Memo, if it
 	// has one, a slot each.
@@ -154,7 +157,9 @@ func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
 			}
 			for _, f := range s.funcs {
 				if f.test != nil && slot < memoSlots {
-					s.binders[f.Name] = memoBinder(st.Field(i).Offset+uintptr(slot)*unsafe.Sizeof(memoSlot{}), f.test)
+					off := st.Field(i).Offset + uintptr(slot)*unsafe.Sizeof(memoSlot{})
+					s.binders[f.Name] = memoBinder(off, f.test, false)
+					s.binders["!"+f.Name] = memoBinder(off, f.test, true)
 					slot++
 				}
 			}

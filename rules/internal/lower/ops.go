@@ -23,6 +23,11 @@ func (c *lowerer) unary(x *ast.UnaryNode, env *scope) (Value, bool) {
 		if f, ok := notField(v); ok {
 			return Value{Type: boolType, Fn: f}, true
 		}
+		if call, ok := x.Node.(*ast.CallNode); ok {
+			if f, ok := c.negatedCall(call, env); ok {
+				return Value{Type: boolType, Fn: f}, true
+			}
+		}
 		if f, ok := v.Fn.(boolFn); ok {
 			return Value{Type: boolType, Fn: boolFn(func(p unsafe.Pointer) bool { return !f(p) })}, true
 		}
@@ -312,4 +317,30 @@ func (c *lowerer) membership(x *ast.BinaryNode, env *scope, neg bool) (boolFn, b
 		return nil, false
 	}
 	return inSet(a, set, neg), true
+}
+
+// negatedCall lowers `not f(args)` through the negation the vocabulary binds
+// for a function returning bool (its binder under "!" + name), so the test
+// and its negation are one call.
+func (c *lowerer) negatedCall(x *ast.CallNode, env *scope) (boolFn, bool) {
+	id, ok := x.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, false
+	}
+	bind := c.funcs["!"+id.Value]
+	if bind == nil {
+		return nil, false
+	}
+	args := make([]Value, len(x.Arguments))
+	for i, a := range x.Arguments {
+		if args[i], ok = c.node(a, env); !ok {
+			return nil, false
+		}
+	}
+	v, ok := bind(args)
+	if !ok {
+		return nil, false
+	}
+	f, ok := v.Fn.(boolFn)
+	return f, ok
 }
