@@ -102,7 +102,10 @@ func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderReq
 		lf := &ev.lines[i]
 		pf, mf := ev.catalog(lf, &req.Lines[i], snap)
 		sf := ev.serialFacts(snap, lf.SerialNumber)
-		ev.lineEv = LineEnv{Order: &ev.order, Line: lf, Part: pf, Model: mf, Serial: sf, Today: today, TodayUTC: todayUTC}
+		// Field by field: the memo is kept from line to line (its answers
+		// are keyed by their argument), not cleared.
+		le := &ev.lineEv
+		le.Order, le.Line, le.Part, le.Model, le.Serial, le.Today, le.TodayUTC = &ev.order, lf, pf, mf, sf, today, todayUTC
 		lineScope.Eval(run, &ev.lineEv, rules.Normalize, rules.Decide, i)
 		lf.derived = append(lf.derived, run.Derived()...)
 		d.Lines[i] = outcome(lf, pf)

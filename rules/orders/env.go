@@ -30,8 +30,8 @@ type LineEnv struct {
 	Today    domain.Date  `expr:"today"`
 	TodayUTC domain.Date  `expr:"todayUTC"`
 
-	// memo remembers the line's string tests (isEmail of its SSO address
-	// is asked by two rules); each line's environment starts a fresh one.
+	// memo remembers the string tests of the lines (isEmail of a line's SSO
+	// address is asked by two rules), by argument.
 	memo rules.Memo
 }
 
