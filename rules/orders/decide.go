@@ -156,18 +156,18 @@ func (ev *evaluator) fillOrder(snap *Snapshot, req *domain.OrderRequest) {
 }
 
 func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap *Snapshot) {
-	derived := lf.derived[:0]
 	autoRenew, _ := domain.ParseYN(lr.AutoRenewal)
-	*lf = LineFacts{
-		Index: i, LineNumber: lr.LineNumber,
-		RequestedStartDate: lr.ServiceStartDate, ServiceStartDate: lr.ServiceStartDate,
-		PartNumber: lr.PartNumber, SerialNumber: lr.SerialNumber, ServiceType: lr.ServiceType,
-		ManufacturerModel: lr.ManufacturerModel, AutoRenewalFlag: lr.AutoRenewal, AutoRenewal: autoRenew,
-		GeoFenceRegion: lr.GeoFenceRegion, ActivationType: lr.ActivationType, ActivationDate: lr.ActivationDate,
-		CouponNumber: lr.CouponNumber, SSOUserEmail: lr.SSOUserEmailAddress, SimIncludedFlag: lr.SimIncludedFlag,
-		SimNumber: lr.SimNumber, DeviceKey: lr.DeviceKey, CarrierName: lr.CarrierName,
-		derived: derived,
-	}
+	// Field by field, every field (TestFillLineSetsEveryField), rather than
+	// a struct literal copied in one piece.
+	lf.Index, lf.LineNumber = i, lr.LineNumber
+	lf.RequestedStartDate, lf.ServiceStartDate, lf.ServiceEndDate = lr.ServiceStartDate, lr.ServiceStartDate, domain.Date{}
+	lf.PartNumber, lf.SerialNumber, lf.ServiceType = lr.PartNumber, lr.SerialNumber, lr.ServiceType
+	lf.ManufacturerModel, lf.AutoRenewalFlag, lf.AutoRenewal = lr.ManufacturerModel, lr.AutoRenewal, autoRenew
+	lf.GeoFenceRegion, lf.ActivationType, lf.ActivationDate = lr.GeoFenceRegion, lr.ActivationType, lr.ActivationDate
+	lf.CouponNumber, lf.SSOUserEmail, lf.SimIncludedFlag = lr.CouponNumber, lr.SSOUserEmailAddress, lr.SimIncludedFlag
+	lf.SimNumber, lf.DeviceKey, lf.CarrierName = lr.SimNumber, lr.DeviceKey, lr.CarrierName
+	lf.Kind, lf.ProductLine, lf.CouponFound = "", "", false
+	lf.derived, lf.part = lf.derived[:0], nil
 	if p := snap.Parts[lr.PartNumber]; p != nil {
 		lf.part = p
 		lf.Kind, lf.ProductLine = string(p.Kind()), string(p.ProductLine)

@@ -1,6 +1,7 @@
 package orders_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -26,5 +27,13 @@ func TestDerivedLabelsPerLine(t *testing.T) {
 	_ = append(d.Lines[0].Derived, "x")
 	if !slices.Equal(d.Lines[2].Derived, rtx) || !slices.Equal(d.Lines[1].Derived, d.Lines[3].Derived) {
 		t.Errorf("an append to one line's labels changed another's: %v, %v", d.Lines[2].Derived, d.Lines[3].Derived)
+	}
+}
+
+// TestFillLineSetsEveryField keeps fillLine's field-by-field reset complete:
+// a line's facts are the same whatever a pooled evaluator held before.
+func TestFillLineSetsEveryField(t *testing.T) {
+	if n := reflect.TypeFor[orders.LineFacts]().NumField(); n != 25 {
+		t.Fatalf("LineFacts has %d fields: set the new ones in fillLine, then update this count", n)
 	}
 }
