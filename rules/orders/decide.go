@@ -108,7 +108,7 @@ func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderReq
 		le.Order, le.Line, le.Part, le.Model, le.Serial, le.Today, le.TodayUTC = &ev.order, lf, pf, mf, sf, today, todayUTC
 		lineScope.Eval(run, &ev.lineEv, rules.Normalize, rules.Decide, i)
 		lf.derived = append(lf.derived, run.Derived()...)
-		d.Lines[i] = outcome(lf, pf)
+		setOutcome(&d.Lines[i], lf, pf)
 		if !run.Denied() && lf.part != nil {
 			sf.addPending(lf, lf.part, snap.Now)
 		}
@@ -281,14 +281,14 @@ func (s *SerialFacts) merge() {
 	s.setTimeline(s.own)
 }
 
-func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {
-	return domain.LineOutcome{
-		LineNumber: lf.LineNumber, SerialNumber: lf.SerialNumber, PartNumber: lf.PartNumber,
-		ProductLine: domain.ProductLine(pf.ProductLine), Kind: domain.SubscriptionKind(lf.Kind),
-		ServiceStartDate: lf.ServiceStartDate, ServiceEndDate: lf.ServiceEndDate, AutoRenewal: lf.AutoRenewal,
-		ActivationType: domain.ActivationType(strings.ToUpper(lf.ActivationType)), ActivationDate: lf.ActivationDate,
-		SSOUserEmailAddress: lf.SSOUserEmail, SimIncludedFlag: lf.SimIncludedFlag, CarrierName: lf.CarrierName,
-	}
+// setOutcome fills o, a line's outcome just allocated (zero), from the
+// line's facts; field by field, what the decision returns is written once.
+func setOutcome(o *domain.LineOutcome, lf *LineFacts, pf *PartFacts) {
+	o.LineNumber, o.SerialNumber, o.PartNumber = lf.LineNumber, lf.SerialNumber, lf.PartNumber
+	o.ProductLine, o.Kind = domain.ProductLine(pf.ProductLine), domain.SubscriptionKind(lf.Kind)
+	o.ServiceStartDate, o.ServiceEndDate, o.AutoRenewal = lf.ServiceStartDate, lf.ServiceEndDate, lf.AutoRenewal
+	o.ActivationType, o.ActivationDate = domain.ActivationType(strings.ToUpper(lf.ActivationType)), lf.ActivationDate
+	o.SSOUserEmailAddress, o.SimIncludedFlag, o.CarrierName = lf.SSOUserEmail, lf.SimIncludedFlag, lf.CarrierName
 }
 
 // shareDerived gives each line's outcome its derived labels, copied into one
