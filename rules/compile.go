@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -59,10 +60,15 @@ type Rule struct {
 	index uint16
 	guard int    // index into the set's guards, -1 for none
 	lead  *guard // the leading field test, shared through the set's guards
-	when  *program
-	deny  *denyEffect
-	sets  []setEffect
-	hold  *template
+	// rest decides the condition when the guard holds: the condition
+	// without its leading test (nil when the test is all of it).
+	rest     func(unsafe.Pointer) bool
+	restSafe bool  // rest cannot meet a nil, so needs no recover
+	forget   []int // the guards whose field the rule's set effects derive
+	when     *program
+	deny     *denyEffect
+	sets     []setEffect
+	hold     *template
 }
 
 type denyEffect struct {
@@ -105,10 +111,11 @@ type Set struct {
 	trace   []domain.TraceRule   // the rules as decisions' traces name them
 	guards  []*guard             // the distinct leading guards of the rules
 	byScope [][numPhases][]*Rule // [index of the scope in lang][phase]
-	// skipTo[scope][phase][i] is the position after the run of rules, from
-	// i on, that share rule i's guard: when the guard is false the whole run
-	// is skipped at once (no rule of it can derive the field it reads).
-	skipTo  [][numPhases][]int
+	// steps[scope] are the scope's rules as the evaluation loop reads them,
+	// phase after phase; those of phase p are steps[scope][phaseAt[scope][p]:
+	// phaseAt[scope][p+1]].
+	steps   [][]step
+	phaseAt [][numPhases + 1]int
 	sources map[string][]byte // the files, for the tests they hold
 	skipped []Skipped         // the files left out, with the context each declares
 }
@@ -226,6 +233,7 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 	}
 	set.hash = hex.EncodeToString(h.Sum(nil))
 	set.indexRuns()
+	set.indexForgets()
 	return set, nil
 }
 
@@ -290,11 +298,19 @@ func (c *compiler) leftOut(root *node, fileCtx string) {
 	}
 }
 
-// indexRuns fills skipTo.
+// indexRuns fills steps and phaseAt.
 func (s *Set) indexRuns() {
-	s.skipTo = make([][numPhases][]int, len(s.byScope))
+	s.steps = make([][]step, len(s.byScope))
+	s.phaseAt = make([][numPhases + 1]int, len(s.byScope))
 	for si := range s.byScope {
+		var steps []step
 		for ph, rs := range s.byScope[si] {
+			base := len(steps)
+			s.phaseAt[si][ph] = base
+			// next[i] is the position after the run of rules, from i on,
+			// that share rule i's guard: when the guard is false the whole
+			// run is skipped at once (no rule of it can derive the field it
+			// reads). Runs end with their phase.
 			next := make([]int, len(rs))
 			for i := len(rs) - 1; i >= 0; i-- {
 				next[i] = i + 1
@@ -302,9 +318,33 @@ func (s *Set) indexRuns() {
 					next[i] = next[i+1]
 				}
 			}
-			s.skipTo[si][ph] = next
+			for i, r := range rs {
+				st := step{rule: r, guard: int32(r.guard), skip: int32(base + next[i])}
+				switch {
+				case r.guard >= 0:
+					st.cond, st.safe, st.gfn = r.rest, r.restSafe, s.guards[r.guard].fn
+				case r.when.fast.B != nil:
+					st.cond, st.safe = r.when.fast.B, r.when.fast.Safe
+				}
+				steps = append(steps, st)
+			}
 		}
+		s.phaseAt[si][numPhases] = len(steps)
+		s.steps[si] = steps
 	}
+}
+
+// step is a rule as the evaluation loop reads it, in one array per scope
+// and phase. cond is the condition's closure (after the guard, when there is
+// one; nil with a guard when the guard is all of it, nil without one when
+// the condition runs on the VM).
+type step struct {
+	cond  func(unsafe.Pointer) bool
+	gfn   func(unsafe.Pointer) bool // the guard's test
+	rule  *Rule
+	guard int32 // index into the set's guards, -1 for none
+	skip  int32 // the position after the run of rules sharing the guard
+	safe  bool  // cond cannot meet a nil, so needs no recover
 }
 
 // blankSections returns data with the lines of the named top-level sections
@@ -452,7 +492,7 @@ func (c *compiler) rule(rn *node) *Rule {
 	r.when = c.expr(wn, sc, boolType)
 	r.guard = -1
 	if r.when != nil && r.when.fast.Lowered() {
-		r.lead = leadingGuard(r.when.prog.Node(), sc)
+		r.setGuard(sc)
 	}
 
 	switch {
@@ -599,7 +639,7 @@ func (c *compiler) source(src string, n *node, off int, sc *scopeInfo, want refl
 			return nil
 		}
 	}
-	fast, why := lower.Lower(prog.Node(), sc.env, sc.binders)
+	fast, why := lower.Lower(prog.Node(), sc.env, sc.binders, sc.lazy)
 	return &program{src: src, pos: n.offsetPos(1, off), prog: prog, fast: fast, why: why}
 }
 
@@ -802,5 +842,37 @@ func (s *Set) addGuard(r *Rule) {
 		}
 	}
 	r.guard = len(s.guards)
-	s.guards = append(s.guards, &guard{key: key, fn: r.lead.fn})
+	s.guards = append(s.guards, &guard{key: key, fn: r.lead.fn, field: r.lead.field})
+}
+
+// setGuard gives r its leading guard and the rest of its condition, when
+// both lower.
+func (r *Rule) setGuard(sc *scopeInfo) {
+	g, rest := leadingGuard(r.when.prog.Node(), sc)
+	if g == nil {
+		return
+	}
+	if rest != nil {
+		f, _ := lower.Lower(rest, sc.env, sc.binders, sc.lazy)
+		if f.B == nil {
+			return
+		}
+		r.rest, r.restSafe = f.B, f.Safe
+	}
+	r.lead = g
+}
+
+// indexForgets lists, for each rule deriving a field, the guards of its
+// scope that read that field: they are computed again after it fires.
+func (s *Set) indexForgets() {
+	for _, r := range s.rules {
+		r.forget = nil
+		for _, se := range r.sets {
+			for i, g := range s.guards {
+				if g.field == se.target.leaf && strings.HasPrefix(g.key, r.Scope+"\x00") {
+					r.forget = append(r.forget, i)
+				}
+			}
+		}
+	}
 }

@@ -25,6 +25,11 @@ type Run struct {
 	derived []string
 	bits    []uint64 // the fired bits of the pass being evaluated
 	guards  guards
+	sc      *scopeInfo // the scope being evaluated
+	// The environment and item being evaluated.
+	env    any
+	envPtr unsafe.Pointer
+	item   int
 }
 
 var runs = sync.Pool{New: func() any { return &Run{} }}
@@ -60,7 +65,7 @@ func (r *Run) Derived() []string { return r.derived }
 func (r *Run) Finish() domain.Decision {
 	d := r.d
 	d.Allowed = len(d.Violations) == 0
-	r.d, r.set, r.bits = domain.Decision{}, nil, nil
+	r.d, r.set, r.bits, r.sc = domain.Decision{}, nil, nil, nil
 	runs.Put(r)
 	return d
 }
@@ -68,6 +73,7 @@ func (r *Run) Finish() domain.Decision {
 func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase, item int) {
 	r.denied = false
 	r.derived = r.derived[:0]
+	r.sc = sc
 	si := r.set.scopeIndex(sc)
 	if si < 0 {
 		return
@@ -82,32 +88,70 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 	}
 	r.bits = t.Fired[base : base+w]
 	r.guards.reset(len(r.set.guards))
-	for ph := from; ph <= to; ph++ {
-		rs, skip := r.set.byScope[si][ph], r.set.skipTo[si][ph]
-		for i := 0; i < len(rs); {
-			rule := rs[i]
-			if rule.guard >= 0 && !r.guards.holds(rule.guard, r.set.guards[rule.guard], envPtr) {
-				i = skip[i] // no rule of the run can hold: evaluated, not fired
+	state := r.guards.state
+	r.env, r.envPtr, r.item = env, envPtr, item
+	at := &r.set.phaseAt[si]
+	steps := r.set.steps[si][:at[to+1]]
+	for i := at[from]; i < len(steps); i++ {
+		st := &steps[i]
+		if st.guard >= 0 {
+			g := state[st.guard]
+			if g == 0 {
+				g = 2
+				if st.gfn(envPtr) {
+					g = 1
+				}
+				state[st.guard] = g
+			}
+			if g == 2 {
+				i = int(st.skip) - 1 // no rule of the run can hold: evaluated, not fired
 				continue
 			}
-			r.run(rule, env, envPtr, item)
-			i++
 		}
+		if st.safe {
+			if st.cond(envPtr) {
+				r.fire(st.rule)
+			}
+			continue
+		}
+		r.step(st)
+	}
+	r.env, r.envPtr = nil, nil
+}
+
+// step evaluates a rule whose condition is not a safe closure (past its
+// guard): the guard alone, a closure that may meet a nil, or the VM.
+func (r *Run) step(st *step) {
+	var fired bool
+	var err error
+	switch {
+	case st.cond == nil && st.guard >= 0:
+		fired = true // the guard is the whole condition
+	case st.cond == nil:
+		fired, err = r.evalBool(st.rule.when, r.env, r.envPtr)
+	default:
+		fired, err = evalRest(st.cond, r.envPtr)
+	}
+	switch {
+	case err != nil:
+		// A rule that fails at run time (a nil subscription dereferenced,
+		// say) refuses the request: entitle fails closed.
+		r.violate(st.rule, r.item, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", st.rule.ID, err))
+	case fired:
+		r.fire(st.rule)
 	}
 }
 
-// run evaluates one rule and applies its effect when it fires. A rule that
-// fails at run time (a nil subscription dereferenced, say) refuses the
-// request: entitle fails closed.
-func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
-	fired, err := r.evalBool(rule.when, env, envPtr)
-	if err != nil {
-		r.violate(rule, item, "RULE_ERROR", "", fmt.Sprintf("rule %s could not be evaluated: %v", rule.ID, err))
-		return
-	}
-	if !fired {
-		return
-	}
+// evalRest evaluates the rest of a guarded condition that may meet a nil.
+func evalRest(rest func(unsafe.Pointer) bool, envPtr unsafe.Pointer) (b bool, err error) {
+	defer recoverNil(&err)
+	return rest(envPtr), nil
+}
+
+// fire applies the effect of a rule whose condition holds in the
+// environment being evaluated.
+func (r *Run) fire(rule *Rule) {
+	env, envPtr, item := r.env, r.envPtr, r.item
 	r.bits[rule.index/64] |= 1 << (rule.index % 64)
 	switch {
 	case rule.deny != nil:
@@ -129,14 +173,18 @@ func (r *Run) run(rule *Rule, env any, envPtr unsafe.Pointer, item int) {
 			r.derived = append(r.derived, s.label)
 		}
 		// A derived field may be one a guard reads.
-		clear(r.guards.state)
+		for _, g := range rule.forget {
+			r.guards.state[g] = 0
+		}
 	}
 }
 
 // assign evaluates p into the derivable field t, through the typed closure
 // when p was lowered, so no value is boxed.
 func (r *Run) assign(t *settable, p *program, env any, envPtr unsafe.Pointer) (err error) {
-	defer recoverNil(&err)
+	if !p.fast.Safe {
+		defer recoverNil(&err)
+	}
 	dst := lower.Addr(envPtr, t.path)
 	if dst == nil {
 		return fmt.Errorf("%s is not there to derive", t.name)
@@ -154,6 +202,7 @@ func (r *Run) assign(t *settable, p *program, env any, envPtr unsafe.Pointer) (e
 		}
 		return nil
 	}
+	r.sc.fillLazy(envPtr)
 	v, err := r.vm.Run(p.prog, env)
 	if err != nil {
 		return err
@@ -199,6 +248,7 @@ func (r *Run) evalBool(p *program, env any, envPtr unsafe.Pointer) (b bool, err 
 		defer recoverNil(&err)
 		return p.fast.B(envPtr), nil
 	}
+	r.sc.fillLazy(envPtr)
 	v, err := r.vm.Run(p.prog, env)
 	if err != nil {
 		return false, err
@@ -212,6 +262,7 @@ func (r *Run) evalAny(p *program, env any, envPtr unsafe.Pointer) (v any, err er
 		defer recoverNil(&err)
 		return p.fast.Any(envPtr), nil
 	}
+	r.sc.fillLazy(envPtr)
 	return r.vm.Run(p.prog, env)
 }
 
@@ -288,7 +339,7 @@ func (s *Set) VMOnly() *Set {
 	defer c.indexRuns()
 	for _, r := range s.rules {
 		rc := *r
-		rc.guard, rc.lead = -1, nil
+		rc.guard, rc.lead, rc.rest, rc.forget = -1, nil, nil, nil
 		rc.when = vmOnly(r.when)
 		rc.sets = nil
 		for _, se := range r.sets {

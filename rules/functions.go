@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/expr-lang/expr"
 
@@ -23,23 +24,40 @@ type Function struct {
 	typed any // the Go func value
 	call  func(args ...any) (any, error)
 	bind  lower.Binder
+	// bindNot binds the negation of a function returning bool, so `not
+	// f(x)` is one call.
+	bindNot lower.Binder
+	test    func(string) bool // the function, when it is a test of one string (see Memo)
 }
 
 // Func1 binds a one-argument Go function into the vocabulary. Arguments and
 // results are plain kinds (bool, int, string, domain.Date, []int, []any) or
 // pointers to the environment's fact structs.
 func Func1[A, R any](name, doc string, f func(A) R) Function {
-	return newFunction(name, doc, f, lower.Bind1(f))
+	fn := newFunction(name, doc, f, lower.Bind1(f))
+	fn.test, _ = any(f).(func(string) bool)
+	if g, ok := any(f).(func(A) bool); ok {
+		fn.bindNot = lower.Bind1(func(a A) bool { return !g(a) })
+	}
+	return fn
 }
 
 // Func2 binds a two-argument Go function; see Func1.
 func Func2[A, B, R any](name, doc string, f func(A, B) R) Function {
-	return newFunction(name, doc, f, lower.Bind2(f))
+	fn := newFunction(name, doc, f, lower.Bind2(f))
+	if g, ok := any(f).(func(A, B) bool); ok {
+		fn.bindNot = lower.Bind2(func(a A, b B) bool { return !g(a, b) })
+	}
+	return fn
 }
 
 // Func3 binds a three-argument Go function; see Func1.
 func Func3[A, B, C, R any](name, doc string, f func(A, B, C) R) Function {
-	return newFunction(name, doc, f, lower.Bind3(f))
+	fn := newFunction(name, doc, f, lower.Bind3(f))
+	if g, ok := any(f).(func(A, B, C) bool); ok {
+		fn.bindNot = lower.Bind3(func(a A, b B, c C) bool { return !g(a, b, c) })
+	}
+	return fn
 }
 
 // Func4 binds a four-argument Go function; see Func1.
@@ -175,4 +193,45 @@ func exprOptions(funcs []Function) []expr.Option {
 	// Time comes from the environment (today, todayUTC), never from the clock.
 	opts = append(opts, expr.DisableBuiltin("now"), expr.DisableBuiltin("date"), expr.DisableBuiltin("timezone"))
 	return opts
+}
+
+// Memo remembers, in an environment, the last answer of each of the
+// vocabulary's tests of one string (isEmail, validSerial...): two rules
+// asking the same question about the same field of a line compute it once.
+// A context gives its environment struct a Memo field (unexported) to have
+// them remembered; the functions are pure, so an answer is reused only for
+// the same argument, and a fresh environment (one per line) starts empty.
+type Memo struct {
+	slots [memoSlots]memoSlot
+}
+
+const memoSlots = 8
+
+type memoSlot struct {
+	arg     string
+	ok, val bool
+}
+
+var memoType = reflect.TypeFor[Memo]()
+
+// memoBinder binds test (its negation when not) through the Memo slot at
+// off in the environment.
+func memoBinder(off uintptr, test func(string) bool, not bool) lower.Binder {
+	return func(args []lower.Value) (lower.Value, bool) {
+		if len(args) != 1 {
+			return lower.Value{}, false
+		}
+		a, ok := lower.As[string](args[0])
+		if !ok {
+			return lower.Value{}, false
+		}
+		return lower.Make(func(p unsafe.Pointer) bool {
+			s := a(p)
+			m := (*memoSlot)(unsafe.Add(p, off))
+			if !m.ok || m.arg != s {
+				m.arg, m.val, m.ok = s, test(s), true
+			}
+			return m.val != not
+		}), true
+	}
 }

@@ -31,6 +31,27 @@ type ScopeOptions struct {
 	// Functions is the scope's vocabulary beyond the language's own (dates,
 	// e-mail and digit checks, list helpers).
 	Functions []Function
+	// Lazy declares facts worked out only when a rule reads them (see
+	// LazyFacts).
+	Lazy []LazyFacts
+}
+
+// LazyFacts declares fields of a fact struct that a context fills only when
+// a rule reads one of them (a store lookup most rules never need). Make it
+// with Lazy.
+type LazyFacts struct {
+	typ    reflect.Type // the struct
+	fields []string
+	fill   func(unsafe.Pointer)
+}
+
+// Lazy declares the fields (by expr tag) of the fact struct T that fill
+// works out: a rule reading one of them calls fill first, with the struct
+// (so fill must be idempotent, and cheap once done). T is reached from the
+// environment by a pointer field of it; rules running on the expr VM see
+// every lazy struct of their environment filled.
+func Lazy[T any](fill func(*T), fields ...string) LazyFacts {
+	return LazyFacts{typ: reflect.TypeFor[T](), fields: fields, fill: func(p unsafe.Pointer) { fill((*T)(p)) }}
 }
 
 // Derivable is a field rules may derive: its name in a set effect and its
@@ -56,7 +77,26 @@ type scopeInfo struct {
 	derived []*settable
 	funcs   []Function
 	binders map[string]lower.Binder
-	err     error // a mistake in the declaration, reported by NewLanguage
+	lazy    lower.Lazy
+	// lazyAt are the offsets of the environment's pointer fields to lazy
+	// structs, with their fill, so the VM sees them filled.
+	lazyAt []lazyField
+	err    error // a mistake in the declaration, reported by NewLanguage
+}
+
+type lazyField struct {
+	off  uintptr
+	fill func(unsafe.Pointer)
+}
+
+// fillLazy fills every lazy struct of the environment at envPtr, before the
+// expr VM, which reads fields by reflection, runs.
+func (s *scopeInfo) fillLazy(envPtr unsafe.Pointer) {
+	for _, l := range s.lazyAt {
+		if p := *(*unsafe.Pointer)(unsafe.Add(envPtr, l.off)); p != nil {
+			l.fill(p)
+		}
+	}
 }
 
 func (s *scopeInfo) info() *scopeInfo { return s }
@@ -75,6 +115,13 @@ type settable struct {
 	name string
 	typ  reflect.Type
 	path []uintptr
+	leaf fieldKey // the field written, as guards name what they read
+}
+
+// fieldKey names a field by the struct type holding it and its offset.
+type fieldKey struct {
+	owner reflect.Type
+	off   uintptr
 }
 
 // NewScope declares a scope named name whose environment is E, a struct
@@ -97,6 +144,49 @@ func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
 			errs = append(errs, fmt.Sprintf("function %s is declared twice", f.Name))
 		}
 		s.binders[f.Name] = f.bind
+		if f.bindNot != nil {
+			s.binders["!"+f.Name] = f.bindNot
+		}
+	}
+	// Tests of one string are remembered in the environment's Memo, if it
+	// has one, a slot each.
+	if st := s.env.Elem(); st.Kind() == reflect.Struct {
+		for i, slot := 0, 0; i < st.NumField() && slot < memoSlots; i++ {
+			if st.Field(i).Type != memoType {
+				continue
+			}
+			for _, f := range s.funcs {
+				if f.test != nil && slot < memoSlots {
+					off := st.Field(i).Offset + uintptr(slot)*unsafe.Sizeof(memoSlot{})
+					s.binders[f.Name] = memoBinder(off, f.test, false)
+					s.binders["!"+f.Name] = memoBinder(off, f.test, true)
+					slot++
+				}
+			}
+			break
+		}
+	}
+	for _, lz := range o.Lazy {
+		if s.lazy == nil {
+			s.lazy = lower.Lazy{}
+		}
+		lf := lower.LazyFields{Fields: map[string]bool{}, Fill: lz.fill}
+		for _, name := range lz.fields {
+			if _, _, ok := lower.LeafField(reflect.PointerTo(lz.typ), name); !ok {
+				errs = append(errs, fmt.Sprintf("lazy %s: %s is not a field of it", lz.typ, name))
+			}
+			lf.Fields[name] = true
+		}
+		s.lazy[lz.typ] = lf
+		found := false
+		for i := 0; i < s.env.Elem().NumField(); i++ {
+			if f := s.env.Elem().Field(i); f.Type == reflect.PointerTo(lz.typ) {
+				s.lazyAt, found = append(s.lazyAt, lazyField{off: f.Offset, fill: lz.fill}), true
+			}
+		}
+		if !found {
+			errs = append(errs, fmt.Sprintf("lazy %s: no field of the environment points to it", lz.typ))
+		}
 	}
 	for _, d := range o.Derivable {
 		path, typ, ok := lower.FieldPath(s.env, d.Path)
@@ -110,7 +200,8 @@ func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
 			errs = append(errs, fmt.Sprintf("derivable %s: %s is a %s, not a bool, int, string or date", d.Name, d.Path, typ))
 			continue
 		}
-		s.derived = append(s.derived, &settable{name: d.Name, typ: typ, path: path})
+		owner, off, _ := lower.LeafField(s.env, d.Path)
+		s.derived = append(s.derived, &settable{name: d.Name, typ: typ, path: path, leaf: fieldKey{owner, off}})
 	}
 	if len(errs) > 0 {
 		s.err = fmt.Errorf("rules: scope %s: %s", name, strings.Join(errs, "; "))

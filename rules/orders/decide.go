@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,10 +64,17 @@ type evaluator struct {
 	orderEv OrderEnv
 	lineEv  LineEnv
 	lines   []LineFacts
-	part    PartFacts
-	model   ModelFacts
+	// parts and models are the facts of the parts and models the order's
+	// lines name, each made once per decision and shared by the lines
+	// naming it (rules never write them); noPart and noModel stand for none.
+	parts   []PartFacts
+	models  []ModelFacts
+	noPart  PartFacts
+	noModel ModelFacts
 	serials []*SerialFacts
 	nSerial int
+	same    []int // shareDerived's scratch
+	firsts  []int
 }
 
 func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderRequest) domain.Decision {
@@ -89,16 +97,20 @@ func (ev *evaluator) decide(set *rules.Set, snap *Snapshot, req *domain.OrderReq
 	orderScope.Eval(run, &ev.orderEv, rules.Normalize, rules.Validate, -1)
 
 	ev.nSerial = 0
+	ev.parts, ev.models = ev.parts[:0], ev.models[:0]
 	for i := range req.Lines {
 		lf := &ev.lines[i]
-		ev.fillCatalog(&req.Lines[i], snap)
+		pf, mf := ev.catalog(lf, &req.Lines[i], snap)
 		sf := ev.serialFacts(snap, lf.SerialNumber)
-		ev.lineEv = LineEnv{Order: &ev.order, Line: lf, Part: &ev.part, Model: &ev.model, Serial: sf, Today: today, TodayUTC: todayUTC}
+		// Field by field: the memo is kept from line to line (its answers
+		// are keyed by their argument), not cleared.
+		le := &ev.lineEv
+		le.Order, le.Line, le.Part, le.Model, le.Serial, le.Today, le.TodayUTC = &ev.order, lf, pf, mf, sf, today, todayUTC
 		lineScope.Eval(run, &ev.lineEv, rules.Normalize, rules.Decide, i)
 		lf.derived = append(lf.derived, run.Derived()...)
-		d.Lines[i] = outcome(lf, &ev.part)
-		if !run.Denied() && ev.part.part != nil {
-			sf.addPending(lf, ev.part.part, snap.Now)
+		setOutcome(&d.Lines[i], lf, pf)
+		if !run.Denied() && lf.part != nil {
+			sf.addPending(lf, lf.part, snap.Now)
 		}
 	}
 
@@ -144,19 +156,20 @@ func (ev *evaluator) fillOrder(snap *Snapshot, req *domain.OrderRequest) {
 }
 
 func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap *Snapshot) {
-	derived := lf.derived[:0]
 	autoRenew, _ := domain.ParseYN(lr.AutoRenewal)
-	*lf = LineFacts{
-		Index: i, LineNumber: lr.LineNumber,
-		RequestedStartDate: lr.ServiceStartDate, ServiceStartDate: lr.ServiceStartDate,
-		PartNumber: lr.PartNumber, SerialNumber: lr.SerialNumber, ServiceType: lr.ServiceType,
-		ManufacturerModel: lr.ManufacturerModel, AutoRenewalFlag: lr.AutoRenewal, AutoRenewal: autoRenew,
-		GeoFenceRegion: lr.GeoFenceRegion, ActivationType: lr.ActivationType, ActivationDate: lr.ActivationDate,
-		CouponNumber: lr.CouponNumber, SSOUserEmail: lr.SSOUserEmailAddress, SimIncludedFlag: lr.SimIncludedFlag,
-		SimNumber: lr.SimNumber, DeviceKey: lr.DeviceKey, CarrierName: lr.CarrierName,
-		derived: derived,
-	}
+	// Field by field, every field (TestFillLineSetsEveryField), rather than
+	// a struct literal copied in one piece.
+	lf.Index, lf.LineNumber = i, lr.LineNumber
+	lf.RequestedStartDate, lf.ServiceStartDate, lf.ServiceEndDate = lr.ServiceStartDate, lr.ServiceStartDate, domain.Date{}
+	lf.PartNumber, lf.SerialNumber, lf.ServiceType = lr.PartNumber, lr.SerialNumber, lr.ServiceType
+	lf.ManufacturerModel, lf.AutoRenewalFlag, lf.AutoRenewal = lr.ManufacturerModel, lr.AutoRenewal, autoRenew
+	lf.GeoFenceRegion, lf.ActivationType, lf.ActivationDate = lr.GeoFenceRegion, lr.ActivationType, lr.ActivationDate
+	lf.CouponNumber, lf.SSOUserEmail, lf.SimIncludedFlag = lr.CouponNumber, lr.SSOUserEmailAddress, lr.SimIncludedFlag
+	lf.SimNumber, lf.DeviceKey, lf.CarrierName = lr.SimNumber, lr.DeviceKey, lr.CarrierName
+	lf.Kind, lf.ProductLine, lf.CouponFound = "", "", false
+	lf.derived, lf.part = lf.derived[:0], nil
 	if p := snap.Parts[lr.PartNumber]; p != nil {
+		lf.part = p
 		lf.Kind, lf.ProductLine = string(p.Kind()), string(p.ProductLine)
 		if c := snap.Coupons[lr.CouponNumber]; c != nil && lr.CouponNumber != "" {
 			lf.CouponFound = !c.Redeemed && c.PartNumber == p.Number
@@ -164,25 +177,47 @@ func (ev *evaluator) fillLine(lf *LineFacts, i int, lr *domain.LineRequest, snap
 	}
 }
 
-// fillCatalog sets the part and model facts of line lr.
-func (ev *evaluator) fillCatalog(lr *domain.LineRequest, snap *Snapshot) {
-	ev.part = PartFacts{}
-	if p := snap.Parts[lr.PartNumber]; p != nil {
-		ev.part = PartFacts{
-			Found: true, PartNumber: p.Number, Description: p.Description,
-			ServiceType: string(p.ServiceType), ProductLine: string(p.ProductLine),
-			DurationValue: p.Duration.N, DurationUnit: string(p.Duration.Unit),
-			Trial: p.Trial, Bundle: p.Bundle, Redemption: p.Redemption,
-			InPriceList: snap.PriceList != nil && snap.PriceList.Holds(p.Number),
-			Regions:     p.Regions, part: p,
+// catalog returns the part and model facts of line lr, whose part fillLine
+// looked up: made at the first line naming that part (model), shared by the
+// next ones.
+func (ev *evaluator) catalog(lf *LineFacts, lr *domain.LineRequest, snap *Snapshot) (*PartFacts, *ModelFacts) {
+	pf, mf := &ev.noPart, &ev.noModel
+	if p := lf.part; p != nil {
+		pf = nil
+		for k := range ev.parts {
+			if ev.parts[k].part == p {
+				pf = &ev.parts[k]
+				break
+			}
+		}
+		if pf == nil {
+			ev.parts = append(ev.parts, PartFacts{
+				Found: true, PartNumber: p.Number, Description: p.Description,
+				ServiceType: string(p.ServiceType), ProductLine: string(p.ProductLine),
+				DurationValue: p.Duration.N, DurationUnit: string(p.Duration.Unit),
+				Trial: p.Trial, Bundle: p.Bundle, Redemption: p.Redemption,
+				InPriceList: snap.PriceList != nil && snap.PriceList.Holds(p.Number),
+				Regions:     p.Regions, part: p,
+			})
+			pf = &ev.parts[len(ev.parts)-1]
 		}
 	}
-	ev.model = ModelFacts{}
 	if lr.ManufacturerModel != "" {
 		if m := snap.Models[ModelKey(lr.ManufacturerModel)]; m != nil {
-			ev.model = ModelFacts{Found: true, Manufacturer: m.Manufacturer, Model: m.Name, Agriculture: m.Agriculture, model: m}
+			mf = nil
+			for k := range ev.models {
+				if ev.models[k].model == m {
+					mf = &ev.models[k]
+					break
+				}
+			}
+			if mf == nil {
+				ev.models = append(ev.models, ModelFacts{Found: true, Manufacturer: m.Manufacturer, Model: m.Name, Agriculture: m.Agriculture, model: m})
+				mf = &ev.models[len(ev.models)-1]
+			}
 		}
 	}
+	return pf, mf
 }
 
 // serialFacts returns the facts of serial, shared by every line of the order
@@ -200,16 +235,15 @@ func (ev *evaluator) serialFacts(snap *Snapshot, serial string) *SerialFacts {
 	}
 	sf := ev.serials[ev.nSerial]
 	ev.nSerial++
-	views, built, own, pending := sf.views, sf.built, sf.own, sf.pending
-	*sf = SerialFacts{key: key, trials: snap.Trials[key], OrderInProgress: snap.InProgress[key],
-		views: views, built: built, own: own, pending: pending[:0]}
-	if dev := snap.Devices[key]; dev != nil {
-		sf.Known, sf.StoredSerial, sf.LatestSSOEmail = true, dev.Serial, dev.LatestValidSSOEmail()
-	}
-	if own := snap.OwnSSOEmails[key]; own != "" {
-		sf.LatestSSOEmail = own
-	}
-	sf.setTimeline(snap.Timelines[key]) // never written: addPending copies it first
+	// Field by field, not a struct literal: the buffers (views, own,
+	// pending) are kept, and the remembered answers are only marked stale.
+	sf.key, sf.OrderInProgress = key, snap.InProgress[key]
+	sf.snap, sf.trials, sf.trialsRead = snap, nil, false // the ledger is read when a rule asks
+	sf.owned, sf.pending = false, sf.pending[:0]
+	// The device is read when a rule asks (readDevice); the timeline is
+	// never written: addPending copies it first.
+	sf.Known, sf.StoredSerial, sf.LatestSSOEmail, sf.deviceRead = false, "", "", false
+	sf.setTimeline(snap.Timelines[key])
 	return sf
 }
 
@@ -226,7 +260,8 @@ func (s *SerialFacts) addPending(lf *LineFacts, p *domain.Part, now time.Time) {
 		Start: lf.ServiceStartDate, End: lf.ServiceEndDate, Kind: p.Kind(), AutoRenew: lf.AutoRenewal,
 	})
 	if p.Trial {
-		s.trials = append(s.trials[:len(s.trials):len(s.trials)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
+		tr := s.ledger()
+		s.trials = append(tr[:len(tr):len(tr)], domain.TrialGrant{SerialKey: s.key, ProductLine: p.ProductLine, PartNumber: p.Number, GrantedAt: now})
 	}
 }
 
@@ -246,29 +281,51 @@ func (s *SerialFacts) merge() {
 	s.setTimeline(s.own)
 }
 
-func outcome(lf *LineFacts, pf *PartFacts) domain.LineOutcome {
-	return domain.LineOutcome{
-		LineNumber: lf.LineNumber, SerialNumber: lf.SerialNumber, PartNumber: lf.PartNumber,
-		ProductLine: domain.ProductLine(pf.ProductLine), Kind: domain.SubscriptionKind(lf.Kind),
-		ServiceStartDate: lf.ServiceStartDate, ServiceEndDate: lf.ServiceEndDate, AutoRenewal: lf.AutoRenewal,
-		ActivationType: domain.ActivationType(strings.ToUpper(lf.ActivationType)), ActivationDate: lf.ActivationDate,
-		SSOUserEmailAddress: lf.SSOUserEmail, SimIncludedFlag: lf.SimIncludedFlag, CarrierName: lf.CarrierName,
-	}
+// setOutcome fills o, a line's outcome just allocated (zero), from the
+// line's facts; field by field, what the decision returns is written once.
+func setOutcome(o *domain.LineOutcome, lf *LineFacts, pf *PartFacts) {
+	o.LineNumber, o.SerialNumber, o.PartNumber = lf.LineNumber, lf.SerialNumber, lf.PartNumber
+	o.ProductLine, o.Kind = domain.ProductLine(pf.ProductLine), domain.SubscriptionKind(lf.Kind)
+	o.ServiceStartDate, o.ServiceEndDate, o.AutoRenewal = lf.ServiceStartDate, lf.ServiceEndDate, lf.AutoRenewal
+	o.ActivationType, o.ActivationDate = domain.ActivationType(strings.ToUpper(lf.ActivationType)), lf.ActivationDate
+	o.SSOUserEmailAddress, o.SimIncludedFlag, o.CarrierName = lf.SSOUserEmail, lf.SimIncludedFlag, lf.CarrierName
 }
 
 // shareDerived gives each line's outcome its derived labels, copied into one
-// array for the whole decision.
+// array for the whole decision; lines whose labels are the same (the same
+// rules derived the same fields) share one copy. Each list is capped, so an
+// append to one never writes into another.
 func (ev *evaluator) shareDerived(d *domain.Decision) {
-	total := 0
+	// same[i] is the first line with line i's labels; only the firsts are
+	// copied. Lines are compared with the firsts only, a few lists.
+	same, firsts, total := ev.same[:0], ev.firsts[:0], 0
 	for i := range ev.lines {
-		total += len(ev.lines[i].derived)
+		labels := ev.lines[i].derived
+		first := i
+		for _, j := range firsts {
+			if slices.Equal(ev.lines[j].derived, labels) {
+				first = j
+				break
+			}
+		}
+		if first == i && len(labels) > 0 {
+			firsts = append(firsts, i)
+			total += len(labels)
+		}
+		same = append(same, first)
 	}
+	ev.same, ev.firsts = same, firsts
 	if total == 0 {
 		return
 	}
 	all := make([]string, 0, total)
 	for i := range ev.lines {
-		if n := len(ev.lines[i].derived); n > 0 {
+		n := len(ev.lines[i].derived)
+		switch {
+		case n == 0:
+		case same[i] < i:
+			d.Lines[i].Derived = d.Lines[same[i]].Derived
+		default:
 			all = append(all, ev.lines[i].derived...)
 			d.Lines[i].Derived = all[len(all)-n : len(all) : len(all)]
 		}

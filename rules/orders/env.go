@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/rules"
 )
 
 // The environments below are what the store API's rule expressions see. Their expr tags are
@@ -28,6 +29,10 @@ type LineEnv struct {
 	Serial   *SerialFacts `expr:"serial"`
 	Today    domain.Date  `expr:"today"`
 	TodayUTC domain.Date  `expr:"todayUTC"`
+
+	// memo remembers the string tests of the lines (isEmail of a line's SSO
+	// address is asked by two rules), by argument.
+	memo rules.Memo
 }
 
 // OrderFacts is the order header as sent, with what the store knows about it.
@@ -91,6 +96,7 @@ type LineFacts struct {
 	CouponFound        bool        `expr:"couponFound"` // the coupon exists, for this part, unredeemed
 
 	derived []string
+	part    *domain.Part // the catalog's part, looked up once per line
 }
 
 // PartFacts is the catalog's part for a line; Found is false for an unknown
@@ -124,23 +130,28 @@ type ModelFacts struct {
 
 // SerialFacts is what the store knows about a line's serial: the device, its
 // subscription timeline (with the earlier lines of this order added), its
-// trial ledger, and whether an order for it is in progress.
+// trial ledger, and whether an order for it is in progress. The device's
+// fields are read from the snapshot when a rule first reads one (they are
+// lazy in the line scope), as is the trial ledger.
 type SerialFacts struct {
 	Known           bool   `expr:"known"`        // the device is in the store
 	StoredSerial    string `expr:"storedSerial"` // its stored spelling ("" when unknown)
 	LatestSSOEmail  string `expr:"latestSsoUserEmailAddress"`
 	OrderInProgress bool   `expr:"orderInProgress"`
 
-	key      string
-	timeline domain.Timeline
-	views    []SubscriptionFacts
-	built    []bool // views[i] is made
-	viewsOK  bool   // views is sized for timeline
-	memo     [numMemos]memo
-	trials   []domain.TrialGrant
-	own      domain.Timeline // the timeline plus this order's lines, once one is merged
-	owned    bool
-	pending  []domain.Subscription // this order's accepted lines, not merged yet
+	key        string
+	timeline   domain.Timeline
+	views      []SubscriptionFacts
+	built      []bool // views[i] is made
+	viewsOK    bool   // views is sized for timeline
+	memo       [numMemos]memo
+	trials     []domain.TrialGrant // the trial ledger, once trialsRead, with this order's trials
+	trialsRead bool
+	deviceRead bool // Known, StoredSerial and LatestSSOEmail are read (readDevice)
+	snap       *Snapshot
+	own        domain.Timeline // the timeline plus this order's lines, once one is merged
+	owned      bool
+	pending    []domain.Subscription // this order's accepted lines, not merged yet
 }
 
 // SubscriptionFacts is a subscription as rules see it.
@@ -190,7 +201,9 @@ func (s *SerialFacts) view(sub *domain.Subscription) *SubscriptionFacts {
 // setTimeline installs tl; views and remembered answers are dropped.
 func (s *SerialFacts) setTimeline(tl domain.Timeline) {
 	s.timeline, s.viewsOK = tl, false
-	s.memo = [numMemos]memo{}
+	for i := range s.memo {
+		s.memo[i].ok = false
+	}
 }
 
 // The history questions rules ask several times per line, remembered per
@@ -225,10 +238,38 @@ func (s *SerialFacts) keep(q int, pl string, a, b domain.Date, sub *domain.Subsc
 }
 
 func (s *SerialFacts) hadTrial(pl string) bool {
-	for i := range s.trials {
-		if string(s.trials[i].ProductLine) == pl {
+	trials := s.ledger()
+	for i := range trials {
+		if string(trials[i].ProductLine) == pl {
 			return true
 		}
 	}
 	return s.timeline.HadKind(domain.ProductLine(pl), domain.Trial)
+}
+
+// ledger returns the serial's trial ledger with this order's trials, read
+// from the snapshot when first asked for: only trial parts need it.
+func (s *SerialFacts) ledger() []domain.TrialGrant {
+	if !s.trialsRead {
+		s.trials, s.trialsRead = s.snap.Trials[s.key], true
+	}
+	return s.trials
+}
+
+// readDevice fills the device's facts, once: the latest valid SSO e-mail the
+// client's own orders gave, else the device record's.
+func (s *SerialFacts) readDevice() {
+	if s.deviceRead {
+		return
+	}
+	s.deviceRead = true
+	if own := s.snap.OwnSSOEmails[s.key]; own != "" {
+		s.LatestSSOEmail = own
+	}
+	if dev := s.snap.Devices[s.key]; dev != nil {
+		s.Known, s.StoredSerial = true, dev.Serial
+		if s.LatestSSOEmail == "" {
+			s.LatestSSOEmail = dev.LatestValidSSOEmail()
+		}
+	}
 }

@@ -31,6 +31,9 @@ var (
 			{Name: "serialNumber", Path: "line.serialNumber"},
 		},
 		Functions: vocabulary,
+		// The device is looked up only for the rules that read it (VRS
+		// lines' stored serial and SSO fallback).
+		Lazy: []rules.LazyFacts{rules.Lazy((*SerialFacts).readDevice, "known", "storedSerial", "latestSsoUserEmailAddress")},
 	})
 )
 

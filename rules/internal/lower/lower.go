@@ -35,11 +35,12 @@ type NilMember struct{ Field string }
 func (e NilMember) Error() string { return "cannot fetch " + e.Field + " from nil" }
 
 // Lower returns the closures for n evaluated against an environment of type
-// env (a pointer to a struct), calling vocabulary functions through funcs.
+// env (a pointer to a struct), calling vocabulary functions through funcs
+// and filling lazy fields (see Lazy) before they are read.
 // When n has a shape it does not handle, the Func is empty and why names the
 // first node that stopped it.
-func Lower(n ast.Node, env reflect.Type, funcs map[string]Binder) (f Func, why string) {
-	c := &lowerer{funcs: funcs}
+func Lower(n ast.Node, env reflect.Type, funcs map[string]Binder, lazy Lazy) (f Func, why string) {
+	c := &lowerer{funcs: funcs, lazy: lazy}
 	l, ok := c.node(n, &scope{typ: env})
 	if !ok {
 		return Func{}, c.why
@@ -63,6 +64,7 @@ func Lower(n ast.Node, env reflect.Type, funcs map[string]Binder) (f Func, why s
 // lowerer lowers one expression and remembers why it could not.
 type lowerer struct {
 	funcs map[string]Binder
+	lazy  Lazy
 	why   string
 	// mayPanic is set when a closure may meet a nil (an element of a list
 	// of pointers), so the evaluator must recover.
@@ -133,7 +135,7 @@ func (c *lowerer) node(n ast.Node, env *scope) (Value, bool) {
 		if !ok {
 			return c.fail(n)
 		}
-		return c.readField(Value{path: []uintptr{}}, f, x.Value, n)
+		return c.readField(Value{path: []uintptr{}}, env.typ.Elem(), f, x.Value, n)
 	case *ast.PointerNode:
 		if env.elem == nil || x.Name != "" {
 			return c.fail(n)
@@ -253,7 +255,7 @@ func Addr(env unsafe.Pointer, path []uintptr) unsafe.Pointer {
 // When base is a field path from the environment the whole path is read in
 // one closure. A nil pointer on the way (only a vocabulary call can return
 // one) panics with NilMember, which the evaluator reports as a rule error.
-func (c *lowerer) readField(base Value, f reflect.StructField, name string, at ast.Node) (Value, bool) {
+func (c *lowerer) readField(base Value, owner reflect.Type, f reflect.StructField, name string, at ast.Node) (Value, bool) {
 	var path []uintptr
 	var bp Ptr
 	if base.path != nil {
@@ -261,13 +263,16 @@ func (c *lowerer) readField(base Value, f reflect.StructField, name string, at a
 	} else {
 		bp = base.Fn.(Ptr)
 	}
+	if fill := c.lazy.fill(owner, name); fill != nil {
+		return c.lazyField(path, bp, f, name, fill, at)
+	}
 	switch f.Type {
 	case boolType:
-		return Value{Type: boolType, Fn: reader[bool](path, bp, f.Offset, name)}, true
+		return Value{Type: boolType, Fn: reader[bool](path, bp, f.Offset, name), path: path, name: name}, true
 	case intType:
-		return Value{Type: intType, Fn: reader[int](path, bp, f.Offset, name)}, true
+		return Value{Type: intType, Fn: reader[int](path, bp, f.Offset, name), path: path, name: name}, true
 	case stringType:
-		return Value{Type: stringType, Fn: reader[string](path, bp, f.Offset, name)}, true
+		return Value{Type: stringType, Fn: reader[string](path, bp, f.Offset, name), path: path, name: name}, true
 	case dateType:
 		return Value{Type: dateType, Fn: reader[domain.Date](path, bp, f.Offset, name)}, true
 	case intsType:
@@ -339,5 +344,28 @@ func (c *lowerer) member(x *ast.MemberNode, env *scope) (Value, bool) {
 	if !ok {
 		return c.fail(x)
 	}
-	return c.readField(base, f, prop.Value, x)
+	return c.readField(base, base.Type.Elem(), f, prop.Value, x)
+}
+
+// LeafField returns the struct type holding the last field of the dotted
+// path of expr tags from a pointer of type env, and that field's offset in
+// it: what identifies the field whatever pointer reaches it, so a write
+// through one path can be matched with a read through another.
+func LeafField(env reflect.Type, path string) (owner reflect.Type, off uintptr, ok bool) {
+	t := env
+	parts := strings.Split(path, ".")
+	for i, name := range parts {
+		f, found := fieldByTag(t, name)
+		if !found {
+			return nil, 0, false
+		}
+		if i == len(parts)-1 {
+			return t.Elem(), f.Offset, true
+		}
+		if !isStructPtr(f.Type) {
+			return nil, 0, false
+		}
+		t = f.Type
+	}
+	return nil, 0, false
 }

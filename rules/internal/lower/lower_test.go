@@ -85,7 +85,7 @@ func TestLowerReportsWhy(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), nil)
+		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), nil, nil)
 		if want == "" {
 			if !f.Lowered() || why != "" {
 				t.Errorf("%s: not lowered: %s", src, why)
@@ -97,9 +97,44 @@ func TestLowerReportsWhy(t *testing.T) {
 		}
 	}
 	prog, _ := expr.Compile("count(items, .n > 3)", expr.Env(&env{}))
-	f, _ := Lower(prog.Node(), reflect.TypeFor[*env](), nil)
+	f, _ := Lower(prog.Node(), reflect.TypeFor[*env](), nil, nil)
 	e := &env{Items: []inner{{N: 1}, {N: 4}, {N: 9}}}
 	if got := f.I(unsafe.Pointer(e)); got != 2 {
 		t.Errorf("count = %d, want 2", got)
+	}
+}
+
+// The fused shapes (a field against a literal, a negated field, short and
+// long constant sets, and / or chains) decide as expr does.
+func TestFusedShapesMatchExpr(t *testing.T) {
+	long := `["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "g", "hh", "iii", "Telekom M2M"]`
+	srcs := []string{
+		`box.name == "x"`, `box.name != "x"`, `"x" == box.name`, `box.n == 7`, `box.n != 7`, `flag == true`, `flag != false`,
+		`not flag`, `not (box.name in ["x", "y"])`, `box.name in ["x", "y"]`, `box.name in ` + long, `not (box.name in ` + long + `)`,
+		`flag and box.n == 7 and box.name != ""`, `flag or box.n == 7 or box.name == "x"`, `flag and box.n == 7 or box.name == "iii"`,
+		`flag and box.n > 1 and box.n < 9 and box.name != "" and len(box.name) > 0`,
+	}
+	envs := []*env{
+		{In: &inner{N: 7, Name: "x"}, Flag: true}, {In: &inner{N: 1, Name: "iii"}}, {In: &inner{Name: "Telekom M2M"}, Flag: true},
+		{In: &inner{Name: "y", N: 7}}, {In: &inner{Name: ""}},
+	}
+	for _, src := range srcs {
+		prog, err := expr.Compile(src, expr.Env(&env{}))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), nil, nil)
+		if f.B == nil {
+			t.Fatalf("%s: not lowered: %s", src, why)
+		}
+		for _, e := range envs {
+			want, err := expr.Run(prog, e)
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			if got := f.B(unsafe.Pointer(e)); got != want {
+				t.Errorf("%s on %+v: lowered %v, expr %v", src, *e.In, got, want)
+			}
+		}
 	}
 }

@@ -15,6 +15,19 @@ func (c *lowerer) unary(x *ast.UnaryNode, env *scope) (Value, bool) {
 	}
 	switch x.Operator {
 	case "not", "!":
+		if in, ok := x.Node.(*ast.BinaryNode); ok && in.Operator == "in" {
+			if f, ok := c.membership(in, env, true); ok {
+				return Value{Type: boolType, Fn: f}, true
+			}
+		}
+		if f, ok := notField(v); ok {
+			return Value{Type: boolType, Fn: f}, true
+		}
+		if call, ok := x.Node.(*ast.CallNode); ok {
+			if f, ok := c.negatedCall(call, env); ok {
+				return Value{Type: boolType, Fn: f}, true
+			}
+		}
 		if f, ok := v.Fn.(boolFn); ok {
 			return Value{Type: boolType, Fn: boolFn(func(p unsafe.Pointer) bool { return !f(p) })}, true
 		}
@@ -29,6 +42,9 @@ func (c *lowerer) unary(x *ast.UnaryNode, env *scope) (Value, bool) {
 func (c *lowerer) binary(x *ast.BinaryNode, env *scope) (Value, bool) {
 	if x.Operator == "??" {
 		return c.coalesce(x, env)
+	}
+	if isLogic(x.Operator, true) || isLogic(x.Operator, false) {
+		return c.chain(x, env, isLogic(x.Operator, true))
 	}
 	if x.Operator == "==" || x.Operator == "!=" {
 		if l, ok := c.nilCompare(x, env); ok {
@@ -55,13 +71,16 @@ func (c *lowerer) binary(x *ast.BinaryNode, env *scope) (Value, bool) {
 		}
 		return Value{Type: boolType, Fn: boolFn(func(p unsafe.Pointer) bool { return l(p) || r(p) })}, true
 	case "in":
-		l, ok1 := a.Fn.(strFn)
+		_, ok1 := a.Fn.(strFn)
 		set, ok2 := b.Fn.(map[string]struct{})
 		if !ok1 || !ok2 {
 			return c.fail(x)
 		}
-		return Value{Type: boolType, Fn: boolFn(func(p unsafe.Pointer) bool { _, in := set[l(p)]; return in })}, true
+		return Value{Type: boolType, Fn: inSet(a, set, false)}, true
 	case "==", "!=":
+		if f, ok := literalCompare(x, a, b); ok {
+			return Value{Type: boolType, Fn: f}, true
+		}
 		eq, ok := equalConst(x, a, b)
 		if !ok {
 			eq, ok = equality(a, b)
@@ -204,7 +223,7 @@ func (c *lowerer) coalesce(x *ast.BinaryNode, env *scope) (Value, bool) {
 	if !ok {
 		return c.fail(x)
 	}
-	read, ok := c.readField(base, f, prop.Value, m)
+	read, ok := c.readField(base, base.Type.Elem(), f, prop.Value, m)
 	if !ok {
 		return c.fail(x)
 	}
@@ -279,4 +298,49 @@ func (c *lowerer) conditional(x *ast.ConditionalNode, env *scope) (Value, bool) 
 		}
 	}
 	return c.fail(x)
+}
+
+// membership lowers `s in set` (not in, when neg) for a constant set, or
+// reports false for another shape.
+func (c *lowerer) membership(x *ast.BinaryNode, env *scope, neg bool) (boolFn, bool) {
+	a, ok := c.node(x.Left, env)
+	if !ok {
+		return nil, false
+	}
+	b, ok := c.node(x.Right, env)
+	if !ok {
+		return nil, false
+	}
+	_, ok1 := a.Fn.(strFn)
+	set, ok2 := b.Fn.(map[string]struct{})
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	return inSet(a, set, neg), true
+}
+
+// negatedCall lowers `not f(args)` through the negation the vocabulary binds
+// for a function returning bool (its binder under "!" + name), so the test
+// and its negation are one call.
+func (c *lowerer) negatedCall(x *ast.CallNode, env *scope) (boolFn, bool) {
+	id, ok := x.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, false
+	}
+	bind := c.funcs["!"+id.Value]
+	if bind == nil {
+		return nil, false
+	}
+	args := make([]Value, len(x.Arguments))
+	for i, a := range x.Arguments {
+		if args[i], ok = c.node(a, env); !ok {
+			return nil, false
+		}
+	}
+	v, ok := bind(args)
+	if !ok {
+		return nil, false
+	}
+	f, ok := v.Fn.(boolFn)
+	return f, ok
 }

@@ -19,6 +19,7 @@ type Value struct {
 	// is a field path (line.serialNumber is [offset of Line, offset of
 	// SerialNumber]); reads along a path are fused into one closure.
 	path []uintptr
+	name string // the field's name, for a nil on the path
 }
 
 // Ptr is the closure of a struct pointer: the pointer, untyped, so one
@@ -63,10 +64,10 @@ func As[T any](v Value) (func(unsafe.Pointer) T, bool) {
 	want := reflect.TypeFor[T]()
 	if want.Kind() == reflect.Pointer && v.Type == want {
 		if p, ok := v.Fn.(Ptr); ok {
-			return func(env unsafe.Pointer) T {
-				q := p(env)
-				return *(*T)(unsafe.Pointer(&q))
-			}, true
+			// A func returning unsafe.Pointer and one returning *S take
+			// and return the same words in the same registers: the closure
+			// is used as it is, with no wrapper to call through.
+			return *(*func(unsafe.Pointer) T)(unsafe.Pointer(&p)), true
 		}
 	}
 	return nil, false
@@ -77,10 +78,8 @@ func As[T any](v Value) (func(unsafe.Pointer) T, bool) {
 func Make[T any](f func(unsafe.Pointer) T) Value {
 	t := reflect.TypeFor[T]()
 	if isStructPtr(t) {
-		return Value{Type: t, Fn: Ptr(func(env unsafe.Pointer) unsafe.Pointer {
-			r := f(env)
-			return *(*unsafe.Pointer)(unsafe.Pointer(&r))
-		})}
+		// The same words in the same registers (see As): no wrapper.
+		return Value{Type: t, Fn: *(*Ptr)(unsafe.Pointer(&f))}
 	}
 	return Value{Type: t, Fn: f}
 }
