@@ -1,0 +1,34 @@
+package apitest
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/entitle-rules/entitle/rules/dataset"
+)
+
+// ExampleFile is the example data set `entitle serve` loads on a first run,
+// as a path from an API package's directory (the working directory of its
+// tests).
+const ExampleFile = "../../cmd/entitle/example.yaml"
+
+// ExampleData parses ExampleFile and merges into it each of more, data sets
+// in the file format.
+func ExampleData(more ...string) (*dataset.Dataset, error) {
+	b, err := os.ReadFile(ExampleFile)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := dataset.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("example.yaml: %w", err)
+	}
+	for i, m := range more {
+		d, err := dataset.Parse([]byte(m))
+		if err != nil {
+			return nil, fmt.Errorf("data set %d: %w", i+1, err)
+		}
+		ds = ds.Merge(d)
+	}
+	return ds, nil
+}
