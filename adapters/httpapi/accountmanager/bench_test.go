@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
-	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 )
 
 // BenchmarkLicenseHTTP gives seats to users and takes them back over
@@ -24,7 +23,7 @@ func BenchmarkLicenseHTTP(b *testing.B) {
 	for _, name := range []string{"memory", "sqlite"} {
 		for _, n := range []int{1, 1000} {
 			b.Run(fmt.Sprintf("store=%s/users=%d", name, n), func(b *testing.B) {
-				h := newHarnessWith(b, apitest.Open(b, name), nil, httpapi.Limits{PerClient: 1e9, PerClientBurst: 1e9})
+				h := newHarnessWith(b, drivers.Open(b, name), nil, httpapi.Limits{PerClient: 1e9, PerClientBurst: 1e9})
 				fleet, acme := h.authenticate(apiKey, ""), h.authenticate(apiKey, "acme-fleet")
 				// Seats for every user (acme-fleet owns 5): a call reads
 				// the pool of the product, so its cost grows with the seats.

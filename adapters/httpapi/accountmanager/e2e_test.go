@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 )
 
 // TestPartnerFlow walks seed 000's flow for a partner setting up a customer,
@@ -16,9 +15,9 @@ import (
 // against the OpenAPI document, and the flow uses every documented
 // operation.
 func TestPartnerFlow(t *testing.T) {
-	for name := range apitest.Stores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, apitest.Open(t, name), nil)
+			h := newHarness(t, drivers.Open(t, name), nil)
 			partnerFlow(t, h)
 			for _, op := range h.spec.Operations() {
 				if !h.spec.Succeeded(op) {

@@ -17,6 +17,8 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountmanager"
 	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/memory"
+	"github.com/entitle-rules/entitle/adapters/postgres"
+	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rules/access"
@@ -204,4 +206,13 @@ func errorBody(code, field, message string) string {
 	}
 	b, _ := json.Marshal(map[string]any{"error": e})
 	return string(b)
+}
+
+// drivers open the stores the tests run on.
+var drivers = apitest.Drivers{
+	Memory: func() ports.Store { return memory.New() },
+	SQLite: func(path string) (ports.Store, error) { return sqlite.Open(path, sqlite.Options{}) },
+	Postgres: func(ctx context.Context, dsn, schema string) (ports.Store, error) {
+		return postgres.Open(ctx, dsn, postgres.Options{Schema: schema})
+	},
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/seats"
@@ -42,9 +41,9 @@ func addUsers(tb testing.TB, h *harness, format string, n int) []string {
 // user asked for 64 times at once holds one seat. On every store, through
 // the whole HTTP stack.
 func TestRaceForTheLastSeats(t *testing.T) {
-	for name := range apitest.Stores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, apitest.Open(t, name), nil)
+			h := newHarness(t, drivers.Open(t, name), nil)
 			acme := h.authenticate(apiKey, "acme-fleet")
 			ids := addUsers(t, h, "u%02d", 64)
 			statuses := make([]int, len(ids))

@@ -7,11 +7,17 @@ import (
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
-	"github.com/entitle-rules/entitle/adapters/memory"
-	"github.com/entitle-rules/entitle/adapters/postgres"
-	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/ports"
 )
+
+// Drivers are the three stores' constructors. The tests pass them in: this
+// package belongs to the httpapi adapter, and one adapter does not import
+// another (archcheck), though its tests may.
+type Drivers struct {
+	Memory   func() ports.Store
+	SQLite   func(path string) (ports.Store, error)
+	Postgres func(ctx context.Context, dsn, schema string) (ports.Store, error)
+}
 
 // Opener opens a new, empty store for tb, closed by whoever uses it. The
 // second value opens another Store on the same database; it is nil but for
@@ -22,12 +28,12 @@ type Opener func(tb testing.TB) (ports.Store, func() ports.Store)
 // sqlite, and postgres when ENTITLE_POSTGRES_DSN is set. A database that
 // cannot be reached then fails the test, never skips it: a run that was
 // asked to cover PostgreSQL and did not must not look green.
-func Stores() map[string]Opener {
+func (d Drivers) Stores() map[string]Opener {
 	stores := map[string]Opener{
-		"memory": func(testing.TB) (ports.Store, func() ports.Store) { return memory.New(), nil },
+		"memory": func(testing.TB) (ports.Store, func() ports.Store) { return d.Memory(), nil },
 		"sqlite": func(tb testing.TB) (ports.Store, func() ports.Store) {
 			tb.Helper()
-			s, err := sqlite.Open(filepath.Join(tb.TempDir(), "entitle.db"), sqlite.Options{})
+			s, err := d.SQLite(filepath.Join(tb.TempDir(), "entitle.db"))
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -40,7 +46,7 @@ func Stores() map[string]Opener {
 			schema := pgtest.Schema(tb, dsn)
 			open := func() ports.Store {
 				tb.Helper()
-				s, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
+				s, err := d.Postgres(context.Background(), dsn, schema)
 				if err != nil {
 					tb.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
 				}
@@ -54,9 +60,9 @@ func Stores() map[string]Opener {
 
 // Open opens a new store of the named kind (one of Stores' names) for tb.
 // Benchmarks use it to name the stores they time.
-func Open(tb testing.TB, name string) ports.Store {
+func (d Drivers) Open(tb testing.TB, name string) ports.Store {
 	tb.Helper()
-	open, ok := Stores()[name]
+	open, ok := d.Stores()[name]
 	if !ok {
 		tb.Fatalf("no store %q", name)
 	}
