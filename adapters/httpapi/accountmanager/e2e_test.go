@@ -4,7 +4,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
 )
 
 // TestPartnerFlow walks seed 000's flow for a partner setting up a customer,

@@ -3,12 +3,11 @@ package accountops_test
 import (
 	"context"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/memory"
-	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
 // TestExampleDataSet: seed 003's own requests, as written, against the
@@ -17,11 +16,7 @@ import (
 // values, its values: the count of attached accounts is 1, the limits are
 // 10, 15, 1, 10, null, null).
 func TestExampleDataSet(t *testing.T) {
-	b, err := os.ReadFile("../../cmd/entitle/example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Parse(b)
+	ds, err := apitest.ExampleData()
 	if err != nil {
 		t.Fatal(err)
 	}
