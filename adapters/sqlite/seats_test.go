@@ -18,10 +18,7 @@ import (
 // writers take turns on the file's lock, so the seat races hold across
 // them as they do within one.
 func TestSeatRacesAcrossTwoStores(t *testing.T) {
-	storetest.RunSeatRaces(t, func(t *testing.T) (ports.Store, ports.Store) {
-		path := filepath.Join(t.TempDir(), "e.db")
-		return openTest(t, path), openTest(t, path)
-	})
+	storetest.RunSeatRaces(t, twoOnOneFile)
 }
 
 // The seat lookups and the overlap triggers' searches stay on an index:
@@ -72,20 +69,7 @@ func TestSeatLookupsUseIndexes(t *testing.T) {
 	sorts := map[string]bool{"Assignments.ByProduct": true, "Assignments.ByUser": true, "Licenses.ByAccount(product)": true}
 	onConn(t, s, s.readers, func(c *sql.Conn) {
 		for name, query := range lookups {
-			rows, err := c.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, make([]any, strings.Count(query, "?"))...)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := explain(t, c, name, query, make([]any, strings.Count(query, "?")))
 			if index, ok := wantIndex[name]; ok && !strings.Contains(strings.Join(plan, "; "), index) {
 				t.Errorf("%s does not use %s: %s", name, index, strings.Join(plan, "; "))
 			}
