@@ -8,8 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/entitle-rules/entitle/adapters/postgres"
-	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/ports/storetest"
 )
 
 // The shape of every account in BenchmarkSeatLookups, the SQLite store's
@@ -37,7 +36,6 @@ func BenchmarkSeatLookups(b *testing.B) {
 				b.Skip("loading 1,000,000 assignments takes a while; not with -short")
 			}
 			dsn := testDSN(b)
-			ctx := b.Context()
 			schema := freshSchema(b, dsn)
 			s := openStore(b, dsn, postgres.Options{Schema: schema})
 			accounts := n / benchAssignmentsPerAcc
@@ -45,55 +43,7 @@ func BenchmarkSeatLookups(b *testing.B) {
 			acct := int64(accounts/2 + 1)
 			user := (acct-1)*benchUsersPerAccount + 26
 			on := day(b, "2020-06-01")
-			b.Run("pool", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						ls, err := tx.Licenses().ByAccount(ctx, acct, "CoPilot", on)
-						if err != nil {
-							return err
-						}
-						as, err := tx.Assignments().ByProduct(ctx, acct, "CoPilot", on)
-						if err != nil {
-							return err
-						}
-						if p := domain.PoolOn("CoPilot", on, ls, as); p.Owned != 10 || p.Assigned != 10 {
-							return fmt.Errorf("pool %+v, want 10 owned and assigned", p)
-						}
-						return nil
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("byUser", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						as, err := tx.Assignments().ByUser(ctx, acct, user, on)
-						if err == nil && len(as) == 0 {
-							err = fmt.Errorf("user %d holds nothing on %s", user, on)
-						}
-						return err
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("byExternalId", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						u, err := tx.Users().ByExternalID(ctx, acct, "DRIVER-26")
-						if err == nil && u.ID != user {
-							err = fmt.Errorf("DRIVER-26 of account %d is user %d, want %d", acct, u.ID, user)
-						}
-						return err
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			storetest.BenchSeatLookups(b, s, acct, user, on)
 		})
 	}
 }
