@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/dataset"
@@ -439,31 +438,7 @@ func FuzzLoadAccounts(f *testing.F) {
 		if len(ds.Companies)+len(ds.ManagedLinks)+len(ds.Licenses)+len(ds.Users)+len(ds.Assignments) > 64 {
 			return
 		}
-		store := memory.New()
-		defer store.Close()
-		var aliases []string
-		for _, c := range ds.Companies {
-			aliases = append(aliases, c.Alias)
-		}
-		ctx := context.Background()
-		_, err = ds.Load(ctx, store)
-		switch domain.ErrorCode(err) {
-		case "":
-		case domain.CodeInvalid, domain.CodeConflict:
-			if n := companies(t, store, aliases); n != 0 {
-				t.Fatalf("a refused load (%v) wrote %d companies", err, n)
-			}
-			return
-		default:
-			t.Fatalf("Load: %v, want success, CodeInvalid or CodeConflict", err)
-		}
-		first := accountsDump(t, store, ds)
-		if _, err := ds.Load(ctx, store); err != nil {
-			t.Fatalf("loading again: %v", err)
-		}
-		if again := accountsDump(t, store, ds); again != first {
-			t.Fatalf("loading again changed the store:\n%s\nthen\n%s", first, again)
-		}
+		loadTwice(t, ds, func(store ports.Store, _ []string) string { return accountsDump(t, store, ds) })
 	})
 }
 
