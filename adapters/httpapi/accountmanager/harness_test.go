@@ -2,7 +2,6 @@ package accountmanager_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io/fs"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
-	"github.com/entitle-rules/entitle/rules/access"
 	"github.com/entitle-rules/entitle/rules/dataset"
 	"github.com/entitle-rules/entitle/rules/seats"
 	"github.com/entitle-rules/entitle/rulesets"
@@ -102,14 +100,7 @@ func newHarnessWith(tb testing.TB, store ports.Store, rulesFS fs.FS, limits http
 	if h.svc, err = seats.New(seats.Options{Store: h.store, Rules: set, Clock: clock}); err != nil {
 		tb.Fatal(err)
 	}
-	acc, err := access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Limits: limits})
-	accountmanager.Register(h.api, h.svc)
-	h.srv = httptest.NewServer(h.api)
-	tb.Cleanup(h.srv.Close)
+	h.api, _, h.srv = apitest.Serve(tb, h.store, clock, limits, func(api *httpapi.Server) { accountmanager.Register(api, h.svc) })
 	h.client = &apitest.Client{Server: h.srv, Spec: h.spec}
 	return h
 }

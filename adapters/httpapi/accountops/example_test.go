@@ -1,7 +1,6 @@
 package accountops_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
@@ -16,16 +15,10 @@ import (
 // values, its values: the count of attached accounts is 1, the limits are
 // 10, 15, 1, 10, null, null).
 func TestExampleDataSet(t *testing.T) {
-	ds, err := apitest.ExampleData()
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &harness{tb: t, store: memory.New(), spec: loadSpec(t)}
 	t.Cleanup(func() { h.store.Close() })
 	h.now.Store(start.UnixNano())
-	if _, err := ds.Load(context.Background(), h.store); err != nil {
-		t.Fatal(err)
-	}
+	apitest.LoadExample(t, h.store)
 	h.serve(httpapi.Limits{})
 	tok := "example-access-token-change-me"
 

@@ -2,7 +2,6 @@ package accountops_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -149,13 +148,7 @@ func (h *harness) serve(limits httpapi.Limits) {
 	if err != nil {
 		h.tb.Fatal(err)
 	}
-	if h.access, err = access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader}); err != nil {
-		h.tb.Fatal(err)
-	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: h.access, Limits: limits})
-	accountops.Register(h.api, svc)
-	h.srv = httptest.NewServer(h.api)
-	h.tb.Cleanup(h.srv.Close)
+	h.api, h.access, h.srv = apitest.Serve(h.tb, h.store, clock, limits, func(api *httpapi.Server) { accountops.Register(api, svc) })
 }
 
 func (h *harness) advance(d time.Duration) { h.now.Add(int64(d)) }

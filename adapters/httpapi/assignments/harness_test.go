@@ -2,7 +2,6 @@ package assignments_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules/access"
 	"github.com/entitle-rules/entitle/rules/dataset"
 	"github.com/entitle-rules/entitle/rules/seats"
 	"github.com/entitle-rules/entitle/rulesets"
@@ -118,14 +116,7 @@ func newHarnessWith(tb testing.TB, store ports.Store, limits httpapi.Limits) *ha
 	if err != nil {
 		tb.Fatal(err)
 	}
-	acc, err := access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Limits: limits})
-	assignments.Register(h.api, svc)
-	h.srv = httptest.NewServer(h.api)
-	tb.Cleanup(h.srv.Close)
+	h.api, _, h.srv = apitest.Serve(tb, h.store, clock, limits, func(api *httpapi.Server) { assignments.Register(api, svc) })
 	err = h.store.View(ctx, func(tx ports.Tx) error {
 		for _, c := range []struct {
 			alias string

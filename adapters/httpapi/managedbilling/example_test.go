@@ -1,7 +1,6 @@
 package managedbilling_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
@@ -14,16 +13,10 @@ import (
 // answers as the seed shows, and each managed account provisions with the
 // TxId.
 func TestExampleDataSet(t *testing.T) {
-	ds, err := apitest.ExampleData()
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &harness{tb: t, store: memory.New(), spec: loadSpec(t)}
 	t.Cleanup(func() { h.store.Close() })
 	h.now.Store(start.UnixNano())
-	if _, err := ds.Load(context.Background(), h.store); err != nil {
-		t.Fatal(err)
-	}
+	apitest.LoadExample(t, h.store)
 	h.serve(httpapi.Limits{})
 	bearer := h.bearer("billing-client", "example-billing-secret-change-me")
 	ps := h.login(bearer, primary)

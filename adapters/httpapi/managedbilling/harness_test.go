@@ -2,7 +2,6 @@ package managedbilling_test
 
 import (
 	"context"
-	"crypto/rand"
 	b64 "encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -155,13 +154,7 @@ func (h *harness) serve(limits httpapi.Limits) *harness {
 	if err != nil {
 		h.tb.Fatal(err)
 	}
-	if h.access, err = access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader}); err != nil {
-		h.tb.Fatal(err)
-	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: h.access, Limits: limits})
-	managedbilling.Register(h.api, svc)
-	h.srv = httptest.NewServer(h.api)
-	h.tb.Cleanup(h.srv.Close)
+	h.api, h.access, h.srv = apitest.Serve(h.tb, h.store, clock, limits, func(api *httpapi.Server) { managedbilling.Register(api, svc) })
 	return h
 }
 

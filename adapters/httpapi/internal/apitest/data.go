@@ -1,9 +1,12 @@
 package apitest
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"testing"
 
+	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
@@ -31,4 +34,16 @@ func ExampleData(more ...string) (*dataset.Dataset, error) {
 		ds = ds.Merge(d)
 	}
 	return ds, nil
+}
+
+// LoadExample loads ExampleFile into store.
+func LoadExample(tb testing.TB, store ports.Store) {
+	tb.Helper()
+	ds, err := ExampleData()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := ds.Load(context.Background(), store); err != nil {
+		tb.Fatal(err)
+	}
 }
