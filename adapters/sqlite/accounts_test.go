@@ -132,34 +132,16 @@ func TestAccountConstraintsExplained(t *testing.T) {
 // no failed logins and no lock; a token no login.
 func TestAccountsMigrationKeepsSeats(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "e.db")
-	old, err := open(path, Options{}, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Update(ctx, func(ptx ports.Tx) error {
-		for _, q := range []string{
-			`INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, limits)
-			VALUES (7, 'p', 'acme', 'ACME', 'Acme', '2025-04-24T10:28:10.000000000Z', 1, '{"copilot":{"users":50}}')`,
-			`INSERT INTO seat_users (id, account_id, external_id, external_key, email, first_name, last_name, phone, username,
-			username_key, password_hash, roles, created_at, updated_at, deleted_at)
-			VALUES (1, 7, 'd1', 'D1', '', '', '', '', 'a@x', 'A@X', 'h', 'null', '2025-04-24T10:28:10.000000000Z',
-			'2025-04-24T10:28:10.000000000Z', '')`,
-			`INSERT INTO clients (id, name, secret_hash) VALUES ('p', 'P', 'h')`,
-			`INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES ('t', 'p', 2, 7, '2025-04-24T10:28:10.000000000Z')`,
-		} {
-			if _, err := ptx.(*tx).exec(ctx, q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s := openTest(t, path)
+	s := migratedFrom(t, 5,
+		`INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, limits)
+		VALUES (7, 'p', 'acme', 'ACME', 'Acme', '2025-04-24T10:28:10.000000000Z', 1, '{"copilot":{"users":50}}')`,
+		`INSERT INTO seat_users (id, account_id, external_id, external_key, email, first_name, last_name, phone, username,
+		username_key, password_hash, roles, created_at, updated_at, deleted_at)
+		VALUES (1, 7, 'd1', 'D1', '', '', '', '', 'a@x', 'A@X', 'h', 'null', '2025-04-24T10:28:10.000000000Z',
+		'2025-04-24T10:28:10.000000000Z', '')`,
+		`INSERT INTO clients (id, name, secret_hash) VALUES ('p', 'P', 'h')`,
+		`INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES ('t', 'p', 2, 7, '2025-04-24T10:28:10.000000000Z')`,
+	)
 	var (
 		a   domain.Account
 		u   domain.User

@@ -193,28 +193,10 @@ func TestSeatConstraintsExplained(t *testing.T) {
 // were client_credentials tokens of no one account, and they have no apiKey.
 func TestSeatsMigrationKeepsTokens(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "e.db")
-	old, err := open(path, Options{}, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Update(ctx, func(ptx ports.Tx) error {
-		for _, q := range []string{
-			`INSERT INTO clients (id, name, secret_hash) VALUES ('tap', 'TAP', 'h')`,
-			`INSERT INTO tokens (hash, client_id, expires_at) VALUES ('t', 'tap', '2025-04-24T10:28:10.000000000Z')`,
-		} {
-			if _, err := ptx.(*tx).exec(ctx, q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s := openTest(t, path)
+	s := migratedFrom(t, 3,
+		`INSERT INTO clients (id, name, secret_hash) VALUES ('tap', 'TAP', 'h')`,
+		`INSERT INTO tokens (hash, client_id, expires_at) VALUES ('t', 'tap', '2025-04-24T10:28:10.000000000Z')`,
+	)
 	var (
 		c   domain.Client
 		tok domain.Token

@@ -95,6 +95,32 @@ func schemaVersions(tb testing.TB, s *Store) []int {
 	return vs
 }
 
+// migratedFrom writes stmts, plain SQL, into a new file at schema version
+// (as an older build left it) and returns a Store opened on it by Open,
+// which migrates it to the newest version.
+func migratedFrom(t *testing.T, version int, stmts ...string) *Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "e.db")
+	old, err := open(path, Options{}, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Update(t.Context(), func(ptx ports.Tx) error {
+		for _, q := range stmts {
+			if _, err := ptx.(*tx).exec(t.Context(), q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return openTest(t, path)
+}
+
 // A file an older build left at version 1 (no clients, tokens or
 // idempotency tables) is migrated by Open to the newest version, and what
 // was written before is still there.
