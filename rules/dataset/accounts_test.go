@@ -204,23 +204,7 @@ func TestBuildAccountsRefusals(t *testing.T) {
 		"two live links of one account":      {"managedLinks: [{primary: 1234567890-00001, managed: 1223334444-00001, service: Location, sku: s, txId: t}, {primary: 2334445555-00001, managed: 1223334444-00001, service: Location, sku: s, txId: u, state: ACTIVATED}]", "managedLinks[1]", "CONFLICT"},
 		"a partner with no credential":       {"clients: [{id: q}]\naccessTokens: [{partner: p, token: aaaaaaaaaaaaaaaaaaaa, expires: 2099-01-01T00:00:00Z}]", "clients[0].secretHash", "INVALID"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			ds, err := dataset.Parse([]byte(tc.data))
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			_, err = ds.Build()
-			de, ok := err.(*domain.Error)
-			if !ok || de.Code != domain.CodeInvalid {
-				t.Fatalf("Build: %v, want CodeInvalid", err)
-			}
-			for _, v := range de.Violations {
-				if v.Field == tc.field && v.Code == tc.code {
-					return
-				}
-			}
-			t.Errorf("Build: %v; want a %s problem at %s", err, tc.code, tc.field)
-		})
+		t.Run(name, func(t *testing.T) { wantViolation(t, tc.data, tc.field, tc.code) })
 	}
 	// Two cancelled links of one account, and one live beside them, are
 	// history, not a conflict.
