@@ -35,15 +35,12 @@ func account11111(blocked bool, blockedAt string, updated int64) string {
 // limits. Every answer is checked against the OpenAPI document, and the
 // walk sees every documented operation succeed.
 func TestAccountOperations(t *testing.T) {
-	for name, open := range drivers.Stores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			store, _ := open(t)
-			h := newHarness(t, store)
+			h := newHarness(t, drivers.Open(t, name))
 			operations(t, h)
-			for _, op := range h.spec.Operations() {
-				if !h.spec.Succeeded(op) {
-					t.Errorf("the walk never saw %s succeed", op)
-				}
+			for _, op := range h.spec.NeverSucceeded() {
+				t.Errorf("the walk never saw %s succeed", op)
 			}
 		})
 	}

@@ -25,15 +25,12 @@ const seedAdd = `{
 // once it is free. Every answer is checked against the OpenAPI document,
 // and the flow sees every documented operation succeed.
 func TestManagedBillingFlow(t *testing.T) {
-	for name, open := range drivers.Stores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			store, _ := open(t)
-			h := newHarness(t, store)
+			h := newHarness(t, drivers.Open(t, name))
 			flow(t, h)
-			for _, op := range h.spec.Operations() {
-				if !h.spec.Succeeded(op) {
-					t.Errorf("the flow never saw %s succeed", op)
-				}
+			for _, op := range h.spec.NeverSucceeded() {
+				t.Errorf("the flow never saw %s succeed", op)
 			}
 		})
 	}

@@ -167,6 +167,18 @@ func (s *Spec) Seen(key string) bool {
 	return s.seen[key]
 }
 
+// NeverSucceeded lists the document's operations no answer checked so far
+// shows succeeding (a 2xx), for a flow meant to see every one succeed.
+func (s *Spec) NeverSucceeded() []string {
+	var out []string
+	for _, op := range s.Operations() {
+		if !s.Succeeded(op) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
 // Succeeded reports whether op, "METHOD /path", was seen answering a 2xx.
 func (s *Spec) Succeeded(op string) bool {
 	s.mu.Lock()
