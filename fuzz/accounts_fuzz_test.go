@@ -10,7 +10,6 @@ import (
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rules/accounts"
 )
 
@@ -95,18 +94,5 @@ func FuzzAccountsRuleFile(f *testing.F) {
 	f.Add([]byte("ruleset: x\ncontext: accounts\nfixtures: {f: {now: 2025-05-20T12:00:00Z}}\ntests: [{name: t, fixture: f, plan: {id: 3}, limits: {}}]\n"))
 	f.Add([]byte("ruleset: x\ncontext: accounts\nrules: [{id: a, scope: managed, when: not includes(billing.skus, billing.type), deny: {code: X, message: m}}]\n"))
 	f.Add([]byte("ruleset: x\ncontext: accounts\nfixtures: {f: {now: 1}}\n"))
-	lang := accounts.Language()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		set, err := lang.Compile([]string{"f.yaml"}, map[string][]byte{"f.yaml": data})
-		var le *rules.LoadError
-		if err != nil {
-			if !errors.As(err, &le) || len(le.Problems) == 0 {
-				t.Fatalf("Compile: %v (%T), want a *rules.LoadError", err, err)
-			}
-			return
-		}
-		if _, err := set.RunTests(context.Background(), accounts.Tester(accounts.TesterOptions{})); err != nil && !errors.As(err, &le) {
-			t.Fatalf("RunTests: %v (%T), want a *rules.LoadError", err, err)
-		}
-	})
+	fuzzRuleFile(f, accounts.Language(), accounts.Tester(accounts.TesterOptions{}))
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rules/seats"
 )
 
@@ -92,18 +91,5 @@ func FuzzSeatRuleFile(f *testing.F) {
 	f.Add([]byte("ruleset: x\ncontext: seats\nfixtures: {f: {now: 2018-06-11T00:00:00Z}}\ntests: [{name: t, fixture: f, call: {items: x}}]\n"))
 	f.Add([]byte("ruleset: x\ncontext: other\nrules: [{id: a, scope: user, when: true, deny: {code: X, message: m}}]\n"))
 	f.Add([]byte("ruleset: x\nrules: [{id: a, scope: seats, when: true, set: {release: 1}}]\n"))
-	lang := seats.Language()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		set, err := lang.Compile([]string{"f.yaml"}, map[string][]byte{"f.yaml": data})
-		var le *rules.LoadError
-		if err != nil {
-			if !errors.As(err, &le) || len(le.Problems) == 0 {
-				t.Fatalf("Compile: %v (%T), want a *rules.LoadError", err, err)
-			}
-			return
-		}
-		if _, err := set.RunTests(context.Background(), seats.Tester(seats.TesterOptions{})); err != nil && !errors.As(err, &le) {
-			t.Fatalf("RunTests: %v (%T), want a *rules.LoadError", err, err)
-		}
-	})
+	fuzzRuleFile(f, seats.Language(), seats.Tester(seats.TesterOptions{}))
 }

@@ -25,7 +25,7 @@ func (r activations) putActivation(a domain.Activation) {
 // Update at a time, so a claim is never contended: the lease alone keeps
 // a later claimer off what an earlier one took.
 func (r activations) Claim(_ context.Context, now time.Time, lease time.Duration, n int) ([]domain.Activation, error) {
-	if err := cmp.Or(r.Write(), checkClaim(lease, n)); err != nil {
+	if err := cmp.Or(r.Write(), sqlrow.CheckClaim(lease, n)); err != nil {
 		return nil, err
 	}
 	var due []domain.Activation
@@ -43,17 +43,6 @@ func (r activations) Claim(_ context.Context, now time.Time, lease time.Duration
 		r.putActivation(due[i])
 	}
 	return due, nil
-}
-
-// checkClaim refuses a claim that could take nothing or hold nothing.
-func checkClaim(lease time.Duration, n int) error {
-	switch {
-	case n <= 0:
-		return domain.Errorf(domain.CodeInvalid, "n", "claim at least one activation, not %d", n)
-	case lease <= 0:
-		return domain.Errorf(domain.CodeInvalid, "lease", "a claim needs a positive lease, not %v", lease)
-	}
-	return nil
 }
 
 func (r activations) RecordDelivery(_ context.Context, id string, d domain.Delivery) error {

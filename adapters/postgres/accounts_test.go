@@ -206,23 +206,7 @@ func TestAccountLookupsUseIndexes(t *testing.T) {
 		"m-77", "p-7", "tx-7")
 	lookups["Accounts.Count (partner only)"] = postgres.AccountLookups(domain.AccountQuery{PartnerID: "partner-7"}, "", "", "")["Accounts.Count"]
 	for name, l := range lookups {
-		var plan []map[string]any
-		if err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+l.SQL, l.Args...).Scan(&plan); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var walk func(n map[string]any)
-		walk = func(n map[string]any) {
-			if n["Node Type"] == "Seq Scan" {
-				t.Errorf("%s scans %v whole: %s", name, n["Relation Name"], l.SQL)
-			}
-			children, _ := n["Plans"].([]any)
-			for _, c := range children {
-				if m, ok := c.(map[string]any); ok {
-					walk(m)
-				}
-			}
-		}
-		walk(plan[0]["Plan"].(map[string]any))
+		planWithoutSeqScan(t, conn, name, l.SQL, l.Args)
 	}
 }
 
@@ -493,47 +477,14 @@ func TestLiveLinkConstraintWithoutLocks(t *testing.T) {
 // errors.go explains exists under that name, and a violation that reaches
 // the store is translated with its code and field.
 func TestAccountConstraintsAreExplained(t *testing.T) {
-	dsn := testDSN(t)
-	ctx := t.Context()
-	schema := freshSchema(t, dsn)
-	openStore(t, dsn, postgres.Options{Schema: schema})
-	conn := rawConn(t, dsn, schema)
-	want := map[string]struct {
-		state, field string
-		code         domain.Code
-	}{
+	checkConstraintsExplained(t, postgres.AccountConstraintNames(), map[string]constraintWant{
 		"managed_links_one_live":                {"23505", "managedAccList", domain.CodeConflict},
 		"managed_links_state_known":             {"23514", "state", domain.CodeInvalid},
 		"client_plans_pkey":                     {"23505", "tariff_plan_id", domain.CodeConflict},
 		"client_plans_id_not_empty":             {"23514", "tariff_plan_id", domain.CodeInvalid},
 		"accounts_lists_are_arrays":             {"23514", "account", domain.CodeInvalid},
 		"seat_users_failed_logins_not_negative": {"23514", "failedLogins", domain.CodeInvalid},
-	}
-	names := postgres.AccountConstraintNames()
-	if len(names) != len(want) {
-		t.Errorf("errors.go explains %v; the test knows %d constraints", names, len(want))
-	}
-	for _, name := range names {
-		w, ok := want[name]
-		if !ok {
-			t.Errorf("errors.go explains %s, which the test does not know", name)
-			continue
-		}
-		var exists bool
-		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-				WHERE n.nspname = $1 AND c.conname = $2)
-			OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-				WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'i')`, schema, name).Scan(&exists); err != nil {
-			t.Fatal(err)
-		}
-		if !exists {
-			t.Errorf("schema has no constraint or index %s", name)
-		}
-		de := asDomain(postgres.TranslatePgError(w.state, name))
-		if de == nil || de.Code != w.code || de.Field != w.field || de.Message == "" {
-			t.Errorf("SQLSTATE %s on %s = %+v, want %s on %s with a message", w.state, name, de, w.code, w.field)
-		}
-	}
+	})
 }
 
 // TestLoginsAndSessions: a user's failed logins and lock, and a session

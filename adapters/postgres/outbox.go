@@ -38,7 +38,7 @@ type claimed struct {
 }
 
 func (r activations) Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]domain.Activation, error) {
-	if err := cmp.Or(r.Write(), checkClaim(lease, n)); err != nil {
+	if err := cmp.Or(r.Write(), sqlrow.CheckClaim(lease, n)); err != nil {
 		return nil, err
 	}
 	got, err := sqlrow.All(ctx, r, "claim the due activations", func(s sqlrow.Scanner) (claimed, error) {
@@ -68,17 +68,6 @@ type prefixScanner struct {
 
 func (p prefixScanner) Scan(dest ...any) error {
 	return p.Scanner.Scan(append([]any{p.first}, dest...)...)
-}
-
-// checkClaim refuses a claim that could take nothing or hold nothing.
-func checkClaim(lease time.Duration, n int) error {
-	switch {
-	case n <= 0:
-		return domain.Errorf(domain.CodeInvalid, "n", "claim at least one activation, not %d", n)
-	case lease <= 0:
-		return domain.Errorf(domain.CodeInvalid, "lease", "a claim needs a positive lease, not %v", lease)
-	}
-	return nil
 }
 
 // RecordDelivery is sent, not queued: it may change no row.

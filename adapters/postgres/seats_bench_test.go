@@ -8,8 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/entitle-rules/entitle/adapters/postgres"
-	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/ports/storetest"
 )
 
 // The shape of every account in BenchmarkSeatLookups, the SQLite store's
@@ -37,7 +36,6 @@ func BenchmarkSeatLookups(b *testing.B) {
 				b.Skip("loading 1,000,000 assignments takes a while; not with -short")
 			}
 			dsn := testDSN(b)
-			ctx := b.Context()
 			schema := freshSchema(b, dsn)
 			s := openStore(b, dsn, postgres.Options{Schema: schema})
 			accounts := n / benchAssignmentsPerAcc
@@ -45,55 +43,7 @@ func BenchmarkSeatLookups(b *testing.B) {
 			acct := int64(accounts/2 + 1)
 			user := (acct-1)*benchUsersPerAccount + 26
 			on := day(b, "2020-06-01")
-			b.Run("pool", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						ls, err := tx.Licenses().ByAccount(ctx, acct, "CoPilot", on)
-						if err != nil {
-							return err
-						}
-						as, err := tx.Assignments().ByProduct(ctx, acct, "CoPilot", on)
-						if err != nil {
-							return err
-						}
-						if p := domain.PoolOn("CoPilot", on, ls, as); p.Owned != 10 || p.Assigned != 10 {
-							return fmt.Errorf("pool %+v, want 10 owned and assigned", p)
-						}
-						return nil
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("byUser", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						as, err := tx.Assignments().ByUser(ctx, acct, user, on)
-						if err == nil && len(as) == 0 {
-							err = fmt.Errorf("user %d holds nothing on %s", user, on)
-						}
-						return err
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("byExternalId", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						u, err := tx.Users().ByExternalID(ctx, acct, "DRIVER-26")
-						if err == nil && u.ID != user {
-							err = fmt.Errorf("DRIVER-26 of account %d is user %d, want %d", acct, u.ID, user)
-						}
-						return err
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			storetest.BenchSeatLookups(b, s, acct, user, on)
 		})
 	}
 }
@@ -149,13 +99,46 @@ func loadSeats(tb testing.TB, conn *pgx.Conn, accounts int) {
 	}
 }
 
+// planWithoutSeqScan returns the planner's plan for query with args, one
+// node a string ("Index Scan on assignments using assignments_by_user"),
+// and fails tb for every node that scans a table whole.
+func planWithoutSeqScan(tb testing.TB, conn *pgx.Conn, name, query string, args []any) []string {
+	tb.Helper()
+	var plan []map[string]any
+	if err := conn.QueryRow(tb.Context(), "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&plan); err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	var nodes []string
+	var walk func(n map[string]any)
+	walk = func(n map[string]any) {
+		node := fmt.Sprint(n["Node Type"])
+		if rel, ok := n["Relation Name"]; ok {
+			node += fmt.Sprint(" on ", rel)
+		}
+		if ix, ok := n["Index Name"]; ok {
+			node += fmt.Sprint(" using ", ix)
+		}
+		nodes = append(nodes, node)
+		if n["Node Type"] == "Seq Scan" {
+			tb.Errorf("%s scans %v whole: %s", name, n["Relation Name"], query)
+		}
+		children, _ := n["Plans"].([]any)
+		for _, c := range children {
+			if m, ok := c.(map[string]any); ok {
+				walk(m)
+			}
+		}
+	}
+	walk(plan[0]["Plan"].(map[string]any))
+	return nodes
+}
+
 // TestSeatLookupsUseIndexes backs BenchmarkSeatLookups with the planner's
 // own word: in a schema of 50,000 assignments, every seat lookup reads
 // through an index, never a scan of its table, so its cost does not grow
 // with the store.
 func TestSeatLookupsUseIndexes(t *testing.T) {
 	dsn := testDSN(t)
-	ctx := t.Context()
 	schema := freshSchema(t, dsn)
 	openStore(t, dsn, postgres.Options{Schema: schema})
 	conn := rawConn(t, dsn, schema)
@@ -164,32 +147,6 @@ func TestSeatLookupsUseIndexes(t *testing.T) {
 	acct := int64(accounts/2 + 1)
 	user := (acct-1)*benchUsersPerAccount + 26
 	for name, l := range postgres.SeatLookups(acct, user, "CoPilot", "DRIVER-26", day(t, "2020-06-01")) {
-		var plan []map[string]any
-		if err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+l.SQL, l.Args...).Scan(&plan); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var nodes []string
-		var walk func(n map[string]any)
-		walk = func(n map[string]any) {
-			node := fmt.Sprint(n["Node Type"])
-			if rel, ok := n["Relation Name"]; ok {
-				node += fmt.Sprint(" on ", rel)
-			}
-			if ix, ok := n["Index Name"]; ok {
-				node += fmt.Sprint(" using ", ix)
-			}
-			nodes = append(nodes, node)
-			if n["Node Type"] == "Seq Scan" {
-				t.Errorf("%s scans %v whole: %s", name, n["Relation Name"], l.SQL)
-			}
-			children, _ := n["Plans"].([]any)
-			for _, c := range children {
-				if m, ok := c.(map[string]any); ok {
-					walk(m)
-				}
-			}
-		}
-		walk(plan[0]["Plan"].(map[string]any))
-		t.Logf("%s: %v", name, nodes)
+		t.Logf("%s: %v", name, planWithoutSeqScan(t, conn, name, l.SQL, l.Args))
 	}
 }

@@ -183,34 +183,23 @@ func asDomain(err error) *domain.Error {
 	return nil
 }
 
-// TestSeatConstraintsAreExplained: every constraint errors.go explains
-// exists in the migrated schema under that name, and a violation of it
-// that reaches the store (a racing writer) is translated with its code and
-// the request field at fault.
-func TestSeatConstraintsAreExplained(t *testing.T) {
+// constraintWant is what a violation of a constraint must translate to.
+type constraintWant struct {
+	state, field string
+	code         domain.Code
+}
+
+// checkConstraintsExplained checks that names, the constraints errors.go
+// explains, are the ones want knows, that each exists in a freshly
+// migrated schema as a constraint or an index, and that its SQLSTATE is
+// translated to the code and field want gives, with a message.
+func checkConstraintsExplained(t *testing.T, names []string, want map[string]constraintWant) {
+	t.Helper()
 	dsn := testDSN(t)
 	ctx := t.Context()
 	schema := freshSchema(t, dsn)
 	openStore(t, dsn, postgres.Options{Schema: schema})
 	conn := rawConn(t, dsn, schema)
-	want := map[string]struct {
-		state, field string
-		code         domain.Code
-	}{
-		"accounts_pkey":                       {"23505", "id", domain.CodeConflict},
-		"accounts_alias_key":                  {"23505", "alias", domain.CodeConflict},
-		"seat_users_external_key":             {"23505", "externalId", domain.CodeConflict},
-		"seat_users_username_key":             {"23505", "username", domain.CodeConflict},
-		"seat_users_account_id_fkey":          {"23503", "accountId", domain.CodeNotFound},
-		"licenses_account_id_fkey":            {"23503", "accountId", domain.CodeNotFound},
-		"assignments_license":                 {"23503", "licenseId", domain.CodeNotFound},
-		"assignments_user":                    {"23503", "userId", domain.CodeNotFound},
-		"assignments_dates_valid":             {"23514", "deactivationDate", domain.CodeInvalid},
-		"assignments_license_no_overlap":      {"23P01", "licenseId", domain.CodeConflict},
-		"assignments_user_product_no_overlap": {"23P01", "userId", domain.CodeConflict},
-		"clients_api_key_hash":                {"23505", "apiKey", domain.CodeConflict},
-	}
-	names := postgres.SeatConstraintNames()
 	if len(names) != len(want) {
 		t.Errorf("errors.go explains %v; the test knows %d constraints", names, len(want))
 	}
@@ -235,6 +224,27 @@ func TestSeatConstraintsAreExplained(t *testing.T) {
 			t.Errorf("SQLSTATE %s on %s = %+v, want %s on %s with a message", w.state, name, de, w.code, w.field)
 		}
 	}
+}
+
+// TestSeatConstraintsAreExplained: every constraint errors.go explains
+// exists in the migrated schema under that name, and a violation of it
+// that reaches the store (a racing writer) is translated with its code and
+// the request field at fault.
+func TestSeatConstraintsAreExplained(t *testing.T) {
+	checkConstraintsExplained(t, postgres.SeatConstraintNames(), map[string]constraintWant{
+		"accounts_pkey":                       {"23505", "id", domain.CodeConflict},
+		"accounts_alias_key":                  {"23505", "alias", domain.CodeConflict},
+		"seat_users_external_key":             {"23505", "externalId", domain.CodeConflict},
+		"seat_users_username_key":             {"23505", "username", domain.CodeConflict},
+		"seat_users_account_id_fkey":          {"23503", "accountId", domain.CodeNotFound},
+		"licenses_account_id_fkey":            {"23503", "accountId", domain.CodeNotFound},
+		"assignments_license":                 {"23503", "licenseId", domain.CodeNotFound},
+		"assignments_user":                    {"23503", "userId", domain.CodeNotFound},
+		"assignments_dates_valid":             {"23514", "deactivationDate", domain.CodeInvalid},
+		"assignments_license_no_overlap":      {"23P01", "licenseId", domain.CodeConflict},
+		"assignments_user_product_no_overlap": {"23P01", "userId", domain.CodeConflict},
+		"clients_api_key_hash":                {"23505", "apiKey", domain.CodeConflict},
+	})
 }
 
 // TestRefusedSeatWritesKeepTheTransaction: PostgreSQL aborts a transaction

@@ -16,10 +16,7 @@ import (
 // Two Store instances on one file, as two processes would open it: the
 // managed-billing and block races hold across them as within one.
 func TestAccountRacesAcrossTwoStores(t *testing.T) {
-	storetest.RunAccountRaces(t, func(t *testing.T) (ports.Store, ports.Store) {
-		path := filepath.Join(t.TempDir(), "e.db")
-		return openTest(t, path), openTest(t, path)
-	})
+	storetest.RunAccountRaces(t, twoOnOneFile)
 }
 
 // The accounts lookups stay on an index: Live on managed_links_live (the
@@ -49,37 +46,18 @@ func TestAccountLookupsUseIndexes(t *testing.T) {
 	}
 	onConn(t, s, s.readers, func(c *sql.Conn) {
 		for name, l := range lookups {
-			plan := explain(t, c, name, l.query, l.args)
+			steps := explain(t, c, name, l.query, l.args)
+			plan := strings.Join(steps, "; ")
 			if !strings.Contains(plan, wantIndex[name]) {
 				t.Errorf("%s does not use %s: %s", name, wantIndex[name], plan)
 			}
-			for _, step := range strings.Split(plan, "; ") {
+			for _, step := range steps {
 				if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN json_each") || strings.Contains(step, "TEMP B-TREE") {
 					t.Errorf("%s does not stay on an index: %s", name, plan)
 				}
 			}
 		}
 	})
-}
-
-// explain returns SQLite's plan for query, its steps joined by "; ".
-func explain(tb testing.TB, c *sql.Conn, name, query string, args []any) string {
-	tb.Helper()
-	rows, err := c.QueryContext(tb.Context(), "EXPLAIN QUERY PLAN "+query, args...)
-	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			tb.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	return strings.Join(plan, "; ")
 }
 
 // Written with plain SQL that skips every check in Go, a second live link
@@ -154,34 +132,16 @@ func TestAccountConstraintsExplained(t *testing.T) {
 // no failed logins and no lock; a token no login.
 func TestAccountsMigrationKeepsSeats(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "e.db")
-	old, err := open(path, Options{}, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Update(ctx, func(ptx ports.Tx) error {
-		for _, q := range []string{
-			`INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, limits)
-			VALUES (7, 'p', 'acme', 'ACME', 'Acme', '2025-04-24T10:28:10.000000000Z', 1, '{"copilot":{"users":50}}')`,
-			`INSERT INTO seat_users (id, account_id, external_id, external_key, email, first_name, last_name, phone, username,
-			username_key, password_hash, roles, created_at, updated_at, deleted_at)
-			VALUES (1, 7, 'd1', 'D1', '', '', '', '', 'a@x', 'A@X', 'h', 'null', '2025-04-24T10:28:10.000000000Z',
-			'2025-04-24T10:28:10.000000000Z', '')`,
-			`INSERT INTO clients (id, name, secret_hash) VALUES ('p', 'P', 'h')`,
-			`INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES ('t', 'p', 2, 7, '2025-04-24T10:28:10.000000000Z')`,
-		} {
-			if _, err := ptx.(*tx).exec(ctx, q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s := openTest(t, path)
+	s := migratedFrom(t, 5,
+		`INSERT INTO accounts (id, partner_id, alias, alias_key, title, created_at, activated, limits)
+		VALUES (7, 'p', 'acme', 'ACME', 'Acme', '2025-04-24T10:28:10.000000000Z', 1, '{"copilot":{"users":50}}')`,
+		`INSERT INTO seat_users (id, account_id, external_id, external_key, email, first_name, last_name, phone, username,
+		username_key, password_hash, roles, created_at, updated_at, deleted_at)
+		VALUES (1, 7, 'd1', 'D1', '', '', '', '', 'a@x', 'A@X', 'h', 'null', '2025-04-24T10:28:10.000000000Z',
+		'2025-04-24T10:28:10.000000000Z', '')`,
+		`INSERT INTO clients (id, name, secret_hash) VALUES ('p', 'P', 'h')`,
+		`INSERT INTO tokens (hash, client_id, kind, account_id, expires_at) VALUES ('t', 'p', 2, 7, '2025-04-24T10:28:10.000000000Z')`,
+	)
 	var (
 		a   domain.Account
 		u   domain.User

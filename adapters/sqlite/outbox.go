@@ -26,7 +26,7 @@ const (
 // Claim needs no row locks: SQLite has one writer, and the lease keeps a
 // later claimer off what this one took.
 func (r activations) Claim(ctx context.Context, now time.Time, lease time.Duration, n int) ([]domain.Activation, error) {
-	if err := cmp.Or(r.Write(), checkClaim(lease, n)); err != nil {
+	if err := cmp.Or(r.Write(), sqlrow.CheckClaim(lease, n)); err != nil {
 		return nil, err
 	}
 	due, err := sqlrow.All(ctx, r, "read the due activations", scanActivation, qDueActivations, instant(now), n)
@@ -41,17 +41,6 @@ func (r activations) Claim(ctx context.Context, now time.Time, lease time.Durati
 		due[i].Delivery.NextAttempt = until
 	}
 	return due, nil
-}
-
-// checkClaim refuses a claim that could take nothing or hold nothing.
-func checkClaim(lease time.Duration, n int) error {
-	switch {
-	case n <= 0:
-		return domain.Errorf(domain.CodeInvalid, "n", "claim at least one activation, not %d", n)
-	case lease <= 0:
-		return domain.Errorf(domain.CodeInvalid, "lease", "a claim needs a positive lease, not %v", lease)
-	}
-	return nil
 }
 
 func (r activations) RecordDelivery(ctx context.Context, id string, d domain.Delivery) error {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
-	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/ports/storetest"
 )
 
 // BenchmarkSeatLookups reads one account's seats (the pool of a product,
@@ -28,59 +28,13 @@ func BenchmarkSeatLookups(b *testing.B) {
 			s := openTest(b, filepath.Join(b.TempDir(), "seats.db"))
 			accounts := n / seatsPerAccount
 			fillSeats(b, s, accounts)
-			ctx := b.Context()
 			acct := int64(accounts/2 + 1)
 			on, err := domain.NewDate(2020, time.June, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
 			user := (acct-1)*usersPerAccount + 26
-			b.Run("pool", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						ls, err := tx.Licenses().ByAccount(ctx, acct, "CoPilot", on)
-						if err != nil {
-							return err
-						}
-						as, err := tx.Assignments().ByProduct(ctx, acct, "CoPilot", on)
-						if err != nil {
-							return err
-						}
-						if p := domain.PoolOn("CoPilot", on, ls, as); p.Owned != 10 || p.Assigned != 10 {
-							return fmt.Errorf("pool %+v, want 10 owned and assigned", p)
-						}
-						return nil
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("byUser", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						as, err := tx.Assignments().ByUser(ctx, acct, user, on)
-						if err == nil && len(as) == 0 {
-							err = fmt.Errorf("user %d holds nothing on %s", user, on)
-						}
-						return err
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("byExternalId", func(b *testing.B) {
-				for b.Loop() {
-					err := s.View(ctx, func(tx ports.Tx) error {
-						_, err := tx.Users().ByExternalID(ctx, acct, "DRIVER-26")
-						return err
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			storetest.BenchSeatLookups(b, s, acct, user, on)
 		})
 	}
 }

@@ -18,10 +18,7 @@ import (
 // writers take turns on the file's lock, so the seat races hold across
 // them as they do within one.
 func TestSeatRacesAcrossTwoStores(t *testing.T) {
-	storetest.RunSeatRaces(t, func(t *testing.T) (ports.Store, ports.Store) {
-		path := filepath.Join(t.TempDir(), "e.db")
-		return openTest(t, path), openTest(t, path)
-	})
+	storetest.RunSeatRaces(t, twoOnOneFile)
 }
 
 // The seat lookups and the overlap triggers' searches stay on an index:
@@ -72,20 +69,7 @@ func TestSeatLookupsUseIndexes(t *testing.T) {
 	sorts := map[string]bool{"Assignments.ByProduct": true, "Assignments.ByUser": true, "Licenses.ByAccount(product)": true}
 	onConn(t, s, s.readers, func(c *sql.Conn) {
 		for name, query := range lookups {
-			rows, err := c.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, make([]any, strings.Count(query, "?"))...)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := explain(t, c, name, query, make([]any, strings.Count(query, "?")))
 			if index, ok := wantIndex[name]; ok && !strings.Contains(strings.Join(plan, "; "), index) {
 				t.Errorf("%s does not use %s: %s", name, index, strings.Join(plan, "; "))
 			}
@@ -209,28 +193,10 @@ func TestSeatConstraintsExplained(t *testing.T) {
 // were client_credentials tokens of no one account, and they have no apiKey.
 func TestSeatsMigrationKeepsTokens(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "e.db")
-	old, err := open(path, Options{}, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Update(ctx, func(ptx ports.Tx) error {
-		for _, q := range []string{
-			`INSERT INTO clients (id, name, secret_hash) VALUES ('tap', 'TAP', 'h')`,
-			`INSERT INTO tokens (hash, client_id, expires_at) VALUES ('t', 'tap', '2025-04-24T10:28:10.000000000Z')`,
-		} {
-			if _, err := ptx.(*tx).exec(ctx, q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s := openTest(t, path)
+	s := migratedFrom(t, 3,
+		`INSERT INTO clients (id, name, secret_hash) VALUES ('tap', 'TAP', 'h')`,
+		`INSERT INTO tokens (hash, client_id, expires_at) VALUES ('t', 'tap', '2025-04-24T10:28:10.000000000Z')`,
+	)
 	var (
 		c   domain.Client
 		tok domain.Token

@@ -21,6 +21,33 @@ func TestStoreContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) ports.Store { return openTest(t, filepath.Join(t.TempDir(), "e.db")) })
 }
 
+// twoOnOneFile opens two Store instances on one new file, as two
+// processes would.
+func twoOnOneFile(t *testing.T) (ports.Store, ports.Store) {
+	path := filepath.Join(t.TempDir(), "e.db")
+	return openTest(t, path), openTest(t, path)
+}
+
+// explain returns SQLite's plan for query, one step a string.
+func explain(tb testing.TB, c *sql.Conn, name, query string, args []any) []string {
+	tb.Helper()
+	rows, err := c.QueryContext(tb.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			tb.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
+}
+
 // openTest opens the store at path and closes it when the test ends.
 func openTest(tb testing.TB, path string) *Store {
 	tb.Helper()
@@ -66,6 +93,32 @@ func schemaVersions(tb testing.TB, s *Store) []int {
 		}
 	})
 	return vs
+}
+
+// migratedFrom writes stmts, plain SQL, into a new file at schema version
+// (as an older build left it) and returns a Store opened on it by Open,
+// which migrates it to the newest version.
+func migratedFrom(t *testing.T, version int, stmts ...string) *Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "e.db")
+	old, err := open(path, Options{}, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Update(t.Context(), func(ptx ports.Tx) error {
+		for _, q := range stmts {
+			if _, err := ptx.(*tx).exec(t.Context(), q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return openTest(t, path)
 }
 
 // A file an older build left at version 1 (no clients, tokens or
@@ -238,20 +291,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 	}
 	onConn(t, s, s.readers, func(c *sql.Conn) {
 		for name, query := range lookups {
-			rows, err := c.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, make([]any, strings.Count(query, "?"))...)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := explain(t, c, name, query, make([]any, strings.Count(query, "?")))
 			for _, step := range plan {
 				// Pending walks the partial index of in-progress orders,
 				// which holds nothing else; Trials.BySerial sorts the few

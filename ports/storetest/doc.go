@@ -13,6 +13,8 @@
 // live managed link and no lost block record under concurrency), the last
 // two across two Store instances on the same data where the store allows;
 // fixtures.go makes the values they store. Run runs them all.
+// BenchSeatLookups (seatbench.go) times the seat lookups on a store its
+// benchmark has filled, the same lookups and checks for every store.
 //
 // Import it from a store's tests, once: a store's test file calls Run with a
 // function that opens an empty store, and tests beyond that cover only what is

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/dataset"
@@ -205,23 +204,7 @@ func TestBuildAccountsRefusals(t *testing.T) {
 		"two live links of one account":      {"managedLinks: [{primary: 1234567890-00001, managed: 1223334444-00001, service: Location, sku: s, txId: t}, {primary: 2334445555-00001, managed: 1223334444-00001, service: Location, sku: s, txId: u, state: ACTIVATED}]", "managedLinks[1]", "CONFLICT"},
 		"a partner with no credential":       {"clients: [{id: q}]\naccessTokens: [{partner: p, token: aaaaaaaaaaaaaaaaaaaa, expires: 2099-01-01T00:00:00Z}]", "clients[0].secretHash", "INVALID"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			ds, err := dataset.Parse([]byte(tc.data))
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			_, err = ds.Build()
-			de, ok := err.(*domain.Error)
-			if !ok || de.Code != domain.CodeInvalid {
-				t.Fatalf("Build: %v, want CodeInvalid", err)
-			}
-			for _, v := range de.Violations {
-				if v.Field == tc.field && v.Code == tc.code {
-					return
-				}
-			}
-			t.Errorf("Build: %v; want a %s problem at %s", err, tc.code, tc.field)
-		})
+		t.Run(name, func(t *testing.T) { wantViolation(t, tc.data, tc.field, tc.code) })
 	}
 	// Two cancelled links of one account, and one live beside them, are
 	// history, not a conflict.
@@ -439,31 +422,7 @@ func FuzzLoadAccounts(f *testing.F) {
 		if len(ds.Companies)+len(ds.ManagedLinks)+len(ds.Licenses)+len(ds.Users)+len(ds.Assignments) > 64 {
 			return
 		}
-		store := memory.New()
-		defer store.Close()
-		var aliases []string
-		for _, c := range ds.Companies {
-			aliases = append(aliases, c.Alias)
-		}
-		ctx := context.Background()
-		_, err = ds.Load(ctx, store)
-		switch domain.ErrorCode(err) {
-		case "":
-		case domain.CodeInvalid, domain.CodeConflict:
-			if n := companies(t, store, aliases); n != 0 {
-				t.Fatalf("a refused load (%v) wrote %d companies", err, n)
-			}
-			return
-		default:
-			t.Fatalf("Load: %v, want success, CodeInvalid or CodeConflict", err)
-		}
-		first := accountsDump(t, store, ds)
-		if _, err := ds.Load(ctx, store); err != nil {
-			t.Fatalf("loading again: %v", err)
-		}
-		if again := accountsDump(t, store, ds); again != first {
-			t.Fatalf("loading again changed the store:\n%s\nthen\n%s", first, again)
-		}
+		loadTwice(t, ds, func(store ports.Store, _ []string) string { return accountsDump(t, store, ds) })
 	})
 }
 

@@ -82,6 +82,39 @@ func seatState(t *testing.T, store ports.Store, aliases ...string) string {
 	return b.String()
 }
 
+// loadTwice loads ds into a new memory store: a load refused with
+// CodeInvalid or CodeConflict writes no company, any other failure fails
+// t, and loading a loaded data set again changes nothing dump (given the
+// store and the data set's company aliases) shows.
+func loadTwice(t *testing.T, ds *dataset.Dataset, dump func(store ports.Store, aliases []string) string) {
+	t.Helper()
+	store := memory.New()
+	defer store.Close()
+	var aliases []string
+	for _, c := range ds.Companies {
+		aliases = append(aliases, c.Alias)
+	}
+	ctx := context.Background()
+	_, err := ds.Load(ctx, store)
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.CodeInvalid, domain.CodeConflict:
+		if n := companies(t, store, aliases); n != 0 {
+			t.Fatalf("a refused load (%v) wrote %d companies", err, n)
+		}
+		return
+	default:
+		t.Fatalf("Load: %v, want success, CodeInvalid or CodeConflict", err)
+	}
+	first := dump(store, aliases)
+	if _, err := ds.Load(ctx, store); err != nil {
+		t.Fatalf("loading again: %v", err)
+	}
+	if again := dump(store, aliases); again != first {
+		t.Fatalf("loading again changed the store:\n%s\nthen\n%s", first, again)
+	}
+}
+
 // companies counts the aliases a store knows.
 func companies(t testing.TB, store ports.Store, aliases []string) int {
 	t.Helper()

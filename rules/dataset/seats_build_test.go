@@ -143,24 +143,29 @@ func TestBuildSeatsNamesEveryBadField(t *testing.T) {
 		"an assignment twice": {"assignments: [{company: a, productId: P, externalId: u, activationDate: 2025-01-01, deactivationDate: 2025-01-31}, {company: a, productId: P, externalId: U, activationDate: 2025-01-01, deactivationDate: 2025-02-28}]",
 			"assignments[1]", "DUPLICATE"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			ds, err := dataset.Parse([]byte(tc.data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = ds.Build()
-			de, ok := err.(*domain.Error)
-			if !ok || de.Code != domain.CodeInvalid {
-				t.Fatalf("Build: %v, want CodeInvalid", err)
-			}
-			for _, v := range de.Violations {
-				if v.Field == tc.field && v.Code == tc.code {
-					return
-				}
-			}
-			t.Errorf("Build: %v; want a %s violation on %s", err, tc.code, tc.field)
-		})
+		t.Run(name, func(t *testing.T) { wantViolation(t, tc.data, tc.field, tc.code) })
 	}
+}
+
+// wantViolation checks the data set data parses and Build refuses it with
+// CodeInvalid, one of its violations being code at field.
+func wantViolation(t *testing.T, data, field, code string) {
+	t.Helper()
+	ds, err := dataset.Parse([]byte(data))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	_, err = ds.Build()
+	de, ok := err.(*domain.Error)
+	if !ok || de.Code != domain.CodeInvalid {
+		t.Fatalf("Build: %v, want CodeInvalid", err)
+	}
+	for _, v := range de.Violations {
+		if v.Field == field && v.Code == code {
+			return
+		}
+	}
+	t.Errorf("Build: %v; want a %s violation on %s", err, code, field)
 }
 
 // The seed 004 example's cancelled assignment (deactivation the day before

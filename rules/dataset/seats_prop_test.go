@@ -1,7 +1,6 @@
 package dataset_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/domain"
+	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
@@ -95,30 +95,6 @@ func FuzzLoadSeats(f *testing.F) {
 		if seats > 64 || len(ds.Users)+len(ds.Assignments) > 64 {
 			return
 		}
-		store := memory.New()
-		defer store.Close()
-		var aliases []string
-		for _, c := range ds.Companies {
-			aliases = append(aliases, c.Alias)
-		}
-		ctx := context.Background()
-		_, err = ds.Load(ctx, store)
-		switch domain.ErrorCode(err) {
-		case "":
-		case domain.CodeInvalid, domain.CodeConflict:
-			if n := companies(t, store, aliases); n != 0 {
-				t.Fatalf("a refused load (%v) wrote %d companies", err, n)
-			}
-			return
-		default:
-			t.Fatalf("Load: %v, want success, CodeInvalid or CodeConflict", err)
-		}
-		first := seatState(t, store, aliases...)
-		if _, err := ds.Load(ctx, store); err != nil {
-			t.Fatalf("loading again: %v", err)
-		}
-		if again := seatState(t, store, aliases...); again != first {
-			t.Fatalf("loading again changed the store:\n%s\nthen\n%s", first, again)
-		}
+		loadTwice(t, ds, func(store ports.Store, aliases []string) string { return seatState(t, store, aliases...) })
 	})
 }

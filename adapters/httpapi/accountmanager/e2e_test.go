@@ -14,14 +14,12 @@ import (
 // against the OpenAPI document, and the flow uses every documented
 // operation.
 func TestPartnerFlow(t *testing.T) {
-	for name, open := range testStores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, open(t), nil)
+			h := newHarness(t, drivers.Open(t, name), nil)
 			partnerFlow(t, h)
-			for _, op := range h.spec.operations() {
-				if !h.spec.succeeded(op) {
-					t.Errorf("the flow never saw %s succeed", op)
-				}
+			for _, op := range h.spec.NeverSucceeded() {
+				t.Errorf("the flow never saw %s succeed", op)
 			}
 		})
 	}
@@ -31,10 +29,10 @@ func partnerFlow(t *testing.T, h *harness) {
 	// "Call the Authenticate API to get a token by passing in the apiKey."
 	r := h.post("", "/api/v1/authenticate", `{"apiKey": "`+apiKey+`"}`)
 	check(t, r, 200, `{"token": "<any>", "expires": "2025-04-24T18:00:00.000Z"}`)
-	if r.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("a token answer without Cache-Control: no-store: %v", r.header)
+	if r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("a token answer without Cache-Control: no-store: %v", r.Header)
 	}
-	partner, _ := r.obj()["token"].(string)
+	partner, _ := r.Obj()["token"].(string)
 
 	// "... create an account using the Company API."
 	r = h.post(partner, "/api/v1/companies", `{"name": "Blue Line Haulage"}`)
@@ -58,8 +56,8 @@ func partnerFlow(t *testing.T, h *harness) {
 		`{"id": "<id>", "externalId": "Driver-1", "email": "ann@blueline.example", "firstName": "Ann", "lastName": "Lee",
 		  "phoneNumber": "+1 555 0100", "createdAt": "2025-04-24T17:00:00.000Z", "updatedAt": "<any>"}`)
 	for _, id := range []string{"driver-2", "TRUCK-3", "tablet-4"} {
-		if r := h.post(acct, "/api/v1/users", `{"externalId": "`+id+`"}`); r.status != 201 {
-			t.Fatalf("adding %s: %d %s", id, r.status, r.raw)
+		if r := h.post(acct, "/api/v1/users", `{"externalId": "`+id+`"}`); r.Status != 201 {
+			t.Fatalf("adding %s: %d %s", id, r.Status, r.Raw)
 		}
 	}
 	// externalId is unique per account, compared case-insensitively.
@@ -128,11 +126,11 @@ func partnerFlow(t *testing.T, h *harness) {
 		`{"id": "<id>", "alias": "blue-line-haulage", "name": "Blue Line Haulage", "createdAt": "2025-04-24T17:00:00.000Z",
 		  "products": [{"productId": "CoPilot", "owned": 3, "assigned": 0, "free": 3}, {"productId": "MileOn", "owned": 1, "assigned": 0, "free": 1}]}`)
 	r = h.get(partner, "/api/v1/companies")
-	if r.status != 200 {
-		t.Fatalf("GET /companies: %d %s", r.status, r.raw)
+	if r.Status != 200 {
+		t.Fatalf("GET /companies: %d %s", r.Status, r.Raw)
 	}
 	var aliases []string
-	for _, c := range r.obj()["companies"].([]any) {
+	for _, c := range r.Obj()["companies"].([]any) {
 		aliases = append(aliases, c.(map[string]any)["alias"].(string))
 	}
 	if want := []string{"acme-fleet", "blue-line-haulage"}; !slices.Equal(aliases, want) {

@@ -38,7 +38,7 @@ func TestTenancy(t *testing.T) {
 	} {
 		r := h.post("", "/api/v1/authenticate", tc.body)
 		check(t, r, 401, invalidKey)
-		if r.header.Get("WWW-Authenticate") == "" {
+		if r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: a 401 without WWW-Authenticate", tc.name)
 		}
 	}
@@ -48,8 +48,8 @@ func TestTenancy(t *testing.T) {
 	check(t, h.get(rival, "/api/v1/companies/acme-fleet"), 404, notFound("alias", `no company with alias "acme-fleet"`))
 	check(t, h.put(rival, "/api/v1/companies/acme-fleet/license/CoPilot", `{"seats": 0}`), 404, notFound("alias", `no company with alias "acme-fleet"`))
 	r := h.get(rival, "/api/v1/companies")
-	if cs, _ := r.obj()["companies"].([]any); r.status != 200 || len(cs) != 1 || cs[0].(map[string]any)["alias"] != "rival-fleet" {
-		t.Errorf("rival-partner's companies: %d %s", r.status, r.raw)
+	if cs, _ := r.Obj()["companies"].([]any); r.Status != 200 || len(cs) != 1 || cs[0].(map[string]any)["alias"] != "rival-fleet" {
+		t.Errorf("rival-partner's companies: %d %s", r.Status, r.Raw)
 	}
 	// An account token of B on A's users and seats.
 	check(t, h.get(rivalAcct, "/api/v1/users/acme-driver"), 404, notFound("externalId", "no user with externalId acme-driver"))
@@ -89,8 +89,8 @@ func TestTenancy(t *testing.T) {
 			header: map[string]string{"Idempotency-Key": "k-1"}})
 	}
 	a, b := add(acme), add(rivalAcct)
-	if a.status != 201 || b.status != 201 || b.header.Get("Idempotent-Replayed") != "" || a.obj()["id"] == b.obj()["id"] {
-		t.Errorf("the same key under two accounts: %d %s, then %d %s %v", a.status, a.raw, b.status, b.raw, b.header)
+	if a.Status != 201 || b.Status != 201 || b.Header.Get("Idempotent-Replayed") != "" || a.Obj()["id"] == b.Obj()["id"] {
+		t.Errorf("the same key under two accounts: %d %s, then %d %s %v", a.Status, a.Raw, b.Status, b.Raw, b.Header)
 	}
 }
 
@@ -108,8 +108,8 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	first := send("bulk-1", `{"externalIds": ["d1", "d2"]}`)
 	again := send("bulk-1", `{"externalIds": ["d1", "d2"]}`)
-	if first.status != 200 || again.raw != first.raw || again.header.Get("Idempotent-Replayed") != "true" {
-		t.Errorf("a retry: %d %s, then %s %v", first.status, first.raw, again.raw, again.header)
+	if first.Status != 200 || again.Raw != first.Raw || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a retry: %d %s, then %s %v", first.Status, first.Raw, again.Raw, again.Header)
 	}
 	check(t, send("bulk-1", `{"externalIds": ["d3", "d4"]}`), 422, errorBody("idempotency_key_reused", "Idempotency-Key",
 		"Idempotency-Key bulk-1 was used with a different request; use a new key for a new request"))
@@ -192,9 +192,9 @@ func TestHostileInput(t *testing.T) {
 			tc.r.token = acme
 			r := h.do(tc.r)
 			if tc.want == `<bulk>` {
-				res, _ := r.obj()["results"].([]any)
-				if r.status != 200 || len(res) != 1000 || r.obj()["succeeded"] != float64(1000) {
-					t.Errorf("%d, %d results: %.300s", r.status, len(res), r.raw)
+				res, _ := r.Obj()["results"].([]any)
+				if r.Status != 200 || len(res) != 1000 || r.Obj()["succeeded"] != float64(1000) {
+					t.Errorf("%d, %d results: %.300s", r.Status, len(res), r.Raw)
 				}
 				return
 			}
@@ -213,14 +213,14 @@ func TestHostileInput(t *testing.T) {
 		{"an unknown product", "/api/v1/companies/acme-fleet/license/Navigator", `{"seats": 6}`, 404, "productId Navigator is not one of CoPilot, MileOn"},
 	} {
 		r := h.put(fleet, tc.path, tc.body)
-		e, _ := r.obj()["error"].(map[string]any)
+		e, _ := r.Obj()["error"].(map[string]any)
 		vs, _ := e["violations"].([]any)
 		msg, _ := e["message"].(string)
 		if len(vs) > 0 {
 			msg, _ = vs[0].(map[string]any)["message"].(string)
 		}
-		if r.status != tc.status || msg != tc.want {
-			t.Errorf("%s: %d %s; want %d %q", tc.name, r.status, r.raw, tc.status, tc.want)
+		if r.Status != tc.status || msg != tc.want {
+			t.Errorf("%s: %d %s; want %d %q", tc.name, r.Status, r.Raw, tc.status, tc.want)
 		}
 	}
 	// None of it changed anything.
@@ -245,15 +245,15 @@ func TestEveryAnswerIsJSON(t *testing.T) {
 	} {
 		r := h.do(req{method: tc.method, path: tc.path, token: acme})
 		check(t, r, 405, errorBody("method_not_allowed", "", tc.path+" answers "+tc.allow+", not "+tc.method))
-		if got := r.header.Get("Allow"); got != tc.allow {
+		if got := r.Header.Get("Allow"); got != tc.allow {
 			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
 		}
 	}
 	// An externalId with a slash travels escaped in the path.
 	check(t, h.post(acme, "/api/v1/users", `{"externalId": "fleet/7 bay"}`), 201, `{"id": "<id>", "externalId": "fleet/7 bay",
 	  "email": "", "firstName": "", "lastName": "", "phoneNumber": "", "createdAt": "2025-04-24T17:00:00.000Z", "updatedAt": "<any>"}`)
-	if r := h.get(acme, "/api/v1/users/FLEET%2F7%20BAY"); r.status != 200 || r.obj()["externalId"] != "fleet/7 bay" {
-		t.Errorf("GET the escaped externalId: %d %s", r.status, r.raw)
+	if r := h.get(acme, "/api/v1/users/FLEET%2F7%20BAY"); r.Status != 200 || r.Obj()["externalId"] != "fleet/7 bay" {
+		t.Errorf("GET the escaped externalId: %d %s", r.Status, r.Raw)
 	}
 	// A DELETE announcing JSON with no body (curl -H 'Content-Type:
 	// application/json' -X DELETE) has no body.
@@ -332,8 +332,8 @@ func TestLoweringSeats(t *testing.T) {
 		fleet, acme := h.authenticate(apiKey, ""), h.authenticate(apiKey, "acme-fleet")
 		for _, id := range []string{"u1", "u2", "u3", "u4"} {
 			h.post(acme, "/api/v1/users", `{"externalId": "`+id+`"}`)
-			if r := h.post(acme, "/api/v1/license/CoPilot", `{"externalId": "`+id+`"}`); r.status != 200 {
-				t.Fatalf("assigning %s: %d %s", id, r.status, r.raw)
+			if r := h.post(acme, "/api/v1/license/CoPilot", `{"externalId": "`+id+`"}`); r.Status != 200 {
+				t.Fatalf("assigning %s: %d %s", id, r.Status, r.Raw)
 			}
 		}
 		return fleet, acme
@@ -373,14 +373,14 @@ func TestRateLimits(t *testing.T) {
 	h.authenticate(apiKey, "")
 	r := h.post("", "/api/v1/authenticate", `{"apiKey": "`+apiKey+`"}`)
 	check(t, r, 429, errorBody("rate_limited", "apiKey", "too many authenticate requests from this address; retry later"))
-	if r.header.Get("Retry-After") == "" {
-		t.Errorf("a 429 without Retry-After: %v", r.header)
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("a 429 without Retry-After: %v", r.Header)
 	}
 	h.get(acme, "/api/v1/users")
 	h.get(acme, "/api/v1/users")
 	r = h.post(acme, "/api/v1/users", `{"externalId": "not-read"}`)
 	check(t, r, 429, errorBody("rate_limited", "", "too many requests; retry later"))
-	if r.header.Get("Retry-After") == "" {
-		t.Errorf("a 429 without Retry-After: %v", r.header)
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("a 429 without Retry-After: %v", r.Header)
 	}
 }

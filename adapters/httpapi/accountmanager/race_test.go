@@ -12,24 +12,25 @@ import (
 	"github.com/entitle-rules/entitle/rules/seats"
 )
 
-// addUsers adds n users u00..u(n-1) to acme-fleet through the Go API (the
-// HTTP API would spend the token's request rate on setup).
-func addUsers(t *testing.T, h *harness, n int) []string {
-	t.Helper()
+// addUsers adds n users to acme-fleet through the Go API (the HTTP API
+// would spend the token's request rate on setup), the i-th with external
+// id fmt.Sprintf(format, i).
+func addUsers(tb testing.TB, h *harness, format string, n int) []string {
+	tb.Helper()
 	ctx := context.Background()
 	var acct domain.Account
 	if err := h.store.View(ctx, func(tx ports.Tx) (err error) {
 		acct, err = tx.Accounts().ByAlias(ctx, "acme-fleet")
 		return err
 	}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	p := domain.Principal{Partner: acct.PartnerID, Account: strconv.FormatInt(acct.ID, 10), Credential: domain.APIKey}
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = fmt.Sprintf("u%02d", i)
+		ids[i] = fmt.Sprintf(format, i)
 		if _, err := h.svc.AddUser(ctx, p, seats.UserInput{ExternalID: ids[i]}); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	return ids
@@ -40,19 +41,19 @@ func addUsers(t *testing.T, h *harness, n int) []string {
 // user asked for 64 times at once holds one seat. On every store, through
 // the whole HTTP stack.
 func TestRaceForTheLastSeats(t *testing.T) {
-	for name, open := range testStores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, open(t), nil)
+			h := newHarness(t, drivers.Open(t, name), nil)
 			acme := h.authenticate(apiKey, "acme-fleet")
-			ids := addUsers(t, h, 64)
+			ids := addUsers(t, h, "u%02d", 64)
 			statuses := make([]int, len(ids))
 			var wg sync.WaitGroup
 			for i, id := range ids {
 				wg.Go(func() {
 					r := h.post(acme, "/api/v1/license/MileOn", `{"externalId": "`+id+`"}`)
-					statuses[i] = r.status
-					if r.status == 409 && r.obj()["error"].(map[string]any)["message"] != "no free seat of MileOn" {
-						t.Errorf("%s: %s", id, r.raw)
+					statuses[i] = r.Status
+					if r.Status == 409 && r.Obj()["error"].(map[string]any)["message"] != "no free seat of MileOn" {
+						t.Errorf("%s: %s", id, r.Raw)
 					}
 				})
 			}
@@ -68,8 +69,8 @@ func TestRaceForTheLastSeats(t *testing.T) {
 
 			for range 64 {
 				wg.Go(func() {
-					if r := h.post(acme, "/api/v1/license/CoPilot/bulk", `{"externalIds": ["u63", "U63"]}`); r.status != 200 || r.obj()["succeeded"] != float64(2) {
-						t.Errorf("the same user again: %d %s", r.status, r.raw)
+					if r := h.post(acme, "/api/v1/license/CoPilot/bulk", `{"externalIds": ["u63", "U63"]}`); r.Status != 200 || r.Obj()["succeeded"] != float64(2) {
+						t.Errorf("the same user again: %d %s", r.Status, r.Raw)
 					}
 				})
 			}

@@ -2,13 +2,9 @@ package accountops_test
 
 import (
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
-	"github.com/entitle-rules/entitle/adapters/memory"
-	"github.com/entitle-rules/entitle/adapters/sqlite"
-	"github.com/entitle-rules/entitle/ports"
 )
 
 // BenchmarkAccountOpsHTTP reads an account (GET /partner/accounts/{id}) and
@@ -18,20 +14,10 @@ import (
 //
 //	go test ./adapters/httpapi/accountops -run '^$' -bench AccountOpsHTTP -benchmem -benchtime 2000x
 func BenchmarkAccountOpsHTTP(b *testing.B) {
-	stores := map[string]func(b *testing.B) ports.Store{
-		"memory": func(*testing.B) ports.Store { return memory.New() },
-		"sqlite": func(b *testing.B) ports.Store {
-			s, err := sqlite.Open(filepath.Join(b.TempDir(), "entitle.db"), sqlite.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return s
-		},
-	}
 	for _, name := range []string{"memory", "sqlite"} {
 		for _, op := range []string{"read", "block"} {
 			b.Run("store="+name+"/op="+op, func(b *testing.B) {
-				h := newHarnessWith(b, stores[name](b), httpapi.Limits{PerClient: 1e9, PerClientBurst: 1e9})
+				h := newHarnessWith(b, drivers.Open(b, name), httpapi.Limits{PerClient: 1e9, PerClientBurst: 1e9})
 				h.bare = true
 				b.ReportAllocs()
 				b.ResetTimer()
@@ -42,8 +28,8 @@ func BenchmarkAccountOpsHTTP(b *testing.B) {
 					} else {
 						r = h.send(http.MethodPatch, h.token, "/partner/accounts/11111/set-blocked", seedBlock)
 					}
-					if r.status != 200 {
-						b.Fatalf("%d %s", r.status, r.raw)
+					if r.Status != 200 {
+						b.Fatalf("%d %s", r.Status, r.Raw)
 					}
 				}
 			})

@@ -1,14 +1,12 @@
 package accountops_test
 
 import (
-	"context"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/memory"
-	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
 // TestExampleDataSet: seed 003's own requests, as written, against the
@@ -17,20 +15,10 @@ import (
 // values, its values: the count of attached accounts is 1, the limits are
 // 10, 15, 1, 10, null, null).
 func TestExampleDataSet(t *testing.T) {
-	b, err := os.ReadFile("../../cmd/entitle/example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &harness{tb: t, store: memory.New(), spec: loadSpec(t)}
 	t.Cleanup(func() { h.store.Close() })
 	h.now.Store(start.UnixNano())
-	if _, err := ds.Load(context.Background(), h.store); err != nil {
-		t.Fatal(err)
-	}
+	apitest.LoadExample(t, h.store)
 	h.serve(httpapi.Limits{})
 	tok := "example-access-token-change-me"
 

@@ -34,8 +34,8 @@ func FuzzWriteRequest(f *testing.F) {
 				r.contentType = "application/json"
 			}
 			got := h.do(r)
-			if got.status >= 500 || got.status < 200 || (got.status >= 300 && got.status < 400) {
-				t.Fatalf("%s %s: %d %s", r.method, r.path, got.status, got.raw)
+			if got.Status >= 500 || got.Status < 200 || (got.Status >= 300 && got.Status < 400) {
+				t.Fatalf("%s %s: %d %s", r.method, r.path, got.Status, got.Raw)
 			}
 		}
 	})

@@ -29,8 +29,8 @@ func TestTenancy(t *testing.T) {
 	// The other partner sees its own, and only its own.
 	r := h.get(h.rival, "/partner/accounts/33333")
 	check(t, r, 200, `{"data": "<any>"}`)
-	if blocked := r.obj()["data"].(map[string]any)["blocked"]; blocked != false {
-		t.Errorf("another partner's account changed: %s", r.raw)
+	if blocked := r.Obj()["data"].(map[string]any)["blocked"]; blocked != false {
+		t.Errorf("another partner's account changed: %s", r.Raw)
 	}
 	check(t, h.get(h.rival, "/partner/accounts/11111"), 403, hidden)
 	check(t, h.get(h.rival, "/partner/accounts/count"), 200, `{"data": 1}`)
@@ -131,8 +131,8 @@ func TestHostileInput(t *testing.T) {
 	first := send(seedSchedule)
 	h.setNow(time.Unix(seedBlockedAt, 0))
 	again := send(seedSchedule)
-	if first.status != 200 || again.raw != first.raw || again.header.Get("Idempotent-Replayed") != "true" {
-		t.Errorf("a retry: %d %s, then %s %v", first.status, first.raw, again.raw, again.header)
+	if first.Status != 200 || again.Raw != first.Raw || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a retry: %d %s, then %s %v", first.Status, first.Raw, again.Raw, again.Header)
 	}
 	check(t, send(`{"blocked_at": 1748120401}`), 422, `{"errors": [{"message": "<any>", "extensions": {"code": "IDEMPOTENCY_KEY_REUSED", "field": "Idempotency-Key"}}]}`)
 }

@@ -1,16 +1,10 @@
 package accountops_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,15 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountops"
-	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
+	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
@@ -91,7 +79,7 @@ type harness struct {
 	access *access.Service
 	api    *httpapi.Server
 	srv    *httptest.Server
-	spec   *spec
+	spec   *apitest.Spec
 	// bare skips the OpenAPI check of each answer (benchmarks time the
 	// server, not the checker).
 	bare bool
@@ -160,27 +148,14 @@ func (h *harness) serve(limits httpapi.Limits) {
 	if err != nil {
 		h.tb.Fatal(err)
 	}
-	if h.access, err = access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader}); err != nil {
-		h.tb.Fatal(err)
-	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: h.access, Limits: limits})
-	accountops.Register(h.api, svc)
-	h.srv = httptest.NewServer(h.api)
-	h.tb.Cleanup(h.srv.Close)
+	h.api, h.access, h.srv = apitest.Serve(h.tb, h.store, clock, limits, func(api *httpapi.Server) { accountops.Register(api, svc) })
 }
 
 func (h *harness) advance(d time.Duration) { h.now.Add(int64(d)) }
 
 func (h *harness) setNow(t time.Time) { h.now.Store(t.UnixNano()) }
 
-type reply struct {
-	status int
-	header http.Header
-	raw    string
-	body   any
-}
-
-func (r reply) obj() map[string]any { m, _ := r.body.(map[string]any); return m }
+type reply = apitest.Reply
 
 type req struct {
 	method, path, token, body string
@@ -191,48 +166,16 @@ type req struct {
 // do sends r and checks the answer against the OpenAPI document.
 func (h *harness) do(r req) reply {
 	h.tb.Helper()
-	var body io.Reader
-	if r.body != "" {
-		body = strings.NewReader(r.body)
-	}
-	hr, err := http.NewRequest(r.method, h.srv.URL+r.path, body)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
-	if r.body != "" || r.contentType != "" {
-		ct := r.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		hr.Header.Set("Content-Type", ct)
-	}
-	hr.Header.Set("Accept", "application/json")
+	hdr := http.Header{}
+	hdr.Set("Accept", "application/json")
 	if r.token != "" {
-		hr.Header.Set("X-AccessToken", r.token)
+		hdr.Set("X-AccessToken", r.token)
 	}
 	for k, v := range r.header {
-		hr.Header.Set(k, v)
+		hdr.Set(k, v)
 	}
-	resp, err := h.srv.Client().Do(hr)
-	if err != nil {
-		h.tb.Fatalf("%s %s: %v", r.method, r.path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
-	out := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
-	if err := json.Unmarshal(b, &out.body); err != nil {
-		h.tb.Errorf("%s %s: the answer is not JSON (%v): %q", r.method, r.path, err, b)
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		h.tb.Errorf("%s %s: Content-Type %q", r.method, r.path, ct)
-	}
-	if !h.bare {
-		h.spec.check(h.tb, hr, resp.StatusCode, resp.Header, b)
-	}
-	return out
+	c := apitest.Client{Server: h.srv, Spec: h.spec, Bare: h.bare}
+	return c.Do(h.tb, apitest.Request{Method: r.method, Path: r.path, Body: r.body, ContentType: r.contentType, Header: hdr})
 }
 
 func (h *harness) get(token, path string) reply {
@@ -245,58 +188,10 @@ func (h *harness) send(method, token, path, body string) reply {
 	return h.do(req{method: method, path: path, token: token, body: body})
 }
 
-// check compares an answer with its status and want, the expected body as
-// JSON text; "<any>" in want stands for any value.
+// check compares an answer with its status and want (apitest.Check).
 func check(tb testing.TB, r reply, status int, want string) {
 	tb.Helper()
-	if r.status != status {
-		tb.Errorf("status %d, want %d; body %s", r.status, status, r.raw)
-	}
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		tb.Fatalf("the expected body is not JSON: %v\n%s", err, want)
-	}
-	if d := cmp.Diff(w, normalize(w, r.body)); d != "" {
-		tb.Errorf("body mismatch (-want +got):\n%s\nraw: %s", d, r.raw)
-	}
-}
-
-func normalize(want, got any) any {
-	switch w := want.(type) {
-	case string:
-		if w == "<any>" {
-			return w
-		}
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return got
-		}
-		out := make(map[string]any, len(g))
-		for k, v := range g {
-			if wv, ok := w[k]; ok {
-				out[k] = normalize(wv, v)
-			} else {
-				out[k] = v
-			}
-		}
-		return out
-	case []any:
-		g, ok := got.([]any)
-		if !ok {
-			return got
-		}
-		out := make([]any, len(g))
-		for i, v := range g {
-			if i < len(w) {
-				out[i] = normalize(w[i], v)
-			} else {
-				out[i] = v
-			}
-		}
-		return out
-	}
-	return got
+	apitest.Check(tb, r, status, want)
 }
 
 // errorBody is the envelope of one refusal.
@@ -309,106 +204,40 @@ func errorBody(code, field, message string) string {
 	return string(b)
 }
 
-// testStores opens each store a test runs on: memory, SQLite, and
-// PostgreSQL when ENTITLE_POSTGRES_DSN is set (a database that cannot be
-// reached then fails the test, never skips it). The second value opens
-// another Store on the same database (nil but for PostgreSQL).
-func testStores() map[string]func(*testing.T) (ports.Store, func() ports.Store) {
-	stores := map[string]func(*testing.T) (ports.Store, func() ports.Store){
-		"memory": func(*testing.T) (ports.Store, func() ports.Store) { return memory.New(), nil },
-		"sqlite": func(t *testing.T) (ports.Store, func() ports.Store) {
-			s, err := sqlite.Open(filepath.Join(t.TempDir(), "entitle.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
+// drivers open the stores the tests run on.
+var drivers = apitest.Drivers{
+	Memory: func() ports.Store { return memory.New() },
+	SQLite: func(path string) (ports.Store, error) { return sqlite.Open(path, sqlite.Options{}) },
+	Postgres: func(ctx context.Context, dsn, schema string) (ports.Store, error) {
+		return postgres.Open(ctx, dsn, postgres.Options{Schema: schema})
+	},
+}
+
+// loadSpec loads the document: every error answer must be the envelope,
+// every item's code mapping to the answer's status. The seed's path without
+// /partner is checked as its /partner twin; ROUTE_NOT_FOUND answers paths
+// no operation has, though the router may match them to one
+// (/partner/accounts to /accounts/{id}).
+func loadSpec(tb testing.TB) *apitest.Spec {
+	tb.Helper()
+	return apitest.LoadSpec(tb, accountops.OpenAPI(), apitest.SpecOptions{
+		Rewrite: func(path string) string {
+			if strings.HasPrefix(path, "/accounts/") {
+				return "/partner" + path
 			}
-			return s, nil
+			return path
 		},
-	}
-	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
-		stores["postgres"] = func(t *testing.T) (ports.Store, func() ports.Store) {
-			schema := pgtest.Schema(t, dsn)
-			open := func() ports.Store {
-				s, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
-				if err != nil {
-					t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
-				}
-				return s
+		NotFoundUnrouted: true,
+		ErrorCodes: func(v any) []string {
+			var codes []string
+			for _, e := range v.(map[string]any)["errors"].([]any) {
+				code, _ := e.(map[string]any)["extensions"].(map[string]any)["code"].(string)
+				codes = append(codes, code)
 			}
-			return open(), open
-		}
-	}
-	return stores
-}
-
-// spec checks real answers against the OpenAPI document: an answer of a
-// documented operation must be one of its documented statuses with the
-// documented headers and body; any other answer must be the Error
-// envelope. The seed's path without /partner is checked as its /partner
-// twin.
-type spec struct {
-	doc    *openapi3.T
-	router routers.Router
-	prefix string
-	mu     sync.Mutex
-	seen   map[string]bool
-}
-
-var parsedSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(accountops.OpenAPI())
-	if err != nil {
-		return nil, err
-	}
-	return doc, doc.Validate(loader.Context)
-})
-
-func loadSpec(tb testing.TB) *spec {
-	tb.Helper()
-	doc, err := parsedSpec()
-	if err != nil {
-		tb.Fatalf("openapi.yaml: %v", err)
-	}
-	bare := *doc
-	bare.Servers = nil
-	router, err := legacy.NewRouter(&bare)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &spec{doc: doc, router: router, prefix: doc.Servers[0].URL, seen: map[string]bool{}}
-}
-
-func (s *spec) check(tb testing.TB, req *http.Request, status int, header http.Header, body []byte) {
-	tb.Helper()
-	rel := req.Clone(context.Background())
-	path := req.URL.EscapedPath()
-	if strings.HasPrefix(path, "/accounts/") {
-		path = s.prefix + path
-	}
-	rel.URL.Path = strings.TrimPrefix(path, s.prefix)
-	rel.URL.RawPath = ""
-	route, params, err := s.router.FindRoute(rel)
-	// ROUTE_NOT_FOUND answers paths no operation has, though the router
-	// may match them to one (/partner/accounts to /accounts/{id}).
-	if err != nil || !strings.HasPrefix(path, s.prefix+"/") || status == http.StatusNotFound {
-		s.checkError(tb, req, status, body)
-		return
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: rel, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		tb.Errorf("%s %s: the %d answer is not the documented one: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
-		return
-	}
-	if status >= 400 {
-		s.checkError(tb, req, status, body)
-	}
-	s.mu.Lock()
-	s.seen[route.Method+" "+route.Path+" "+strconv.Itoa(status)] = true
-	s.mu.Unlock()
+			return codes
+		},
+		StatusOf: statusOf,
+	})
 }
 
 // statusOf is the document's table of error codes and statuses.
@@ -419,61 +248,10 @@ var statusOf = map[string]int{
 	"SERVICE_UNAVAILABLE": 503,
 }
 
-// checkError checks an error answer is the envelope, every item's code
-// mapping to the answer's status.
-func (s *spec) checkError(tb testing.TB, req *http.Request, status int, body []byte) {
-	tb.Helper()
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		tb.Errorf("%s %s: %d answer is not JSON: %q", req.Method, req.URL.Path, status, body)
-		return
-	}
-	if err := s.doc.Components.Schemas["Error"].Value.VisitJSON(v); err != nil {
-		tb.Errorf("%s %s: the %d answer is not the Error envelope: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
-		return
-	}
-	for _, e := range v.(map[string]any)["errors"].([]any) {
-		code, _ := e.(map[string]any)["extensions"].(map[string]any)["code"].(string)
-		if want := statusOf[code]; want != status {
-			tb.Errorf("%s %s: error code %s in a %d answer; the document maps it to %d", req.Method, req.URL.Path, code, status, want)
-		}
-	}
-}
-
-func (s *spec) operations() []string {
-	var out []string
-	for path, item := range s.doc.Paths.Map() {
-		for method := range item.Operations() {
-			out = append(out, method+" "+path)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func (s *spec) succeeded(op string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k := range s.seen {
-		if strings.HasPrefix(k, op+" 2") {
-			return true
-		}
-	}
-	return false
-}
-
 // TestOpenAPIDocument: every error code the document lists has its status
 // in the description a reader sees, and the test's table agrees.
 func TestOpenAPIDocument(t *testing.T) {
 	s := loadSpec(t)
-	enum := s.doc.Components.Schemas["Error"].Value.Properties["errors"].Value.Items.Value.Properties["extensions"].Value.Properties["code"].Value.Enum
-	for _, c := range enum {
-		code := c.(string)
-		if !strings.Contains(s.doc.Info.Description, code+" "+strconv.Itoa(statusOf[code])) {
-			t.Errorf("the description does not map %s to %d", code, statusOf[code])
-		}
-	}
-	if len(enum) != len(statusOf) {
-		t.Errorf("the document lists %d error codes, the test %d", len(enum), len(statusOf))
-	}
+	enum := s.Doc.Components.Schemas["Error"].Value.Properties["errors"].Value.Items.Value.Properties["extensions"].Value.Properties["code"].Value.Enum
+	apitest.CheckCodes(t, s.Doc, enum, statusOf)
 }

@@ -58,8 +58,8 @@ func TestBlockInterleavings(t *testing.T) {
 				sched = at
 				settle(now)
 			}
-			if r.status != 200 {
-				rt.Fatalf("step %d: %d %s", i, r.status, r.raw)
+			if r.Status != 200 {
+				rt.Fatalf("step %d: %d %s", i, r.Status, r.Raw)
 			}
 			expect(rt, r, blocked, sched)
 		}
@@ -71,12 +71,12 @@ func TestBlockInterleavings(t *testing.T) {
 }
 
 func expect(rt *rapid.T, r reply, blocked bool, sched int64) {
-	d, _ := r.obj()["data"].(map[string]any)
+	d, _ := r.Obj()["data"].(map[string]any)
 	var want any
 	if sched != 0 && !blocked {
 		want = float64(sched)
 	}
 	if d["blocked"] != blocked || d["blocked_at"] != want {
-		rt.Fatalf("blocked %v blocked_at %v, want %v %v: %s", d["blocked"], d["blocked_at"], blocked, want, r.raw)
+		rt.Fatalf("blocked %v blocked_at %v, want %v %v: %s", d["blocked"], d["blocked_at"], blocked, want, r.Raw)
 	}
 }

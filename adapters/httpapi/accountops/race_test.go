@@ -19,7 +19,7 @@ import (
 // to come, and reads now and later agree with the stored records. On every store; on PostgreSQL half the requests go to a second
 // server with its own Store on the same schema.
 func TestBlockRaces(t *testing.T) {
-	for name, open := range testStores() {
+	for name, open := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
 			lim := httpapi.Limits{PerClient: 1e6, PerClientBurst: 1e6}
 			store, another := open(t)
@@ -49,8 +49,8 @@ func TestBlockRaces(t *testing.T) {
 					}
 					// A block reads blocked, an unblock not; a schedule reads
 					// its blocked_at, or blocked when a block came first.
-					d, _ := r.obj()["data"].(map[string]any)
-					ok := r.status == 200
+					d, _ := r.Obj()["data"].(map[string]any)
+					ok := r.Status == 200
 					switch i % 3 {
 					case 0:
 						ok = ok && d["blocked"] == true && d["blocked_at"] == nil
@@ -60,7 +60,7 @@ func TestBlockRaces(t *testing.T) {
 						ok = ok && (d["blocked"] == false && d["blocked_at"] == float64(at) || d["blocked"] == true && d["blocked_at"] == nil)
 					}
 					if !ok {
-						t.Errorf("request %d: %d %s", i, r.status, r.raw)
+						t.Errorf("request %d: %d %s", i, r.Status, r.Raw)
 					}
 				})
 			}
@@ -84,14 +84,14 @@ func TestBlockRaces(t *testing.T) {
 				t.Errorf("%d scheduled blocks after 64 racing requests, want at most 1: %+v", future, a.Blocks)
 			}
 			r := h.get(h.token, "/partner/accounts/11111")
-			d := r.obj()["data"].(map[string]any)
+			d := r.Obj()["data"].(map[string]any)
 			if d["blocked"] != a.BlockedAt(start) {
-				t.Errorf("the read %s disagrees with the records %+v", r.raw, a.Blocks)
+				t.Errorf("the read %s disagrees with the records %+v", r.Raw, a.Blocks)
 			}
 			h.setNow(start.Add(2 * time.Hour))
 			r = h.get(h.token, "/partner/accounts/11111")
-			if d := r.obj()["data"].(map[string]any); d["blocked"] != a.BlockedAt(start.Add(2*time.Hour)) || d["blocked_at"] != nil {
-				t.Errorf("two hours later %s, records %+v", r.raw, a.Blocks)
+			if d := r.Obj()["data"].(map[string]any); d["blocked"] != a.BlockedAt(start.Add(2*time.Hour)) || d["blocked_at"] != nil {
+				t.Errorf("two hours later %s, records %+v", r.Raw, a.Blocks)
 			}
 		})
 	}

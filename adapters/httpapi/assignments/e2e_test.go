@@ -62,9 +62,9 @@ func day(s string) domain.Date {
 // answer, byte for byte, with what the seed's words select from the
 // account's assignments.
 func TestEveryFilterAndSort(t *testing.T) {
-	for name, open := range testStores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, open(t))
+			h := newHarness(t, drivers.Open(t, name))
 			var v2 []domain.Assignment
 			for _, a := range h.all {
 				if a.AccountID == h.v2 {
@@ -119,16 +119,16 @@ func TestEveryFilterAndSort(t *testing.T) {
 				for _, user := range []string{accountAdmin, userAdmin} {
 					r := h.get(user, "/api/v2/licenseAssignments?"+tc.query)
 					want := wireList(oracle(h.all, h.v2, tc.f, tc.sort, tc.desc, tc.offset, tc.limit))
-					if r.status != 200 || r.raw != want {
-						t.Errorf("%s ?%s: %d\n got %s\nwant %s", user, tc.query, r.status, r.raw, want)
+					if r.Status != 200 || r.Raw != want {
+						t.Errorf("%s ?%s: %d\n got %s\nwant %s", user, tc.query, r.Status, r.Raw, want)
 					}
 				}
 			}
 			// Explicit, so the oracle cannot be wrong alone: the seed's
 			// example day holds the first two records.
 			r := h.get(accountAdmin, "/api/v2/licenseAssignments?from-registration-date=2016-09-05&to-registration-date=2016-09-06")
-			if want := wireList(v2[:2]); r.raw != want {
-				t.Errorf("the seed's example day: %s, want %s", r.raw, want)
+			if want := wireList(v2[:2]); r.Raw != want {
+				t.Errorf("the seed's example day: %s, want %s", r.Raw, want)
 			}
 			// The seed's example record: a cancelled assignment (deactivation
 			// the day before activation), last changed at noon.
@@ -137,8 +137,8 @@ func TestEveryFilterAndSort(t *testing.T) {
 			want := `{"licenseId":` + strconv.FormatInt(c.LicenseID, 10) + `,"userId":` + strconv.FormatInt(c.UserID, 10) +
 				`,"activationDate":"2018-06-11","deactivationDate":"2018-06-10","accountId":` + strconv.FormatInt(h.v2, 10) +
 				`,"id":` + strconv.FormatInt(c.ID, 10) + `,"lastChangedDate":"2018-06-11T12:00:00.000Z"}` + "\n"
-			if r.status != 200 || r.raw != want {
-				t.Errorf("the seed's example record: %d %s, want %s", r.status, r.raw, want)
+			if r.Status != 200 || r.Raw != want {
+				t.Errorf("the seed's example record: %d %s, want %s", r.Status, r.Raw, want)
 			}
 		})
 	}
@@ -188,21 +188,21 @@ func TestErrors(t *testing.T) {
 			for _, user := range []string{accountAdmin, ""} {
 				r := h.do(m, p, user, `[{"licenseId": 1, "userId": 2, "activationDate": "2025-04-24", "deactivationDate": "2026-04-23"}]`)
 				checkError(t, r, 405, "method_not_allowed", "", "Access Denied. POST, PUT and DELETE methods are not allowed")
-				if r.header.Get("Allow") != "GET, HEAD" {
-					t.Errorf("%s %s: Allow %q", m, p, r.header.Get("Allow"))
+				if r.Header.Get("Allow") != "GET, HEAD" {
+					t.Errorf("%s %s: Allow %q", m, p, r.Header.Get("Allow"))
 				}
 			}
 		}
 	}
-	if n := len(h.get(accountAdmin, path).body.([]any)); n != 6 {
+	if n := len(h.get(accountAdmin, path).Body.([]any)); n != 6 {
 		t.Errorf("after the refused writes the account has %d assignments, want 6", n)
 	}
 
 	// Credentials: none, wrong, another API's.
 	r := h.get("", path)
 	checkError(t, r, 401, "unauthenticated", "Authorization", "Access Denied. Give an account user's username and password with HTTP Basic authentication")
-	if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Basic ") {
-		t.Errorf("a 401 with WWW-Authenticate %q", r.header.Get("WWW-Authenticate"))
+	if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic ") {
+		t.Errorf("a 401 with WWW-Authenticate %q", r.Header.Get("WWW-Authenticate"))
 	}
 	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+path, nil)
 	req.SetBasicAuth(accountAdmin, "wrong-password-here")
@@ -213,15 +213,15 @@ func TestErrors(t *testing.T) {
 	// HEAD answers like GET, without a body.
 	req, _ = http.NewRequest(http.MethodHead, h.srv.URL+path, nil)
 	req.SetBasicAuth(userAdmin, password)
-	if r := h.send(req); r.status != 200 || r.raw != "" {
-		t.Errorf("HEAD: %d %q", r.status, r.raw)
+	if r := h.send(req); r.Status != 200 || r.Raw != "" {
+		t.Errorf("HEAD: %d %q", r.Status, r.Raw)
 	}
 
 	for _, op := range []string{"GET /licenseAssignments 200", "GET /licenseAssignments 400", "GET /licenseAssignments 401", "GET /licenseAssignments 403",
 		"POST /licenseAssignments 405", "PUT /licenseAssignments 405", "DELETE /licenseAssignments 405",
 		"GET /licenseAssignments/{id} 400", "GET /licenseAssignments/{id} 403", "GET /licenseAssignments/{id} 404",
 		"POST /licenseAssignments/{id} 405", "PUT /licenseAssignments/{id} 405", "DELETE /licenseAssignments/{id} 405"} {
-		if !h.spec.seen[op] {
+		if !h.spec.Seen(op) {
 			t.Errorf("no answer checked against the document for %s", op)
 		}
 	}
@@ -245,16 +245,16 @@ func TestTenancy(t *testing.T) {
 	checkError(t, h.get(accountAdmin, "/api/v2/licenseAssignments/"+strconv.FormatInt(rivalID, 10)), 404, "not_found", "id",
 		"no license assignment "+strconv.FormatInt(rivalID, 10))
 	r := h.get(rivalAdmin, "/api/v2/licenseAssignments")
-	if want := wireList(oracle(h.all, h.rival, nil, nil, false, 0, 0)); r.raw != want {
-		t.Errorf("rival-fleet's list: %s, want %s", r.raw, want)
+	if want := wireList(oracle(h.all, h.rival, nil, nil, false, 0, 0)); r.Raw != want {
+		t.Errorf("rival-fleet's list: %s, want %s", r.Raw, want)
 	}
 	// Filtering on another account's license or user finds nothing.
 	r = h.get(rivalAdmin, "/api/v2/licenseAssignments?user-id="+strconv.FormatInt(h.all[0].UserID, 10))
-	if r.status != 200 || r.raw != "[]\n" {
-		t.Errorf("another account's user: %d %s", r.status, r.raw)
+	if r.Status != 200 || r.Raw != "[]\n" {
+		t.Errorf("another account's user: %d %s", r.Status, r.Raw)
 	}
-	if r := h.get(rivalAdmin, "/api/v2/licenseAssignments/"+strconv.FormatInt(rivalID, 10)); r.status != 200 {
-		t.Errorf("its own assignment: %d %s", r.status, r.raw)
+	if r := h.get(rivalAdmin, "/api/v2/licenseAssignments/"+strconv.FormatInt(rivalID, 10)); r.Status != 200 {
+		t.Errorf("its own assignment: %d %s", r.Status, r.Raw)
 	}
 }
 
@@ -269,7 +269,7 @@ func TestGuessingIsSlowed(t *testing.T) {
 	}
 	r := h.get(userAdmin, "/api/v2/licenseAssignments")
 	checkError(t, r, 429, "rate_limited", "Authorization", "too many wrong passwords for this username or from this address; retry later")
-	if r.header.Get("Retry-After") == "" {
-		t.Errorf("a 429 without Retry-After: %v", r.header)
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("a 429 without Retry-After: %v", r.Header)
 	}
 }

@@ -1,37 +1,25 @@
 package assignments_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
-
 	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
-	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
+	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules/access"
 	"github.com/entitle-rules/entitle/rules/dataset"
 	"github.com/entitle-rules/entitle/rules/seats"
 	"github.com/entitle-rules/entitle/rulesets"
@@ -85,28 +73,14 @@ assignments:
   - {company: rival-fleet, productId: CoPilot, externalId: r-a, activationDate: 2016-09-05, deactivationDate: 2030-12-31}
 `
 
-var loadData = sync.OnceValues(func() (*dataset.Dataset, error) {
-	b, err := os.ReadFile("../../cmd/entitle/example.yaml")
-	if err != nil {
-		return nil, err
-	}
-	ds, err := dataset.Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("example.yaml: %w", err)
-	}
-	more, err := dataset.Parse([]byte(v2Data))
-	if err != nil {
-		return nil, fmt.Errorf("v2Data: %w", err)
-	}
-	return ds.Merge(more), nil
-})
+var loadData = sync.OnceValues(func() (*dataset.Dataset, error) { return apitest.ExampleData(v2Data) })
 
 type harness struct {
 	tb    testing.TB
 	store ports.Store
 	api   *httpapi.Server
 	srv   *httptest.Server
-	spec  *spec
+	spec  *apitest.Spec
 	// v2 and rival are the companies' ids; all their assignments, by id.
 	v2, rival int64
 	all       []domain.Assignment
@@ -142,14 +116,7 @@ func newHarnessWith(tb testing.TB, store ports.Store, limits httpapi.Limits) *ha
 	if err != nil {
 		tb.Fatal(err)
 	}
-	acc, err := access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: acc, Limits: limits})
-	assignments.Register(h.api, svc)
-	h.srv = httptest.NewServer(h.api)
-	tb.Cleanup(h.srv.Close)
+	h.api, _, h.srv = apitest.Serve(tb, h.store, clock, limits, func(api *httpapi.Server) { assignments.Register(api, svc) })
 	err = h.store.View(ctx, func(tx ports.Tx) error {
 		for _, c := range []struct {
 			alias string
@@ -175,12 +142,7 @@ func newHarnessWith(tb testing.TB, store ports.Store, limits httpapi.Limits) *ha
 	return h
 }
 
-type reply struct {
-	status int
-	header http.Header
-	raw    string
-	body   any
-}
+type reply = apitest.Reply
 
 // get sends GET path with HTTP Basic user:password ("" user: none).
 func (h *harness) get(user, path string) reply {
@@ -209,26 +171,8 @@ func (h *harness) do(method, path, user, body string) reply {
 
 func (h *harness) send(req *http.Request) reply {
 	h.tb.Helper()
-	resp, err := h.srv.Client().Do(req)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
-	out := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
-	if req.Method != http.MethodHead {
-		if err := json.Unmarshal(b, &out.body); err != nil {
-			h.tb.Errorf("%s %s: the answer is not JSON (%v): %q", req.Method, req.URL, err, b)
-		}
-		h.spec.check(h.tb, req, resp.StatusCode, resp.Header, b)
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		h.tb.Errorf("%s %s: Content-Type %q", req.Method, req.URL, ct)
-	}
-	return out
+	c := apitest.Client{Server: h.srv, Spec: h.spec}
+	return c.Send(h.tb, req)
 }
 
 // wire is an assignment as the seed writes it, in the seed's field order.
@@ -249,98 +193,26 @@ func wireList(as []domain.Assignment) string {
 // and dropped.
 func checkError(tb testing.TB, r reply, status int, code, field, message string) {
 	tb.Helper()
-	e, _ := r.body.(map[string]any)["error"].(map[string]any)
+	e, _ := r.Body.(map[string]any)["error"].(map[string]any)
 	id, _ := e["requestId"].(float64)
 	gotField, _ := e["field"].(string)
-	if r.status != status || e["code"] != code || gotField != field || e["message"] != message || id <= 0 || len(e) != map[bool]int{true: 4, false: 3}[field != ""] {
-		tb.Errorf("got %d %s\nwant %d %s %q %q", r.status, r.raw, status, code, field, message)
+	if r.Status != status || e["code"] != code || gotField != field || e["message"] != message || id <= 0 || len(e) != map[bool]int{true: 4, false: 3}[field != ""] {
+		tb.Errorf("got %d %s\nwant %d %s %q %q", r.Status, r.Raw, status, code, field, message)
 	}
 }
 
-// testStores: memory, SQLite, and PostgreSQL when ENTITLE_POSTGRES_DSN is
-// set (then a database that cannot be reached fails the test).
-func testStores() map[string]func(*testing.T) ports.Store {
-	stores := map[string]func(*testing.T) ports.Store{
-		"memory": func(*testing.T) ports.Store { return memory.New() },
-		"sqlite": func(t *testing.T) ports.Store {
-			s, err := sqlite.Open(filepath.Join(t.TempDir(), "entitle.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		},
-	}
-	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
-		stores["postgres"] = func(t *testing.T) ports.Store {
-			s, err := postgres.Open(t.Context(), dsn, postgres.Options{Schema: pgtest.Schema(t, dsn)})
-			if err != nil {
-				t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
-			}
-			return s
-		}
-	}
-	return stores
+// drivers open the stores the tests run on.
+var drivers = apitest.Drivers{
+	Memory: func() ports.Store { return memory.New() },
+	SQLite: func(path string) (ports.Store, error) { return sqlite.Open(path, sqlite.Options{}) },
+	Postgres: func(ctx context.Context, dsn, schema string) (ports.Store, error) {
+		return postgres.Open(ctx, dsn, postgres.Options{Schema: schema})
+	},
 }
 
-// spec checks answers against openapi.yaml and records the operations and
-// statuses seen.
-type spec struct {
-	doc    *openapi3.T
-	router routers.Router
-	prefix string
-	mu     sync.Mutex
-	seen   map[string]bool
-}
-
-var parsedSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(assignments.OpenAPI())
-	if err != nil {
-		return nil, err
-	}
-	return doc, doc.Validate(loader.Context)
-})
-
-func loadSpec(tb testing.TB) *spec {
+// loadSpec loads openapi.yaml; an answer outside its operations must be
+// the Error envelope.
+func loadSpec(tb testing.TB) *apitest.Spec {
 	tb.Helper()
-	doc, err := parsedSpec()
-	if err != nil {
-		tb.Fatalf("openapi.yaml: %v", err)
-	}
-	bare := *doc
-	bare.Servers = nil
-	router, err := legacy.NewRouter(&bare)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &spec{doc: doc, router: router, prefix: doc.Servers[0].URL, seen: map[string]bool{}}
-}
-
-func (s *spec) check(tb testing.TB, req *http.Request, status int, header http.Header, body []byte) {
-	tb.Helper()
-	rel := req.Clone(context.Background())
-	rel.URL.Path = strings.TrimPrefix(req.URL.EscapedPath(), s.prefix)
-	rel.URL.RawPath = ""
-	route, params, err := s.router.FindRoute(rel)
-	if err != nil || !strings.HasPrefix(req.URL.Path, s.prefix+"/") {
-		var v any
-		_ = json.Unmarshal(body, &v)
-		if err := s.doc.Components.Schemas["Error"].Value.VisitJSON(v); err != nil {
-			tb.Errorf("%s %s: the %d answer is not the Error envelope: %v", req.Method, req.URL.Path, status, err)
-		}
-		return
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: rel, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		tb.Errorf("%s %s: the %d answer is not the documented one: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
-		return
-	}
-	s.mu.Lock()
-	s.seen[route.Method+" "+route.Path+" "+strconv.Itoa(status)] = true
-	s.mu.Unlock()
+	return apitest.LoadSpec(tb, assignments.OpenAPI(), apitest.SpecOptions{})
 }

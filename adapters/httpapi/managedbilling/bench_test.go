@@ -1,13 +1,9 @@
 package managedbilling_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
-	"github.com/entitle-rules/entitle/adapters/memory"
-	"github.com/entitle-rules/entitle/adapters/sqlite"
-	"github.com/entitle-rules/entitle/ports"
 )
 
 // BenchmarkAddCancelHTTP adds seed 002's three accounts to the primary and
@@ -19,19 +15,9 @@ import (
 //
 //	go test ./adapters/httpapi/managedbilling -run '^$' -bench AddCancelHTTP -benchmem -benchtime 300x
 func BenchmarkAddCancelHTTP(b *testing.B) {
-	stores := map[string]func(b *testing.B) ports.Store{
-		"memory": func(*testing.B) ports.Store { return memory.New() },
-		"sqlite": func(b *testing.B) ports.Store {
-			s, err := sqlite.Open(filepath.Join(b.TempDir(), "entitle.db"), sqlite.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return s
-		},
-	}
 	for _, name := range []string{"memory", "sqlite"} {
 		b.Run("store="+name, func(b *testing.B) {
-			h := newHarnessWith(b, stores[name](b), httpapi.Limits{PerClient: 1e9, PerClientBurst: 1e9})
+			h := newHarnessWith(b, drivers.Open(b, name), httpapi.Limits{PerClient: 1e9, PerClientBurst: 1e9})
 			bearer := h.bearer(clientID, clientSecret)
 			ps := h.login(bearer, primary)
 			managed := []string{managed1, managed2, managed3}
@@ -44,10 +30,10 @@ func BenchmarkAddCancelHTTP(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				r := h.post(bearer, ps, "/managedaccounts/actions/add", seedAdd)
-				txid, _ := r.obj()["TxId"].(string)
+				txid, _ := r.Obj()["TxId"].(string)
 				for i, m := range managed {
-					if r := h.post(bearer, sessions[i], "/managedaccounts/actions/cancel", link(m, primary, txid)); r.obj()["status"] != "Success" {
-						b.Fatalf("cancel: %s", r.raw)
+					if r := h.post(bearer, sessions[i], "/managedaccounts/actions/cancel", link(m, primary, txid)); r.Obj()["status"] != "Success" {
+						b.Fatalf("cancel: %s", r.Raw)
 					}
 				}
 			}

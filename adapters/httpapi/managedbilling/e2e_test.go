@@ -25,15 +25,12 @@ const seedAdd = `{
 // once it is free. Every answer is checked against the OpenAPI document,
 // and the flow sees every documented operation succeed.
 func TestManagedBillingFlow(t *testing.T) {
-	for name, open := range testStores() {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			store, _ := open(t)
-			h := newHarness(t, store)
+			h := newHarness(t, drivers.Open(t, name))
 			flow(t, h)
-			for _, op := range h.spec.operations() {
-				if !h.spec.succeeded(op) {
-					t.Errorf("the flow never saw %s succeed", op)
-				}
+			for _, op := range h.spec.NeverSucceeded() {
+				t.Errorf("the flow never saw %s succeed", op)
 			}
 		})
 	}
@@ -42,23 +39,23 @@ func TestManagedBillingFlow(t *testing.T) {
 func flow(t *testing.T, h *harness) {
 	r := h.token(clientID, clientSecret, "grant_type=client_credentials")
 	check(t, r, 200, `{"access_token": "<any>", "token_type": "Bearer", "expires_in": 3600}`)
-	if r.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("a token answer without Cache-Control: no-store: %v", r.header)
+	if r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("a token answer without Cache-Control: no-store: %v", r.Header)
 	}
-	bearer := r.obj()["access_token"].(string)
+	bearer := r.Obj()["access_token"].(string)
 
 	// "This request must be sent with a VZ-M2M-Token created with the
 	// primary account's UWS credentials."
 	r = h.loginAs(bearer, "primary@example.com", password)
 	check(t, r, 200, `{"sessionToken": "<any>"}`)
-	ps := r.obj()["sessionToken"].(string)
+	ps := r.Obj()["sessionToken"].(string)
 
 	r = h.post(bearer, ps, "/managedaccounts/actions/add", seedAdd)
 	check(t, r, 200, `{"TxId": "<any>", "statusList": [
 	  {"id": "1223334444-00001", "status": "Success", "reason": "Success"},
 	  {"id": "2334445555-00001", "status": "Success", "reason": "Success"},
 	  {"id": "3445556666-00001", "status": "Success", "reason": "Success"}]}`)
-	tx1, _ := r.obj()["TxId"].(string)
+	tx1, _ := r.Obj()["TxId"].(string)
 	// "These accounts will be added to any accounts that are already on the
 	// list": adding again is harmless; each account is answered on its own.
 	r = h.post(bearer, ps, "/managedaccounts/actions/add", `{"accountName": "1234567890-00001", "serviceName": "Location",
@@ -71,7 +68,7 @@ func flow(t *testing.T, h *harness) {
 	  {"id": "9999999999-00001", "status": "Fail", "reason": "Invalid account name"},
 	  {"id": "1234567890-00001", "status": "Fail", "reason": "A primary account cannot manage itself"},
 	  {"id": "7778889999-00001", "status": "Fail", "reason": "Invalid account name"}]}`)
-	tx2, _ := r.obj()["TxId"].(string)
+	tx2, _ := r.Obj()["TxId"].(string)
 	if tx1 == "" || tx2 == "" || tx1 == tx2 {
 		t.Fatalf("the TxIds of two add requests: %q, %q", tx1, tx2)
 	}
@@ -124,7 +121,7 @@ func flow(t *testing.T, h *harness) {
 	  "type": "TS-LOC-COARSE-CellID-Aggr", "managedAccList": ["3445556666-00001", "1223334444-00001"]}`)
 	check(t, r, 200, `{"TxId": "<any>", "statusList": [{"id": "3445556666-00001", "status": "Success", "reason": "Success"},
 		  {"id": "1223334444-00001", "status": "Fail", "reason": "Account is managed by another primary account"}]}`)
-	tx3, _ := r.obj()["TxId"].(string)
+	tx3, _ := r.Obj()["TxId"].(string)
 	check(t, h.post(bearer, s3, "/managedaccounts/actions/provision", link(managed3, primary, tx1)), 200,
 		`{"txid": "`+tx1+`", "accountName": "3445556666-00001", "paccountName": "1234567890-00001", "serviceName": "Location",
 		  "status": "Fail", "reason": "The account was not added for managed billing by this primary account"}`)
@@ -147,7 +144,7 @@ func flow(t *testing.T, h *harness) {
 	h.advance(30 * time.Minute)
 	r = list("")
 	check(t, r, 401, theFault)
-	if r.header.Get("WWW-Authenticate") == "" {
+	if r.Header.Get("WWW-Authenticate") == "" {
 		t.Errorf("a 401 without WWW-Authenticate")
 	}
 }

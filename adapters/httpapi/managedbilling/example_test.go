@@ -1,13 +1,11 @@
 package managedbilling_test
 
 import (
-	"context"
-	"os"
 	"testing"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/memory"
-	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
 // TestExampleDataSet: with the example data set `entitle serve` loads on a
@@ -15,20 +13,10 @@ import (
 // answers as the seed shows, and each managed account provisions with the
 // TxId.
 func TestExampleDataSet(t *testing.T) {
-	b, err := os.ReadFile("../../cmd/entitle/example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &harness{tb: t, store: memory.New(), spec: loadSpec(t)}
 	t.Cleanup(func() { h.store.Close() })
 	h.now.Store(start.UnixNano())
-	if _, err := ds.Load(context.Background(), h.store); err != nil {
-		t.Fatal(err)
-	}
+	apitest.LoadExample(t, h.store)
 	h.serve(httpapi.Limits{})
 	bearer := h.bearer("billing-client", "example-billing-secret-change-me")
 	ps := h.login(bearer, primary)
@@ -37,7 +25,7 @@ func TestExampleDataSet(t *testing.T) {
 	  {"id": "1223334444-00001", "status": "Success", "reason": "Success"},
 	  {"id": "2334445555-00001", "status": "Success", "reason": "Success"},
 	  {"id": "3445556666-00001", "status": "Success", "reason": "Success"}]}`)
-	txid := r.obj()["TxId"].(string)
+	txid := r.Obj()["TxId"].(string)
 	for _, m := range []string{managed1, managed2, managed3} {
 		check(t, h.post(bearer, h.login(bearer, m), "/managedaccounts/actions/provision", link(m, primary, txid)), 200,
 			`{"txid": "`+txid+`", "accountName": "`+m+`", "paccountName": "1234567890-00001", "serviceName": "Location",

@@ -20,7 +20,7 @@ func TestTenancy(t *testing.T) {
 	bearer, rival := h.bearer(clientID, clientSecret), h.bearer(rivalID, rivalSecret)
 	ps, s1 := h.login(bearer, primary), h.login(bearer, managed1)
 	r := h.post(bearer, ps, "/managedaccounts/actions/add", seedAdd)
-	txid, _ := r.obj()["TxId"].(string)
+	txid, _ := r.Obj()["TxId"].(string)
 
 	// Another client's bearer cannot log in a login of this client, and
 	// cannot carry this client's session.
@@ -81,7 +81,7 @@ func TestLoginLock(t *testing.T) {
 	// The kit slows the sixth try down first (429, Retry-After)...
 	r := h.loginAs(bearer, logins[managed1], password)
 	check(t, r, 429, `{"errorCode": "TOO_MANY_REQUESTS", "errorMessage": "<any>"}`)
-	if r.header.Get("Retry-After") == "" {
+	if r.Header.Get("Retry-After") == "" {
 		t.Errorf("a 429 without Retry-After")
 	}
 	// ... and once it may try again, the login is locked in the store.
@@ -179,8 +179,8 @@ func TestHostileInput(t *testing.T) {
 			body: body, header: map[string]string{"Idempotency-Key": "add-1"}})
 	}
 	first, again := send(seedAdd), send(seedAdd)
-	if first.status != 200 || again.raw != first.raw || again.header.Get("Idempotent-Replayed") != "true" {
-		t.Errorf("a retry: %d %s, then %s %v", first.status, first.raw, again.raw, again.header)
+	if first.Status != 200 || again.Raw != first.Raw || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a retry: %d %s, then %s %v", first.Status, first.Raw, again.Raw, again.Header)
 	}
 	check(t, send(strings.Replace(seedAdd, "3445556666-00001", "1223334444-00001", 1)), 422, `{"errorCode": "IDEMPOTENCY_KEY_REUSED", "errorMessage": "<any>"}`)
 }

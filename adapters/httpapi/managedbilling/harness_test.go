@@ -1,34 +1,21 @@
 package managedbilling_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	b64 "encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
-	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
@@ -105,7 +92,7 @@ type harness struct {
 	access *access.Service
 	api    *httpapi.Server
 	srv    *httptest.Server
-	spec   *spec
+	spec   *apitest.Spec
 	// bare skips the OpenAPI check of each answer (benchmarks time the
 	// server, not the checker).
 	bare bool
@@ -167,26 +154,13 @@ func (h *harness) serve(limits httpapi.Limits) *harness {
 	if err != nil {
 		h.tb.Fatal(err)
 	}
-	if h.access, err = access.New(access.Options{Store: h.store, Clock: clock, Random: rand.Reader}); err != nil {
-		h.tb.Fatal(err)
-	}
-	h.api = httpapi.New(httpapi.Options{Store: h.store, Clock: clock, Access: h.access, Limits: limits})
-	managedbilling.Register(h.api, svc)
-	h.srv = httptest.NewServer(h.api)
-	h.tb.Cleanup(h.srv.Close)
+	h.api, h.access, h.srv = apitest.Serve(h.tb, h.store, clock, limits, func(api *httpapi.Server) { managedbilling.Register(api, svc) })
 	return h
 }
 
 func (h *harness) advance(d time.Duration) { h.now.Add(int64(d)) }
 
-type reply struct {
-	status int
-	header http.Header
-	raw    string
-	body   any
-}
-
-func (r reply) obj() map[string]any { m, _ := r.body.(map[string]any); return m }
+type reply = apitest.Reply
 
 type req struct {
 	method, path, bearer, session, body string
@@ -197,59 +171,27 @@ type req struct {
 // do sends r and checks the answer against the OpenAPI document.
 func (h *harness) do(r req) reply {
 	h.tb.Helper()
-	var body io.Reader
-	if r.body != "" {
-		body = strings.NewReader(r.body)
-	}
-	hr, err := http.NewRequest(r.method, h.srv.URL+r.path, body)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
-	if r.body != "" || r.contentType != "" {
-		ct := r.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		hr.Header.Set("Content-Type", ct)
-	}
+	hdr := http.Header{}
 	if r.bearer != "" {
-		hr.Header.Set("Authorization", "Bearer "+r.bearer)
+		hdr.Set("Authorization", "Bearer "+r.bearer)
 	}
 	if r.session != "" {
-		hr.Header.Set("VZ-M2M-Token", r.session)
+		hdr.Set("VZ-M2M-Token", r.session)
 	}
 	for k, v := range r.header {
-		hr.Header.Set(k, v)
+		hdr.Set(k, v)
 	}
-	resp, err := h.srv.Client().Do(hr)
-	if err != nil {
-		h.tb.Fatalf("%s %s: %v", r.method, r.path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
-	out := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
-	if err := json.Unmarshal(b, &out.body); err != nil {
-		h.tb.Errorf("%s %s: the answer is not JSON (%v): %q", r.method, r.path, err, b)
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		h.tb.Errorf("%s %s: Content-Type %q", r.method, r.path, ct)
-	}
-	if !h.bare {
-		h.spec.check(h.tb, hr, resp.StatusCode, resp.Header, b)
-	}
-	return out
+	c := apitest.Client{Server: h.srv, Spec: h.spec, Bare: h.bare}
+	return c.Do(h.tb, apitest.Request{Method: r.method, Path: r.path, Body: r.body, ContentType: r.contentType, Header: hdr})
 }
 
 // bearer gets an OAuth bearer for id:secret.
 func (h *harness) bearer(id, secret string) string {
 	h.tb.Helper()
 	r := h.token(id, secret, "grant_type=client_credentials")
-	tok, _ := r.obj()["access_token"].(string)
-	if r.status != 200 || tok == "" {
-		h.tb.Fatalf("a bearer for %s: %d %s", id, r.status, r.raw)
+	tok, _ := r.Obj()["access_token"].(string)
+	if r.Status != 200 || tok == "" {
+		h.tb.Fatalf("a bearer for %s: %d %s", id, r.Status, r.Raw)
 	}
 	return tok
 }
@@ -271,9 +213,9 @@ func basic(id, secret string) string {
 func (h *harness) login(bearer, account string) string {
 	h.tb.Helper()
 	r := h.loginAs(bearer, logins[account], password)
-	tok, _ := r.obj()["sessionToken"].(string)
-	if r.status != 200 || tok == "" {
-		h.tb.Fatalf("a session of %s: %d %s", account, r.status, r.raw)
+	tok, _ := r.Obj()["sessionToken"].(string)
+	if r.Status != 200 || tok == "" {
+		h.tb.Fatalf("a session of %s: %d %s", account, r.Status, r.Raw)
 	}
 	return tok
 }
@@ -299,58 +241,10 @@ func link(account, primary, tx string) string {
 	return `{"accountName": "` + account + `", "paccountName": "` + primary + `", "serviceName": "Location", "type": "` + sku + `", "TxId": "` + tx + `"}`
 }
 
-// check compares an answer with its status and want, the expected body as
-// JSON text; "<any>" in want stands for any value.
+// check compares an answer with its status and want (apitest.Check).
 func check(tb testing.TB, r reply, status int, want string) {
 	tb.Helper()
-	if r.status != status {
-		tb.Errorf("status %d, want %d; body %s", r.status, status, r.raw)
-	}
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		tb.Fatalf("the expected body is not JSON: %v\n%s", err, want)
-	}
-	if d := cmp.Diff(w, normalize(w, r.body)); d != "" {
-		tb.Errorf("body mismatch (-want +got):\n%s\nraw: %s", d, r.raw)
-	}
-}
-
-func normalize(want, got any) any {
-	switch w := want.(type) {
-	case string:
-		if w == "<any>" {
-			return w
-		}
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return got
-		}
-		out := make(map[string]any, len(g))
-		for k, v := range g {
-			if wv, ok := w[k]; ok {
-				out[k] = normalize(wv, v)
-			} else {
-				out[k] = v
-			}
-		}
-		return out
-	case []any:
-		g, ok := got.([]any)
-		if !ok {
-			return got
-		}
-		out := make([]any, len(g))
-		for i, v := range g {
-			if i < len(w) {
-				out[i] = normalize(w[i], v)
-			} else {
-				out[i] = v
-			}
-		}
-		return out
-	}
-	return got
+	apitest.Check(tb, r, status, want)
 }
 
 func errorBody(code, message string) string {
@@ -361,35 +255,13 @@ func errorBody(code, message string) string {
 // theFault is the gateway's answer to a bad bearer.
 const theFault = `{"fault": {"code": "900901", "message": "Invalid Credentials", "description": "<any>"}}`
 
-// testStores opens each store a test runs on: memory, SQLite, and
-// PostgreSQL when ENTITLE_POSTGRES_DSN is set (a database that cannot be
-// reached then fails the test, never skips it). The second value opens
-// another Store on the same database (nil for memory).
-func testStores() map[string]func(*testing.T) (ports.Store, func() ports.Store) {
-	stores := map[string]func(*testing.T) (ports.Store, func() ports.Store){
-		"memory": func(*testing.T) (ports.Store, func() ports.Store) { return memory.New(), nil },
-		"sqlite": func(t *testing.T) (ports.Store, func() ports.Store) {
-			s, err := sqlite.Open(filepath.Join(t.TempDir(), "entitle.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s, nil
-		},
-	}
-	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
-		stores["postgres"] = func(t *testing.T) (ports.Store, func() ports.Store) {
-			schema := pgtest.Schema(t, dsn)
-			open := func() ports.Store {
-				s, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
-				if err != nil {
-					t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
-				}
-				return s
-			}
-			return open(), open
-		}
-	}
-	return stores
+// drivers open the stores the tests run on.
+var drivers = apitest.Drivers{
+	Memory: func() ports.Store { return memory.New() },
+	SQLite: func(path string) (ports.Store, error) { return sqlite.Open(path, sqlite.Options{}) },
+	Postgres: func(ctx context.Context, dsn, schema string) (ports.Store, error) {
+		return postgres.Open(ctx, dsn, postgres.Options{Schema: schema})
+	},
 }
 
 // accountID returns the id of the account named alias.
@@ -405,88 +277,11 @@ func (h *harness) account(alias string) domain.Account {
 	return a
 }
 
-// spec checks real answers against the OpenAPI document: an answer of a
-// documented operation must be one of its documented statuses with the
-// documented headers and body; any other answer under the API's paths (an
-// unknown path or method) must be the documented Error body.
-type spec struct {
-	doc    *openapi3.T
-	router routers.Router
-	mu     sync.Mutex
-	seen   map[string]bool
-}
-
-var parsedSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(managedbilling.OpenAPI())
-	if err != nil {
-		return nil, err
-	}
-	return doc, doc.Validate(loader.Context)
-})
-
-func loadSpec(tb testing.TB) *spec {
+// loadSpec loads the document: any answer under the API's paths that no
+// operation documents (an unknown path or method) must be its Error body.
+func loadSpec(tb testing.TB) *apitest.Spec {
 	tb.Helper()
-	doc, err := parsedSpec()
-	if err != nil {
-		tb.Fatalf("openapi.yaml: %v", err)
-	}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &spec{doc: doc, router: router, seen: map[string]bool{}}
-}
-
-func (s *spec) check(tb testing.TB, req *http.Request, status int, header http.Header, body []byte) {
-	tb.Helper()
-	rel := req.Clone(context.Background())
-	rel.URL.Path = req.URL.EscapedPath()
-	rel.URL.RawPath = ""
-	rel.URL.Host, rel.URL.Scheme, rel.Host = "", "", ""
-	route, params, err := s.router.FindRoute(rel)
-	if err != nil {
-		var v any
-		if json.Unmarshal(body, &v) != nil || s.doc.Components.Schemas["Error"].Value.VisitJSON(v) != nil {
-			tb.Errorf("%s %s: the %d answer of an undocumented route is not the Error body: %s", req.Method, req.URL.Path, status, body)
-		}
-		return
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: rel, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		tb.Errorf("%s %s: the %d answer is not the documented one: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
-		return
-	}
-	s.mu.Lock()
-	s.seen[route.Method+" "+route.Path+" "+strconv.Itoa(status)] = true
-	s.mu.Unlock()
-}
-
-func (s *spec) operations() []string {
-	var out []string
-	for path, item := range s.doc.Paths.Map() {
-		for method := range item.Operations() {
-			out = append(out, method+" "+path)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func (s *spec) succeeded(op string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k := range s.seen {
-		if strings.HasPrefix(k, op+" 2") {
-			return true
-		}
-	}
-	return false
+	return apitest.LoadSpec(tb, managedbilling.OpenAPI(), apitest.SpecOptions{})
 }
 
 func base64(s string) string { return b64.StdEncoding.EncodeToString([]byte(s)) }

@@ -17,7 +17,7 @@ import (
 // requests alternate between two servers, each with its own Store, on one
 // schema.
 func TestRaces(t *testing.T) {
-	for name, open := range testStores() {
+	for name, open := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
 			store, another := open(t)
 			// Rates high enough that the race meets the store, not the kit.
@@ -44,12 +44,12 @@ func TestRaces(t *testing.T) {
 				srv := servers[i%len(servers)]
 				wg.Go(func() {
 					r := srv.post(bearer, sessions[p], "/managedaccounts/actions/add", body[p])
-					if r.status != 200 {
-						t.Errorf("add from %s: %d %s", p, r.status, r.raw)
+					if r.Status != 200 {
+						t.Errorf("add from %s: %d %s", p, r.Status, r.Raw)
 						return
 					}
-					it := r.obj()["statusList"].([]any)[0].(map[string]any)
-					outcomes[i] = outcome{p, it["status"].(string), it["reason"].(string), r.obj()["TxId"].(string)}
+					it := r.Obj()["statusList"].([]any)[0].(map[string]any)
+					outcomes[i] = outcome{p, it["status"].(string), it["reason"].(string), r.Obj()["TxId"].(string)}
 				})
 			}
 			wg.Wait()
@@ -88,13 +88,13 @@ func TestRaces(t *testing.T) {
 				srv := servers[i%len(servers)]
 				wg.Go(func() {
 					r := srv.post(bearer, s1, "/managedaccounts/actions/provision", link(managed1, p, txid))
-					if r.status != 200 {
-						t.Errorf("provision: %d %s", r.status, r.raw)
+					if r.Status != 200 {
+						t.Errorf("provision: %d %s", r.Status, r.Raw)
 						return
 					}
-					ok := r.obj()["status"] == "Success"
+					ok := r.Obj()["status"] == "Success"
 					if ok != (p == win.primary) {
-						t.Errorf("provision naming %s: %s", p, r.raw)
+						t.Errorf("provision naming %s: %s", p, r.Raw)
 					}
 					if ok {
 						mu.Lock()

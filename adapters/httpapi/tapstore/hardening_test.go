@@ -3,8 +3,6 @@ package tapstore_test
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -12,7 +10,7 @@ import (
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
-	"github.com/entitle-rules/entitle/adapters/internal/pgtest"
+	"github.com/entitle-rules/entitle/adapters/httpapi/internal/apitest"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/postgres"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
@@ -260,9 +258,9 @@ func TestTransientFailureReleasesTheKey(t *testing.T) {
 // The next request with the key gets the committed order's answer, with its
 // real status, or runs the order now. On every store.
 func TestIdempotencyKeyOfADeadProcess(t *testing.T) {
-	for name, open := range testStores(t) {
+	for name := range drivers.Stores() {
 		t.Run(name, func(t *testing.T) {
-			h := newHandlerOn(t, open(t), nil)
+			h := newHandlerOn(t, drivers.Open(t, name), nil)
 			tok := h.tokenFor(tapClient, tapSecret)
 			ctx := context.Background()
 
@@ -333,31 +331,13 @@ func TestIdempotencyKeyOfADeadProcess(t *testing.T) {
 	}
 }
 
-// testStores opens each store a test runs on: memory, SQLite, and
-// PostgreSQL when ENTITLE_POSTGRES_DSN is set (a database that cannot be
-// reached then fails the test, never skips it).
-func testStores(t *testing.T) map[string]func(*testing.T) ports.Store {
-	stores := map[string]func(*testing.T) ports.Store{
-		"memory": func(*testing.T) ports.Store { return memory.New() },
-		"sqlite": func(t *testing.T) ports.Store {
-			s, err := sqlite.Open(filepath.Join(t.TempDir(), "entitle.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		},
-	}
-	if dsn := os.Getenv("ENTITLE_POSTGRES_DSN"); dsn != "" {
-		stores["postgres"] = func(t *testing.T) ports.Store {
-			schema := pgtest.Schema(t, dsn)
-			s, err := postgres.Open(t.Context(), dsn, postgres.Options{Schema: schema})
-			if err != nil {
-				t.Fatalf("ENTITLE_POSTGRES_DSN is set but the store does not open: %v", err)
-			}
-			return s
-		}
-	}
-	return stores
+// drivers open the stores a test runs on (apitest.Drivers.Stores).
+var drivers = apitest.Drivers{
+	Memory: func() ports.Store { return memory.New() },
+	SQLite: func(path string) (ports.Store, error) { return sqlite.Open(path, sqlite.Options{}) },
+	Postgres: func(ctx context.Context, dsn, schema string) (ports.Store, error) {
+		return postgres.Open(ctx, dsn, postgres.Options{Schema: schema})
+	},
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -6,7 +6,8 @@
 //     DecodeOrder for the columns of an order both stores keep as text;
 //   - text.go: the text forms of decimals and dates, and JSON columns;
 //   - guard.go: the Guard every repository call passes first (a finished,
-//     read-only or failed transaction, a row without its key);
+//     read-only or failed transaction, a row without its key), and
+//     CheckClaim, the arguments of an outbox claim;
 //   - rows.go: One and All, which read rows over the small Tx interface a
 //     store's transaction implements;
 //   - constraints.go: what a violated constraint means to the person who sent
@@ -17,8 +18,9 @@
 //     query in either dialect.
 //
 // Only the stores import it: the two SQL stores for all of it, and
-// adapters/memory for the Guard and store.go, so that the three refuse a
-// finished or read-only transaction, a row without its key, and a closed
-// store in one way. It is internal to adapters/, and nothing in it is part of
-// a port: the stores' behaviour is what ports and ports/storetest say.
+// adapters/memory for the Guard, CheckClaim and store.go, so that the three
+// refuse a finished or read-only transaction, a row without its key, and a
+// closed store in one way. It is internal to adapters/, and nothing in it is
+// part of a port: the stores' behaviour is what ports and ports/storetest
+// say.
 package sqlrow

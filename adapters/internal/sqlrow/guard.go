@@ -2,6 +2,7 @@ package sqlrow
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/entitle-rules/entitle/domain"
 )
@@ -76,3 +77,16 @@ type Key struct{ field, value string }
 
 // Required returns the Key field with value, for Guard.Write to check.
 func Required(field, value string) Key { return Key{field, value} }
+
+// CheckClaim refuses an outbox claim (Activations.Claim) that could take
+// nothing or hold nothing: n below one, or a lease that is not positive.
+// The three stores check it first, in one way.
+func CheckClaim(lease time.Duration, n int) error {
+	switch {
+	case n <= 0:
+		return domain.Errorf(domain.CodeInvalid, "n", "claim at least one activation, not %d", n)
+	case lease <= 0:
+		return domain.Errorf(domain.CodeInvalid, "lease", "a claim needs a positive lease, not %v", lease)
+	}
+	return nil
+}

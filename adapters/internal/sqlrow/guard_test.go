@@ -3,6 +3,7 @@ package sqlrow_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
@@ -62,5 +63,21 @@ func TestGuard(t *testing.T) {
 	var de *domain.Error
 	if !asError(err, &de) || de.Code != domain.CodeInvalid || de.Field != "serialNumber" || de.Message != "serialNumber is required" {
 		t.Errorf("Write of a row without its serial = %v, want %q on serialNumber: serialNumber is required", err, domain.CodeInvalid)
+	}
+}
+
+// CheckClaim refuses n below one and a lease that is not positive, each on
+// its own field, and passes anything else.
+func TestCheckClaim(t *testing.T) {
+	for _, c := range []struct {
+		lease time.Duration
+		n     int
+		field string
+	}{{time.Minute, 0, "n"}, {time.Minute, -1, "n"}, {0, 1, "lease"}, {-time.Second, 1, "lease"}, {time.Minute, 1, ""}} {
+		err := sqlrow.CheckClaim(c.lease, c.n)
+		var de *domain.Error
+		if c.field == "" && err != nil || c.field != "" && (!errors.As(err, &de) || de.Code != domain.CodeInvalid || de.Field != c.field) {
+			t.Errorf("CheckClaim(%v, %d) = %v, want CodeInvalid on %q (none for \"\")", c.lease, c.n, err, c.field)
+		}
 	}
 }
