@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -225,12 +226,17 @@ type pool struct {
 	slots chan *conn
 	begin string
 	file  string // for messages
+	// statements counts the statements run on the pool's connections
+	// (DESIGN.md, "The write path": the SQL shape is the cost); traced, when
+	// set before the pool is used, is told each one's text.
+	statements atomic.Int64
+	traced     func(query string)
 }
 
 func newPool(db *sql.DB, file string, size int, begin string) *pool {
 	p := &pool{db: db, file: file, slots: make(chan *conn, size), begin: begin}
 	for range size {
-		p.slots <- &conn{}
+		p.slots <- &conn{p: p}
 	}
 	return p
 }
@@ -277,7 +283,7 @@ func (p *pool) acquire(ctx context.Context, closing <-chan struct{}) (*conn, err
 func (p *pool) release(c *conn) {
 	if c.broken {
 		_ = c.close()
-		c = &conn{}
+		c = &conn{p: p}
 	}
 	p.slots <- c
 }
@@ -297,6 +303,7 @@ func (p *pool) shut() error {
 // conn is one connection with the statements prepared on it. It is used by
 // one transaction at a time.
 type conn struct {
+	p *pool
 	c *sql.Conn
 	// stmts caches prepared statements by their text. The texts are the
 	// package's constant queries and the few shapes Orders.Find builds, so
@@ -306,7 +313,12 @@ type conn struct {
 	broken bool
 }
 
+// stmt returns the statement of query prepared on c, for one run of it.
 func (c *conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.p.statements.Add(1)
+	if c.p.traced != nil {
+		c.p.traced(query)
+	}
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
 	}
