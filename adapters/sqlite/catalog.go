@@ -78,6 +78,7 @@ func (r catalog) PutPart(ctx context.Context, p domain.Part) error {
 	if err := r.Write(sqlrow.Required("partNumber", p.Number)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	models, err := text(sqlrow.EncodeJSON(p.Models))
 	if err != nil {
 		return err
@@ -91,8 +92,10 @@ func (r catalog) PutPart(ctx context.Context, p domain.Part) error {
 	return r.Fail(ctx, err, "store part %q", p.Number)
 }
 
+// Part, Model, PriceList, PriceListForCountry and Promo are answered through
+// the Store's catalog cache (catalogcache.go).
 func (r catalog) Part(ctx context.Context, number string) (domain.Part, error) {
-	return sqlrow.One(ctx, r, "read a part", scanPart, func() error {
+	return cachedRow(ctx, r.tx, "part\x00"+number, "read a part", scanPart, clonePart, func() error {
 		return domain.Errorf(domain.CodeNotFound, "partNumber", "no part with number %q", number)
 	}, qPart, number)
 }
@@ -128,6 +131,7 @@ func (r catalog) PutModel(ctx context.Context, m domain.Model) error {
 	if err := r.Write(sqlrow.Required("model", m.Name)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	if err := m.Compile(); err != nil {
 		return err
 	}
@@ -141,11 +145,11 @@ func (r catalog) PutModel(ctx context.Context, m domain.Model) error {
 func (r catalog) Model(ctx context.Context, manufacturer, name string) (domain.Model, error) {
 	mk, nk := modelKey(manufacturer, name)
 	if manufacturer == "" {
-		return sqlrow.One(ctx, r, "read a model", scanModel, func() error {
+		return cachedRow(ctx, r.tx, "model\x00\x00"+nk, "read a model", scanModel, same, func() error {
 			return domain.Errorf(domain.CodeNotFound, "manufacturerModel", "no model named %q", name)
 		}, qModelAnyMaker, nk)
 	}
-	return sqlrow.One(ctx, r, "read a model", scanModel, func() error {
+	return cachedRow(ctx, r.tx, "model\x00"+mk+"\x00"+nk, "read a model", scanModel, same, func() error {
 		return domain.Errorf(domain.CodeNotFound, "manufacturerModel", "no model %q of manufacturer %q", name, manufacturer)
 	}, qModel, mk, nk)
 }
@@ -179,6 +183,7 @@ func (r catalog) PutPriceList(ctx context.Context, l domain.PriceList) error {
 	if err := r.Write(sqlrow.Required("priceListId", l.ID)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	countries, err := text(sqlrow.EncodeJSON(l.Countries))
 	if err != nil {
 		return err
@@ -216,21 +221,23 @@ func (r catalog) PutPriceList(ctx context.Context, l domain.PriceList) error {
 }
 
 func (r catalog) PriceList(ctx context.Context, id string) (domain.PriceList, error) {
-	return sqlrow.One(ctx, r, "read a price list", scanPriceList, func() error {
+	return cachedRow(ctx, r.tx, "pricelist\x00"+id, "read a price list", scanPriceList, clonePriceList, func() error {
 		return domain.Errorf(domain.CodeNotFound, "priceListId", "no price list with id %q", id)
 	}, qPriceList, id)
 }
 
 func (r catalog) PriceListForCountry(ctx context.Context, country string) (domain.PriceList, error) {
-	return sqlrow.One(ctx, r, "read a country's price list", scanPriceList, func() error {
+	k := strings.ToUpper(country)
+	return cachedRow(ctx, r.tx, "country\x00"+k, "read a country's price list", scanPriceList, clonePriceList, func() error {
 		return domain.Errorf(domain.CodeNotFound, "country", "no price list for country %q", country)
-	}, qPriceListForCountry, strings.ToUpper(country))
+	}, qPriceListForCountry, k)
 }
 
 func (r catalog) PutPromo(ctx context.Context, p domain.PromoCode) error {
 	if err := r.Write(sqlrow.Required("promoCode", p.Code)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	_, err := r.exec(ctx, qPutPromo, strings.ToUpper(p.Code), p.Code, sqlrow.DecimalText(p.DiscountPercent),
 		sqlrow.DateText(p.ValidFrom), sqlrow.DateText(p.ValidTo))
 	return r.Fail(ctx, err, "store promo code %q", p.Code)
@@ -258,9 +265,10 @@ func scanPromo(r sqlrow.Scanner) (domain.PromoCode, error) {
 }
 
 func (r catalog) Promo(ctx context.Context, code string) (domain.PromoCode, error) {
-	return sqlrow.One(ctx, r, "read a promo code", scanPromo, func() error {
+	k := strings.ToUpper(code)
+	return cachedRow(ctx, r.tx, "promo\x00"+k, "read a promo code", scanPromo, same, func() error {
 		return domain.Errorf(domain.CodeNotFound, "promoCode", "no promo code %q", code)
-	}, qPromo, strings.ToUpper(code))
+	}, qPromo, k)
 }
 
 func (r catalog) PutCoupon(ctx context.Context, c domain.Coupon) error {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
@@ -64,6 +65,7 @@ func (r customers) Put(ctx context.Context, c domain.Customer) error {
 	if err := r.Write(sqlrow.Required("id", c.ID)); err != nil {
 		return err
 	}
+	r.catalogWrite()
 	sites, err := text(sqlrow.EncodeSites(c.Sites))
 	if err != nil {
 		return err
@@ -104,8 +106,11 @@ func (r customers) Get(ctx context.Context, id string) (domain.Customer, error) 
 	}, qCustomer, id)
 }
 
+// BySite is answered through the Store's catalog cache (catalogcache.go):
+// every order reads its bill-to and ship-to sites.
 func (r customers) BySite(ctx context.Context, siteUseID int64, use domain.SiteUse) (domain.Customer, error) {
-	return sqlrow.One(ctx, r, "read a customer by site", scanCustomer, func() error {
+	key := "site\x00" + strconv.FormatInt(siteUseID, 10) + "\x00" + strconv.Itoa(int(use))
+	return cachedRow(ctx, r.tx, key, "read a customer by site", scanCustomer, cloneCustomer, func() error {
 		return domain.Errorf(domain.CodeNotFound, "siteUseId", "no customer has a %s site with siteUseId %d", use, siteUseID)
 	}, qCustomerBySite, siteUseID, int64(use))
 }

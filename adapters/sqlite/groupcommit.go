@@ -177,7 +177,7 @@ func (w *writer) direct(ctx context.Context, fn func(ports.Tx) error) error {
 		return err
 	}
 	defer w.pool.release(c)
-	if err := c.exec(ctx, w.pool.begin); err != nil {
+	if err := c.begin(ctx); err != nil {
 		return c.fail(ctx, err, "sqlite: begin a write transaction")
 	}
 	t := newTx(c, true)
@@ -398,7 +398,7 @@ func (w *writer) batch(batch []*update) (again []*update) {
 	// BEGIN IMMEDIATE takes the write lock now rather than at the first
 	// write, so a transaction that read first never fails to upgrade. It
 	// waits out another process's lock for the busy timeout.
-	if err := c.exec(bg, w.pool.begin); err != nil {
+	if err := c.begin(bg); err != nil {
 		err = c.fail(bg, err, "sqlite: begin a write transaction")
 		for _, u := range batch {
 			w.answer(u, err)

@@ -24,7 +24,9 @@ const (
 	o.status, o.hold_reason, o.created_at, o.total, o.ruleset_hash, o.lines`
 	// The counters live in the transaction like everything else, so a
 	// rolled-back Create hands out no number: order numbers have no gaps.
-	qNextNumber  = `UPDATE sequences SET next = next + 1 WHERE name = ? RETURNING next - 1`
+	// Both counters an order draws from, moved on in one statement.
+	qNextNumbers = `UPDATE sequences SET next = next + 1 WHERE name IN ('order_unique_id', 'order_number')
+	RETURNING name, next - 1`
 	qInsertOrder = `INSERT INTO orders (unique_id, order_number, client_id, customer_id, ship_to_customer_id,
 		bill_to_customer, ship_to_customer, po_number, customer_order_ref, currency, promo_code, activation_country,
 		bill_to_site_use_id, ship_to_site_use_id, bill_to_email, bill_to_phone, ship_to_email, ship_to_phone,
@@ -76,11 +78,9 @@ func (r orders) Create(ctx context.Context, o *domain.Order) error {
 	inProgress := o.Status == domain.OrderInProgress
 	var id, number int64
 	err = r.savepoint(ctx, func() error {
-		if err := r.QueryRow(ctx, qNextNumber, "order_unique_id").Scan(&id); err != nil {
-			return r.Fail(ctx, err, "number an order")
-		}
-		if err := r.QueryRow(ctx, qNextNumber, "order_number").Scan(&number); err != nil {
-			return r.Fail(ctx, err, "number an order")
+		var err error
+		if id, number, err = r.nextNumbers(ctx); err != nil {
+			return err
 		}
 		if _, err := r.exec(ctx, qInsertOrder, id, number, o.ClientID, o.CustomerID, o.ShipToCustomerID, o.BillToCustomer,
 			o.ShipToCustomer, o.PONumber, o.CustomerOrderRef, string(o.Currency), o.PromoCode, o.ActivationCountry,
@@ -105,6 +105,33 @@ func (r orders) Create(ctx context.Context, o *domain.Order) error {
 	}
 	o.UniqueID, o.OrderNumber = id, number
 	return nil
+}
+
+// nextNumbers draws the order's uniqueId and orderNumber.
+func (r orders) nextNumbers(ctx context.Context) (id, number int64, err error) {
+	type counter struct {
+		name string
+		next int64
+	}
+	cs, err := sqlrow.All(ctx, r, "number an order", func(row sqlrow.Scanner) (c counter, err error) {
+		err = row.Scan(&c.name, &c.next)
+		return c, err
+	}, qNextNumbers)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, c := range cs {
+		switch c.name {
+		case "order_unique_id":
+			id = c.next
+		case "order_number":
+			number = c.next
+		}
+	}
+	if len(cs) != 2 || id == 0 || number == 0 {
+		return 0, 0, domain.Errorf(domain.CodeInternal, "", "sqlite: the order counters are missing from sequences (%d of 2 found)", len(cs))
+	}
+	return id, number, nil
 }
 
 // held explains a violation of the one-in-progress-order-per-serial index

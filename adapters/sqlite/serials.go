@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
 	"github.com/entitle-rules/entitle/domain"
@@ -110,20 +111,36 @@ func scanSubscription(r sqlrow.Scanner) (domain.Subscription, error) {
 // serial and product line overlaps it. SQLite has no exclusion constraint
 // (PostgreSQL's EXCLUDE USING gist), so the check is a query inside the
 // write transaction; that is safe because the store has one writer: no
-// other transaction can insert between the check and the insert.
+// other transaction can insert between the check and the insert. An Update
+// that read the serial's subscriptions (a decision does, before it stores
+// any) and has not written one of them since checks what it read instead:
+// nobody else writes meanwhile, so that is what the query would find.
 func (r subscriptions) Put(ctx context.Context, s domain.Subscription) error {
 	if err := cmp.Or(r.Write(sqlrow.Required("id", s.ID), sqlrow.Required("serialNumber", s.Serial)), s.Period().Validate()); err != nil {
 		return err
 	}
 	k := domain.SerialKey(s.Serial)
 	if s.Live() {
-		other, err := scanSubscription(r.QueryRow(ctx, qOverlap, k, string(s.ProductLine), s.ID,
-			sqlrow.DateText(s.End), sqlrow.DateText(s.Start)))
-		switch {
-		case err == nil:
-			return overlap(&s, &other)
-		case !r.NoRows(err):
-			return r.Fail(ctx, err, "check subscription %q for overlaps", s.ID)
+		if tl, read := r.timelines[k]; read {
+			if other, found := firstOverlap(tl, &s); found {
+				return overlap(&s, &other)
+			}
+		} else {
+			other, err := scanSubscription(r.QueryRow(ctx, qOverlap, k, string(s.ProductLine), s.ID,
+				sqlrow.DateText(s.End), sqlrow.DateText(s.Start)))
+			switch {
+			case err == nil:
+				return overlap(&s, &other)
+			case !r.NoRows(err):
+				return r.Fail(ctx, err, "check subscription %q for overlaps", s.ID)
+			}
+		}
+	}
+	// What the Update read of k, and of any serial s.ID belonged to, is
+	// stale from the write on, whether or not it succeeds.
+	for key, tl := range r.timelines {
+		if key == k || slices.ContainsFunc(tl, func(o domain.Subscription) bool { return o.ID == s.ID }) {
+			delete(r.timelines, key)
 		}
 	}
 	_, err := r.exec(ctx, qPutSub, k, s.ID, s.Serial, s.PartNumber, string(s.ProductLine), sqlrow.DateText(s.Start),
@@ -138,8 +155,34 @@ func overlap(s, other *domain.Subscription) error {
 		s.ID, s.Period(), s.Serial, other.ID, other.Period(), s.ProductLine)
 }
 
+// firstOverlap is qOverlap over tl, a serial's subscriptions in the order
+// qSubsBySerial reads them (start date, then id): the first other live
+// subscription of s's product line whose period meets s's.
+func firstOverlap(tl domain.Timeline, s *domain.Subscription) (domain.Subscription, bool) {
+	for _, o := range tl {
+		if o.ProductLine == s.ProductLine && o.Live() && o.ID != s.ID && !o.Start.After(s.End) && !o.End.Before(s.Start) {
+			return o, true
+		}
+	}
+	return domain.Subscription{}, false
+}
+
+// BySerial, in an Update, keeps what it read for Put's overlap check and
+// answers a second read of the serial from it (see Put).
 func (r subscriptions) BySerial(ctx context.Context, serial string) (domain.Timeline, error) {
-	return sqlrow.All(ctx, r, "read a serial's subscriptions", scanSubscription, qSubsBySerial, domain.SerialKey(serial))
+	k := domain.SerialKey(serial)
+	if tl, read := r.timelines[k]; read && r.Read() == nil {
+		return slices.Clone(tl), nil
+	}
+	tl, err := sqlrow.All(ctx, r, "read a serial's subscriptions", scanSubscription, qSubsBySerial, k)
+	if err != nil || !r.Writable {
+		return tl, err
+	}
+	if r.timelines == nil {
+		r.timelines = map[string]domain.Timeline{}
+	}
+	r.timelines[k] = slices.Clone(tl)
+	return tl, nil
 }
 
 func (r subscriptions) ByOrder(ctx context.Context, orderID int64) ([]domain.Subscription, error) {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -53,6 +54,8 @@ type Store struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	// catalog is what the Store read of the catalog (catalogcache.go).
+	catalog catalogCache
 }
 
 // Open opens the SQLite database at path, creating the file when it does
@@ -86,6 +89,7 @@ func open(path string, opts Options, upTo int) (*Store, error) {
 	wdb.SetConnMaxIdleTime(0)
 	s := &Store{closing: make(chan struct{})}
 	s.writer = newPool(wdb, path, 1, "BEGIN IMMEDIATE")
+	s.writer.catalog = &s.catalog
 	// The migrations run before any reader opens, so readers always find the
 	// file in WAL mode with the schema they expect.
 	if err := s.migrate(context.Background(), path, upTo); err != nil {
@@ -104,6 +108,7 @@ func open(path string, opts Options, upTo int) (*Store, error) {
 	// A deferred BEGIN takes its snapshot at the first read and never asks
 	// for the write lock, which is all a View needs.
 	s.readers = newPool(rdb, path, opts.ReaderConns, "BEGIN")
+	s.readers.catalog = &s.catalog
 	s.w = newWriter(s.writer, s.closing)
 	return s, nil
 }
@@ -166,7 +171,7 @@ func (s *Store) View(ctx context.Context, fn func(ports.Tx) error) error {
 		return err
 	}
 	defer s.readers.release(c)
-	if err := c.exec(ctx, s.readers.begin); err != nil {
+	if err := c.begin(ctx); err != nil {
 		return c.fail(ctx, err, "sqlite: begin a read transaction")
 	}
 	t := newTx(c, false)
@@ -225,12 +230,19 @@ type pool struct {
 	slots chan *conn
 	begin string
 	file  string // for messages
+	// statements counts the statements run on the pool's connections
+	// (DESIGN.md, "The write path": the SQL shape is the cost); traced, when
+	// set before the pool is used, is told each one's text.
+	statements atomic.Int64
+	traced     func(query string)
+	// catalog is the Store's (catalogcache.go), shared by both pools.
+	catalog *catalogCache
 }
 
 func newPool(db *sql.DB, file string, size int, begin string) *pool {
 	p := &pool{db: db, file: file, slots: make(chan *conn, size), begin: begin}
 	for range size {
-		p.slots <- &conn{}
+		p.slots <- &conn{p: p}
 	}
 	return p
 }
@@ -277,7 +289,7 @@ func (p *pool) acquire(ctx context.Context, closing <-chan struct{}) (*conn, err
 func (p *pool) release(c *conn) {
 	if c.broken {
 		_ = c.close()
-		c = &conn{}
+		c = &conn{p: p}
 	}
 	p.slots <- c
 }
@@ -297,6 +309,7 @@ func (p *pool) shut() error {
 // conn is one connection with the statements prepared on it. It is used by
 // one transaction at a time.
 type conn struct {
+	p *pool
 	c *sql.Conn
 	// stmts caches prepared statements by their text. The texts are the
 	// package's constant queries and the few shapes Orders.Find builds, so
@@ -304,9 +317,25 @@ type conn struct {
 	// per call is most of the cost of a short statement.
 	stmts  map[string]*sql.Stmt
 	broken bool
+	// What the open transaction did with the catalog (catalogcache.go):
+	// the version it reads it at (0 until its first catalog read), and
+	// whether it wrote it. begin resets them.
+	catVersion int64
+	catWrote   bool
 }
 
+// begin starts a transaction on c with the pool's BEGIN.
+func (c *conn) begin(ctx context.Context) error {
+	c.catVersion, c.catWrote = 0, false
+	return c.exec(ctx, c.p.begin)
+}
+
+// stmt returns the statement of query prepared on c, for one run of it.
 func (c *conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.p.statements.Add(1)
+	if c.p.traced != nil {
+		c.p.traced(query)
+	}
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
 	}

@@ -8,6 +8,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
+	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 )
 
@@ -21,6 +22,10 @@ import (
 type tx struct {
 	sqlrow.Guard
 	c *conn
+	// timelines holds, in an Update, the subscriptions of each serial key
+	// it read, as it read them, until it writes one of that serial's
+	// (serials.go).
+	timelines map[string]domain.Timeline
 }
 
 // tx implements every group of ports.Tx, and what sqlrow reads rows with.
