@@ -88,17 +88,33 @@ func (t Timeline) ActiveOn(pl ProductLine, day Date) *Subscription {
 // renewal of the line starts the day after ChainEnd's End, so it never
 // overlaps anything already bought.
 func (t Timeline) ChainEnd(pl ProductLine, day Date) *Subscription {
-	if t.ActiveOn(pl, day) == nil {
-		return nil
-	}
-	var last *Subscription
+	chain, _ := t.Outlook(pl, day)
+	return chain
+}
+
+// Outlook answers ChainEnd(pl, day) and ActiveOtherLine(pl, day) in one pass
+// over the timeline, as a renewal's rules ask both of one line and day.
+func (t Timeline) Outlook(pl ProductLine, day Date) (chainEnd, activeOther *Subscription) {
+	active := false
 	for i := range t {
 		s := &t[i]
-		if s.ProductLine == pl && s.Live() && !s.End.Before(day) && (last == nil || s.End.After(last.End)) {
-			last = s
+		if !s.Live() || s.End.Before(day) {
+			continue // neither question is about a subscription ended before day
+		}
+		covers := !day.Before(s.Start)
+		if s.ProductLine == pl {
+			active = active || covers
+			if chainEnd == nil || s.End.After(chainEnd.End) {
+				chainEnd = s
+			}
+		} else if covers && (activeOther == nil || s.End.After(activeOther.End)) {
+			activeOther = s
 		}
 	}
-	return last
+	if !active {
+		chainEnd = nil
+	}
+	return chainEnd, activeOther
 }
 
 // OverlapWith returns a live subscription of product line pl that shares a

@@ -237,6 +237,19 @@ func (s *SerialFacts) keep(q int, pl string, a, b domain.Date, sub *domain.Subsc
 	return s.view(sub)
 }
 
+// outlook answers renewalOf or activeOtherLine (q) for (pl, day) with one
+// pass over the timeline that answers both, and remembers both: a renewal's
+// rules ask both of one line and day.
+func (s *SerialFacts) outlook(q int, pl string, day domain.Date) *SubscriptionFacts {
+	if sub, ok := s.recall(q, pl, day, domain.Date{}); ok {
+		return s.view(sub)
+	}
+	chain, other := s.timeline.Outlook(domain.ProductLine(pl), day)
+	s.memo[memoRenewal] = memo{ok: true, pl: pl, a: day, sub: chain}
+	s.memo[memoActiveOther] = memo{ok: true, pl: pl, a: day, sub: other}
+	return s.view(s.memo[q].sub)
+}
+
 func (s *SerialFacts) hadTrial(pl string) bool {
 	trials := s.ledger()
 	for i := range trials {

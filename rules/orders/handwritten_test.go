@@ -404,9 +404,12 @@ func handLine(d *domain.Decision, sc *handScratch, snap *orders.Snapshot, o *han
 	// line.trial-no-auto-renewal, line.bill-to-no-auto-renewal,
 	// line.past-activation-date, line.immediate-activation, vrs.sso-fallback.
 	var pl domain.ProductLine
+	var other *domain.Subscription // the active subscription of another line, asked below
 	if p != nil {
 		pl = p.ProductLine
-		if c := s.timeline.ChainEnd(pl, today); c != nil {
+		var c *domain.Subscription
+		c, other = s.timeline.Outlook(pl, today) // both questions in one pass
+		if c != nil {
 			start = c.End.AddDays(1)
 		} else if p.Trial {
 			start = today
@@ -509,7 +512,7 @@ func handLine(d *domain.Decision, sc *handScratch, snap *orders.Snapshot, o *han
 		handLineViolation(d, i, "BUNDLE_NOT_ACTIVATED", "serialNumber", "The subscription bundled with this "+m.Name+" receiver was never activated; activate it at start.trimblertx.com before buying the next subscription")
 	}
 	if p != nil && (m == nil || !m.Agriculture) {
-		if other := s.timeline.ActiveOtherLine(pl, today); other != nil && today.DaysUntil(other.End) >= handSwitchWindow {
+		if other != nil && today.DaysUntil(other.End) >= handSwitchWindow {
 			handLineViolation(d, i, "PRODUCT_LINE_SWITCH_TOO_EARLY", "partNumber", "Serial "+serial+" has an active "+string(other.ProductLine)+" subscription until "+other.End.String()+"; a "+string(pl)+" subscription can be ordered in its last "+strconv.Itoa(handSwitchWindow)+" days only")
 		}
 	}

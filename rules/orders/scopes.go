@@ -60,16 +60,10 @@ var vocabulary = []rules.Function{
 		return s.view(s.timeline.ActiveOn(domain.ProductLine(pl), day))
 	}),
 	rules.Func3("renewalOf", "renewalOf(serial, productLine, day): when a subscription of that line is active on day, the one of that line that ends last (queued renewals included), or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
-		if sub, ok := s.recall(memoRenewal, pl, day, domain.Date{}); ok {
-			return s.view(sub)
-		}
-		return s.keep(memoRenewal, pl, day, domain.Date{}, s.timeline.ChainEnd(domain.ProductLine(pl), day))
+		return s.outlook(memoRenewal, pl, day)
 	}),
 	rules.Func3("activeOtherLine", "activeOtherLine(serial, productLine, day): the live subscription of another line covering day that ends last, or nil", func(s *SerialFacts, pl string, day domain.Date) *SubscriptionFacts {
-		if sub, ok := s.recall(memoActiveOther, pl, day, domain.Date{}); ok {
-			return s.view(sub)
-		}
-		return s.keep(memoActiveOther, pl, day, domain.Date{}, s.timeline.ActiveOtherLine(domain.ProductLine(pl), day))
+		return s.outlook(memoActiveOther, pl, day)
 	}),
 	rules.Func4("overlapping", "overlapping(serial, productLine, start, end): a live subscription of that line sharing a day with start..end, or nil", func(s *SerialFacts, pl string, start, end domain.Date) *SubscriptionFacts {
 		if sub, ok := s.recall(memoOverlap, pl, start, end); ok {
