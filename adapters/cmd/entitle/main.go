@@ -1,6 +1,7 @@
-// Command entitle is entitle's program: `entitle serve` runs the store API
-// over HTTP, `entitle load FILE` loads a data file into the store, and
-// `entitle check [DIR]` compiles rule files and runs the tests written in them.
+// Command entitle is entitle's program: `entitle serve` runs the five APIs
+// over HTTP, `entitle load FILE` loads a data file into the store,
+// `entitle check [DIR]` compiles rule files and runs the tests written in
+// them, and `entitle version` names the build.
 package main
 
 import (
@@ -16,13 +17,15 @@ func main() {
 const usage = `usage: entitle <command> [arguments]
 
 commands:
-  serve [flags]             serve the store API (seed 001) over HTTP; -h lists the flags
+  serve [flags]             serve the five APIs over HTTP; -h lists the flags
   load [--db F | --postgres DSN] FILE
                             load a data file (YAML or JSON) into the store
   check [-coverage] [-v] [DIR]
                             compile the ruleset files in DIR (default: the shipped
                             rulesets) and run the tests written inside them; -v also
                             lists the expressions the lowering leaves to the expr VM
+  version (or --version)    the module version, VCS revision, Go version and the hash
+                            of the built-in rulesets
 `
 
 // run executes one command and returns the process exit code.
@@ -38,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "load":
 		return load(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		return version(stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -468,3 +468,22 @@ func TestRandomUUID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestVersion: entitle version (and --version) names the Go version and the
+// hash of the built-in rulesets, the one `entitle check` prints.
+func TestVersion(t *testing.T) {
+	_, checked, _ := runCmd("check", "../../../rulesets")
+	m := regexp.MustCompile(`ruleset ([0-9a-f]{12})`).FindStringSubmatch(checked)
+	if m == nil {
+		t.Fatalf("check printed no ruleset hash:\n%s", checked)
+	}
+	for _, arg := range []string{"version", "--version"} {
+		code, out, errs := runCmd(arg)
+		if code != 0 {
+			t.Fatalf("entitle %s: exit %d\n%s", arg, code, errs)
+		}
+		if !regexp.MustCompile(`(?m)^entitle \S+\nrevision \S+.*\ngo go1\.\d+.*\nruleset ` + m[1] + `[0-9a-f]{52}\n$`).MatchString(out) {
+			t.Errorf("entitle %s printed:\n%s", arg, out)
+		}
+	}
+}
