@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
@@ -109,9 +107,9 @@ func (a *api) read(w http.ResponseWriter, r *http.Request, sc scope, optional bo
 	if optional && r.ContentLength == 0 {
 		return r, who, nil, true
 	}
-	if !isJSON(ct) {
+	if !httpapi.IsJSON(ct) {
 		a.writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type",
-			"Content-Type "+quoteOrNone(ct)+" is not supported; send the body as application/json", nil)
+			"Content-Type "+httpapi.QuoteOrNone(ct)+" is not supported; send the body as application/json", nil)
 		return r, who, nil, false
 	}
 	body, err := io.ReadAll(r.Body)
@@ -176,9 +174,9 @@ func (a *api) answer(w http.ResponseWriter, out any, err error) {
 // POST /authenticate: apiKey -> a partner token; apiKey + alias -> an
 // account token for that partner's company.
 func (a *api) authenticate(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+	if ct := r.Header.Get("Content-Type"); !httpapi.IsJSON(ct) {
 		a.writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type",
-			"Content-Type "+quoteOrNone(ct)+" is not supported; send the body as application/json", nil)
+			"Content-Type "+httpapi.QuoteOrNone(ct)+" is not supported; send the body as application/json", nil)
 		return
 	}
 	body, err := io.ReadAll(r.Body)
@@ -444,7 +442,7 @@ func externalIDQuery(q map[string][]string, hasBody, allowed bool) (string, erro
 	for k, vs := range q {
 		switch {
 		case k != "externalId" || !allowed:
-			return "", domain.Errorf(domain.CodeInvalid, paramName(k), "%s is not a parameter of this request", paramName(k))
+			return "", domain.Errorf(domain.CodeInvalid, httpapi.ParamName(k), "%s is not a parameter of this request", httpapi.ParamName(k))
 		case hasBody:
 			return "", domain.Errorf(domain.CodeInvalid, k, "give externalId in the body or in the query, not both")
 		case len(vs) > 1:
@@ -522,7 +520,7 @@ func (a *api) noQuery(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	for k := range q {
-		a.fail(w, domain.Errorf(domain.CodeInvalid, paramName(k), "%s is not a parameter of this request", paramName(k)))
+		a.fail(w, domain.Errorf(domain.CodeInvalid, httpapi.ParamName(k), "%s is not a parameter of this request", httpapi.ParamName(k)))
 		return false
 	}
 	return true
@@ -539,24 +537,6 @@ func (a *api) methodNotAllowed(allow string) http.HandlerFunc {
 func (a *api) notFound(w http.ResponseWriter, r *http.Request) {
 	a.writeError(w, http.StatusNotFound, string(domain.CodeNotFound), "",
 		"there is no route at "+r.URL.Path+"; see the Account Manager API's OpenAPI document", nil)
-}
-
-// isJSON reports whether a Content-Type is application/json, in UTF-8 if it
-// names a charset.
-func isJSON(contentType string) bool {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "application/json" {
-		return false
-	}
-	cs, ok := params["charset"]
-	return !ok || strings.EqualFold(cs, "utf-8")
-}
-
-func quoteOrNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return strconv.Quote(s)
 }
 
 // The error envelope, the same for every refusal of the API (documented in

@@ -3,7 +3,6 @@ package accountmanager
 import (
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
@@ -176,7 +175,7 @@ func page(raw string) (offset, limit int, err error) {
 	}
 	for k, vs := range q {
 		if k != "offset" && k != "limit" {
-			return 0, 0, domain.Errorf(domain.CodeInvalid, paramName(k), "%s is not a parameter of this list; use offset and limit", paramName(k))
+			return 0, 0, domain.Errorf(domain.CodeInvalid, httpapi.ParamName(k), "%s is not a parameter of this list; use offset and limit", httpapi.ParamName(k))
 		}
 		if len(vs) > 1 {
 			return 0, 0, domain.Errorf(domain.CodeInvalid, k, "%s is given %d times; give it once", k, len(vs))
@@ -194,21 +193,6 @@ func page(raw string) (offset, limit int, err error) {
 		}
 	}
 	return offset, limit, nil
-}
-
-// paramName is a query parameter's name as an error may repeat it: valid
-// UTF-8, at most 64 bytes, whatever the client sent.
-func paramName(s string) string {
-	const most = 64
-	s = strings.ToValidUTF8(s, "\ufffd")
-	if len(s) > most {
-		n := most
-		for n > 0 && s[n]&0xC0 == 0x80 {
-			n--
-		}
-		s = s[:n] + "..."
-	}
-	return s
 }
 
 // DefaultPage and MaxPage are a list's default and largest limit.

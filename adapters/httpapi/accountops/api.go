@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,9 +101,9 @@ func (a *api) read(w http.ResponseWriter, r *http.Request) (*http.Request, domai
 		a.fail(w, err)
 		return r, who, 0, nil, false
 	}
-	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+	if ct := r.Header.Get("Content-Type"); !httpapi.IsJSON(ct) {
 		a.writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, "Content-Type",
-			"Content-Type "+quoteOrNone(ct)+" is not supported; send the body as application/json")
+			"Content-Type "+httpapi.QuoteOrNone(ct)+" is not supported; send the body as application/json")
 		return r, who, 0, nil, false
 	}
 	body, err := io.ReadAll(r.Body)
@@ -390,22 +389,4 @@ func (a *api) errorFor(err error) httpapi.Answer {
 	rid := a.s.UniqueID()
 	a.s.Logger().Error("account operations request failed", "requestId", rid, "err", err)
 	return a.errorAnswer(http.StatusInternalServerError, codeInternal, "", "internal error; quote "+strconv.FormatInt(rid, 10)+" when you report it")
-}
-
-// isJSON reports whether a Content-Type is application/json, in UTF-8 if it
-// names a charset.
-func isJSON(contentType string) bool {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "application/json" {
-		return false
-	}
-	cs, ok := params["charset"]
-	return !ok || strings.EqualFold(cs, "utf-8")
-}
-
-func quoteOrNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return strconv.Quote(s)
 }

@@ -88,7 +88,7 @@ func (a *api) token(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, vs := range form {
 		if k != "grant_type" && k != "scope" {
-			oauthError(w, http.StatusBadRequest, "invalid_request", paramName(k)+" is not a parameter of this request")
+			oauthError(w, http.StatusBadRequest, "invalid_request", httpapi.ParamName(k)+" is not a parameter of this request")
 			return
 		}
 		if len(vs) > 1 {
@@ -171,8 +171,8 @@ func (a *api) authorize(w http.ResponseWriter, r *http.Request) (*http.Request, 
 
 // body checks the Content-Type and reads the body.
 func (a *api) body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
-		a.writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Content-Type "+quoteOrNone(ct)+" is not supported; send the body as application/json")
+	if ct := r.Header.Get("Content-Type"); !httpapi.IsJSON(ct) {
+		a.writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Content-Type "+httpapi.QuoteOrNone(ct)+" is not supported; send the body as application/json")
 		return nil, false
 	}
 	b, err := io.ReadAll(r.Body)
@@ -272,7 +272,7 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 	}
 	status := r.PathValue("status")
 	if r.Pattern != "" && strings.HasSuffix(r.Pattern, "{status}") && status != "ADD" && status != "PROVISION" {
-		a.fail(w, domain.Errorf(domain.CodeInvalid, "status", "status %q is not ADD or PROVISION", paramName(status)))
+		a.fail(w, domain.Errorf(domain.CodeInvalid, "status", "status %q is not ADD or PROVISION", httpapi.ParamName(status)))
 		return
 	}
 	l, err := a.svc.ManagedAccounts(r.Context(), who, r.PathValue("accountName"), r.PathValue("serviceName"), status)
@@ -294,7 +294,7 @@ func (a *api) noQuery(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	for k := range q {
-		a.fail(w, domain.Errorf(domain.CodeInvalid, paramName(k), "%s is not a parameter of this request", paramName(k)))
+		a.fail(w, domain.Errorf(domain.CodeInvalid, httpapi.ParamName(k), "%s is not a parameter of this request", httpapi.ParamName(k)))
 		return false
 	}
 	return true

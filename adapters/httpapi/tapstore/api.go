@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,9 +109,9 @@ func (a *api) post(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, postProc, uid, err)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+	if ct := r.Header.Get("Content-Type"); !httpapi.IsJSON(ct) {
 		httpapi.WriteAnswer(w, a.errorAnswer(postProc, uid, http.StatusUnsupportedMediaType,
-			[]string{"Content-Type " + quoteOrNone(ct) + " is not supported; send the request as application/json"}))
+			[]string{"Content-Type " + httpapi.QuoteOrNone(ct) + " is not supported; send the request as application/json"}))
 		return
 	}
 	body, err := io.ReadAll(r.Body)
@@ -127,24 +126,6 @@ func (a *api) post(w http.ResponseWriter, r *http.Request) {
 	}
 	env, p, decodeErr := decodeEnvelope(body)
 	a.serve(w, r, uid, body, env, p, decodeErr)
-}
-
-// isJSON reports whether a Content-Type is application/json, in UTF-8 if it
-// names a charset.
-func isJSON(contentType string) bool {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "application/json" {
-		return false
-	}
-	cs, ok := params["charset"]
-	return !ok || strings.EqualFold(cs, "utf-8")
-}
-
-func quoteOrNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return strconv.Quote(s)
 }
 
 // methodNotAllowed answers a method the API's paths do not serve.
