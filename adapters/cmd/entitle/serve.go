@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountops"
 	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
 	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
+	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
@@ -63,6 +65,7 @@ func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	rulesDir := fl.String("rulesets", "", "a directory of rule files (default: the shipped rulesets)")
 	data := fl.String("data", "", "a data file to load at start (YAML or JSON)")
 	tokenTTL := fl.Duration("token-ttl", time.Hour, "how long a bearer token lives")
+	authors := fl.String("rule-authors", "", "comma-separated partners (store API client ids, Account Manager partner ids) who may use the\nrule authors' API (/rulesets, /decisions) and the web tool's playground (default: none; with the\nexample data set, its client tap-client and partner fleet-partner)")
 	example := fl.Bool("example", false, "load the example data set (with its public client secret) into the store, whatever it is;\nwithout it the example is loaded only into a new default SQLite file")
 	if err := fl.Parse(args); err != nil {
 		return serverConfig{}, 2
@@ -78,7 +81,17 @@ func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	// operator asks for it.
 	_, statErr := os.Stat(*so.db)
 	fresh := !named && *so.postgres == "" && errors.Is(statErr, fs.ErrNotExist)
-	return serverConfig{addr: *addr, store: so, rulesDir: *rulesDir, data: *data, tokenTTL: *tokenTTL, example: *example || fresh}, 0
+	cfg := serverConfig{addr: *addr, store: so, rulesDir: *rulesDir, data: *data, tokenTTL: *tokenTTL, example: *example || fresh,
+		ruleAuthors: rulesapi.Authors{}}
+	for _, a := range strings.Split(*authors, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			cfg.ruleAuthors[a] = true
+		}
+	}
+	if cfg.example && *authors == "" {
+		cfg.ruleAuthors["tap-client"], cfg.ruleAuthors["fleet-partner"] = true, true
+	}
+	return cfg, 0
 }
 
 type serverConfig struct {
@@ -88,6 +101,8 @@ type serverConfig struct {
 	data     string
 	tokenTTL time.Duration
 	example  bool // load the example data set
+	// ruleAuthors may use the rule authors' API and the playground.
+	ruleAuthors rulesapi.Authors
 }
 
 func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slog.Logger) error {
