@@ -127,6 +127,10 @@ func (s *Set) Hash() string { return s.hash }
 // Files returns the names of the files the set was loaded from, in order.
 func (s *Set) Files() []string { return append([]string(nil), s.files...) }
 
+// Source returns the content of the named file the set was compiled from,
+// or nil.
+func (s *Set) Source(name string) []byte { return s.sources[name] }
+
 // Rules returns the compiled rules in file order.
 func (s *Set) Rules() []*Rule { return append([]*Rule(nil), s.rules...) }
 

@@ -278,3 +278,38 @@ func (n *node) plain() any {
 	}
 	return n.value
 }
+
+// Snippet returns the line of src at p with a caret under p's column, as
+// expr's own errors show them:
+//
+//	when: part.found and renewalOf(serial, part.productLine, today).endDat > today
+//	...........................................................^
+//
+// It returns "" when src has no such line.
+func Snippet(src []byte, p Pos) string {
+	if p.Line < 1 {
+		return ""
+	}
+	lines := strings.Split(string(src), "\n")
+	if p.Line > len(lines) {
+		return ""
+	}
+	line := strings.TrimRight(lines[p.Line-1], "\r")
+	var caret strings.Builder
+	col := 1
+	for _, r := range line {
+		if col >= p.Col {
+			break
+		}
+		if r == '\t' {
+			caret.WriteRune('\t')
+		} else {
+			caret.WriteByte(' ')
+		}
+		col++
+	}
+	for ; col < p.Col; col++ {
+		caret.WriteByte(' ')
+	}
+	return line + "\n" + caret.String() + "^"
+}

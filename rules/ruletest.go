@@ -182,6 +182,13 @@ type fixtureRef struct {
 // (file:line:col, at the test's own position), beside the results of the
 // tests that could run.
 func (s *Set) RunTests(ctx context.Context, testers ...Tester) ([]TestResult, error) {
+	return s.RunMatching(ctx, nil, testers...)
+}
+
+// RunMatching runs, as RunTests does, the tests whose name match accepts
+// (every test when match is nil); the fixtures are prepared only for the
+// tests that run.
+func (s *Set) RunMatching(ctx context.Context, match func(name string) bool, testers ...Tester) ([]TestResult, error) {
 	var ps problems
 	fixtures := map[string]*fixtureRef{}
 	var testNodes []*node
@@ -203,6 +210,11 @@ func (s *Set) RunTests(ctx context.Context, testers ...Tester) ([]TestResult, er
 			continue
 		}
 		for _, tn := range ts.items {
+			if match != nil && tn.kind == mapNode {
+				if name, _ := tn.field("name").str(); name != "" && !match(name) {
+					continue
+				}
+			}
 			if r, ok := s.runTest(ctx, tn, fixtures, &ps); ok {
 				out = append(out, r)
 			}
@@ -415,4 +427,108 @@ func (s *Set) Coverage(results []TestResult) map[string][2]bool {
 		}
 	}
 	return cov
+}
+
+// CoverageReport is how much of a set's rules its tests exercised: each rule
+// has two branches, seen firing and seen running without firing.
+type CoverageReport struct {
+	Branches int            `json:"branches"` // twice the rules
+	Covered  int            `json:"covered"`  // the branches some test saw
+	Percent  float64        `json:"percent"`  // 100 * Covered / Branches (100 for no rules)
+	Rules    []RuleCoverage `json:"rules"`    // in file order
+}
+
+// RuleCoverage is what the tests saw of one rule.
+type RuleCoverage struct {
+	ID       string `json:"id"`
+	Pos      Pos    `json:"-"`
+	Fired    bool   `json:"fired"`    // some test saw it fire
+	NotFired bool   `json:"notFired"` // some test saw it run and not fire
+}
+
+// CoverageOf reports the branches of the set's rules that results saw.
+func (s *Set) CoverageOf(results []TestResult) CoverageReport {
+	cov := s.Coverage(results)
+	rep := CoverageReport{Branches: 2 * len(s.rules), Percent: 100, Rules: make([]RuleCoverage, 0, len(s.rules))}
+	for _, r := range s.rules {
+		c := cov[r.ID]
+		rep.Rules = append(rep.Rules, RuleCoverage{ID: r.ID, Pos: r.Pos, Fired: c[0], NotFired: c[1]})
+		for _, b := range c {
+			if b {
+				rep.Covered++
+			}
+		}
+	}
+	if rep.Branches > 0 {
+		rep.Percent = 100 * float64(rep.Covered) / float64(rep.Branches)
+	}
+	return rep
+}
+
+// Failure is one cause of failed tests: a rule that could not be evaluated
+// (RULE_ERROR) in every test it broke, or one failure the tests share word
+// for word. One bug is reported once, with the tests it broke.
+type Failure struct {
+	Pos     Pos    // the rule's position for a rule error, else the first test's
+	RuleID  string // the rule that failed, "" when the failure is a test's expectation
+	Message string
+	Tests   []TestResult // the tests it broke, in run order
+}
+
+// Failures groups the failures of results by cause, in order of first
+// appearance: a test whose decision holds a RULE_ERROR is counted under
+// that rule (and its expectations, which the error broke, are not repeated);
+// other failures are grouped when their text is identical.
+func (s *Set) Failures(results []TestResult) []Failure {
+	var out []Failure
+	at := map[string]int{}
+	add := func(key string, f Failure, r TestResult) {
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, f)
+		}
+		out[i].Tests = append(out[i].Tests, r)
+	}
+	for _, r := range results {
+		if r.Passed() {
+			continue
+		}
+		ruleErr := false
+		seen := map[string]bool{}
+		for _, v := range r.Decision.Violations {
+			if v.Code != "RULE_ERROR" || v.RuleID == "" {
+				continue
+			}
+			ruleErr = true
+			key := "rule\x00" + v.RuleID + "\x00" + v.Message
+			if seen[key] {
+				continue // the same rule failing on several items of one test
+			}
+			seen[key] = true
+			pos := r.Pos
+			if rule := s.rule(v.RuleID); rule != nil {
+				pos = rule.Pos
+			}
+			add(key, Failure{Pos: pos, RuleID: v.RuleID, Message: v.Message}, r)
+		}
+		if ruleErr {
+			continue
+		}
+		for _, f := range r.Failures {
+			add("test\x00"+f, Failure{Pos: r.Pos, Message: f}, r)
+		}
+	}
+	return out
+}
+
+// rule returns the rule with id, or nil.
+func (s *Set) rule(id string) *Rule {
+	for _, r := range s.rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
 }
