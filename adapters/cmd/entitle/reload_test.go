@@ -140,6 +140,7 @@ func TestReloadServes(t *testing.T) {
 		return fmt.Sprint(resp.StatusCode, " ", b)
 	}
 	before := inForce()
+	playground(t, base, tok, dir)
 	if got := order(); strings.Contains(got, "RELOADED") || !strings.HasPrefix(got, "200") {
 		t.Fatalf("before the reload: %s", got)
 	}
@@ -320,5 +321,66 @@ func TestReloadRace(t *testing.T) {
 	wg.Wait()
 	if len(seen) == 0 {
 		t.Error("no decisions")
+	}
+}
+
+// playground checks POST /rulesets/check: an edited copy that does not
+// compile answers ok=false with the error's position and snippet; a good
+// one runs the tests -run selects and reports coverage; a malformed body is
+// a 400; nothing of it goes into force.
+func playground(t *testing.T, base, tok, dir string) {
+	t.Helper()
+	type file struct {
+		Name   string `json:"name"`
+		Source string `json:"source"`
+	}
+	var files []file
+	for _, p := range mustGlob(t, dir) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, file{filepath.Base(p), string(b)})
+	}
+	inForce := mustDo(t, http.MethodGet, base+"/rulesets", tok, "", "", 200)
+	hash := inForce["hash"]
+	if got, _ := inForce["files"].([]any); inForce["source"] != dir || len(got) != len(files) || inForce["loadedAt"] == nil ||
+		got[0].(map[string]any)["source"] != files[0].Source {
+		t.Errorf("GET /rulesets: source %v, %d files, loaded at %v", inForce["source"], len(got), inForce["loadedAt"])
+	}
+	post := func(files []file, run string, status int) map[string]any {
+		body, _ := json.Marshal(map[string]any{"files": files, "run": run})
+		return mustDo(t, http.MethodPost, base+"/rulesets/check", tok, "application/json", string(body), status)
+	}
+	bad := post(append(files, file{"90-reload.yaml", doesNotCompile}), "", 200)
+	errs, _ := bad["errors"].([]any)
+	if bad["ok"] != false || len(errs) != 1 {
+		t.Fatalf("a copy that does not compile: %v", bad)
+	}
+	e := errs[0].(map[string]any)
+	if e["file"] != "90-reload.yaml" || e["line"] != 5.0 || e["column"] != 17.0 ||
+		e["snippet"] != "    when: order.customerPONumbr == \"PO-RELOADED\"\n                ^" {
+		t.Errorf("the compile error: %#v", e)
+	}
+	good := post(append(files, file{"90-reload.yaml", reloadedRule}), "sample order", 200)
+	tests, _ := good["tests"].([]any)
+	cov, _ := good["coverage"].(map[string]any)
+	if good["ok"] != true || len(tests) == 0 || good["hash"] == hash || cov["percent"] == nil {
+		t.Fatalf("a good copy: %v", good)
+	}
+	for _, x := range tests {
+		if tc := x.(map[string]any); !strings.Contains(tc["name"].(string), "sample order") || tc["passed"] != true {
+			t.Errorf("run selected %v", tc)
+		}
+	}
+	failing := post(append(files, file{"90-reload.yaml", alwaysDeny}), "sample order", 200)
+	if failing["ok"] != false {
+		t.Errorf("a copy whose tests fail: %v", failing)
+	}
+	mustDo(t, http.MethodPost, base+"/rulesets/check", tok, "application/json", `{"files": "no"}`, 400)
+	mustDo(t, http.MethodPost, base+"/rulesets/check", tok, "application/json", `{"files": [{"name": "../x.yaml", "source": ""}]}`, 400)
+	mustDo(t, http.MethodPost, base+"/rulesets/check", "", "application/json", `{}`, 401)
+	if got := mustDo(t, http.MethodGet, base+"/rulesets", tok, "", "", 200)["hash"]; got != hash {
+		t.Errorf("a check changed the rules in force")
 	}
 }
