@@ -478,7 +478,8 @@ type Failure struct {
 // Failures groups the failures of results by cause, in order of first
 // appearance: a test whose decision holds a RULE_ERROR is counted under
 // that rule (and its expectations, which the error broke, are not repeated);
-// other failures are grouped when their text is identical.
+// the other failed tests are grouped when what they got wrong reads the
+// same, word for word.
 func (s *Set) Failures(results []TestResult) []Failure {
 	var out []Failure
 	at := map[string]int{}
@@ -502,7 +503,9 @@ func (s *Set) Failures(results []TestResult) []Failure {
 				continue
 			}
 			ruleErr = true
-			key := "rule\x00" + v.RuleID + "\x00" + v.Message
+			// One rule failing is one cause, whatever the values it met
+			// (expr's message names them: "array length is 2").
+			key := "rule\x00" + v.RuleID
 			if seen[key] {
 				continue // the same rule failing on several items of one test
 			}
@@ -511,14 +514,13 @@ func (s *Set) Failures(results []TestResult) []Failure {
 			if rule := s.rule(v.RuleID); rule != nil {
 				pos = rule.Pos
 			}
-			add(key, Failure{Pos: pos, RuleID: v.RuleID, Message: v.Message}, r)
+			add(key, Failure{Pos: pos, RuleID: v.RuleID, Message: firstLine(v.Message)}, r)
 		}
 		if ruleErr {
 			continue
 		}
-		for _, f := range r.Failures {
-			add("test\x00"+f, Failure{Pos: r.Pos, Message: f}, r)
-		}
+		msg := strings.Join(r.Failures, "; ")
+		add("test\x00"+msg, Failure{Pos: r.Pos, Message: msg}, r)
 	}
 	return out
 }

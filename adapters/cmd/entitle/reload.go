@@ -208,7 +208,11 @@ func (rs *ruleState) watch(ctx context.Context, poll time.Duration) {
 // readRuleFiles reads the *.yaml and *.yml files at the root of dir, in name
 // order, as rules.Language.Load does.
 func readRuleFiles(dir string) ([]string, map[string][]byte, error) {
-	fsys := os.DirFS(dir)
+	return readRuleFS(os.DirFS(dir), dir)
+}
+
+// readRuleFS reads the rule files at the root of fsys, which where names.
+func readRuleFS(fsys fs.FS, where string) ([]string, map[string][]byte, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, nil, err
@@ -228,7 +232,7 @@ func readRuleFiles(dir string) ([]string, map[string][]byte, error) {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, nil, fmt.Errorf("%s holds no *.yaml rule files", dir)
+		return nil, nil, fmt.Errorf("%s holds no *.yaml rule files", where)
 	}
 	return names, files, nil
 }
@@ -266,11 +270,10 @@ func contentHash(names []string, files map[string][]byte) string {
 
 // describeFailure words one cause of failed tests on one line.
 func describeFailure(f rules.Failure) string {
-	what := fmt.Sprintf("test %q", f.Tests[0].Name)
+	s := fmt.Sprintf("%s: test %q: %s", f.Pos, f.Tests[0].Name, f.Message)
 	if f.RuleID != "" {
-		what = "rule " + f.RuleID
+		s = fmt.Sprintf("%s: %s", f.Pos, f.Message) // a rule's error names the rule
 	}
-	s := fmt.Sprintf("%s: %s: %s", f.Pos, what, f.Message)
 	if n := len(f.Tests); n > 1 || f.RuleID != "" {
 		s += fmt.Sprintf(" (broke %d test(s))", n)
 	}
