@@ -493,7 +493,12 @@ func (c *compiler) rule(rn *node) *Rule {
 		ps.add(rn.pos, "rule %s: missing when (a condition; write true to always fire)", id)
 		return nil
 	}
+	c.nonNil = nil
 	r.when = c.expr(wn, sc, boolType)
+	if r.when != nil {
+		c.nonNil = with(nil, nonNilIfTrue(r.when.prog.Node()))
+	}
+	defer func() { c.nonNil = nil }()
 	r.guard = -1
 	if r.when != nil && r.when.fast.Lowered() {
 		r.setGuard(sc)
@@ -548,6 +553,7 @@ func (c *compiler) deny(id string, n *node, sc *scopeInfo) *denyEffect {
 	d.code = code
 	if f := n.field("field"); f != nil {
 		d.field = c.template(f, sc)
+		c.checkDenyField(id, f, sc)
 	}
 	if m := n.field("message"); m == nil {
 		ps.add(n.pos, "rule %s: deny needs a message a person can act on", id)
@@ -582,6 +588,10 @@ type compiler struct {
 	folder  *constFolder
 	cfgs    map[*scopeInfo]*conf.Config
 	names   map[*scopeInfo]*strings.Replacer
+	fields  map[*scopeInfo]map[string]bool // the names a deny field may use, per scope
+	// nonNil are the expressions the when of the rule being compiled
+	// proves not nil, for its effects (see nilcheck.go).
+	nonNil map[string]bool
 }
 
 func newCompiler(l *Language, ps *problems) *compiler {
@@ -620,6 +630,15 @@ func (c *compiler) source(src string, n *node, off int, sc *scopeInfo, want refl
 			c.ps.add(n.offsetPos(l, col+off), "%s", fe.msg)
 		}
 		return nil
+	}
+	if err == nil {
+		if derefs := nilDerefs(tree.Node, c.nonNil); len(derefs) > 0 {
+			for _, d := range derefs {
+				l, col := lineCol(src, d.at)
+				c.ps.add(n.offsetPos(l, col+off), "%s", names.Replace(d.msg))
+			}
+			return nil
+		}
 	}
 	var prog *vm.Program
 	if err == nil {

@@ -116,3 +116,26 @@ func TestCheckReportsAFailureOnce(t *testing.T) {
 		t.Errorf("-v cut the list of tests:\n%s", verrs)
 	}
 }
+
+// TestCheckCatchesAtCompileTime: a misspelt deny field and a read of a
+// result that can be nil (the issue's renewalOf(...).endDate) are compile
+// errors at their position with the line and a caret, not failures at run
+// time.
+func TestCheckCatchesAtCompileTime(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, old, new, want string
+	}{
+		{"a misspelt deny field", "20-lines.yaml", "field: serviceStartDate", "field: serviceStartDat",
+			`20-lines\.yaml:\d+:35: rule line\.start-required: deny field "serviceStartDat": serviceStartDat is not a field of the line scope \(did you mean serviceStartDate\?\)\n \|     deny: \{code: REQUIRED, field: serviceStartDat, .*\n \| {35}\^\n`},
+		{"a nil result read", "20-lines.yaml", "when: part.found and not part.trial and renewalOf(serial, part.productLine, today) != nil", "when: part.found and not part.trial",
+			`20-lines\.yaml:\d+:76: renewalOf\(serial, part\.productLine, today\) may be nil here: reading \.endDate of it would fail.*\n \|       serviceStartDate: addDays\(renewalOf\(serial, part\.productLine, today\)\.endDate, 1\)\n \| {76}\^\n`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyRulesets(t, tc.file, tc.old, tc.new)
+			code, out, errs := runCmd("check", dir)
+			if code != 1 || !regexp.MustCompile(tc.want).MatchString(errs) || strings.Contains(out, "passed") {
+				t.Errorf("exit %d, stderr does not match %s:\n%s%s", code, tc.want, errs, out)
+			}
+		})
+	}
+}
