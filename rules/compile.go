@@ -180,7 +180,7 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 			ps.add(root.pos, "a ruleset file is a mapping with ruleset, context, params, tables, rules, fixtures and tests")
 			continue
 		}
-		root.checkKeys(&ps, "a ruleset file", "ruleset", "context", "description", "params", "tables", "rules", "fixtures", "tests")
+		root.checkKeys(&ps, "a ruleset file", fileKeys...)
 		if n := root.field("ruleset"); n == nil {
 			ps.add(root.pos, "missing field %q: name the ruleset", "ruleset")
 		} else if _, ok := n.str(); !ok {
@@ -426,7 +426,7 @@ func (c *compiler) rule(rn *node) *Rule {
 		ps.add(rn.pos, "a rule is a mapping with id, scope, phase, when and one effect (deny, set or hold)")
 		return nil
 	}
-	rn.checkKeys(ps, "a rule", "id", "description", "scope", "phase", "when", "deny", "set", "hold")
+	rn.checkKeys(ps, "a rule", ruleKeys...)
 	r := &Rule{Pos: rn.pos}
 	idn := rn.field("id")
 	id, ok := idn.str()
@@ -509,7 +509,7 @@ func (c *compiler) rule(rn *node) *Rule {
 		r.deny = c.deny(id, deny, sc)
 	case hold != nil:
 		if hold.kind == mapNode {
-			hold.checkKeys(ps, "hold", "reason")
+			hold.checkKeys(ps, "hold", holdKeys...)
 			hold = hold.field("reason")
 		}
 		if s, ok := hold.str(); !ok || s == "" {
@@ -544,7 +544,7 @@ func (c *compiler) deny(id string, n *node, sc *scopeInfo) *denyEffect {
 		ps.add(n.pos, "rule %s: deny is a mapping with code, field and message", id)
 		return nil
 	}
-	n.checkKeys(ps, "deny", "code", "field", "message")
+	n.checkKeys(ps, "deny", denyKeys...)
 	d := &denyEffect{}
 	code, ok := n.field("code").str()
 	if !ok || !codeRE.MatchString(code) {

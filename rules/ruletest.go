@@ -145,17 +145,21 @@ func (d Doc) Decode(v any) (err error) {
 	return nil
 }
 
-// expectSpec is what every test may expect of a decision.
-type expectSpec struct {
-	Allowed  *bool    `json:"allowed"`
-	Deny     []string `json:"deny"`     // the violation codes, in order; [] for none
-	Messages []string `json:"messages"` // each must be a substring of some violation's "field: message"
-	Hold     *bool    `json:"hold"`
-	Fired    []string `json:"fired"`    // rule ids that must have fired
-	NotFired []string `json:"notFired"` // rule ids that must have run and not fired
+// ExpectFormat is what every test may expect of a decision, under a test's
+// expect (the context adds its own keys beside these).
+type ExpectFormat struct {
+	Allowed  *bool    `json:"allowed" doc:"Whether the request is allowed."`
+	Deny     []string `json:"deny" doc:"The codes of the violations, in order; [] for none."`
+	Messages []string `json:"messages" doc:"Texts each of which some violation's 'field: message' contains."`
+	Hold     *bool    `json:"hold" doc:"Whether the request is held for a person."`
+	Fired    []string `json:"fired" doc:"Ids of rules that must have fired."`
+	NotFired []string `json:"notFired" doc:"Ids of rules that must have run and not fired."`
 }
 
-var expectKeys = []string{"allowed", "deny", "messages", "hold", "fired", "notFired"}
+// expectSpec is the language's part of a test's expectations.
+type expectSpec = ExpectFormat
+
+var expectKeys = formatKeys[expectSpec]()
 
 // TestResult is the outcome of one test written in a ruleset file.
 type TestResult struct {
