@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -514,11 +515,7 @@ func (s *Set) Failures(results []TestResult) []Failure {
 				continue // the same rule failing on several items of one test
 			}
 			seen[key] = true
-			pos := r.Pos
-			if rule := s.rule(v.RuleID); rule != nil {
-				pos = rule.Pos
-			}
-			add(key, Failure{Pos: pos, RuleID: v.RuleID, Message: firstLine(v.Message)}, r)
+			add(key, Failure{Pos: s.failedAt(v, r.Pos), RuleID: v.RuleID, Message: exprPosRE.ReplaceAllString(firstLine(v.Message), "")}, r)
 		}
 		if ruleErr {
 			continue
@@ -527,6 +524,30 @@ func (s *Set) Failures(results []TestResult) []Failure {
 		add("test\x00"+msg, Failure{Pos: r.Pos, Message: msg}, r)
 	}
 	return out
+}
+
+// exprPosRE matches the position inside an expression expr appends to its
+// run-time errors; the failure is placed at the expression instead.
+var exprPosRE = regexp.MustCompile(` \(\d+:\d+\)$`)
+
+// failedAt returns where the rule a RULE_ERROR names failed: the
+// expression of the field it could not derive, else its condition, else
+// the rule, else the test.
+func (s *Set) failedAt(v domain.Violation, test Pos) Pos {
+	rule := s.rule(v.RuleID)
+	switch {
+	case rule == nil:
+		return test
+	case strings.Contains(v.Message, " could not derive "):
+		for _, se := range rule.sets {
+			if strings.HasSuffix(v.Field, se.target.name) {
+				return se.value.pos
+			}
+		}
+	case rule.when != nil:
+		return rule.when.pos
+	}
+	return rule.Pos
 }
 
 // rule returns the rule with id, or nil.
