@@ -55,6 +55,10 @@ func TestAuthoringCompileErrors(t *testing.T) {
 			"coldest(house) may be nil here"},
 		"made sure only on one side of or": {petRule("coldest(house) != nil or coldest(house).celsius < 10", "deny: {code: X, message: m}"),
 			"coldest(house) may be nil here"},
+		"in a folded message, on its second line": {"ruleset: t\nrules:\n  - id: a\n    scope: pet\n    when: true\n    deny:\n      code: X\n      message: >-\n        the house is cold\n        in the {{coldest(house).name}}\n",
+			"t.yaml:10:33: coldest(house) may be nil here"},
+		"in a literal condition, on its second line": {"ruleset: t\nrules:\n  - id: a\n    scope: pet\n    when: |-\n      true and\n        coldest(house).celsius < 3\n    deny: {code: X, message: m}\n",
+			"t.yaml:7:24: coldest(house) may be nil here"},
 		"a let of it, not made sure": {petRule("let c = coldest(house); c.celsius < 10", "deny: {code: X, message: m}"),
 			"c may be nil here"},
 	} {
