@@ -284,13 +284,9 @@ func (n *node) plain() any {
 	return n.value
 }
 
-// Snippet returns the line of src at p with a caret under p's column, as
-// expr's own errors show them:
-//
-//	when: part.found and renewalOf(serial, part.productLine, today).endDat > today
-//	...........................................................^
-//
-// It returns "" when src has no such line.
+// Snippet returns the line of src at p, a newline, and a caret under p's
+// column (tabs kept, so the caret lines up), as expr's own errors show
+// them. It returns "" when src has no such line.
 func Snippet(src []byte, p Pos) string {
 	if p.Line < 1 {
 		return ""

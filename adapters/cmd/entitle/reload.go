@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,10 +37,14 @@ type ruleState struct {
 	dir  string // "" for the shipped rulesets, which never change
 	log  *slog.Logger
 
-	mu       sync.Mutex // one reload at a time; guards the fields below
-	loadedAt time.Time
-	stamp    string // the names, sizes and mtimes of the directory's files when last read
-	tried    string // the content hash of the files last compiled, in force or refused
+	// inForceNow is what GET /rulesets reports: the set in force and when
+	// it went into force, swapped together right after the Live, so a
+	// reload in progress never blocks a reader.
+	inForceNow atomic.Pointer[rulesapi.InForce]
+
+	mu    sync.Mutex // one reload at a time; guards the fields below
+	stamp string     // the names, sizes and mtimes of the directory's files when last read
+	tried string     // the content hash of the files last compiled, in force or refused
 }
 
 // loadRules compiles the rule files of dir (the shipped ones for "") and
@@ -64,14 +69,9 @@ func loadRules(dir string, log *slog.Logger) (*ruleState, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs.live, rs.loadedAt = rules.NewLive(set), time.Now()
+	rs.live = rules.NewLive(set)
+	rs.inForceNow.Store(&rulesapi.InForce{Set: set, Source: rs.source(), LoadedAt: time.Now()})
 	return rs, nil
-}
-
-// staticRules puts set in force for good: for tests and programs that never
-// reload.
-func staticRules(set *rules.Set) *ruleState {
-	return &ruleState{live: rules.NewLive(set), log: slog.New(slog.DiscardHandler), loadedAt: time.Now()}
 }
 
 // source names where the rules come from.
@@ -83,11 +83,7 @@ func (rs *ruleState) source() string {
 }
 
 // inForce reports the set in force, for GET /rulesets.
-func (rs *ruleState) inForce() rulesapi.InForce {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return rulesapi.InForce{Set: rs.live.Set(), Source: rs.source(), LoadedAt: rs.loadedAt}
-}
+func (rs *ruleState) inForce() rulesapi.InForce { return *rs.inForceNow.Load() }
 
 // rulesetsOptions wires the rule authors' /rulesets endpoints to rs.
 func (rs *ruleState) rulesetsOptions(authors rulesapi.Authors) rulesapi.RulesetsOptions {
@@ -130,6 +126,7 @@ func (rs *ruleState) reload(ctx context.Context, why string) error {
 func (rs *ruleState) tryReload(ctx context.Context) error {
 	stamp, err := dirStamp(rs.dir)
 	if err != nil {
+		rs.stamp = stamp // the poll tries again when the error changes
 		return err
 	}
 	names, files, err := readRuleFiles(rs.dir)
@@ -163,17 +160,17 @@ func (rs *ruleState) tryReload(ctx context.Context) error {
 		return fmt.Errorf("%d of %d tests fail: %s", broken, len(results), describeFailure(fails[0]))
 	}
 	rs.live.Swap(set)
-	rs.loadedAt = time.Now()
+	rs.inForceNow.Store(&rulesapi.InForce{Set: set, Source: rs.source(), LoadedAt: time.Now()})
 	return nil
 }
 
 // changed reports whether the directory's names, sizes or mtimes differ
 // from when it was last read: the cheap look the poll takes every second.
 func (rs *ruleState) changed() bool {
-	stamp, err := dirStamp(rs.dir)
+	stamp, _ := dirStamp(rs.dir)
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	return err != nil || stamp != rs.stamp
+	return stamp != rs.stamp
 }
 
 // watch reloads, in a goroutine of its own until ctx is done, on SIGHUP and
@@ -237,11 +234,12 @@ func readRuleFS(fsys fs.FS, where string) ([]string, map[string][]byte, error) {
 	return names, files, nil
 }
 
-// dirStamp describes the rule files of dir by name, size and mtime.
+// dirStamp describes the rule files of dir by name, size and mtime; a
+// directory that cannot be read is described by the error.
 func dirStamp(dir string) (string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return "", err
+		return "error: " + err.Error(), err
 	}
 	var b strings.Builder
 	for _, e := range entries {

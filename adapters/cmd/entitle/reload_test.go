@@ -384,3 +384,27 @@ func playground(t *testing.T, base, tok, dir string) {
 		t.Errorf("a check changed the rules in force")
 	}
 }
+
+// TestReloadOfAMissingDirectoryLogsOnce: a directory that goes away is one
+// refused reload in the log, not one a second; the rules in force stay and
+// a directory that comes back is reloaded.
+func TestReloadOfAMissingDirectoryLogsOnce(t *testing.T) {
+	dir := copyRulesets(t, "10-orders.yaml", "", "")
+	rs, logs := loadForTest(t, dir)
+	before := rs.live.Set()
+	rs.watch(t.Context(), 5*time.Millisecond)
+	moved := dir + ".away"
+	if err := os.Rename(dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the refusal", func() bool { return strings.Contains(logs.String(), "rules reload refused") })
+	time.Sleep(100 * time.Millisecond)
+	if n := strings.Count(logs.String(), "rules reload refused"); n != 1 || rs.live.Set() != before {
+		t.Errorf("%d refusals logged, set kept %v:\n%s", n, rs.live.Set() == before, logs.String())
+	}
+	writeRule(t, moved, reloadedRule)
+	if err := os.Rename(moved, dir); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reload", func() bool { return rs.live.Set() != before })
+}
