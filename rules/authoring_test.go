@@ -103,3 +103,71 @@ func TestSnippet(t *testing.T) {
 		}
 	}
 }
+
+const brokenHouse = `ruleset: toy
+rules:
+  - id: house.open-window
+    scope: house
+    when: any(house.windows, .open)
+    deny: {code: OPEN, field: windows, message: a window is open}
+  - id: room.cold
+    scope: room
+    when: room.celsius < 10
+    deny: {code: COLD, field: celsius, message: cold}
+fixtures:
+  home:
+    context: toy
+    rooms: [{name: kitchen, celsius: 20}]
+tests:
+  - {name: a nil window, fixture: home, windows: [null], expect: {allowed: true}}
+  - {name: two nil windows, fixture: home, windows: [null, null], expect: {allowed: true}}
+  - {name: cold a, fixture: home, rooms: [{name: a, celsius: 5}], expect: {allowed: true}}
+  - {name: cold b, fixture: home, rooms: [{name: b, celsius: 5}], expect: {allowed: true}}
+  - {name: cold and wrong, fixture: home, rooms: [{name: c, celsius: 5}], expect: {allowed: true, deny: []}}
+  - {name: warm, fixture: home, expect: {allowed: true, notFired: [room.cold]}}
+`
+
+// TestFailuresAndCoverage: a rule failing at run time is one failure,
+// placed at its condition, with every test it broke; tests failing with the
+// same words are one failure; coverage counts each rule's two branches.
+func TestFailuresAndCoverage(t *testing.T) {
+	set, err := toyLanguage(t).Load(fstest.MapFS{"h.yaml": {Data: []byte(brokenHouse)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := set.RunMatching(t.Context(), func(name string) bool { return name != "warm" }, toyTester{})
+	if err != nil || len(results) != 5 {
+		t.Fatalf("%d results, %v", len(results), err)
+	}
+	fails := set.Failures(results)
+	type got struct {
+		pos   string
+		rule  string
+		tests int
+	}
+	var gots []got
+	for _, f := range fails {
+		gots = append(gots, got{f.Pos.String(), f.RuleID, len(f.Tests)})
+	}
+	want := []got{{"h.yaml:5:11", "house.open-window", 2}, {"h.yaml:18:5", "", 2}, {"h.yaml:20:5", "", 1}}
+	if len(gots) != len(want) {
+		t.Fatalf("failures %+v, want %+v", gots, want)
+	}
+	for i := range want {
+		if gots[i] != want[i] {
+			t.Errorf("failure %d: %+v, want %+v", i, gots[i], want[i])
+		}
+	}
+	if m := fails[0].Message; !strings.HasPrefix(m, "rule house.open-window could not be evaluated") || strings.Contains(m, "\n") {
+		t.Errorf("the rule's failure reads %q", m)
+	}
+	cov := set.CoverageOf(results)
+	if cov.Branches != 4 || cov.Covered != 3 || cov.Percent != 75 {
+		t.Errorf("coverage %+v, want 3 of 4 branches", cov)
+	}
+	for _, rc := range cov.Rules {
+		if rc.ID == "room.cold" && !(rc.Fired && rc.NotFired) {
+			t.Errorf("room.cold: %+v", rc)
+		}
+	}
+}
