@@ -127,6 +127,10 @@ func (s *Set) Hash() string { return s.hash }
 // Files returns the names of the files the set was loaded from, in order.
 func (s *Set) Files() []string { return append([]string(nil), s.files...) }
 
+// Source returns the content of the named file the set was compiled from,
+// or nil.
+func (s *Set) Source(name string) []byte { return s.sources[name] }
+
 // Rules returns the compiled rules in file order.
 func (s *Set) Rules() []*Rule { return append([]*Rule(nil), s.rules...) }
 
@@ -176,7 +180,7 @@ func (l *Language) Compile(names []string, files map[string][]byte) (*Set, error
 			ps.add(root.pos, "a ruleset file is a mapping with ruleset, context, params, tables, rules, fixtures and tests")
 			continue
 		}
-		root.checkKeys(&ps, "a ruleset file", "ruleset", "context", "description", "params", "tables", "rules", "fixtures", "tests")
+		root.checkKeys(&ps, "a ruleset file", fileKeys...)
 		if n := root.field("ruleset"); n == nil {
 			ps.add(root.pos, "missing field %q: name the ruleset", "ruleset")
 		} else if _, ok := n.str(); !ok {
@@ -422,7 +426,7 @@ func (c *compiler) rule(rn *node) *Rule {
 		ps.add(rn.pos, "a rule is a mapping with id, scope, phase, when and one effect (deny, set or hold)")
 		return nil
 	}
-	rn.checkKeys(ps, "a rule", "id", "description", "scope", "phase", "when", "deny", "set", "hold")
+	rn.checkKeys(ps, "a rule", ruleKeys...)
 	r := &Rule{Pos: rn.pos}
 	idn := rn.field("id")
 	id, ok := idn.str()
@@ -489,7 +493,12 @@ func (c *compiler) rule(rn *node) *Rule {
 		ps.add(rn.pos, "rule %s: missing when (a condition; write true to always fire)", id)
 		return nil
 	}
+	c.nonNil = nil
 	r.when = c.expr(wn, sc, boolType)
+	if r.when != nil {
+		c.nonNil = with(nil, nonNilIfTrue(r.when.prog.Node()))
+	}
+	defer func() { c.nonNil = nil }()
 	r.guard = -1
 	if r.when != nil && r.when.fast.Lowered() {
 		r.setGuard(sc)
@@ -500,7 +509,7 @@ func (c *compiler) rule(rn *node) *Rule {
 		r.deny = c.deny(id, deny, sc)
 	case hold != nil:
 		if hold.kind == mapNode {
-			hold.checkKeys(ps, "hold", "reason")
+			hold.checkKeys(ps, "hold", holdKeys...)
 			hold = hold.field("reason")
 		}
 		if s, ok := hold.str(); !ok || s == "" {
@@ -535,7 +544,7 @@ func (c *compiler) deny(id string, n *node, sc *scopeInfo) *denyEffect {
 		ps.add(n.pos, "rule %s: deny is a mapping with code, field and message", id)
 		return nil
 	}
-	n.checkKeys(ps, "deny", "code", "field", "message")
+	n.checkKeys(ps, "deny", denyKeys...)
 	d := &denyEffect{}
 	code, ok := n.field("code").str()
 	if !ok || !codeRE.MatchString(code) {
@@ -544,6 +553,7 @@ func (c *compiler) deny(id string, n *node, sc *scopeInfo) *denyEffect {
 	d.code = code
 	if f := n.field("field"); f != nil {
 		d.field = c.template(f, sc)
+		c.checkDenyField(id, f, sc)
 	}
 	if m := n.field("message"); m == nil {
 		ps.add(n.pos, "rule %s: deny needs a message a person can act on", id)
@@ -578,6 +588,10 @@ type compiler struct {
 	folder  *constFolder
 	cfgs    map[*scopeInfo]*conf.Config
 	names   map[*scopeInfo]*strings.Replacer
+	fields  map[*scopeInfo]map[string]bool // the names a deny field may use, per scope
+	// nonNil are the expressions the when of the rule being compiled
+	// proves not nil, for its effects (see nilcheck.go).
+	nonNil map[string]bool
 }
 
 func newCompiler(l *Language, ps *problems) *compiler {
@@ -616,6 +630,15 @@ func (c *compiler) source(src string, n *node, off int, sc *scopeInfo, want refl
 			c.ps.add(n.offsetPos(l, col+off), "%s", fe.msg)
 		}
 		return nil
+	}
+	if err == nil {
+		if derefs := nilDerefs(tree.Node, c.nonNil); len(derefs) > 0 {
+			for _, d := range derefs {
+				l, col := lineCol(src, d.at)
+				c.ps.add(n.offsetPos(l, col+off), "%s", names.Replace(d.msg))
+			}
+			return nil
+		}
 	}
 	var prog *vm.Program
 	if err == nil {

@@ -243,6 +243,11 @@ func (n *node) checkKeys(ps *problems, what string, allowed ...string) {
 // (1-based line, 0-based column) of the string held by n.
 func (n *node) offsetPos(line, col int) Pos {
 	p := n.pos
+	if n.block {
+		if bp, ok := n.blockPos(line, col); ok {
+			return bp
+		}
+	}
 	if line <= 1 {
 		c := p.Col + col
 		if n.quoted {
@@ -277,4 +282,110 @@ func (n *node) plain() any {
 		return int(v)
 	}
 	return n.value
+}
+
+// Snippet returns the line of src at p, a newline, and a caret under p's
+// column (tabs kept, so the caret lines up), as expr's own errors show
+// them. It returns "" when src has no such line.
+func Snippet(src []byte, p Pos) string {
+	if p.Line < 1 {
+		return ""
+	}
+	lines := strings.Split(string(src), "\n")
+	if p.Line > len(lines) {
+		return ""
+	}
+	line := strings.TrimRight(lines[p.Line-1], "\r")
+	var caret strings.Builder
+	col := 1
+	for _, r := range line {
+		if col >= p.Col {
+			break
+		}
+		if r == '\t' {
+			caret.WriteRune('\t')
+		} else {
+			caret.WriteByte(' ')
+		}
+		col++
+	}
+	for ; col < p.Col; col++ {
+		caret.WriteByte(' ')
+	}
+	return line + "\n" + caret.String() + "^"
+}
+
+// blockPos returns the file position of the character at line and col of
+// a literal (|) or folded (>) block scalar, whose value's lines are not the
+// file's: it walks the value and the block's source text side by side,
+// skipping the indentation and the line breaks folding turned into spaces.
+func (n *node) blockPos(line, col int) (Pos, bool) {
+	lit, ok := n.raw.(*ast.LiteralNode)
+	if !ok || lit.Start == nil || lit.Start.Position == nil || lit.Value == nil || lit.Value.GetToken() == nil {
+		return Pos{}, false
+	}
+	value, _ := n.value.(string)
+	// The rune index in the value of (line, col).
+	target, l, c := -1, 1, 0
+	for i, r := range []rune(value) {
+		if l == line && c == col || l > line {
+			target = i
+			break
+		}
+		if r == '\n' {
+			l, c = l+1, 0
+		} else {
+			c++
+		}
+	}
+	if target < 0 {
+		return Pos{}, false
+	}
+	// The block's source runes with their positions, indentation left out.
+	type at struct {
+		r         rune
+		line, col int
+	}
+	var src []at
+	lines := strings.Split(lit.Value.GetToken().Origin, "\n")
+	indent := -1
+	for _, s := range lines {
+		if strings.TrimSpace(s) != "" {
+			indent = len(s) - len(strings.TrimLeft(s, " "))
+			break
+		}
+	}
+	if indent < 0 {
+		return Pos{}, false
+	}
+	first := lit.Start.Position.Line + 1
+	for i, s := range lines {
+		rs := []rune(s)
+		start := min(indent, len(rs))
+		for j := start; j < len(rs); j++ {
+			src = append(src, at{rs[j], first + i, j + 1})
+		}
+		src = append(src, at{'\n', first + i, len(rs) + 1})
+	}
+	vs := []rune(value)
+	j := 0
+	for i := 0; i <= target && j < len(src); {
+		switch {
+		case vs[i] == src[j].r:
+			if i == target {
+				return Pos{File: n.pos.File, Line: src[j].line, Col: src[j].col}, true
+			}
+			i, j = i+1, j+1
+		case src[j].r == '\n' || src[j].r == ' ':
+			j++ // a line break folded away, or spaces the value does not keep
+		case vs[i] == ' ' || vs[i] == '\n':
+			if i == target {
+				return Pos{File: n.pos.File, Line: src[j].line, Col: src[j].col}, true
+			}
+			i++
+		default:
+			return Pos{}, false
+		}
+	}
+	return Pos{}, false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -145,17 +146,21 @@ func (d Doc) Decode(v any) (err error) {
 	return nil
 }
 
-// expectSpec is what every test may expect of a decision.
-type expectSpec struct {
-	Allowed  *bool    `json:"allowed"`
-	Deny     []string `json:"deny"`     // the violation codes, in order; [] for none
-	Messages []string `json:"messages"` // each must be a substring of some violation's "field: message"
-	Hold     *bool    `json:"hold"`
-	Fired    []string `json:"fired"`    // rule ids that must have fired
-	NotFired []string `json:"notFired"` // rule ids that must have run and not fired
+// ExpectFormat is what every test may expect of a decision, under a test's
+// expect (the context adds its own keys beside these).
+type ExpectFormat struct {
+	Allowed  *bool    `json:"allowed" doc:"Whether the request is allowed."`
+	Deny     []string `json:"deny" doc:"The codes of the violations, in order; [] for none."`
+	Messages []string `json:"messages" doc:"Texts each of which some violation's 'field: message' contains."`
+	Hold     *bool    `json:"hold" doc:"Whether the request is held for a person."`
+	Fired    []string `json:"fired" doc:"Ids of rules that must have fired."`
+	NotFired []string `json:"notFired" doc:"Ids of rules that must have run and not fired."`
 }
 
-var expectKeys = []string{"allowed", "deny", "messages", "hold", "fired", "notFired"}
+// expectSpec is the language's part of a test's expectations.
+type expectSpec = ExpectFormat
+
+var expectKeys = formatKeys[expectSpec]()
 
 // TestResult is the outcome of one test written in a ruleset file.
 type TestResult struct {
@@ -182,6 +187,13 @@ type fixtureRef struct {
 // (file:line:col, at the test's own position), beside the results of the
 // tests that could run.
 func (s *Set) RunTests(ctx context.Context, testers ...Tester) ([]TestResult, error) {
+	return s.RunMatching(ctx, nil, testers...)
+}
+
+// RunMatching runs, as RunTests does, the tests whose name match accepts
+// (every test when match is nil); the fixtures are prepared only for the
+// tests that run.
+func (s *Set) RunMatching(ctx context.Context, match func(name string) bool, testers ...Tester) ([]TestResult, error) {
 	var ps problems
 	fixtures := map[string]*fixtureRef{}
 	var testNodes []*node
@@ -203,6 +215,11 @@ func (s *Set) RunTests(ctx context.Context, testers ...Tester) ([]TestResult, er
 			continue
 		}
 		for _, tn := range ts.items {
+			if match != nil && tn.kind == mapNode {
+				if name, _ := tn.field("name").str(); name != "" && !match(name) {
+					continue
+				}
+			}
 			if r, ok := s.runTest(ctx, tn, fixtures, &ps); ok {
 				out = append(out, r)
 			}
@@ -415,4 +432,130 @@ func (s *Set) Coverage(results []TestResult) map[string][2]bool {
 		}
 	}
 	return cov
+}
+
+// CoverageReport is how much of a set's rules its tests exercised: each rule
+// has two branches, seen firing and seen running without firing.
+type CoverageReport struct {
+	Branches int            `json:"branches"` // twice the rules
+	Covered  int            `json:"covered"`  // the branches some test saw
+	Percent  float64        `json:"percent"`  // 100 * Covered / Branches (100 for no rules)
+	Rules    []RuleCoverage `json:"rules"`    // in file order
+}
+
+// RuleCoverage is what the tests saw of one rule.
+type RuleCoverage struct {
+	ID       string `json:"id"`
+	Pos      Pos    `json:"-"`
+	Fired    bool   `json:"fired"`    // some test saw it fire
+	NotFired bool   `json:"notFired"` // some test saw it run and not fire
+}
+
+// CoverageOf reports the branches of the set's rules that results saw.
+func (s *Set) CoverageOf(results []TestResult) CoverageReport {
+	cov := s.Coverage(results)
+	rep := CoverageReport{Branches: 2 * len(s.rules), Percent: 100, Rules: make([]RuleCoverage, 0, len(s.rules))}
+	for _, r := range s.rules {
+		c := cov[r.ID]
+		rep.Rules = append(rep.Rules, RuleCoverage{ID: r.ID, Pos: r.Pos, Fired: c[0], NotFired: c[1]})
+		for _, b := range c {
+			if b {
+				rep.Covered++
+			}
+		}
+	}
+	if rep.Branches > 0 {
+		rep.Percent = 100 * float64(rep.Covered) / float64(rep.Branches)
+	}
+	return rep
+}
+
+// Failure is one cause of failed tests: a rule that could not be evaluated
+// (RULE_ERROR) in every test it broke, or one failure the tests share word
+// for word. One bug is reported once, with the tests it broke.
+type Failure struct {
+	Pos     Pos    // the rule's position for a rule error, else the first test's
+	RuleID  string // the rule that failed, "" when the failure is a test's expectation
+	Message string
+	Tests   []TestResult // the tests it broke, in run order
+}
+
+// Failures groups the failures of results by cause, in order of first
+// appearance: a test whose decision holds a RULE_ERROR is counted under
+// that rule (and its expectations, which the error broke, are not repeated);
+// the other failed tests are grouped when what they got wrong reads the
+// same, word for word.
+func (s *Set) Failures(results []TestResult) []Failure {
+	var out []Failure
+	at := map[string]int{}
+	add := func(key string, f Failure, r TestResult) {
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, f)
+		}
+		out[i].Tests = append(out[i].Tests, r)
+	}
+	for _, r := range results {
+		if r.Passed() {
+			continue
+		}
+		ruleErr := false
+		seen := map[string]bool{}
+		for _, v := range r.Decision.Violations {
+			if v.Code != "RULE_ERROR" || v.RuleID == "" {
+				continue
+			}
+			ruleErr = true
+			// One rule failing is one cause, whatever the values it met
+			// (expr's message names them: "array length is 2").
+			key := "rule\x00" + v.RuleID
+			if seen[key] {
+				continue // the same rule failing on several items of one test
+			}
+			seen[key] = true
+			add(key, Failure{Pos: s.failedAt(v, r.Pos), RuleID: v.RuleID, Message: exprPosRE.ReplaceAllString(firstLine(v.Message), "")}, r)
+		}
+		if ruleErr {
+			continue
+		}
+		msg := strings.Join(r.Failures, "; ")
+		add("test\x00"+msg, Failure{Pos: r.Pos, Message: msg}, r)
+	}
+	return out
+}
+
+// exprPosRE matches the position inside an expression expr appends to its
+// run-time errors; the failure is placed at the expression instead.
+var exprPosRE = regexp.MustCompile(` \(\d+:\d+\)$`)
+
+// failedAt returns where the rule a RULE_ERROR names failed: the
+// expression of the field it could not derive, else its condition, else
+// the rule, else the test.
+func (s *Set) failedAt(v domain.Violation, test Pos) Pos {
+	rule := s.rule(v.RuleID)
+	switch {
+	case rule == nil:
+		return test
+	case strings.Contains(v.Message, " could not derive "):
+		for _, se := range rule.sets {
+			if strings.HasSuffix(v.Field, se.target.name) {
+				return se.value.pos
+			}
+		}
+	case rule.when != nil:
+		return rule.when.pos
+	}
+	return rule.Pos
+}
+
+// rule returns the rule with id, or nil.
+func (s *Set) rule(id string) *Rule {
+	for _, r := range s.rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
 }

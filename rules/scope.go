@@ -28,6 +28,12 @@ type ScopeOptions struct {
 	Item string
 	// Derivable lists the fields a set effect may derive.
 	Derivable []Derivable
+	// Fields lists the names a deny's field may use beyond those of the
+	// scope's facts (their expr tags), its Item and its Derivable fields:
+	// the request's own names where the facts name a thing otherwise
+	// (app_id for a fact's appId). A literal deny field using any other
+	// name is a compile error.
+	Fields []string
 	// Functions is the scope's vocabulary beyond the language's own (dates,
 	// e-mail and digit checks, list helpers).
 	Functions []Function
@@ -74,6 +80,7 @@ type scopeInfo struct {
 	context string
 	env     reflect.Type // *E
 	item    string
+	fields  []string // the names a deny's field may use beyond the facts'
 	derived []*settable
 	funcs   []Function
 	binders map[string]lower.Binder
@@ -129,7 +136,7 @@ type fieldKey struct {
 // Mistakes in the declaration (a derivable path that is not a field, a
 // function name used twice) are reported by NewLanguage.
 func NewScope[E any](name string, o ScopeOptions) *Scope[E] {
-	s := &scopeInfo{name: name, context: o.Context, env: reflect.TypeFor[*E](), item: o.Item}
+	s := &scopeInfo{name: name, context: o.Context, env: reflect.TypeFor[*E](), item: o.Item, fields: o.Fields}
 	var errs []string
 	if o.Context != "" && !identRE.MatchString(o.Context) {
 		errs = append(errs, fmt.Sprintf("context %q is not a name (letters, digits and _)", o.Context))

@@ -125,7 +125,7 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 		return AddResult{}, err
 	}
 	now := s.now()
-	set := s.Rules()
+	set := s.rules()
 	txID := s.ids.NewID()
 	var out AddResult
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
@@ -261,7 +261,7 @@ func (s *Service) link(ctx context.Context, p domain.Principal, action string, r
 		return LinkResult{}, err
 	}
 	now := s.now()
-	set := s.Rules()
+	set := s.rules()
 	out := LinkResult{TxID: r.TxID, AccountName: r.AccountName, PAccountName: r.PAccountName, ServiceName: r.ServiceName}
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
 		if id := sessionID(p); id > 0 && p.Credential == domain.Session {
@@ -355,7 +355,7 @@ func (s *Service) ManagedAccounts(ctx context.Context, p domain.Principal, accou
 		return ManagedList{}, err
 	}
 	now := s.now()
-	set := s.Rules()
+	set := s.rules()
 	var out ManagedList
 	err := s.store.View(ctx, func(tx ports.Tx) error {
 		primary, err := sessionAccount(ctx, tx, p)

@@ -73,7 +73,7 @@ func (s *Service) block(ctx context.Context, p domain.Principal, id int64, actio
 		return domain.Account{}, err
 	}
 	now := s.now()
-	set := s.Rules()
+	set := s.rules()
 	field := "blocked"
 	if action == "schedule" {
 		field = "blocked_at"
@@ -144,7 +144,7 @@ func (s *Service) SetClientPlan(ctx context.Context, p domain.Principal, id int6
 		return PlanChange{}, err
 	}
 	now := s.now()
-	set := s.Rules()
+	set := s.rules()
 	var out PlanChange
 	err = s.store.Update(ctx, func(tx ports.Tx) error {
 		if id > 0 && id <= domain.MaxID {
@@ -221,7 +221,7 @@ func (s *Service) Subscriptions(ctx context.Context, p domain.Principal, id int6
 		return nil, err
 	}
 	now := s.now()
-	set := s.Rules()
+	set := s.rules()
 	out := []domain.AppSubscription{}
 	err = s.store.View(ctx, func(tx ports.Tx) error {
 		a, err := ownAccount(ctx, tx, partner, id)
@@ -281,7 +281,7 @@ func (s *Service) Limits(ctx context.Context, p domain.Principal, id int64, appI
 		return domain.Limits{}, err
 	}
 	now := s.now()
-	set := s.Rules()
+	set := s.rules()
 	var out domain.Limits
 	err = s.store.View(ctx, func(tx ports.Tx) error {
 		a, err := ownAccount(ctx, tx, partner, id)

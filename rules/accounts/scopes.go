@@ -180,13 +180,13 @@ var vocabulary = []rules.Function{
 // The accounts scopes, all of context "accounts": rulesets/60-accounts.yaml
 // declares `context: accounts`.
 var (
-	billingScope      = rules.NewScope[BillingEnv]("billing", rules.ScopeOptions{Context: Context, Functions: vocabulary})
-	managedScope      = rules.NewScope[ManagedEnv]("managed", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	billingScope      = rules.NewScope[BillingEnv]("billing", rules.ScopeOptions{Context: Context, Functions: vocabulary, Fields: []string{"managedAccList"}})
+	managedScope      = rules.NewScope[ManagedEnv]("managed", rules.ScopeOptions{Context: Context, Functions: vocabulary, Fields: []string{"managedAccList"}})
 	linkScope         = rules.NewScope[LinkEnv]("link", rules.ScopeOptions{Context: Context, Functions: vocabulary})
-	blockScope        = rules.NewScope[BlockEnv]("block", rules.ScopeOptions{Context: Context, Functions: vocabulary})
-	planScope         = rules.NewScope[PlanEnv]("plan", rules.ScopeOptions{Context: Context, Functions: vocabulary})
-	limitsScope       = rules.NewScope[LimitsEnv]("limits", rules.ScopeOptions{Context: Context, Functions: vocabulary})
-	subscriptionScope = rules.NewScope[SubscriptionEnv]("subscription", rules.ScopeOptions{Context: Context, Functions: vocabulary})
+	blockScope        = rules.NewScope[BlockEnv]("block", rules.ScopeOptions{Context: Context, Functions: vocabulary, Fields: []string{"blocked_at"}})
+	planScope         = rules.NewScope[PlanEnv]("plan", rules.ScopeOptions{Context: Context, Functions: vocabulary, Fields: []string{"app_id", "tariff_plan_id"}})
+	limitsScope       = rules.NewScope[LimitsEnv]("limits", rules.ScopeOptions{Context: Context, Functions: vocabulary, Fields: []string{"app_id"}})
+	subscriptionScope = rules.NewScope[SubscriptionEnv]("subscription", rules.ScopeOptions{Context: Context, Functions: vocabulary, Fields: []string{"app_id"}})
 )
 
 // Context is the name of this context in rule files (`context: accounts`)

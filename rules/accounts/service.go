@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -17,6 +16,11 @@ type Options struct {
 	// Rules is a rule set compiled in a language that holds Scopes() (and
 	// from files that include rulesets/60-accounts.yaml or its replacement).
 	Rules *rules.Set
+	// Live, when set, holds the rule set in force instead of Rules: a
+	// program that reloads its rule files swaps the new set in there, for
+	// every service that shares it. Its sets must hold this context's
+	// scopes, as Rules must.
+	Live  *rules.Live
 	Clock ports.Clock
 	// IDs makes the TxId of each add request and the ids of audit events.
 	IDs ports.IDs
@@ -31,7 +35,7 @@ type Options struct {
 // concurrent use; the rule set can be swapped while it serves.
 type Service struct {
 	store ports.Store
-	rules atomic.Pointer[rules.Set]
+	live  *rules.Live
 	clock ports.Clock
 	ids   ports.IDs
 }
@@ -39,14 +43,17 @@ type Service struct {
 // New returns a Service. It fails with CodeInvalid when an option is missing
 // or the rule set was compiled without the accounts scopes.
 func New(o Options) (*Service, error) {
-	if o.Store == nil || o.Rules == nil || o.Clock == nil || o.IDs == nil {
+	live := o.Live
+	if live == nil && o.Rules != nil {
+		live = rules.NewLive(o.Rules)
+	}
+	if o.Store == nil || live == nil || o.Clock == nil || o.IDs == nil {
 		return nil, domain.Errorf(domain.CodeInvalid, "", "accounts: a service needs a Store, Rules, a Clock and IDs")
 	}
-	if err := checkSet(o.Rules); err != nil {
+	if err := checkSet(live.Set()); err != nil {
 		return nil, err
 	}
-	s := &Service{store: o.Store, clock: o.Clock, ids: o.IDs}
-	s.rules.Store(o.Rules)
+	s := &Service{store: o.Store, live: live, clock: o.Clock, ids: o.IDs}
 	return s, nil
 }
 
@@ -60,7 +67,11 @@ func checkSet(set *rules.Set) error {
 }
 
 // Rules returns the rule set in force.
-func (s *Service) Rules() *rules.Set { return s.rules.Load() }
+func (s *Service) Rules() *rules.Set { return s.live.Set() }
+
+// rules returns the rule set in force: a decision reads it once and decides,
+// records and reports with that one set.
+func (s *Service) rules() *rules.Set { return s.live.Set() }
 
 // SwapRules puts set in force for every call that starts after it returns.
 // A set without the accounts scopes is refused (CodeInvalid) and the rules
@@ -72,7 +83,7 @@ func (s *Service) SwapRules(set *rules.Set) error {
 	if err := checkSet(set); err != nil {
 		return err
 	}
-	s.rules.Store(set)
+	s.live.Swap(set)
 	return nil
 }
 
@@ -92,7 +103,7 @@ func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at
 		actor += "/" + p.User
 	}
 	return tx.Audit().Append(ctx, domain.AuditEvent{ID: s.ids.NewID(), At: at, Actor: actor, Command: command, Subject: subject,
-		Allowed: true, Codes: codes, RulesetHash: s.Rules().Hash()})
+		Allowed: true, Codes: codes, RulesetHash: s.rules().Hash()})
 }
 
 // partnerOf checks p is a partner's X-AccessToken (seed 003) and returns the

@@ -54,21 +54,26 @@ func TestLoweringMatchesVM(t *testing.T) {
 	}
 }
 
-// TestLoweredNilIsARuleError checks that a lowered closure reading a field
-// of a nil subscription fails the rule closed, as the VM does.
+// TestLoweredNilIsARuleError: reading a field of a subscription the
+// vocabulary may answer nil for is a compile error at its position (issue
+// 13, item 5); made sure with != nil, the condition compiles, is lowered, and
+// decides alike on the VM, without a RULE_ERROR. A nil the compiler cannot
+// see (a nil element of a list) still fails the rule closed at run time on
+// both paths: rules' TestToyScopeCompilesLowersAndRuns, the nil window.
 func TestLoweredNilIsARuleError(t *testing.T) {
-	dir := t.TempDir()
-	const file = `ruleset: nil-read
-rules:
-  - id: reads-nil
-    scope: line
-    when: activeOn(serial, "NONE", today).endDate > today
-    deny: {code: NEVER, message: "unreachable"}
-`
-	if err := os.WriteFile(dir+"/a.yaml", []byte(file), 0o600); err != nil {
-		t.Fatal(err)
+	load := func(when string) (*rules.Set, error) {
+		dir := t.TempDir()
+		file := "ruleset: nil-read\nrules:\n  - id: reads-nil\n    scope: line\n    when: " + when + "\n    deny: {code: NEVER, message: \"unreachable\"}\n"
+		if err := os.WriteFile(dir+"/a.yaml", []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return orders.Language().Load(os.DirFS(dir))
 	}
-	set, err := orders.Language().Load(os.DirFS(dir))
+	if _, err := load(`activeOn(serial, "NONE", today).endDate > today`); err == nil ||
+		!strings.Contains(err.Error(), `a.yaml:5:43: activeOn(serial, "NONE", today) may be nil here`) {
+		t.Errorf("an unchecked nil read compiled: %v", err)
+	}
+	set, err := load(`activeOn(serial, "NONE", today) != nil and activeOn(serial, "NONE", today).endDate > today`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +83,8 @@ rules:
 	req := domain.OrderRequest{Lines: []domain.LineRequest{{LineNumber: 1, SerialNumber: "S1"}}}
 	for name, s := range map[string]*rules.Set{"lowered": set, "vm": set.VMOnly()} {
 		d := orders.Decide(s, &orders.Snapshot{}, &req)
-		if d.Allowed || len(d.Violations) != 1 || d.Violations[0].Code != "RULE_ERROR" {
-			t.Errorf("%s: got %+v, want one RULE_ERROR violation", name, d.Violations)
+		if !d.Allowed || len(d.Violations) != 0 {
+			t.Errorf("%s: got %+v, want no violation", name, d.Violations)
 		}
 	}
 }

@@ -58,7 +58,7 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 		return Receipt{}, inProgressRefusal(&req, domain.OrderInProgressError("serialNumber", held, 0))
 	}
 	defer release()
-	set := e.rules.Load()
+	set := e.rules()
 	now := e.clock.Now().UTC()
 	var (
 		rc   Receipt
@@ -358,7 +358,7 @@ func (e *Service) ResumeOlderThan(ctx context.Context, age time.Duration) (int, 
 			}
 			finished = true
 			return tx.Audit().Append(ctx, domain.AuditEvent{ID: e.ids.NewID(), At: now, Actor: "entitle", Command: "CompleteOrder",
-				Subject: "order:" + strconv.FormatInt(id, 10), Allowed: true, RulesetHash: e.rules.Load().Hash()})
+				Subject: "order:" + strconv.FormatInt(id, 10), Allowed: true, RulesetHash: e.rules().Hash()})
 		})
 		if err != nil {
 			return n, err

@@ -2,7 +2,6 @@ package orders
 
 import (
 	"sync"
-	"sync/atomic"
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
@@ -15,6 +14,11 @@ type Options struct {
 	// Rules is a rule set compiled in a language that holds this context's
 	// Scopes.
 	Rules *rules.Set
+	// Live, when set, holds the rule set in force instead of Rules: a
+	// program that reloads its rule files swaps the new set in there, for
+	// every service that shares it. Its sets must hold this context's
+	// scopes, as Rules must.
+	Live  *rules.Live
 	Clock ports.Clock
 	IDs   ports.IDs
 	// Activator delivers passcodes: DeliverDue hands it the activations
@@ -36,7 +40,7 @@ type Options struct {
 // safe for concurrent use; the rule Set can be swapped while it serves.
 type Service struct {
 	store     ports.Store
-	rules     atomic.Pointer[rules.Set]
+	live      *rules.Live
 	clock     ports.Clock
 	ids       ports.IDs
 	activator ports.Activator
@@ -51,15 +55,18 @@ type Service struct {
 // New returns a Service. It fails with CodeInvalid when a required option is
 // missing or the rule set was compiled without the store API's scopes.
 func New(o Options) (*Service, error) {
-	if o.Store == nil || o.Rules == nil || o.Clock == nil || o.IDs == nil {
+	live := o.Live
+	if live == nil && o.Rules != nil {
+		live = rules.NewLive(o.Rules)
+	}
+	if o.Store == nil || live == nil || o.Clock == nil || o.IDs == nil {
 		return nil, domain.Errorf(domain.CodeInvalid, "", "orders: a service needs a Store, Rules, a Clock and IDs")
 	}
-	if err := checkSet(o.Rules); err != nil {
+	if err := checkSet(live.Set()); err != nil {
 		return nil, err
 	}
-	s := &Service{store: o.Store, clock: o.Clock, ids: o.IDs, activator: o.Activator, kick: make(chan struct{}, 1),
+	s := &Service{store: o.Store, live: live, clock: o.Clock, ids: o.IDs, activator: o.Activator, kick: make(chan struct{}, 1),
 		onDeliveryError: o.OnDeliveryError}
-	s.rules.Store(o.Rules)
 	return s, nil
 }
 
@@ -71,7 +78,11 @@ func checkSet(set *rules.Set) error {
 }
 
 // Rules returns the rule Set in force.
-func (e *Service) Rules() *rules.Set { return e.rules.Load() }
+func (e *Service) Rules() *rules.Set { return e.live.Set() }
+
+// rules returns the rule set in force: a decision reads it once and decides,
+// records and reports with that one set.
+func (e *Service) rules() *rules.Set { return e.live.Set() }
 
 // SwapRules puts set in force for every decision that starts after it
 // returns. A set without this context's scopes is refused (CodeInvalid) and
@@ -83,7 +94,7 @@ func (e *Service) SwapRules(set *rules.Set) error {
 	if err := checkSet(set); err != nil {
 		return err
 	}
-	e.rules.Store(set)
+	e.live.Swap(set)
 	return nil
 }
 

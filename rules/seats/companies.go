@@ -245,7 +245,7 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 		return SeatsChange{}, err
 	}
 	now, today := s.now()
-	set := s.Rules()
+	set := s.rules()
 	if err := s.checkProduct(today, "seats", r.ProductID, 0); err != nil {
 		return SeatsChange{}, err
 	}

@@ -78,7 +78,7 @@ func (s *Service) checkProduct(today domain.Date, action, productID string, item
 	if err := domain.CheckTexts("productId", productID); err != nil {
 		return err
 	}
-	d := DecideCall(s.Rules(), today, CallFacts{Action: action, ProductID: productID, Items: items})
+	d := DecideCall(s.rules(), today, CallFacts{Action: action, ProductID: productID, Items: items})
 	return refusal(&d)
 }
 
@@ -158,7 +158,7 @@ func (s *Service) items(ctx context.Context, p domain.Principal, action, product
 		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "at most %d externalIds per call; this one names %d", MaxItems, len(externalIDs))
 	}
 	now, today := s.now()
-	set := s.Rules()
+	set := s.rules()
 	if err := s.checkProduct(today, action, productID, len(externalIDs)); err != nil {
 		return nil, err
 	}

@@ -116,7 +116,7 @@ type AccountFacts struct {
 // The seats scopes, all of context "seats": rulesets/50-seats.yaml declares
 // `context: seats`, so a language without them leaves that file out.
 var (
-	callScope = rules.NewScope[CallEnv]("call", rules.ScopeOptions{Context: Context})
+	callScope = rules.NewScope[CallEnv]("call", rules.ScopeOptions{Context: Context, Fields: []string{"externalIds"}})
 	itemScope = rules.NewScope[AssignmentEnv]("assignment", rules.ScopeOptions{Context: Context})
 	seatScope = rules.NewScope[SeatsEnv]("seats", rules.ScopeOptions{
 		Context: Context,

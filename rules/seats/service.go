@@ -3,7 +3,6 @@ package seats
 import (
 	"context"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -17,6 +16,11 @@ type Options struct {
 	// Rules is a rule set compiled in a language that holds Scopes() (and
 	// from files that include rulesets/50-seats.yaml or its replacement).
 	Rules *rules.Set
+	// Live, when set, holds the rule set in force instead of Rules: a
+	// program that reloads its rule files swaps the new set in there, for
+	// every service that shares it. Its sets must hold this context's
+	// scopes, as Rules must.
+	Live  *rules.Live
 	Clock ports.Clock
 	// IDs makes the ids of audit events; nil names each event by its
 	// command, subject and instant.
@@ -32,7 +36,7 @@ type Options struct {
 // concurrent use; the rule set can be swapped while it serves.
 type Service struct {
 	store ports.Store
-	rules atomic.Pointer[rules.Set]
+	live  *rules.Live
 	clock ports.Clock
 	ids   ports.IDs
 }
@@ -40,14 +44,17 @@ type Service struct {
 // New returns a Service. It fails with CodeInvalid when a required option is
 // missing or the rule set was compiled without the seats scopes.
 func New(o Options) (*Service, error) {
-	if o.Store == nil || o.Rules == nil || o.Clock == nil {
+	live := o.Live
+	if live == nil && o.Rules != nil {
+		live = rules.NewLive(o.Rules)
+	}
+	if o.Store == nil || live == nil || o.Clock == nil {
 		return nil, domain.Errorf(domain.CodeInvalid, "", "seats: a service needs a Store, Rules and a Clock")
 	}
-	if err := checkSet(o.Rules); err != nil {
+	if err := checkSet(live.Set()); err != nil {
 		return nil, err
 	}
-	s := &Service{store: o.Store, clock: o.Clock, ids: o.IDs}
-	s.rules.Store(o.Rules)
+	s := &Service{store: o.Store, live: live, clock: o.Clock, ids: o.IDs}
 	return s, nil
 }
 
@@ -61,7 +68,11 @@ func checkSet(set *rules.Set) error {
 }
 
 // Rules returns the rule set in force.
-func (s *Service) Rules() *rules.Set { return s.rules.Load() }
+func (s *Service) Rules() *rules.Set { return s.live.Set() }
+
+// rules returns the rule set in force: a decision reads it once and decides,
+// records and reports with that one set.
+func (s *Service) rules() *rules.Set { return s.live.Set() }
 
 // SwapRules puts set in force for every call that starts after it returns.
 // A set without the seats scopes is refused (CodeInvalid) and the rules in
@@ -73,7 +84,7 @@ func (s *Service) SwapRules(set *rules.Set) error {
 	if err := checkSet(set); err != nil {
 		return err
 	}
-	s.rules.Store(set)
+	s.live.Swap(set)
 	return nil
 }
 
@@ -94,7 +105,7 @@ func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at
 		actor = p.Partner + "/" + p.User
 	}
 	return tx.Audit().Append(ctx, domain.AuditEvent{ID: id, At: at, Actor: actor, Command: command, Subject: subject,
-		Allowed: true, Codes: codes, RulesetHash: s.Rules().Hash()})
+		Allowed: true, Codes: codes, RulesetHash: s.rules().Hash()})
 }
 
 // access is what a call needs of its principal.

@@ -48,7 +48,7 @@ func (s *Service) AddUser(ctx context.Context, p domain.Principal, in UserInput)
 		return domain.User{}, err
 	}
 	now, today := s.now()
-	set := s.Rules()
+	set := s.rules()
 	var out domain.User
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
 		acct, err := lockedAccount(ctx, tx, p, manage)
@@ -138,7 +138,7 @@ func (s *Service) UpdateUser(ctx context.Context, p domain.Principal, externalID
 		return domain.User{}, err
 	}
 	now, today := s.now()
-	set := s.Rules()
+	set := s.rules()
 	var out domain.User
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
 		acct, err := lockedAccount(ctx, tx, p, manage)

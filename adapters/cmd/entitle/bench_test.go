@@ -34,6 +34,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -343,7 +344,7 @@ func benchServer(b testing.TB, store ports.Store) (string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	api, _, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, httpapi.Limits{PerClient: rate.Inf}, slog.New(slog.DiscardHandler))
+	api, _, _, err := newAPI(store, rules.NewLive(set), ports.ClockFunc(time.Now), 0, httpapi.Limits{PerClient: rate.Inf}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -387,7 +388,7 @@ func BenchmarkUnauthenticatedBodies(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	api, _, _, err := newAPI(store, set, ports.ClockFunc(time.Now), 0, httpapi.Limits{}, slog.New(slog.DiscardHandler))
+	api, _, _, err := newAPI(store, rules.NewLive(set), ports.ClockFunc(time.Now), 0, httpapi.Limits{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

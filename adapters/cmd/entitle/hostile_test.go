@@ -26,6 +26,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -99,7 +100,7 @@ func TestHostileInputIsRefusedAlikeOnEveryStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
-			api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, httpapi.Limits{}, slog.New(slog.DiscardHandler))
+			api, _, _, err := newAPI(store, rules.NewLive(set), ports.ClockFunc(func() time.Time { return now }), 0, httpapi.Limits{}, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +205,7 @@ func FuzzRequestOnEveryStore(f *testing.F) {
 			f.Fatal(err)
 		}
 		now := time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC)
-		api, _, _, err := newAPI(store, set, ports.ClockFunc(func() time.Time { return now }), 0, httpapi.Limits{PerClient: rate.Inf}, slog.New(slog.DiscardHandler))
+		api, _, _, err := newAPI(store, rules.NewLive(set), ports.ClockFunc(func() time.Time { return now }), 0, httpapi.Limits{PerClient: rate.Inf}, slog.New(slog.DiscardHandler))
 		if err != nil {
 			f.Fatal(err)
 		}

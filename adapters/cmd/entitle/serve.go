@@ -33,7 +33,6 @@ import (
 	"github.com/entitle-rules/entitle/rules/accounts"
 	"github.com/entitle-rules/entitle/rules/orders"
 	"github.com/entitle-rules/entitle/rules/seats"
-	"github.com/entitle-rules/entitle/rulesets"
 )
 
 //go:embed example.yaml
@@ -106,11 +105,7 @@ type serverConfig struct {
 }
 
 func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slog.Logger) error {
-	var fsys fs.FS = rulesets.FS
-	if cfg.rulesDir != "" {
-		fsys = os.DirFS(cfg.rulesDir)
-	}
-	set, err := language().Load(fsys)
+	rs, err := loadRules(cfg.rulesDir, log)
 	if err != nil {
 		return fmt.Errorf("loading rules: %w", err)
 	}
@@ -151,10 +146,12 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}
 
 	clock := ports.ClockFunc(time.Now)
-	api, svc, acc, err := newAPI(store, set, clock, cfg.tokenTTL, httpapi.Limits{}, log)
+	api, svc, acc, err := newAPI(store, rs.live, clock, cfg.tokenTTL, httpapi.Limits{}, log)
 	if err != nil {
 		return err
 	}
+	rulesapi.RegisterRulesets(api, rs.rulesetsOptions(cfg.ruleAuthors))
+	rs.watch(ctx, time.Second) // reload on SIGHUP and when the directory changes
 	// Orders in progress were left by earlier versions, which committed an
 	// order in two steps, when they crashed between them: Resume finishes
 	// them and queues their activations. One process owns an SQLite file,
@@ -189,7 +186,7 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("entitle serving", "addr", "http://"+ln.Addr().String(), "store", cfg.store.describe(), "ruleset", set.Hash()[:12])
+	log.Info("entitle serving", "addr", "http://"+ln.Addr().String(), "store", cfg.store.describe(), "ruleset", rs.live.Set().Hash()[:12], "rules", rs.source())
 	fmt.Fprintf(stdout, "entitle: listening on http://%s\n", ln.Addr())
 
 	select {
@@ -256,8 +253,8 @@ func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc
 
 // newAPI wires the contexts and the HTTP APIs over store: every seed API on
 // one handler.
-func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.Duration, lim httpapi.Limits, log *slog.Logger) (*httpapi.Server, *orders.Service, *access.Service, error) {
-	svc, err := orders.New(orders.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID),
+func newAPI(store ports.Store, live *rules.Live, clock ports.Clock, tokenTTL time.Duration, lim httpapi.Limits, log *slog.Logger) (*httpapi.Server, *orders.Service, *access.Service, error) {
+	svc, err := orders.New(orders.Options{Store: store, Live: live, Clock: clock, IDs: ports.IDsFunc(randomID),
 		Activator: ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
 			// Delivery (OTA or e-mail) is recorded in the store, where the
 			// activation status reads it; this process only logs it.
@@ -274,13 +271,13 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	seatsSvc, err := seats.New(seats.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomID)})
+	seatsSvc, err := seats.New(seats.Options{Store: store, Live: live, Clock: clock, IDs: ports.IDsFunc(randomID)})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	// Managed billing's transaction ids look like the vendor's (seed 002:
 	// "2c90bd28-ece4-42ef-9f02-7e3bd4fbff33").
-	accountsSvc, err := accounts.New(accounts.Options{Store: store, Rules: set, Clock: clock, IDs: ports.IDsFunc(randomUUID)})
+	accountsSvc, err := accounts.New(accounts.Options{Store: store, Live: live, Clock: clock, IDs: ports.IDsFunc(randomUUID)})
 	if err != nil {
 		return nil, nil, nil, err
 	}
