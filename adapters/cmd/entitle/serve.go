@@ -24,6 +24,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountops"
 	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
 	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
+	"github.com/entitle-rules/entitle/adapters/httpapi/openapidocs"
 	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
 	"github.com/entitle-rules/entitle/domain"
@@ -290,6 +291,9 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	assignments.Register(api, seatsSvc)
 	managedbilling.Register(api, accountsSvc)
 	accountops.Register(api, accountsSvc)
+	if err := openapidocs.Register(api, apiDocs()); err != nil {
+		return nil, nil, nil, err
+	}
 	return api, svc, acc, nil
 }
 
