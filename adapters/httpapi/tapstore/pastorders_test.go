@@ -2,8 +2,10 @@ package tapstore_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules/dataset"
 )
 
 // everyStore returns a constructor of an empty store of each kind: memory,
@@ -133,6 +136,62 @@ func TestPastOrders(t *testing.T) {
 
 			// The API's own orders are numbered from the seed's 13331 on.
 			check(t, h.post(tok, "", sampleOrder), 200, `{"statusCode": 200, "status": "SUCCESS", "uniqueId": 13331}`)
+		})
+	}
+}
+
+// TestPastOrderRefused: a data file whose past order is wrong is refused
+// naming each field at fault, and nothing of it is loaded, on every store:
+// what the file shows (a line without serialNumber) and what only the store
+// can tell (a part it does not hold, a uniqueID it gave another order).
+func TestPastOrderRefused(t *testing.T) {
+	bad := `
+orders:
+  - {uniqueID: 9917, orderNumber: 2298999, clientId: tap-client, poNumber: PO-OTHER, currencyCode: USD, billToSiteUseId: 531807,
+     createdAt: 2024-07-01T00:00:00Z, lines: [{lineNumber: 1, serialNumber: "5500000001", partNumber: 132001-10, serviceStartDate: 2024-07-01}]}
+  - {uniqueID: 9920, orderNumber: 2298120, clientId: tap-client, poNumber: PO-BAD, currencyCode: USD, billToSiteUseId: 531807,
+     createdAt: 2024-07-01T00:00:00Z, lines: [{lineNumber: 1, serialNumber: "5500000002", partNumber: NO-SUCH-PART, serviceStartDate: 2024-07-01}]}
+`
+	for name, open := range everyStore() {
+		t.Run(name, func(t *testing.T) {
+			h := newHandlerOn(t, open(t), nil)
+			tok := h.tokenFor(tapClient, tapSecret)
+			// The first file is the example with a bad order added; the
+			// second is loaded alone on top of the example.
+			for i, tc := range []struct {
+				data   string
+				fields []string
+			}{
+				{"orders:\n  - {uniqueID: 9921, orderNumber: 2298121, clientId: tap-client, poNumber: PO-X, currencyCode: USD, billToSiteUseId: 531807, createdAt: 2024-07-01T00:00:00Z, lines: [{lineNumber: 1, partNumber: 132001-10, serviceStartDate: 2024-07-01}]}\n",
+					[]string{"orders[1].lines[0].serialNumber"}},
+				{bad, []string{"orders[0].uniqueID", "orders[1].lines[0].partNumber"}},
+			} {
+				ds, err := loadExample()
+				if err != nil {
+					t.Fatal(err)
+				}
+				more, err := dataset.Parse([]byte(tc.data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					more = ds.Merge(more)
+				}
+				_, err = more.Load(context.Background(), h.store)
+				var de *domain.Error
+				if !errors.As(err, &de) || de.Code != domain.CodeInvalid {
+					t.Fatalf("loaded: %v, want CodeInvalid", err)
+				}
+				for _, f := range tc.fields {
+					if !slices.ContainsFunc(de.Violations, func(v domain.Violation) bool { return v.Field == f }) {
+						t.Errorf("no problem names %s: %v", f, de.Violations)
+					}
+				}
+			}
+			for _, po := range []string{"PO-X", "PO-OTHER", "PO-BAD"} {
+				check(t, h.get(tok, envelope("TAP_GET_ORDER_API", `{"poNumber": "`+po+`"}`)), 400, noRecords)
+			}
+			check(t, h.get(tok, envelope("TAP_GET_ORDER_API", `{"poNumber": "PO-STORE-2024-117"}`)), 200, pastOrderAnswer)
 		})
 	}
 }
