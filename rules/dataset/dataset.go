@@ -201,7 +201,7 @@ type World struct {
 	Coupons       []domain.Coupon
 	InProgress    []string
 	// Orders are the past orders, written after the subscriptions.
-	Orders []pastOrder
+	Orders []PastOrder
 	// The seats part; Apply writes it after the clients.
 	Companies   []domain.Account
 	Users       []SeatUser

@@ -53,21 +53,23 @@ type OrderLineData struct {
 	Activated           *bool       `json:"activated,omitempty"` // default true
 }
 
-// pastOrder is an OrderData checked for its form; what it names (the
-// client, its sites, the parts) is resolved against the store by Apply, so
-// a file of orders alone loads into a store that holds the rest.
-type pastOrder struct {
-	field string // orders[i]
-	data  OrderData
-	order domain.Order
-	lines []pastLine
+// PastOrder is an OrderData checked for its form, ready for Apply: the
+// order and, line by line, how its subscription ended and whether it was
+// activated. What it names (the client, its sites, the parts) is resolved
+// against the store by Apply, so a file of orders alone loads into a store
+// that holds the rest.
+type PastOrder struct {
+	Field string // orders[i], the path problems are reported under
+	Order domain.Order
+	Lines []PastLine
 }
 
-type pastLine struct {
-	field string // orders[i].lines[j]
-	kind  domain.SubscriptionKind
-	ended domain.SubscriptionStatus
-	on    bool // activated
+// PastLine is what a past order's line says of its subscription beyond the
+// order line.
+type PastLine struct {
+	Field     string                    // orders[i].lines[j]
+	Ended     domain.SubscriptionStatus // CANCELED, TERMINATED or ""
+	Activated bool
 }
 
 // buildOrders checks the orders part of ds: every problem with its field.
@@ -75,7 +77,7 @@ func (ds *Dataset) buildOrders(w *World, p *domain.Problems) {
 	ids, numbers := map[int64]string{}, map[int64]string{} // -> field
 	for i, od := range ds.Orders {
 		f := "orders[" + strconv.Itoa(i) + "]"
-		po := pastOrder{field: f, data: od}
+		po := PastOrder{Field: f}
 		if od.UniqueID <= 0 || od.UniqueID >= domain.FirstUniqueID {
 			p.Add("INVALID", f+".uniqueID", "uniqueID %d must be from 1 to %d: the TAP Store's, below the ones entitle gives", od.UniqueID, domain.FirstUniqueID-1)
 		} else if prev, dup := ids[od.UniqueID]; dup {
@@ -118,22 +120,22 @@ func (ds *Dataset) buildOrders(w *World, p *domain.Problems) {
 		default:
 			p.Add("INVALID", f+".status", "status %q is not SUCCESS, ORDER_ON_HOLD or ERROR (an order in progress is listed under inProgress)", od.Status)
 		}
-		po.order = domain.Order{UniqueID: od.UniqueID, OrderNumber: od.OrderNumber, ClientID: od.ClientID, PONumber: od.PONumber, CustomerOrderRef: od.CustomerOrderRef,
+		po.Order = domain.Order{UniqueID: od.UniqueID, OrderNumber: od.OrderNumber, ClientID: od.ClientID, PONumber: od.PONumber, CustomerOrderRef: od.CustomerOrderRef,
 			Currency: domain.Currency(od.CurrencyCode), BillToSiteUseID: od.BillToSiteUseID, ShipToSiteUseID: od.ShipToSiteUseID,
 			Status: status, CreatedAt: od.CreatedAt.UTC()}
 		if len(od.Lines) == 0 {
 			p.Add("REQUIRED", f+".lines", "an order has at least one line")
 		}
-		numbers := map[int]bool{}
+		lineNumbers := map[int]bool{}
 		for j, ld := range od.Lines {
 			g := f + ".lines[" + strconv.Itoa(j) + "]"
-			pl := pastLine{field: g, kind: domain.SubscriptionKind(strings.ToUpper(ld.Kind)), on: ld.Activated == nil || *ld.Activated}
+			pl, kind := PastLine{Field: g, Activated: ld.Activated == nil || *ld.Activated}, domain.SubscriptionKind(strings.ToUpper(ld.Kind))
 			if ld.LineNumber <= 0 {
 				p.Add("INVALID", g+".lineNumber", "lineNumber must be a positive number")
-			} else if numbers[ld.LineNumber] {
+			} else if lineNumbers[ld.LineNumber] {
 				p.Add("DUPLICATE", g+".lineNumber", "lineNumber %d is given twice", ld.LineNumber)
 			}
-			numbers[ld.LineNumber] = true
+			lineNumbers[ld.LineNumber] = true
 			if strings.TrimSpace(ld.SerialNumber) == "" {
 				p.Add("REQUIRED", g+".serialNumber", "serialNumber is required")
 			}
@@ -146,9 +148,9 @@ func (ds *Dataset) buildOrders(w *World, p *domain.Problems) {
 			} else if !ld.ServiceEndDate.IsZero() && ld.ServiceEndDate.Before(ld.ServiceStartDate) {
 				p.Add("INVALID", g+".serviceEndDate", "serviceEndDate %s is before serviceStartDate %s", ld.ServiceEndDate, ld.ServiceStartDate)
 			}
-			switch pl.kind {
+			switch kind {
 			case "":
-				pl.kind = domain.Paid
+				kind = domain.Paid
 			case domain.Paid, domain.Trial, domain.Bundle:
 			default:
 				p.Add("INVALID", g+".kind", "kind %q is not PAID, TRIAL or BUNDLE", ld.Kind)
@@ -156,15 +158,15 @@ func (ds *Dataset) buildOrders(w *World, p *domain.Problems) {
 			switch st := domain.SubscriptionStatus(strings.ToUpper(ld.Status)); st {
 			case "":
 			case domain.Canceled, domain.Terminated:
-				pl.ended = st
+				pl.Ended = st
 			default:
 				p.Add("INVALID", g+".status", "status %q is not CANCELED or TERMINATED", ld.Status)
 			}
-			po.order.Lines = append(po.order.Lines, domain.OrderLine{LineNumber: ld.LineNumber, SerialNumber: ld.SerialNumber,
-				PartNumber: ld.PartNumber, ManufacturerModel: ld.ManufacturerModel, Kind: pl.kind,
+			po.Order.Lines = append(po.Order.Lines, domain.OrderLine{LineNumber: ld.LineNumber, SerialNumber: ld.SerialNumber,
+				PartNumber: ld.PartNumber, ManufacturerModel: ld.ManufacturerModel, Kind: kind,
 				ServiceStartDate: ld.ServiceStartDate, ServiceEndDate: ld.ServiceEndDate, Quantity: 1, AutoRenewal: ld.AutoRenewal,
-				SSOUserEmailAddress: ld.SSOUserEmailAddress, DeviceKey: ld.DeviceKey, Canceled: pl.ended != ""})
-			po.lines = append(po.lines, pl)
+				SSOUserEmailAddress: ld.SSOUserEmailAddress, DeviceKey: ld.DeviceKey, Canceled: pl.Ended != ""})
+			po.Lines = append(po.Lines, pl)
 		}
 		w.Orders = append(w.Orders, po)
 	}
@@ -179,23 +181,23 @@ func (ds *Dataset) buildOrders(w *World, p *domain.Problems) {
 func (w *World) applyOrders(ctx context.Context, tx ports.Tx) error {
 	var p domain.Problems
 	for _, po := range w.Orders {
-		old, err := tx.Orders().Get(ctx, po.order.UniqueID)
+		old, err := tx.Orders().Get(ctx, po.Order.UniqueID)
 		if err == nil {
-			if old.ClientID != po.order.ClientID || old.OrderNumber != po.order.OrderNumber {
-				p.Add("CONFLICT", po.field+".uniqueID", "uniqueID %d is the store's order %d of client %s", old.UniqueID, old.OrderNumber, old.ClientID)
+			if old.ClientID != po.Order.ClientID || old.OrderNumber != po.Order.OrderNumber {
+				p.Add("CONFLICT", po.Field+".uniqueID", "uniqueID %d is the store's order %d of client %s", old.UniqueID, old.OrderNumber, old.ClientID)
 			}
 			continue // loaded before: what became of it since is kept
 		} else if !notFound(err) {
 			return err
 		}
-		if old, err := tx.Orders().ByOrderNumber(ctx, po.order.OrderNumber); err == nil {
-			p.Add("CONFLICT", po.field+".orderNumber", "orderNumber %d is the store's order with uniqueID %d", old.OrderNumber, old.UniqueID)
+		if old, err := tx.Orders().ByOrderNumber(ctx, po.Order.OrderNumber); err == nil {
+			p.Add("CONFLICT", po.Field+".orderNumber", "orderNumber %d is the store's order with uniqueID %d", old.OrderNumber, old.UniqueID)
 			continue
 		} else if !notFound(err) {
 			return err
 		}
-		o := po.order
-		o.Lines = append([]domain.OrderLine(nil), po.order.Lines...)
+		o := po.Order
+		o.Lines = append([]domain.OrderLine(nil), po.Order.Lines...)
 		if err := w.resolveOrder(ctx, tx, &po, &o, &p); err != nil {
 			return err
 		}
@@ -209,7 +211,7 @@ func (w *World) applyOrders(ctx context.Context, tx ports.Tx) error {
 			continue
 		}
 		for j, l := range o.Lines {
-			if err := grantLine(ctx, tx, &o, l, po.lines[j], &p); err != nil {
+			if err := grantLine(ctx, tx, &o, l, po.Lines[j], &p); err != nil {
 				return err
 			}
 		}
@@ -219,8 +221,8 @@ func (w *World) applyOrders(ctx context.Context, tx ports.Tx) error {
 
 // resolveOrder fills in what o takes from the store: the client, the
 // customers billed and shipped to (theirs, by site), each line's part.
-func (w *World) resolveOrder(ctx context.Context, tx ports.Tx, po *pastOrder, o *domain.Order, p *domain.Problems) error {
-	f := po.field
+func (w *World) resolveOrder(ctx context.Context, tx ports.Tx, po *PastOrder, o *domain.Order, p *domain.Problems) error {
+	f := po.Field
 	if _, err := tx.Clients().Get(ctx, o.ClientID); notFound(err) {
 		p.Add("UNKNOWN", f+".clientId", "client %q is neither in the data file nor in the store", o.ClientID)
 		return nil
@@ -252,7 +254,7 @@ func (w *World) resolveOrder(ctx context.Context, tx ports.Tx, po *pastOrder, o 
 		l := &o.Lines[j]
 		part, err := tx.Catalog().Part(ctx, l.PartNumber)
 		if notFound(err) {
-			p.Add("UNKNOWN", po.lines[j].field+".partNumber", "part %q is neither in the data file nor in the store", l.PartNumber)
+			p.Add("UNKNOWN", po.Lines[j].Field+".partNumber", "part %q is neither in the data file nor in the store", l.PartNumber)
 			continue
 		} else if err != nil {
 			return err
@@ -277,7 +279,7 @@ func subscriptionID(o *domain.Order, line int) string {
 // know it, its subscription (of the order, so of the client), and a trial's
 // ledger entry. A subscription overlapping a stored one of the same serial
 // and product line is CodeInvalid on the line's serviceStartDate.
-func grantLine(ctx context.Context, tx ports.Tx, o *domain.Order, l domain.OrderLine, pl pastLine, p *domain.Problems) error {
+func grantLine(ctx context.Context, tx ports.Tx, o *domain.Order, l domain.OrderLine, pl PastLine, p *domain.Problems) error {
 	if _, err := tx.Devices().BySerial(ctx, l.SerialNumber); notFound(err) {
 		if err := tx.Devices().Put(ctx, domain.Device{Serial: l.SerialNumber, ServiceType: l.ServiceType, Model: l.ManufacturerModel}); err != nil {
 			return err
@@ -286,10 +288,10 @@ func grantLine(ctx context.Context, tx ports.Tx, o *domain.Order, l domain.Order
 		return err
 	}
 	sub := domain.Subscription{ID: l.SubscriptionID, Serial: l.SerialNumber, PartNumber: l.PartNumber, ProductLine: l.ProductLine,
-		Start: l.ServiceStartDate, End: l.ServiceEndDate, Kind: l.Kind, Ended: pl.ended, AutoRenew: l.AutoRenewal,
-		OrderID: o.UniqueID, Line: l.LineNumber, Activated: pl.on, CreatedAt: o.CreatedAt}
+		Start: l.ServiceStartDate, End: l.ServiceEndDate, Kind: l.Kind, Ended: pl.Ended, AutoRenew: l.AutoRenewal,
+		OrderID: o.UniqueID, Line: l.LineNumber, Activated: pl.Activated, CreatedAt: o.CreatedAt}
 	if err := tx.Subscriptions().Put(ctx, sub); domain.ErrorCode(err) == domain.CodeConflict {
-		p.Add("OVERLAP", pl.field+".serviceStartDate", "the subscription of serial %s overlaps another of product line %s: %v", l.SerialNumber, l.ProductLine, err)
+		p.Add("OVERLAP", pl.Field+".serviceStartDate", "the subscription of serial %s overlaps another of product line %s: %v", l.SerialNumber, l.ProductLine, err)
 		return nil
 	} else if err != nil {
 		return err
