@@ -39,14 +39,35 @@ func ParseOrderStatus(s string) (OrderStatus, error) {
 }
 
 // CheckNew reports, with CodeInvalid, why a store may not create o: there
-// is no order at all, or its status is one ParseOrderStatus refuses.
+// is no order at all, its status is one ParseOrderStatus refuses, or it
+// comes numbered (an imported order keeps its UniqueID and OrderNumber) with
+// a number that is not positive or not below FirstUniqueID and
+// FirstOrderNumber.
 func (o *Order) CheckNew() error {
 	if o == nil {
 		return Errorf(CodeInvalid, "", "no order to create")
 	}
+	if o.UniqueID != 0 || o.OrderNumber != 0 {
+		switch {
+		case o.UniqueID <= 0 || o.UniqueID >= FirstUniqueID:
+			return Errorf(CodeInvalid, "uniqueID", "an imported order's uniqueID %d must be from 1 to %d", o.UniqueID, FirstUniqueID-1)
+		case o.OrderNumber <= 0 || o.OrderNumber >= FirstOrderNumber:
+			return Errorf(CodeInvalid, "orderNumber", "an imported order's orderNumber %d must be from 1 to %d", o.OrderNumber, FirstOrderNumber-1)
+		}
+	}
 	_, err := ParseOrderStatus(string(o.Status))
 	return err
 }
+
+// FirstUniqueID and FirstOrderNumber are the numbers a store gives the first
+// order it numbers (seed 001's samples, 13331 and 2342342); it numbers the
+// next ones upwards. An order imported with the numbers another system gave
+// it (a past order of the data file) keeps numbers below them, so the two
+// never meet.
+const (
+	FirstUniqueID    = 13331
+	FirstOrderNumber = 2342342
+)
 
 // OrderInProgressMessage is rule 12's refusal, in seed 001's words: another
 // order in ORDER_CREATION_INPROGRESS holds a serial of the order.

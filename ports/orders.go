@@ -118,7 +118,10 @@ type Trials interface {
 
 // Orders stores orders with their lines.
 type Orders interface {
-	// Create stores a new order, assigning its UniqueID and OrderNumber. When
+	// Create stores a new order, assigning its UniqueID and OrderNumber, or,
+	// for an imported order that comes with both (below
+	// domain.FirstUniqueID and domain.FirstOrderNumber, else CodeInvalid),
+	// keeping them: a number another order has is then CodeConflict. When
 	// the order is ORDER_CREATION_INPROGRESS and another in-progress order
 	// holds one of its serials, it fails with CodeConflict
 	// (domain.OrderInProgressError); a status domain.ParseOrderStatus refuses

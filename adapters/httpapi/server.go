@@ -46,6 +46,8 @@ type Server struct {
 	perClient *keyed        // requests per principal
 	tokenAddr *keyed        // token requests per address
 	tokenFail *failures     // wrong secrets in a row per client id
+
+	routes []string // the patterns Handle registered, in order (routes.go)
 }
 
 // New returns a Server with /healthz and /oauth/token registered.
@@ -71,7 +73,10 @@ func New(o Options) *Server {
 }
 
 // Handle registers h for a method pattern such as "GET /path".
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.routes = append(s.routes, pattern)
+}
 
 // Logger returns the server's logger, for APIs to log internal errors with.
 func (s *Server) Logger() *slog.Logger { return s.log }

@@ -24,9 +24,18 @@ func (r orders) Create(_ context.Context, o *domain.Order) error {
 			return err
 		}
 	}
-	o.UniqueID, o.OrderNumber = r.db.seq.uniqueID, r.db.seq.orderNumber
-	r.db.seq.uniqueID++
-	r.db.seq.orderNumber++
+	if o.UniqueID != 0 { // imported with its numbers (CheckNew checked them)
+		if _, taken := r.db.orders.get(o.UniqueID); taken {
+			return domain.Errorf(domain.CodeConflict, "uniqueID", "uniqueID %d is another order's", o.UniqueID)
+		}
+		if _, taken := r.db.orderNumbers.get(o.OrderNumber); taken {
+			return domain.Errorf(domain.CodeConflict, "orderNumber", "orderNumber %d is another order's", o.OrderNumber)
+		}
+	} else {
+		o.UniqueID, o.OrderNumber = r.db.seq.uniqueID, r.db.seq.orderNumber
+		r.db.seq.uniqueID++
+		r.db.seq.orderNumber++
+	}
 	id := o.UniqueID
 	r.db.orders.put(id, *o)
 	r.db.orderNumbers.put(o.OrderNumber, id)

@@ -13,8 +13,8 @@ import (
 // The first numbers Orders.Create hands out: the seed's sample uniqueId and
 // orderNumber, so a fresh store answers like the seed's examples.
 const (
-	firstUniqueID    = 13331
-	firstOrderNumber = 2342342
+	firstUniqueID    = domain.FirstUniqueID
+	firstOrderNumber = domain.FirstOrderNumber
 )
 
 // Store is an in-memory ports.Store. It is safe for concurrent use: Updates

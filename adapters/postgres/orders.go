@@ -30,7 +30,16 @@ const (
 			bill_to_email, bill_to_phone, ship_to_email, ship_to_phone, status, hold_reason, created_at, total,
 			ruleset_hash, lines)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::text::numeric, $21, $22)
-		RETURNING unique_id, order_number),
+		RETURNING unique_id, order_number),` + qInsertOrderSerials
+	// An imported order keeps its numbers ($25 and $26).
+	qInsertImportedOrder = `WITH o AS (
+		INSERT INTO orders (client_id, customer_id, ship_to_customer_id, bill_to_customer, ship_to_customer, po_number,
+			customer_order_ref, currency, promo_code, activation_country, bill_to_site_use_id, ship_to_site_use_id,
+			bill_to_email, bill_to_phone, ship_to_email, ship_to_phone, status, hold_reason, created_at, total,
+			ruleset_hash, lines, unique_id, order_number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::text::numeric, $21, $22, $25, $26)
+		RETURNING unique_id, order_number),` + qInsertOrderSerials
+	qInsertOrderSerials = `
 	s AS (
 		INSERT INTO order_serials (order_id, serial_key, in_progress)
 		SELECT o.unique_id, k, $24 FROM o, unnest($23::text[]) AS k)
@@ -100,11 +109,15 @@ func (r orders) Create(ctx context.Context, o *domain.Order) error {
 		r.stale(k, partHolders|partOrders)
 	}
 	var id, number int64
-	if err := r.QueryRow(ctx, qInsertOrder, o.ClientID, o.CustomerID, o.ShipToCustomerID, o.BillToCustomer, o.ShipToCustomer,
+	q, args := qInsertOrder, []any{}
+	if o.UniqueID != 0 { // imported with its numbers (CheckNew checked them)
+		q, args = qInsertImportedOrder, []any{o.UniqueID, o.OrderNumber}
+	}
+	if err := r.QueryRow(ctx, q, append([]any{o.ClientID, o.CustomerID, o.ShipToCustomerID, o.BillToCustomer, o.ShipToCustomer,
 		o.PONumber, o.CustomerOrderRef, string(o.Currency), o.PromoCode, o.ActivationCountry, o.BillToSiteUseID,
 		o.ShipToSiteUseID, o.BillToContact.Email, o.BillToContact.Phone, o.ShipToContact.Email, o.ShipToContact.Phone,
 		string(o.Status), o.HoldReason, o.CreatedAt, sqlrow.DecimalText(o.Total), o.RulesetHash, lines, keys,
-		inProgress).Scan(&id, &number); err != nil {
+		inProgress}, args...)...).Scan(&id, &number); err != nil {
 		return r.Fail(ctx, err, "store an order")
 	}
 	o.UniqueID, o.OrderNumber = id, number

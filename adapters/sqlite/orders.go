@@ -79,7 +79,9 @@ func (r orders) Create(ctx context.Context, o *domain.Order) error {
 	var id, number int64
 	err = r.savepoint(ctx, func() error {
 		var err error
-		if id, number, err = r.nextNumbers(ctx); err != nil {
+		if o.UniqueID != 0 { // imported with its numbers (CheckNew checked them)
+			id, number = o.UniqueID, o.OrderNumber
+		} else if id, number, err = r.nextNumbers(ctx); err != nil {
 			return err
 		}
 		if _, err := r.exec(ctx, qInsertOrder, id, number, o.ClientID, o.CustomerID, o.ShipToCustomerID, o.BillToCustomer,

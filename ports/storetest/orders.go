@@ -35,6 +35,7 @@ func RunOrders(t *testing.T, open func(t *testing.T) ports.Store) {
 		{"Orders/Find", ordersFind},
 		{"Orders/InProgress", ordersInProgress},
 		{"Orders/Pending", ordersPending},
+		{"Orders/Imported", ordersImported},
 		{"Invalid/Refused", invalidInput},
 	}.run(t, open)
 }
@@ -380,6 +381,54 @@ func ordersRoundTrip(t *testing.T, s ports.Store) {
 	wantCode(t, "SetStatus(unknown)", s.Update(ctx, func(tx ports.Tx) error {
 		return tx.Orders().SetStatus(ctx, o3.UniqueID+1000, domain.OrderSuccess, "")
 	}), domain.CodeNotFound)
+}
+
+// ordersImported: an order that comes with its numbers (a past order of
+// the data file) keeps them; a number another order has is CodeConflict and
+// one not below domain.FirstUniqueID or domain.FirstOrderNumber is
+// CodeInvalid, both leaving the store as it was; the store still numbers
+// the first order it numbers itself domain.FirstUniqueID and
+// domain.FirstOrderNumber, and lists an imported order as older.
+func ordersImported(t *testing.T, s ports.Store) {
+	ctx := t.Context()
+	past := order(t, "client-a", "PO-1", domain.OrderSuccess, "X1")
+	past.UniqueID, past.OrderNumber = 9917, 2298113
+	create(t, s, past)
+	if past.UniqueID != 9917 || past.OrderNumber != 2298113 {
+		t.Errorf("the imported order was renumbered %d, %d", past.UniqueID, past.OrderNumber)
+	}
+	same(t, "Get(imported)", *past, read(t, s, func(tx ports.Tx) (domain.Order, error) { return tx.Orders().Get(ctx, 9917) }))
+	same(t, "ByOrderNumber(imported)", *past, read(t, s, func(tx ports.Tx) (domain.Order, error) {
+		return tx.Orders().ByOrderNumber(ctx, 2298113)
+	}))
+	for _, c := range []struct {
+		what       string
+		id, number int64
+		code       domain.Code
+	}{
+		{"a uniqueID taken", 9917, 2298114, domain.CodeConflict},
+		{"an orderNumber taken", 9918, 2298113, domain.CodeConflict},
+		{"a uniqueID the store gives", domain.FirstUniqueID, 2298115, domain.CodeInvalid},
+		{"an orderNumber the store gives", 9919, domain.FirstOrderNumber, domain.CodeInvalid},
+		{"a uniqueID without its orderNumber", 9920, 0, domain.CodeInvalid},
+		{"a negative uniqueID", -1, 2298116, domain.CodeInvalid},
+	} {
+		o := order(t, "client-a", "PO-2", domain.OrderSuccess, "X2")
+		o.UniqueID, o.OrderNumber = c.id, c.number
+		wantCode(t, c.what, s.Update(ctx, func(tx ports.Tx) error { return tx.Orders().Create(ctx, o) }), c.code)
+	}
+	next := order(t, "client-a", "PO-3", domain.OrderSuccess, "X3")
+	create(t, s, next)
+	if next.UniqueID != domain.FirstUniqueID || next.OrderNumber != domain.FirstOrderNumber {
+		t.Errorf("the first order the store numbered got %d, %d; want %d, %d", next.UniqueID, next.OrderNumber,
+			domain.FirstUniqueID, domain.FirstOrderNumber)
+	}
+	all := read(t, s, func(tx ports.Tx) ([]domain.Order, error) {
+		return tx.Orders().Find(ctx, domain.OrderQuery{ClientID: "client-a"})
+	})
+	if len(all) != 2 || all[0].UniqueID != next.UniqueID || all[1].UniqueID != past.UniqueID {
+		t.Errorf("Find lists %d orders, want the numbered one then the imported one: %+v", len(all), all)
+	}
 }
 
 // ordersFind checks each filter and that a client never sees another's

@@ -37,6 +37,9 @@ type Dataset struct {
 	// being processed elsewhere (the seed's TAP Store). Loading one creates
 	// such an order, owned by no client, holding the serial.
 	InProgress []string `json:"inProgress,omitempty"`
+	// Orders are past orders owned by clients, with their lines and the
+	// subscriptions those granted (orders.go).
+	Orders []OrderData `json:"orders,omitempty"`
 
 	// The seats APIs (seeds 000 and 004): Account Manager companies, their
 	// users, the seats they own and the assignments of seats to users.
@@ -197,6 +200,8 @@ type World struct {
 	Promos        []domain.PromoCode
 	Coupons       []domain.Coupon
 	InProgress    []string
+	// Orders are the past orders, written after the subscriptions.
+	Orders []PastOrder
 	// The seats part; Apply writes it after the clients.
 	Companies   []domain.Account
 	Users       []SeatUser
@@ -397,6 +402,7 @@ func (ds *Dataset) Build() (*World, error) {
 	for _, cd := range ds.Coupons {
 		w.Coupons = append(w.Coupons, domain.Coupon{Number: cd.Number, PartNumber: cd.PartNumber, Redeemed: cd.Redeemed})
 	}
+	ds.buildOrders(w, &p)
 	ds.buildSeats(w, &p)
 	ds.buildAccounts(w, &p)
 	if err := p.Err(); err != nil {
@@ -559,6 +565,9 @@ func (w *World) Apply(ctx context.Context, tx ports.Tx) error {
 			return err
 		}
 	}
+	if err := w.applyOrders(ctx, tx); err != nil {
+		return err
+	}
 	for _, serial := range w.InProgress {
 		placeholder, err := tx.Orders().Find(ctx, domain.OrderQuery{PONumber: "IN-PROGRESS-" + serial})
 		if err != nil {
@@ -636,6 +645,7 @@ func (ds *Dataset) Merge(more *Dataset) *Dataset {
 	out.Promos = append(slices.Clone(ds.Promos), more.Promos...)
 	out.Coupons = append(slices.Clone(ds.Coupons), more.Coupons...)
 	out.InProgress = append(slices.Clone(ds.InProgress), more.InProgress...)
+	out.Orders = append(slices.Clone(ds.Orders), more.Orders...)
 	out.Companies = append(slices.Clone(ds.Companies), more.Companies...)
 	out.Users = append(slices.Clone(ds.Users), more.Users...)
 	out.Licenses = append(slices.Clone(ds.Licenses), more.Licenses...)

@@ -7,7 +7,9 @@
 // services and SKUs; partners' client plans; their X-AccessTokens; and
 // managed-billing links), with the seeds' field names. Parse reads it (YAML
 // or JSON, strictly), Build checks every value and converts it to domain
-// values, and Apply or Load writes it to a store. `entitle load` and
+// values, and Apply or Load writes it to a store. Past orders (orders.go)
+// come with their lines and the subscriptions those granted, owned by their
+// client through the order. `entitle load` and
 // `entitle serve --example` use it, and the tests written in rule files load
 // their fixtures with it. Secrets, apiKeys, access tokens and passwords are
 // stored by hash only; seats.go and accounts.go say how loading a file again

@@ -74,8 +74,8 @@ func loadData(ctx context.Context, store ports.Store, b []byte) (string, error) 
 	for _, l := range w.Licenses {
 		seatsOwned += l.Seats
 	}
-	return fmt.Sprintf("%d clients, %d customers, %d price lists, %d parts, %d models, %d devices, %d subscriptions, "+
+	return fmt.Sprintf("%d clients, %d customers, %d price lists, %d parts, %d models, %d devices, %d subscriptions, %d past orders, "+
 		"%d companies, %d users, %d seats, %d assignments, %d client plans, %d access tokens, %d managed links",
-		len(w.Clients), len(w.Customers), len(w.PriceLists), len(w.Parts), len(w.Models), len(w.Devices), len(w.Subscriptions),
+		len(w.Clients), len(w.Customers), len(w.PriceLists), len(w.Parts), len(w.Models), len(w.Devices), len(w.Subscriptions), len(w.Orders),
 		len(w.Companies), len(w.Users), seatsOwned, len(w.Assignments), len(w.ClientPlans), len(w.AccessTokens), len(w.ManagedLinks)), nil
 }

@@ -228,7 +228,20 @@ func TestServeWalkthrough(t *testing.T) {
 	if list, _ := act["activations"].([]any); len(list) != 1 {
 		t.Errorf("activation status: %v", act)
 	}
+	// The example's past order, placed in the TAP Store before the API.
+	for _, req := range []string{`{"serialNumber": "5512345678"}`, `{"poNumber": "PO-STORE-2024-117"}`} {
+		if r := get(`{"ProcName": "TAP_GET_ORDER_API","ProcRequester": "TAP","request": `+req+`}`, 200); r["uniqueID"] != float64(9917) {
+			t.Errorf("the past order by %s: %v", req, r)
+		}
+	}
+	get(`{"ProcName": "TAP_GET_ACTIVATION_STATUS_API","ProcRequester": "TAP","request": {"orderNumber": "2298113"}}`, 200)
+	mustDo(t, http.MethodPost, base+"/cloud/tapstoreapis/v1", token, "application/json",
+		`{"ProcName": "TAP_RESEND_ACTIVATION_API", "ProcRequester": "TAP", "request": {"serialNumber": "5512345678"}}`, 200)
 	mustDo(t, http.MethodGet, base+"/healthz", "", "", "", 200)
+	// The API reference.
+	if idx := mustDo(t, http.MethodGet, base+"/openapi/", "", "", "", 200); len(idx["documents"].([]any)) != 5 {
+		t.Errorf("/openapi/ lists %v", idx)
+	}
 
 	seatsWalkthrough(t, base)
 	accountsWalkthrough(t, base)

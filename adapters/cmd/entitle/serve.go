@@ -24,6 +24,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountops"
 	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
 	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
+	"github.com/entitle-rules/entitle/adapters/httpapi/openapidocs"
 	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
 	"github.com/entitle-rules/entitle/domain"
@@ -287,6 +288,9 @@ func newAPI(store ports.Store, live *rules.Live, clock ports.Clock, tokenTTL tim
 	assignments.Register(api, seatsSvc)
 	managedbilling.Register(api, accountsSvc)
 	accountops.Register(api, accountsSvc)
+	if err := openapidocs.Register(api, apiDocs()); err != nil {
+		return nil, nil, nil, err
+	}
 	return api, svc, acc, nil
 }
 

@@ -16,4 +16,8 @@
 // whose server died is answered from the order it committed.
 // TAP_CREATE_ORDER_API answers the order's own status (ORDER_ON_HOLD for a
 // held order).
+//
+// openapi.yaml (OpenAPI) is the API's reference: every proc's request and
+// answer, each error payload and status, and the choices made where the
+// seed is silent; the tests check every answer they get against it.
 package tapstore

@@ -133,7 +133,11 @@ func (s *Spec) checkError(tb testing.TB, req *http.Request, status int, body []b
 		tb.Errorf("%s %s: %d answer is not JSON: %q", req.Method, req.URL.Path, status, body)
 		return
 	}
-	if err := s.Doc.Components.Schemas["Error"].Value.VisitJSON(v); err != nil {
+	var opts []openapi3.SchemaValidationOption
+	if s.Doc.IsOpenAPI31OrLater() {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	if err := s.Doc.Components.Schemas["Error"].Value.VisitJSON(v, opts...); err != nil {
 		tb.Errorf("%s %s: the %d answer is not the Error envelope: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
 		return
 	}
