@@ -24,6 +24,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rulesets"
 )
 
@@ -59,7 +60,7 @@ func newDocHarness(t *testing.T) *docHarness {
 	}
 	// 2025-04-24 10:00 Pacific, the day of the seed's sample dates.
 	clock := ports.ClockFunc(func() time.Time { return time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC) })
-	api, _, _, err := newAPI(store, set, clock, time.Hour, httpapi.Limits{}, slog.New(slog.DiscardHandler))
+	api, _, _, err := newAPI(store, rules.NewLive(set), clock, time.Hour, httpapi.Limits{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
