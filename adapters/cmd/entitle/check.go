@@ -23,7 +23,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	coverage := fl.Bool("coverage", false, "list rules the tests never saw fire or never saw pass")
 	verbose := fl.Bool("v", false, "also list the expressions that run on the expr VM because the lowering cannot take their shape")
-	if err := fl.Parse(args); err != nil {
+	if err := parseFlags(fl, args); err != nil {
 		return 2
 	}
 	var fsys fs.FS = rulesets.FS

@@ -19,7 +19,7 @@ func load(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("load", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	so := storeFlags(fl)
-	if err := fl.Parse(args); err != nil {
+	if err := parseFlags(fl, args); err != nil {
 		return 2
 	}
 	if fl.NArg() != 1 {
