@@ -18,7 +18,9 @@ var errNoOutboxDepth = errors.New("the store does not count its outbox")
 
 // pinger is a store that answers a trivial query on its own tables
 // (sqlite.Store and postgres.Store do).
-type pinger interface{ Ping(ctx context.Context) error }
+type pinger interface {
+	Ping(ctx context.Context) error
+}
 
 // ping asks s for a trivial query: its Ping, else an empty View.
 func ping(ctx context.Context, s ports.Store) error {

@@ -26,14 +26,12 @@ func envName(name string) string {
 // parseFlags parses args into fl, then the environment (applyEnv). Errors
 // are printed on fl's output, as fl.Parse prints its own.
 func parseFlags(fl *flag.FlagSet, args []string) error {
-	if fl.Usage == nil {
-		fl.Usage = func() {
-			out := fl.Output()
-			fmt.Fprintf(out, "usage of entitle %s:\n", fl.Name())
-			fl.PrintDefaults()
-			fmt.Fprintf(out, "\nEach flag not on the command line is read from the environment variable %s and the\n"+
-				"flag's name in upper case with '-' as '_' (--token-ttl: %s), when it is set.\n", envPrefix, envName("token-ttl"))
-		}
+	fl.Usage = func() {
+		out := fl.Output()
+		fmt.Fprintf(out, "usage of entitle %s:\n", fl.Name())
+		fl.PrintDefaults()
+		fmt.Fprintf(out, "\nEach flag not on the command line is read from the environment variable %s and the\n"+
+			"flag's name in upper case with '-' as '_' (--token-ttl: %s), when it is set.\n", envPrefix, envName("token-ttl"))
 	}
 	if err := fl.Parse(args); err != nil {
 		return err
