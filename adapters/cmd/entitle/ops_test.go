@@ -346,7 +346,10 @@ func TestEveryFlagHasItsVariable(t *testing.T) {
 			t.Fatalf("%s: no flags", name)
 		}
 		seen := map[string]bool{}
-		err := applyEnv(fl, func(v string) (string, bool) { seen[v] = true; return fl.Lookup(strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(v, "ENTITLE_"), "_", "-"))).DefValue, true })
+		err := applyEnv(fl, func(v string) (string, bool) {
+			seen[v] = true
+			return fl.Lookup(strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(v, "ENTITLE_"), "_", "-"))).DefValue, true
+		})
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
