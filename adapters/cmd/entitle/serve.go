@@ -125,9 +125,13 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}
 	defer ln.Close()
 	var metrics atomic.Pointer[httpapi.Metrics] // set once the API is built
+	storeName := "sqlite"
+	if *cfg.store.postgres != "" {
+		storeName = "postgres"
+	}
 	cfg.store.onRetry = func(int, error) {
 		if m := metrics.Load(); m != nil {
-			m.StoreRetry("postgres")
+			m.StoreRetry(storeName)
 		}
 	}
 	store, err := cfg.store.open(ctx)

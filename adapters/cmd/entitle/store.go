@@ -15,7 +15,7 @@ type storeOptions struct {
 	db       *string
 	postgres *string
 	schema   *string
-	// onRetry, when set, is told of each PostgreSQL transaction run again.
+	// onRetry, when set, is told of each transaction run again.
 	onRetry func(attempt int, err error)
 }
 
@@ -34,7 +34,7 @@ func (o storeOptions) open(ctx context.Context) (ports.Store, error) {
 	if *o.postgres != "" {
 		return postgres.Open(ctx, *o.postgres, postgres.Options{Schema: *o.schema, OnRetry: o.onRetry})
 	}
-	return sqlite.Open(*o.db, sqlite.Options{})
+	return sqlite.Open(*o.db, sqlite.Options{OnRetry: o.onRetry})
 }
 
 // describe says which store the flags name, for logs.
