@@ -23,7 +23,7 @@ func load(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fl.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: entitle load [--db FILE | --postgres DSN] FILE")
+		fmt.Fprintln(stderr, "usage: entitle load [--db FILE | --postgres DSN [--postgres-schema S]] FILE")
 		return 2
 	}
 	ctx := context.Background()

@@ -1,7 +1,9 @@
 // Command entitle is entitle's program: `entitle serve` runs the five APIs
 // over HTTP, `entitle load FILE` loads a data file into the store,
 // `entitle check [DIR]` compiles rule files and runs the tests written in
-// them, and `entitle version` names the build.
+// them, `entitle migrate status` lists the store's schema migrations, and
+// `entitle version` names the build. Every flag may also be given as an
+// ENTITLE_* environment variable (config.go).
 package main
 
 import (
@@ -18,7 +20,7 @@ const usage = `usage: entitle <command> [arguments]
 
 commands:
   serve [flags]             serve the five APIs over HTTP; -h lists the flags
-  load [--db F | --postgres DSN] FILE
+  load [--db F | --postgres DSN [--postgres-schema S]] FILE
                             load a data file (YAML or JSON) into the store
   check [-coverage] [-v] [DIR]
                             compile the ruleset files in DIR (default: the shipped
