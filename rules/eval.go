@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/expr-lang/expr/vm"
@@ -30,6 +31,7 @@ type Run struct {
 	env    any
 	envPtr unsafe.Pointer
 	item   int
+	start  time.Time // when Begin was called, for the set's observer
 }
 
 var runs = sync.Pool{New: func() any { return &Run{} }}
@@ -43,6 +45,9 @@ func (s *Set) Begin(passes int) *Run {
 	r.d.Trace.Rules = s.trace
 	r.d.Trace.Passes = make([]domain.TracePass, 0, passes)
 	r.d.Trace.Fired = make([]uint64, 0, passes*r.d.Trace.Words())
+	if s.observe != nil {
+		r.start = time.Now()
+	}
 	return r
 }
 
@@ -65,6 +70,9 @@ func (r *Run) Derived() []string { return r.derived }
 func (r *Run) Finish() domain.Decision {
 	d := r.d
 	d.Allowed = len(d.Violations) == 0
+	if r.set.observe != nil {
+		r.observeFinish(d.Allowed)
+	}
 	r.d, r.set, r.bits, r.sc = domain.Decision{}, nil, nil, nil
 	runs.Put(r)
 	return d

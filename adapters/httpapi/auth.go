@@ -161,7 +161,7 @@ func (s *Server) bearer(r *http.Request, kinds ...domain.CredentialKind) (domain
 // "per client"), and per account for principals narrowed to one account, so
 // one busy company does not use up its partner's allowance.
 func (s *Server) admit(r *http.Request, p domain.Principal) (*http.Request, error) {
-	noteClient(r.Context(), p.Partner)
+	NoteFrom(r.Context()).setPrincipal(principalText(p))
 	key := p.Partner
 	if p.Account != "" {
 		key += "\x00" + p.Account

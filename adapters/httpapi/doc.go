@@ -1,5 +1,6 @@
 // Package httpapi is the small kit the seed APIs are served with: a Server
-// (method patterns, request ids, structured logs, a body-size limit,
+// (method patterns, request ids, structured logs with a Note each handler
+// fills, GET /healthz and /readyz, Prometheus Metrics, a body-size limit,
 // recovered panics), strict JSON decoding whose errors name the field,
 // client credentials with bearer tokens (POST /oauth/token), and
 // Idempotency-Key handling for writes. Each seed API is a package beside it

@@ -130,6 +130,7 @@ func (s *Server) RunIdempotent(w http.ResponseWriter, r *http.Request, clientID 
 			"a request with Idempotency-Key "+key+" is still being processed; retry it later"))
 		return
 	case state == keyAnswered:
+		NoteFrom(ctx).replayed = true
 		w.Header().Set("Idempotent-Replayed", "true")
 		writeAnswer(w, Answer{Status: prior.Status, Body: prior.Body})
 		return
@@ -145,6 +146,7 @@ func (s *Server) RunIdempotent(w http.ResponseWriter, r *http.Request, clientID 
 			writeAnswer(w, api.refuse(http.StatusServiceUnavailable, "the service is unavailable; retry later"))
 			return
 		}
+		NoteFrom(ctx).replayed = true
 		w.Header().Set("Idempotent-Replayed", "true")
 		writeAnswer(w, a)
 		return

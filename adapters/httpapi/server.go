@@ -30,6 +30,12 @@ type Options struct {
 	// Limits bound concurrency and request rates; the zero value is the
 	// defaults.
 	Limits Limits
+	// Metrics, when set, count every request (the program serves them,
+	// Metrics.Handler). Nil counts nothing.
+	Metrics *Metrics
+	// ReadyTimeout bounds GET /readyz's wait for the store; 0 means
+	// ReadyTimeout.
+	ReadyTimeout time.Duration
 }
 
 // Server routes requests to the registered APIs. It is an http.Handler and
@@ -47,17 +53,24 @@ type Server struct {
 	tokenAddr *keyed        // token requests per address
 	tokenFail *failures     // wrong secrets in a row per client id
 
-	routes []string // the patterns Handle registered, in order (routes.go)
+	routes       []string // the patterns Handle registered, in order (routes.go)
+	metrics      *Metrics
+	apis         apiNames // NameAPI
+	readyTimeout time.Duration
 }
 
-// New returns a Server with /healthz and /oauth/token registered.
+// New returns a Server with /healthz, /readyz and /oauth/token registered.
 func New(o Options) *Server {
 	lim := o.Limits.withDefaults()
 	s := &Server{mux: http.NewServeMux(), log: o.Logger, store: o.Store, clock: o.Clock, access: o.Access, random: o.Random,
 		busy:      make(chan struct{}, lim.MaxConcurrent),
 		perClient: newKeyed(lim.PerClient, lim.PerClientBurst),
 		tokenAddr: newKeyed(lim.TokenPerAddress, lim.TokenPerAddressBurst),
-		tokenFail: newFailures(lim.TokenFailures, lim.TokenMaxBackoff)}
+		tokenFail: newFailures(lim.TokenFailures, lim.TokenMaxBackoff),
+		metrics:   o.Metrics, readyTimeout: o.ReadyTimeout}
+	if s.readyTimeout <= 0 {
+		s.readyTimeout = ReadyTimeout
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -68,6 +81,7 @@ func New(o Options) *Server {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	s.mux.HandleFunc("GET /readyz", s.ready)
 	s.mux.HandleFunc("POST /oauth/token", s.token)
 	return s
 }
@@ -111,9 +125,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	info := &requestInfo{}
-	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	note := &Note{}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, note: note}
+	r = r.WithContext(context.WithValue(r.Context(), noteKey{}, note))
 	r.Body = http.MaxBytesReader(rec, r.Body, MaxBody)
 	defer func() {
 		if p := recover(); p != nil {
@@ -124,10 +138,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.WriteString(rec, `{"statusCode":500,"status":"ERROR","uniqueId":`+strconv.FormatInt(s.UniqueID(), 10)+`,"errorMessage":"internal error"}`)
 			}
 		}
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "client", info.client)
+		elapsed := time.Since(start)
+		s.logRequest(r, rec, note, elapsed)
+		if s.metrics != nil {
+			s.metrics.request(note, rec.status, elapsed)
+		}
 	}()
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	_, pattern := s.mux.Handler(r)
+	note.api, note.proc = s.apiOf(pattern), pattern
+	if pattern == "" {
+		note.proc = unmatched
 		s.noRoute(rec, r)
 		return
 	}
@@ -153,22 +173,14 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, map[string]any{"statusCode": status, "status": "ERROR", "uniqueId": s.UniqueID(), "errorMessage": msg})
 }
 
-// requestInfo is what handlers tell the access log about a request.
-type requestInfo struct{ client string }
-
-type infoKey struct{}
-
-func noteClient(ctx context.Context, clientID string) {
-	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
-		info.client = clientID
-	}
-}
+func noteClient(ctx context.Context, clientID string) { NoteFrom(ctx).setPrincipal(clientID) }
 
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
 	wrote  bool
+	note   *Note
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

@@ -75,7 +75,10 @@
 //     database migrated by a newer binary is refused (ErrNewerSchema).
 //   - Options.Schema puts the tables in a schema of their own (created when
 //     missing, used through search_path): one database can hold several
-//     entitle installations, and tests use a fresh schema each.
+//     entitle installations, and tests use a fresh schema each. Without it,
+//     the first schema of the DSN's search_path parameter, else public.
+//     MigrationStatus reads what is applied without changing anything;
+//     Ping and OutboxDepth serve readiness checks and metrics.
 //
 // Storage choices: serial and model keys are folded in Go with the functions
 // the memory store uses, and stored beside the spelling as entered; lists

@@ -18,7 +18,10 @@ import (
 type Options struct {
 	// Schema is the PostgreSQL schema that holds entitle's tables. Open
 	// creates it when it is missing, and every pooled connection finds the
-	// tables through its search_path. "" means public.
+	// tables through its search_path, set to this schema alone. "" means
+	// the first schema of the DSN's search_path parameter when it has one
+	// (postgres://.../db?search_path=entitle; "$user" is the user
+	// connecting), else public.
 	Schema string
 	// MaxConns bounds the connection pool; 0 leaves pgxpool's default (the
 	// larger of 4 and the number of CPUs).
@@ -91,11 +94,12 @@ var _ ports.Store = (*Store)(nil)
 // CodeInternal, wrapping ErrNewerSchema, when the schema was migrated by a
 // newer entitle than this one.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
-	opts = opts.withDefaults()
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, domain.Wrap(err, domain.CodeInvalid, "postgres: the DSN does not parse")
 	}
+	opts.Schema = schemaFor(opts.Schema, cfg.ConnConfig)
+	opts = opts.withDefaults()
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}

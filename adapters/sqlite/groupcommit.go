@@ -70,7 +70,7 @@ type update struct {
 
 // message is the writer's word to one update: its turn on c (alone: the
 // only one of its transaction), or an answer (err is the Update's result),
-// or run again.
+// or run again (err is then why the transaction was lost).
 type message struct {
 	c     *conn
 	alone bool
@@ -108,6 +108,9 @@ type writer struct {
 
 	// What the batches did, for benchmarks and tests.
 	commits, committed atomic.Int64
+
+	// onRetry is Options.OnRetry; set before the first Update.
+	onRetry func(attempt int, err error)
 }
 
 func newWriter(p *pool, closing <-chan struct{}) *writer {
@@ -140,6 +143,7 @@ func (w *writer) update(ctx context.Context, fn func(ports.Tx) error) error {
 	w.waiting = append(w.waiting, u)
 	w.mu.Unlock()
 	w.signal()
+	lost := 0 // this Update's runs lost with their transaction
 	for {
 		var m message
 		select {
@@ -161,6 +165,10 @@ func (w *writer) update(ctx context.Context, fn func(ports.Tx) error) error {
 		// ctx does now, or to be told to run again.
 		if m = <-u.msg; !m.again {
 			return m.err
+		}
+		lost++
+		if w.onRetry != nil {
+			w.onRetry(lost, m.err)
 		}
 	}
 }
@@ -428,7 +436,7 @@ func (w *writer) batch(batch []*update) (again []*update) {
 					continue
 				}
 				p.state.Store(queued)
-				p.msg <- message{again: true}
+				p.msg <- message{again: true, err: r.cause}
 				again = append(again, p)
 			}
 			return append(again, batch[i+1:]...)

@@ -224,6 +224,9 @@ func TestGroupCommitRunsInnocentUpdatesAgain(t *testing.T) {
 	holder := holdWriter(t, s, release)
 
 	failed := errors.New("the transaction ended under this Update")
+	// Options.OnRetry is told of the run again, and why.
+	var retried []string
+	s.w.onRetry = func(attempt int, err error) { retried = append(retried, fmt.Sprintf("%d: %v", attempt, err != nil)) }
 	var runs [3]int
 	var results [3]error
 	var wg sync.WaitGroup
@@ -259,6 +262,9 @@ func TestGroupCommitRunsInnocentUpdatesAgain(t *testing.T) {
 		if results[i] != nil {
 			t.Errorf("Update %d = %v, want nil", i, results[i])
 		}
+	}
+	if fmt.Sprint(retried) != "[1: true]" {
+		t.Errorf("OnRetry was told %v, want [1: true]: the first Update's first run was lost", retried)
 	}
 	if runs != [3]int{2, 1, 1} {
 		t.Errorf("the fns ran %v times, want [2 1 1]: the first again, after the second lost their transaction", runs)

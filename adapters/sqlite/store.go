@@ -29,6 +29,13 @@ type Options struct {
 	// ReaderConns is how many connections serve Views at once; more Views
 	// wait for one to be free. Zero means GOMAXPROCS, at least 4.
 	ReaderConns int
+	// OnRetry, when set, is called before an Update's fn runs again
+	// because the transaction it shared with other Updates was lost by
+	// another's failure (see groupcommit.go), with the number of the run
+	// that was lost (from 1) and why, for metrics and logs. It is called
+	// from the goroutine running Update and must be safe for concurrent
+	// use.
+	OnRetry func(attempt int, err error)
 }
 
 func (o Options) withDefaults() Options {
@@ -110,6 +117,7 @@ func open(path string, opts Options, upTo int) (*Store, error) {
 	s.readers = newPool(rdb, path, opts.ReaderConns, "BEGIN")
 	s.readers.catalog = &s.catalog
 	s.w = newWriter(s.writer, s.closing)
+	s.w.onRetry = opts.OnRetry
 	return s, nil
 }
 

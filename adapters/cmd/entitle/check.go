@@ -78,7 +78,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	runRE := fl.String("run", "", "run only the tests whose name matches this regular expression")
 	verbose := fl.Bool("v", false, "list every test run with PASS or FAIL, every test a failure broke, and the expressions that run\non the expr VM because the lowering cannot take their shape")
 	asJSON := fl.Bool("json", false, "print one JSON object (errors, tests, failures, coverage) on stdout instead of text")
-	if err := fl.Parse(args); err != nil {
+	if err := parseFlags(fl, args); err != nil {
 		return 2
 	}
 	var match func(string) bool

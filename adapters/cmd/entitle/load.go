@@ -19,11 +19,11 @@ func load(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("load", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	so := storeFlags(fl)
-	if err := fl.Parse(args); err != nil {
+	if err := parseFlags(fl, args); err != nil {
 		return 2
 	}
 	if fl.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: entitle load [--db FILE | --postgres DSN] FILE")
+		fmt.Fprintln(stderr, "usage: entitle load [--db FILE | --postgres DSN [--postgres-schema S]] FILE")
 		return 2
 	}
 	ctx := context.Background()

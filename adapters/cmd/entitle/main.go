@@ -1,7 +1,9 @@
 // Command entitle is entitle's program: `entitle serve` runs the five APIs
 // over HTTP, `entitle load FILE` loads a data file into the store,
 // `entitle check [DIR]` compiles rule files and runs the tests written in
-// them, and `entitle version` names the build.
+// them, `entitle migrate status` lists the store's schema migrations, and
+// `entitle version` names the build. Every flag may also be given as an
+// ENTITLE_* environment variable (config.go).
 package main
 
 import (
@@ -18,14 +20,21 @@ const usage = `usage: entitle <command> [arguments]
 
 commands:
   serve [flags]             serve the five APIs over HTTP; -h lists the flags
-  load [--db F | --postgres DSN] FILE
+  load [--db F | --postgres DSN [--postgres-schema S]] FILE
                             load a data file (YAML or JSON) into the store
   check [-coverage] [-v] [DIR]
                             compile the ruleset files in DIR (default: the shipped
                             rulesets) and run the tests written inside them; -v also
                             lists the expressions the lowering leaves to the expr VM
+  migrate status [--db F | --postgres DSN [--postgres-schema S]]
+                            list the store's schema migrations, applied and pending
+                            (exit code 3 when some are pending)
   version (or --version)    the module version, VCS revision, Go version and the hash
                             of the built-in rulesets
+
+Every flag may also be given as an environment variable: ENTITLE_ and the flag's
+name in upper case with '-' as '_' (--postgres: ENTITLE_POSTGRES); a flag given
+on the command line wins.
 `
 
 // run executes one command and returns the process exit code.
@@ -41,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "load":
 		return load(args[1:], stdout, stderr)
+	case "migrate":
+		return migrate(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return version(stdout, stderr)
 	case "help", "-h", "--help":

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,7 +46,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.ops.logLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := runServer(ctx, cfg, stdout, log); err != nil {
@@ -67,7 +68,8 @@ func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	tokenTTL := fl.Duration("token-ttl", time.Hour, "how long a bearer token lives")
 	authors := fl.String("rule-authors", "", "comma-separated partners (store API client ids, Account Manager partner ids) who may use the\nrule authors' API (/rulesets, /decisions) and the web tool's playground (default: none; with the\nexample data set, its client tap-client and partner fleet-partner)")
 	example := fl.Bool("example", false, "load the example data set (with its public client secret) into the store, whatever it is;\nwithout it the example is loaded only into a new default SQLite file")
-	if err := fl.Parse(args); err != nil {
+	ops := opsFlags(fl)
+	if err := parseFlags(fl, args); err != nil {
 		return serverConfig{}, 2
 	}
 	if fl.NArg() != 0 {
@@ -82,7 +84,7 @@ func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	_, statErr := os.Stat(*so.db)
 	fresh := !named && *so.postgres == "" && errors.Is(statErr, fs.ErrNotExist)
 	cfg := serverConfig{addr: *addr, store: so, rulesDir: *rulesDir, data: *data, tokenTTL: *tokenTTL, example: *example || fresh,
-		ruleAuthors: rulesapi.Authors{}}
+		ruleAuthors: rulesapi.Authors{}, ops: *ops}
 	for _, a := range strings.Split(*authors, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			cfg.ruleAuthors[a] = true
@@ -103,6 +105,7 @@ type serverConfig struct {
 	example  bool // load the example data set
 	// ruleAuthors may use the rule authors' API and the playground.
 	ruleAuthors rulesapi.Authors
+	ops         opsConfig // logs, metrics, readiness (ops.go)
 }
 
 func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slog.Logger) error {
@@ -117,6 +120,16 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 		return err
 	}
 	defer ln.Close()
+	var metrics atomic.Pointer[httpapi.Metrics] // set once the API is built
+	storeName := "sqlite"
+	if *cfg.store.postgres != "" {
+		storeName = "postgres"
+	}
+	cfg.store.onRetry = func(int, error) {
+		if m := metrics.Load(); m != nil {
+			m.StoreRetry(storeName)
+		}
+	}
 	store, err := cfg.store.open(ctx)
 	if err != nil {
 		return fmt.Errorf("opening the store: %w", err)
@@ -153,6 +166,12 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}
 	rulesapi.RegisterRulesets(api, rs.rulesetsOptions(cfg.ruleAuthors))
 	rs.watch(ctx, time.Second) // reload on SIGHUP and when the directory changes
+	metrics.Store(api.Metrics())
+	stopMetrics, err := serveMetrics(ctx, api, cfg.ops, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	// Orders in progress were left by earlier versions, which committed an
 	// order in two steps, when they crashed between them: Resume finishes
 	// them and queues their activations. One process owns an SQLite file,
@@ -255,14 +274,19 @@ func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc
 // newAPI wires the contexts and the HTTP APIs over store: every seed API on
 // one handler.
 func newAPI(store ports.Store, live *rules.Live, clock ports.Clock, tokenTTL time.Duration, lim httpapi.Limits, log *slog.Logger) (*httpapi.Server, *orders.Service, *access.Service, error) {
+	metrics := httpapi.NewMetrics()
+	store = measured(metrics, store, live, log)
 	svc, err := orders.New(orders.Options{Store: store, Live: live, Clock: clock, IDs: ports.IDsFunc(randomID),
-		Activator: ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
+		Activator: countFailures(metrics, ports.ActivatorFunc(func(_ context.Context, a domain.Activation) error {
 			// Delivery (OTA or e-mail) is recorded in the store, where the
 			// activation status reads it; this process only logs it.
 			log.Info("activation scheduled", "serial", a.Serial, "part", a.PartNumber, "method", a.Method, "due", a.DueAt(), "id", a.ID)
 			return nil
-		}),
-		OnDeliveryError: func(err error) { log.Error("delivering activations", "err", err) }})
+		})),
+		OnDeliveryError: func(err error) {
+			metrics.DeliveryFailure("store")
+			log.Error("delivering activations", "err", err)
+		}})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -282,7 +306,7 @@ func newAPI(store ports.Store, live *rules.Live, clock ports.Clock, tokenTTL tim
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log, Limits: lim})
+	api := httpapi.New(httpapi.Options{Store: store, Clock: clock, Access: acc, Logger: log, Limits: lim, Metrics: metrics})
 	tapstore.Register(api, svc)
 	accountmanager.Register(api, seatsSvc)
 	assignments.Register(api, seatsSvc)

@@ -22,6 +22,7 @@ const Prefix = "/api/v1"
 // routes' own answers, and the error envelope for everything else (another
 // method at a route's path is 405 with Allow, another path 404).
 func Register(s *httpapi.Server, svc *seats.Service) {
+	s.NameAPI("accountmanager", Prefix)
 	a := &api{s: s, seats: svc}
 	for _, rt := range []struct {
 		path   string
@@ -143,6 +144,7 @@ func (a *api) write(w http.ResponseWriter, r *http.Request, who domain.Principal
 	}, func(ctx context.Context) httpapi.Answer {
 		status, out, err := do(ctx)
 		if err != nil {
+			httpapi.NoteFrom(ctx).Refused(err)
 			return a.errorFor(err)
 		}
 		return httpapi.JSONAnswer(status, out)
@@ -564,6 +566,7 @@ func (a *api) fail(w http.ResponseWriter, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`) // RFC 6750
 	}
 	httpapi.SetRetryAfter(w, err)
+	httpapi.WriterNote(w).Refused(err)
 	httpapi.WriteAnswer(w, a.errorFor(err))
 }
 

@@ -29,6 +29,7 @@ const TypoPath = "/accounts/{id}/set-blocked-at"
 // "extensions": {"code", "field"}}]} for every refusal, another method at a
 // route's path or another path (ROUTE_NOT_FOUND).
 func Register(s *httpapi.Server, svc *accounts.Service) {
+	s.NameAPI("accountops", Prefix, "/accounts/")
 	a := &api{s: s, svc: svc}
 	for _, rt := range []struct {
 		path   string
@@ -136,6 +137,7 @@ func (a *api) write(w http.ResponseWriter, r *http.Request, who domain.Principal
 	}, func(ctx context.Context) httpapi.Answer {
 		out, err := do(ctx)
 		if err != nil {
+			httpapi.NoteFrom(ctx).Refused(err)
 			return a.errorFor(err)
 		}
 		return httpapi.JSONAnswer(http.StatusOK, dataAnswer{Data: out})
@@ -317,6 +319,7 @@ func (a *api) routeNotFound(allow string) http.HandlerFunc {
 
 func (a *api) fail(w http.ResponseWriter, err error) {
 	httpapi.SetRetryAfter(w, err)
+	httpapi.WriterNote(w).Refused(err)
 	httpapi.WriteAnswer(w, a.errorFor(err))
 }
 

@@ -27,6 +27,7 @@ const (
 // (Server.AuthenticateBasic). Every answer at those paths is JSON: the bare
 // array or object of the seed, or the error envelope.
 func Register(s *httpapi.Server, svc *seats.Service) {
+	s.NameAPI("assignments", Path)
 	a := &api{s: s, seats: svc}
 	s.Handle("GET "+Path, http.HandlerFunc(a.list))
 	s.Handle("GET "+Path+"/{id}", http.HandlerFunc(a.one))
@@ -159,6 +160,7 @@ type errorBody struct {
 // fail maps an error to its status and the envelope: the one place codes
 // become HTTP statuses. Internal details are logged, never sent.
 func (a *api) fail(w http.ResponseWriter, err error) {
+	httpapi.WriterNote(w).Refused(err)
 	var de *domain.Error
 	if !errors.As(err, &de) {
 		de = &domain.Error{Code: domain.CodeInternal, Err: err}

@@ -33,6 +33,7 @@ const (
 // TokenPath), and the same for another method (405) or path (404) under
 // Prefix.
 func Register(s *httpapi.Server, svc *accounts.Service) {
+	s.NameAPI("managedbilling", Prefix, TokenPath, LoginPath)
 	a := &api{s: s, svc: svc}
 	s.Handle("POST "+TokenPath, http.HandlerFunc(a.token))
 	s.Handle(TokenPath, a.methodNotAllowed("POST"))
@@ -206,6 +207,7 @@ func (a *api) write(w http.ResponseWriter, r *http.Request, who domain.Principal
 	}, func(ctx context.Context) httpapi.Answer {
 		out, err := do(ctx)
 		if err != nil {
+			httpapi.NoteFrom(ctx).Refused(err)
 			return a.errorFor(err)
 		}
 		return httpapi.JSONAnswer(http.StatusOK, out)
@@ -322,6 +324,7 @@ func (a *api) fail(w http.ResponseWriter, err error) {
 	if errors.As(err, &de) && de.Code == domain.CodeUnauthenticated && de.Field == "Authorization" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`)
 	}
+	httpapi.WriterNote(w).Refused(err)
 	httpapi.WriteAnswer(w, a.errorFor(err))
 }
 

@@ -22,6 +22,7 @@ var paths = []string{"/cloud/tapstoreapis/v1", "/cloud/TAPStoreAPIs/v1"}
 // under /cloud/ is the seed's envelope with a uniqueId: another method at
 // the API's paths is 405, any other path 404.
 func Register(s *httpapi.Server, svc *orders.Service) {
+	s.NameAPI("tapstore", "/cloud/")
 	a := &api{s: s, svc: svc}
 	for _, p := range paths {
 		s.Handle("GET "+p, http.HandlerFunc(a.get))
@@ -77,6 +78,7 @@ var postProc = proc{method: http.MethodPost, listErrors: true, errorStatus: "ERR
 
 func (a *api) get(w http.ResponseWriter, r *http.Request) {
 	uid := a.s.UniqueID()
+	httpapi.WriterNote(w).SetUniqueID(uid)
 	q := r.URL.Query()
 	raw := q.Get("request")
 	for k := range q {
@@ -104,6 +106,7 @@ func (a *api) get(w http.ResponseWriter, r *http.Request) {
 // the body, so an unauthenticated client cannot make the server buffer one.
 func (a *api) post(w http.ResponseWriter, r *http.Request) {
 	uid := a.s.UniqueID()
+	httpapi.WriterNote(w).SetUniqueID(uid)
 	r, err := a.s.Authenticate(r)
 	if err != nil {
 		a.fail(w, postProc, uid, err)
@@ -158,6 +161,9 @@ func decodeEnvelope(raw []byte) (envelope, proc, error) {
 func (a *api) serve(w http.ResponseWriter, r *http.Request, uid int64, raw []byte, env envelope, p proc, decodeErr error) {
 	who, _ := httpapi.PrincipalFrom(r.Context())
 	_, known := procs[env.ProcName]
+	if known {
+		httpapi.NoteFrom(r.Context()).SetProc(env.ProcName)
+	}
 	switch {
 	case decodeErr != nil:
 		a.fail(w, p, uid, decodeErr)
@@ -178,7 +184,11 @@ func (a *api) serve(w http.ResponseWriter, r *http.Request, uid int64, raw []byt
 	run := func(ctx context.Context) httpapi.Answer {
 		out, err := p.run(a, ctx, who, env.Request, uid)
 		if err != nil {
+			httpapi.NoteFrom(ctx).Refused(err)
 			return a.errorFor(p, uid, err)
+		}
+		if h, ok := out.(head); ok {
+			httpapi.NoteFrom(ctx).SetUniqueID(h.UniqueID) // a created order's, which the answer carries
 		}
 		return httpapi.JSONAnswer(http.StatusOK, out)
 	}
@@ -229,6 +239,7 @@ func (a *api) fail(w http.ResponseWriter, p proc, uid int64, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`) // RFC 6750
 	}
 	httpapi.SetRetryAfter(w, err)
+	httpapi.WriterNote(w).Refused(err)
 	httpapi.WriteAnswer(w, a.errorFor(p, uid, err))
 }
 

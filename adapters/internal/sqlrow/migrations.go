@@ -3,8 +3,10 @@ package sqlrow
 import (
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entitle-rules/entitle/domain"
 )
@@ -48,4 +50,40 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: label, File: file, SQL: string(text)})
 	}
 	return ms, nil
+}
+
+// MigrationState is one migration of a store's schema and whether the
+// database has it: what `entitle migrate status` lists.
+type MigrationState struct {
+	Version int
+	Name    string
+	// Applied: the database records the migration; AppliedAt is when
+	// (zero when the store does not record it).
+	Applied   bool
+	AppliedAt time.Time
+	// Newer: applied by a newer entitle; this build does not know it (Name
+	// is what the database recorded, if anything).
+	Newer bool
+}
+
+// MigrationStates lists the migrations ms of this build and those the
+// database recorded (applied: version -> when, zero when unknown), in
+// version order.
+func MigrationStates(ms []Migration, applied map[int]time.Time, names map[int]string) []MigrationState {
+	out := make([]MigrationState, 0, max(len(ms), len(applied)))
+	for _, m := range ms {
+		at, ok := applied[m.Version]
+		out = append(out, MigrationState{Version: m.Version, Name: m.Name, Applied: ok, AppliedAt: at})
+	}
+	var newer []int
+	for v := range applied {
+		if v > len(ms) {
+			newer = append(newer, v)
+		}
+	}
+	slices.Sort(newer)
+	for _, v := range newer {
+		out = append(out, MigrationState{Version: v, Name: names[v], Applied: true, AppliedAt: applied[v], Newer: true})
+	}
+	return out
 }
