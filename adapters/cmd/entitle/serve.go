@@ -26,6 +26,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
 	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
+	"github.com/entitle-rules/entitle/adapters/webui"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
@@ -290,6 +291,7 @@ func newAPI(store ports.Store, set *rules.Set, clock ports.Clock, tokenTTL time.
 	assignments.Register(api, seatsSvc)
 	managedbilling.Register(api, accountsSvc)
 	accountops.Register(api, accountsSvc)
+	api.Handle(webui.Prefix, webui.New(webui.Options{API: api, Access: acc, Clock: clock, Logger: log}))
 	return api, svc, acc, nil
 }
 
