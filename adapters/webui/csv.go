@@ -81,6 +81,9 @@ func parseCSV(in []byte) ([]csvRow, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
+				if pe.StartLine != pe.Line {
+					return rows, fmt.Errorf("line %d: the row starting there: line %d: %v", pe.StartLine, pe.Line, pe.Err)
+				}
 				return rows, fmt.Errorf("line %d: %v", pe.Line, pe.Err)
 			}
 			return rows, err
@@ -137,7 +140,7 @@ func isHeader(rec []string) bool {
 			named++
 		}
 	}
-	return named > 0 && columnKey(rec[0]) != "" && named*2 > len(rec)
+	return columnKey(rec[0]) != "" && named*2 >= len(rec)
 }
 
 func allBlank(rec []string) bool {
