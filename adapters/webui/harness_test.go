@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -121,7 +123,7 @@ func newEnv(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	clk := &clock{t: time.Now().UTC()}
+	clk := &clock{t: time.Now().UTC().Truncate(time.Minute)}
 	ids := ports.IDsFunc(func() string { return randomToken()[:22] })
 	acc, err := access.New(access.Options{Store: store, Clock: clk, Random: rand.Reader, TokenTTL: time.Hour})
 	if err != nil {
@@ -328,3 +330,8 @@ func partnerForm(key string) url.Values { return url.Values{"kind": {"partner"},
 func companyForm(key, alias string) url.Values {
 	return url.Values{"kind": {"company"}, "apiKey": {key}, "alias": {alias}}
 }
+
+func strconvItoa(n int) string { return fmt.Sprint(n) }
+
+// htmlUnescape reads text back from a page.
+func htmlUnescape(s string) string { return html.UnescapeString(s) }
