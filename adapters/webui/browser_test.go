@@ -173,7 +173,7 @@ func (u *ui) capture(name string, shot chromedp.Action[[]byte]) {
 func (u *ui) signIn(kind string, fields map[string]string) {
 	u.t.Helper()
 	u.open("/ui/signin")
-	u.do(chromedp.Click(chromedp.CSS(`input[name=kind][value=`+kind+`]`)))
+	u.do(chromedp.Click(chromedp.CSS(`input[name=kind][value=` + kind + `]`)))
 	last := ""
 	for _, id := range []string{"apiKey", "alias", "username", "password"} {
 		if v, ok := fields[id]; ok {
@@ -276,7 +276,7 @@ func TestBrowserAccountFlow(t *testing.T) {
 
 	// Assign MileOn to a selection, then release one.
 	for _, id := range []string{"truck-12", "van-3", "van-4"} {
-		u.do(chromedp.Click(chromedp.CSS(`#users input[value="`+id+`"]`)))
+		u.do(chromedp.Click(chromedp.CSS(`#users input[value="` + id + `"]`)))
 	}
 	u.do(chromedp.SetValue(chromedp.CSS("#productId"), "MileOn"))
 	u.submit("#assign")
