@@ -144,7 +144,8 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 			"Account Manager, get a token for the company acme-fleet:\n  curl -s -H 'Content-Type: application/json' -d '{\"apiKey\":\"example-api-key-change-me\",\"alias\":\"acme-fleet\"}' http://%[1]s/api/v1/authenticate\n"+
 			"License Assignments v2:\n  curl -s -u admin@acme.example:example-password-change-me http://%[1]s/api/v2/licenseAssignments\n"+
 			"Managed billing, get a bearer (then log in as primary@example.com):\n  curl -s -u billing-client:example-billing-secret-change-me -d grant_type=client_credentials http://%[1]s/api/ts/v1/oauth2/token\n"+
-			"Account operations:\n  curl -s -H 'X-AccessToken: example-access-token-change-me' http://%[1]s/partner/accounts/11111\n", ln.Addr())
+			"Account operations:\n  curl -s -H 'X-AccessToken: example-access-token-change-me' http://%[1]s/partner/accounts/11111\n"+
+			"The web tool: open http://%[1]s/ui/ and sign in as a partner with the apiKey above (or a company: apiKey and acme-fleet)\n", ln.Addr())
 	} else if empty, err := isEmpty(ctx, store); err != nil {
 		return err
 	} else if empty {
