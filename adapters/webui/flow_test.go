@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/entitle-rules/entitle/domain"
 )
 
 // TestPartnerPages walks the partner's changes without a browser: seats
@@ -63,8 +65,15 @@ func TestPartnerPages(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no token shown:\n%s", body)
 	}
-	if _, _, again := b.get("/ui/partner"); strings.Contains(again, m[1]) {
+	_, _, again := b.get("/ui/partner")
+	if strings.Contains(again, m[1]) {
 		t.Fatal("the token was shown twice")
+	}
+	// The list shows it by fingerprint and expiry, beside this session's own.
+	fp := domain.HashSecret(m[1])[:12]
+	until := e.clock.Now().UTC().Add(30 * 24 * time.Hour).Format("2006-01-02 15:04 UTC")
+	if !strings.Contains(again, "<code>"+fp+"</code></td><td>"+until+"</td><td>works</td>") || !strings.Contains(again, "this web session's own") {
+		t.Fatalf("the token list:\n%s", again)
 	}
 	// The token works at /partner.
 	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/partner/accounts/33333", nil)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/entitle-rules/entitle/domain"
 )
 
 // company is the Account Manager's Company object.
@@ -55,6 +57,17 @@ type partnerData struct {
 	Products  []string
 	// TokenDays is the default lifetime offered for a new X-AccessToken.
 	TokenDays int
+	// Tokens are the partner's X-AccessTokens, by expiry.
+	Tokens []tokenRow
+}
+
+// tokenRow is one X-AccessToken in the partner's list.
+type tokenRow struct {
+	Fingerprint, Expires string
+	Expired              bool
+	// Session marks the token this web session issued itself for account
+	// operations; it expires with the session.
+	Session bool
 }
 
 // partnerHome lists the partner's companies with their seats per product.
@@ -69,8 +82,23 @@ func (h *Handler) partnerHome(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, s, answer{}, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "partner", s, view{Title: "Companies", Data: partnerData{Companies: out.Companies,
-		Products: knownProducts(out.Companies...), TokenDays: 90}})
+	d := partnerData{Companies: out.Companies, Products: knownProducts(out.Companies...), TokenDays: 90}
+	s.mu.Lock()
+	partner, own := s.partner, ""
+	if s.accessToken != "" {
+		own = domain.HashSecret(s.accessToken)[:12]
+	}
+	s.mu.Unlock()
+	toks, err := h.o.Access.AccessTokens(r.Context(), partner)
+	if err != nil {
+		h.fail(w, r, s, answer{}, err)
+		return
+	}
+	for _, t := range toks {
+		d.Tokens = append(d.Tokens, tokenRow{Fingerprint: t.Fingerprint, Expires: t.ExpiresAt.Format("2006-01-02 15:04 UTC"),
+			Expired: t.Expired, Session: t.Fingerprint == own})
+	}
+	h.render(w, r, http.StatusOK, "partner", s, view{Title: "Companies", Data: d})
 }
 
 // createCompany is POST /companies.
