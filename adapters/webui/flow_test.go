@@ -118,6 +118,19 @@ func TestPlaygroundPages(t *testing.T) {
 	if _, _, body = b.get("/ui/rules"); !strings.Contains(body, `id="hash">`+hash[1]+`<`) {
 		t.Fatal("the rules in force changed")
 	}
+	// Explain and replay show the rule authors' API's answers.
+	_, _, body = b.post("/ui/rules/explain", url.Values{"csrf": {csrf}, "context": {"seats"}, "request": {sampleRequest}})
+	if !strings.Contains(body, `id="decision"`) || !strings.Contains(body, "seats.free_seat") || !strings.Contains(body, "50-seats.yaml:12") {
+		t.Fatalf("explain:\n%s", body)
+	}
+	_, _, body = b.post("/ui/rules/explain", url.Values{"csrf": {csrf}, "context": {"seats"}, "request": {"{not json"}})
+	if !strings.Contains(body, "the sample request is not JSON") {
+		t.Fatalf("explain of a request that is not JSON:\n%s", body)
+	}
+	_, _, body = b.post("/ui/rules/replay", url.Values{"csrf": {csrf}, "from": {"2025-01-01"}, "to": {"2026-01-01"}})
+	if !strings.Contains(body, "3 decision(s) replayed; 0 would change.") {
+		t.Fatalf("replay:\n%s", body)
+	}
 	// A partner that is not a rule author is told so.
 	o := e.browser(t)
 	o.signIn(partnerForm(otherAPIKey), "/ui/partner")

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -179,8 +180,13 @@ func (ss *sessions) len() int {
 }
 
 // secure reports whether the cookie must be Secure: the request came over
-// TLS, or the operator says a proxy in front terminates it.
-func (h *Handler) secure(r *http.Request) bool { return r.TLS != nil || h.o.SecureCookies }
+// TLS, the operator says a proxy in front terminates it, or the request
+// says it was forwarded from HTTPS (X-Forwarded-Proto). Trusting that
+// header can only make the cookie stricter: a client that lies about it
+// gets a cookie its own browser will not send back over plain HTTP.
+func (h *Handler) secure(r *http.Request) bool {
+	return r.TLS != nil || h.o.SecureCookies || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
 
 func (h *Handler) cookieNameFor(r *http.Request) string {
 	if h.secure(r) {

@@ -45,7 +45,9 @@ type Options struct {
 	MaxSessions int
 	// SecureCookies marks the session cookie Secure (and names it with the
 	// __Host- prefix) even on plain HTTP requests: set it when a proxy in
-	// front terminates TLS. Requests that arrive over TLS get it anyway.
+	// front terminates TLS without sending X-Forwarded-Proto: https.
+	// Requests that arrive over TLS, or say they were forwarded from HTTPS,
+	// get it anyway.
 	SecureCookies bool
 }
 

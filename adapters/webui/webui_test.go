@@ -60,12 +60,16 @@ func TestSignInRefusals(t *testing.T) {
 
 func TestCookie(t *testing.T) {
 	e := newEnv(t)
-	for _, tls := range []bool{false, true} {
+	forwarded := false // the second TLS case: a proxy terminated it
+	for _, tls := range []bool{false, true, true} {
 		req := httptest.NewRequest(http.MethodPost, "/ui/signin", strings.NewReader(partnerForm(apiKey).Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if tls {
+		if tls && forwarded {
+			req.Header.Set("X-Forwarded-Proto", "https")
+		} else if tls {
 			req.TLS = &tlsState
 		}
+		forwarded = tls
 		rec := httptest.NewRecorder()
 		e.ui.ServeHTTP(rec, req)
 		cs := rec.Result().Cookies()
