@@ -140,3 +140,30 @@ func TestPlaygroundPages(t *testing.T) {
 }
 
 func itoa(n int) string { return strconvItoa(n) }
+
+// An externalId holding "/", "?" and a space is one user, edited and
+// deleted through its own page.
+func TestAwkwardExternalID(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(companyForm(apiKey, "acme-fleet"), "/ui/account")
+	csrf := b.csrf("/ui/account")
+	const id = "unit 7/b?x"
+	if code, _, _ := b.post("/ui/account/users", url.Values{"csrf": {csrf}, "externalId": {id}}); code != http.StatusSeeOther {
+		t.Fatalf("add: %d", code)
+	}
+	_, _, body := b.get("/ui/account")
+	m := regexp.MustCompile(`<a href="(/ui/account/users/[^"]*)">unit 7/b\?x</a>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no link to the user:\n%s", body)
+	}
+	if code, _, page := b.get(htmlUnescape(m[1])); code != 200 || !strings.Contains(page, `value="unit 7/b?x"`) {
+		t.Fatalf("%s: %d\n%s", m[1], code, page)
+	}
+	if code, _, _ := b.post(htmlUnescape(m[1])+"/delete", url.Values{"csrf": {csrf}}); code != http.StatusSeeOther {
+		t.Fatalf("delete: %d", code)
+	}
+	if _, _, body := b.get("/ui/account"); !strings.Contains(body, "User unit 7/b?x deleted.") {
+		t.Fatalf("after delete:\n%s", body)
+	}
+}

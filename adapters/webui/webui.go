@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -97,6 +98,9 @@ func New(o Options) *Handler {
 var funcs = template.FuncMap{
 	"join": strings.Join,
 	"add":  func(a, b int) int { return a + b },
+	// path escapes one path segment: an externalId or alias may hold "/"
+	// or "?".
+	"path": url.PathEscape,
 }
 
 func (h *Handler) parseTemplates() {
