@@ -244,3 +244,32 @@ func TestCrossTenant(t *testing.T) {
 		t.Errorf("a company session on the partner page: %d", code)
 	}
 }
+
+// Sessions are safe for concurrent use (run with -race): sign-ins, page
+// reads, expiry sweeps and sign-outs at once.
+func TestSessionsConcurrent(t *testing.T) {
+	ss := newSessions(time.Minute, time.Hour, 64)
+	now := time.Now()
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 200; i++ {
+				s := ss.create(now.Add(time.Duration(i) * time.Second))
+				if got := ss.get(s.id, now.Add(time.Duration(i)*time.Second)); got != nil {
+					got.setFlash(&flash{Message: "x"})
+					_ = got.takeFlash()
+				}
+				if i%3 == 0 {
+					ss.delete(s.id)
+				}
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	if n := ss.len(); n > 64 {
+		t.Fatalf("%d sessions held, more than the bound of 64", n)
+	}
+}
