@@ -119,10 +119,11 @@ func (ss *sessions) create(now time.Time) *session {
 	}
 	if len(ss.byID) >= ss.max {
 		var oldest *session
+		var oldestSeen time.Time
 		for _, o := range ss.byID {
 			o.mu.Lock()
-			if oldest == nil || o.lastSeen.Before(oldest.lastSeen) {
-				oldest = o
+			if oldest == nil || o.lastSeen.Before(oldestSeen) {
+				oldest, oldestSeen = o, o.lastSeen
 			}
 			o.mu.Unlock()
 		}
