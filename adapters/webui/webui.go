@@ -149,9 +149,14 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("POST /ui/rules/reset", h.with(partnerKind, h.playgroundReset))
 }
 
-// staticHandler lets browsers keep the embedded files a day.
+// staticHandler lets browsers keep the embedded files a day, and lists no
+// directory.
 func staticHandler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		next.ServeHTTP(w, r)
 	})

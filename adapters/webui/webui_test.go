@@ -273,3 +273,30 @@ func TestSessionsConcurrent(t *testing.T) {
 		t.Fatalf("%d sessions held, more than the bound of 64", n)
 	}
 }
+
+func TestStaticAndUnknownPages(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	for _, tc := range []struct {
+		path string
+		code int
+	}{
+		{"/ui", http.StatusTemporaryRedirect},
+		{"/ui/static/app.js", http.StatusOK},
+		{"/ui/static/style.css", http.StatusOK},
+		{"/ui/static/", http.StatusNotFound},
+		{"/ui/nope", http.StatusNotFound},
+	} {
+		if code, _, _ := b.get(tc.path); code != tc.code {
+			t.Errorf("%s: %d, want %d", tc.path, code, tc.code)
+		}
+	}
+	resp, err := b.c.Get(e.srv.URL + "/ui/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
+}
