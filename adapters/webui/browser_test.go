@@ -319,12 +319,21 @@ func TestBrowserAccountFlow(t *testing.T) {
 
 	// At 360 px the page does not scroll sideways (wide tables scroll in
 	// their own box).
-	u.do(chromedp.EmulateViewport(360, 780))
-	u.open("/ui/account")
-	if w := u.eval(`document.documentElement.scrollWidth`); w.(float64) > 360 {
-		t.Fatalf("at 360 px the page is %v px wide", w)
-	}
+	u.narrow("/ui/history", "/ui/account/users/van-4", "/ui/account")
 	u.screenshot("account-360px")
+}
+
+// narrow checks that each page, at 360 px wide, does not scroll sideways
+// (wide tables scroll in their own box), and leaves the viewport narrow.
+func (u *ui) narrow(paths ...string) {
+	u.t.Helper()
+	u.do(chromedp.EmulateViewport(360, 780))
+	for _, p := range paths {
+		u.open(p)
+		if w := u.eval(`document.documentElement.scrollWidth`); w.(float64) > 360 {
+			u.t.Fatalf("at 360 px %s is %v px wide", p, w)
+		}
+	}
 }
 
 func TestBrowserPlaygroundFlow(t *testing.T) {
@@ -370,4 +379,6 @@ func TestBrowserPlaygroundFlow(t *testing.T) {
 		t.Fatalf("%v tests ran for -run bulk", n)
 	}
 	u.screenshot("playground")
+	u.narrow("/ui/rules?file=50-seats.yaml", "/ui/partner", "/ui/partner/companies/acme-fleet")
+	u.do(chromedp.EmulateViewport(1200, 900))
 }
