@@ -15,6 +15,8 @@ import (
 type answer struct {
 	Status int
 	Body   []byte
+	// RetryAfter is the answer's Retry-After header (a 429's, a 503's).
+	RetryAfter string
 }
 
 // OK reports a 2xx.
@@ -128,7 +130,7 @@ func (h *Handler) call(ctx context.Context, from *http.Request, method, path str
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	return answer{Status: rec.status, Body: rec.body.Bytes()}, nil
+	return answer{Status: rec.status, Body: rec.body.Bytes(), RetryAfter: rec.header.Get("Retry-After")}, nil
 }
 
 // authenticate exchanges an apiKey (and a company's alias) for an Account

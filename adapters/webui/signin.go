@@ -67,6 +67,20 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		d.Error = msg
 		h.render(w, r, http.StatusUnauthorized, "signin", nil, view{Title: "Sign in", Data: d})
 	}
+	// refuseAnswer shows an API's refusal with its status when it says to
+	// wait (the APIs' per-address and per-login limits count sign-ins made
+	// here like their own).
+	refuseAnswer := func(a answer) {
+		if a.Status != http.StatusTooManyRequests {
+			refuse(a.message())
+			return
+		}
+		if a.RetryAfter != "" {
+			w.Header().Set("Retry-After", a.RetryAfter)
+		}
+		d.Error = a.message()
+		h.render(w, r, http.StatusTooManyRequests, "signin", nil, view{Title: "Sign in", Data: d})
+	}
 	s := &session{}
 	switch d.Kind {
 	case "partner", "company":
@@ -88,7 +102,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 				h.fail(w, r, nil, a, err)
 				return
 			}
-			refuse(a.message())
+			refuseAnswer(a)
 			return
 		}
 		p, err := h.o.Access.Bearer(ctx, tok)
@@ -114,7 +128,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !a.OK() {
-			refuse(a.message())
+			refuseAnswer(a)
 			return
 		}
 		s.kind, s.username, s.password = userKind, d.Username, password

@@ -300,3 +300,27 @@ func TestStaticAndUnknownPages(t *testing.T) {
 		t.Errorf("Content-Security-Policy %q", csp)
 	}
 }
+
+// Sign-ins here count against the APIs' own limits per network address:
+// after 5 wrong apiKeys in a row the next try waits, and the page says so
+// with 429 and Retry-After.
+func TestSignInGuessingIsSlowed(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	var code int
+	var body string
+	for i := 0; i < 6; i++ {
+		code, _, body = b.post("/ui/signin", partnerForm("guess-"+itoa(i)))
+	}
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "too many invalid apiKey values from this address") {
+		t.Fatalf("the 6th wrong apiKey: %d\n%s", code, body)
+	}
+	resp, err := b.c.PostForm(e.srv.URL+"/ui/signin", partnerForm(apiKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the right apiKey while waiting: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
