@@ -167,3 +167,22 @@ func TestAwkwardExternalID(t *testing.T) {
 		t.Fatalf("after delete:\n%s", body)
 	}
 }
+
+// The users list pages by 50, with links both ways, the last page too.
+func TestUsersPaging(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(companyForm(apiKey, "acme-fleet"), "/ui/account")
+	csv := ""
+	for i := 0; i < 60; i++ {
+		csv += "paged-" + itoa(i) + "\n"
+	}
+	b.post("/ui/account/import", url.Values{"csrf": {b.csrf("/ui/account")}, "csv": {csv}})
+	_, _, first := b.get("/ui/account")
+	_, _, last := b.get("/ui/account?offset=50")
+	if !strings.Contains(first, `href="/ui/account?offset=50">Next`) || strings.Contains(first, "Previous") ||
+		!strings.Contains(last, `href="/ui/account?offset=0">← Previous`) || strings.Contains(last, "Next →") ||
+		!strings.Contains(last, "Users <small>(61)</small>") {
+		t.Fatalf("first page:\n%s\nlast page:\n%s", first, last)
+	}
+}

@@ -96,8 +96,6 @@ func New(o Options) *Handler {
 }
 
 var funcs = template.FuncMap{
-	"join": strings.Join,
-	"add":  func(a, b int) int { return a + b },
 	// path escapes one path segment: an externalId or alias may hold "/"
 	// or "?".
 	"path": url.PathEscape,
