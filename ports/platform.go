@@ -38,6 +38,10 @@ type Clients interface {
 	// PurgeTokens deletes the tokens that expired before before and
 	// returns how many. A token expiring exactly at before is kept.
 	PurgeTokens(ctx context.Context, before time.Time) (int, error)
+	// Tokens returns the tokens of kind issued to the client with id
+	// clientID (none: an empty list), the one expiring first first, ties
+	// by hash: what a partner is shown of its X-AccessTokens.
+	Tokens(ctx context.Context, clientID string, kind domain.CredentialKind) ([]domain.Token, error)
 }
 
 // IdempotencyRecord is the stored answer to a write request, so a retry with

@@ -1,7 +1,10 @@
 package memory
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/internal/sqlrow"
@@ -91,6 +94,24 @@ func (r clients) TouchToken(_ context.Context, hash string, expiresAt time.Time)
 	t.ExpiresAt = expiresAt
 	r.db.tokens.put(hash, t)
 	return nil
+}
+
+// Tokens scans every token; a partner's page reads it, off the decision
+// path.
+func (r clients) Tokens(_ context.Context, clientID string, kind domain.CredentialKind) ([]domain.Token, error) {
+	if err := r.Read(); err != nil {
+		return nil, err
+	}
+	out := []domain.Token{}
+	for _, t := range r.db.tokens.all() {
+		if t.ClientID == clientID && t.Kind == kind {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.Token) int {
+		return cmp.Or(a.ExpiresAt.Compare(b.ExpiresAt), strings.Compare(a.Hash, b.Hash))
+	})
+	return out, nil
 }
 
 // PurgeTokens scans every token; it runs rarely, off the request path.

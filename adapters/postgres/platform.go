@@ -34,6 +34,8 @@ const (
 	qToken       = `SELECT hash, client_id, kind, account_id, user_id, expires_at FROM tokens WHERE hash = $1`
 	qTouchToken  = `UPDATE tokens SET expires_at = $2 WHERE hash = $1`
 	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < $1`
+	qTokensOf    = `SELECT hash, client_id, kind, account_id, user_id, expires_at FROM tokens
+	WHERE client_id = $1 AND kind = $2 ORDER BY expires_at, hash`
 )
 
 func (r clients) Put(ctx context.Context, c domain.Client) error {
@@ -118,6 +120,15 @@ func (r clients) TouchToken(ctx context.Context, hash string, expiresAt time.Tim
 		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
 	}
 	return nil
+}
+
+// Tokens reads through the index on client_id.
+func (r clients) Tokens(ctx context.Context, clientID string, kind domain.CredentialKind) ([]domain.Token, error) {
+	out, err := sqlrow.All(ctx, r, "read a client's tokens", scanToken, qTokensOf, clientID, int(kind))
+	if out == nil && err == nil {
+		out = []domain.Token{}
+	}
+	return out, err
 }
 
 // PurgeTokens deletes through the index on expires_at: it costs what it

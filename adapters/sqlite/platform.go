@@ -28,6 +28,8 @@ const (
 	qTouchToken     = `UPDATE tokens SET expires_at = ? WHERE hash = ?`
 	// Instants are fixed-width UTC text, so < is "earlier than".
 	qPurgeTokens = `DELETE FROM tokens WHERE expires_at < ?`
+	qTokensOf    = `SELECT hash, client_id, kind, account_id, user_id, expires_at FROM tokens
+	WHERE client_id = ? AND kind = ? ORDER BY expires_at, hash`
 )
 
 func (r clients) Put(ctx context.Context, c domain.Client) error {
@@ -105,6 +107,15 @@ func (r clients) TouchToken(ctx context.Context, hash string, expiresAt time.Tim
 		return domain.Errorf(domain.CodeNotFound, "token", "no such token")
 	}
 	return nil
+}
+
+// Tokens reads through the tokens_by_client index.
+func (r clients) Tokens(ctx context.Context, clientID string, kind domain.CredentialKind) ([]domain.Token, error) {
+	out, err := sqlrow.All(ctx, r, "read a client's tokens", scanToken, qTokensOf, clientID, int(kind))
+	if out == nil && err == nil {
+		out = []domain.Token{}
+	}
+	return out, err
 }
 
 // PurgeTokens uses the expires_at index: it costs what it deletes.

@@ -16,6 +16,7 @@ func RunPlatform(t *testing.T, open func(t *testing.T) ports.Store) {
 	area{
 		{"Clients/RoundTrip", clientsRoundTrip},
 		{"Clients/PurgeTokens", clientsPurgeTokens},
+		{"Clients/Tokens", clientsTokens},
 		{"Clients/APIKeys", clientsAPIKeys},
 		{"Idempotency/Records", idempotencyRecords},
 		{"Idempotency/BindAndRelease", idempotencyBindAndRelease},
@@ -335,5 +336,42 @@ func clientsAPIKeys(t *testing.T, s ports.Store) {
 	for _, tk := range toks {
 		got := read(t, s, func(tx ports.Tx) (domain.Token, error) { return tx.Clients().Token(ctx, tk.Hash) })
 		same(t, fmt.Sprintf("a %s token of account %d", tk.Kind, tk.AccountID), tk, got)
+	}
+}
+
+// clientsTokens: Tokens lists one client's tokens of one kind, the one
+// expiring first first (ties by hash), and nobody else's; none is an empty
+// list.
+func clientsTokens(t *testing.T, s ports.Store) {
+	ctx := t.Context()
+	now := stamp()
+	for _, id := range []string{"partner-a", "partner-b"} {
+		update(t, s, func(tx ports.Tx) error { return tx.Clients().Put(ctx, domain.Client{ID: id, Name: id}) })
+	}
+	tok := func(name, client string, kind domain.CredentialKind, expires time.Time) domain.Token {
+		return domain.Token{Hash: domain.HashSecret(name), ClientID: client, Kind: kind, ExpiresAt: expires}
+	}
+	late := tok("a late one", "partner-a", domain.AccessToken, now.Add(48*time.Hour))
+	early := tok("an early one", "partner-a", domain.AccessToken, now.Add(time.Hour))
+	expired := tok("an expired one", "partner-a", domain.AccessToken, now.Add(-time.Hour))
+	tie1 := tok("tie 1", "partner-a", domain.AccessToken, now.Add(24*time.Hour))
+	tie2 := tok("tie 2", "partner-a", domain.AccessToken, now.Add(24*time.Hour))
+	others := []domain.Token{tok("a's bearer", "partner-a", domain.APIKey, now.Add(time.Hour)),
+		tok("b's token", "partner-b", domain.AccessToken, now.Add(time.Hour))}
+	putAll(t, s, func(tx ports.Tx, tk domain.Token) error { return tx.Clients().PutToken(ctx, tk) },
+		append([]domain.Token{late, early, expired, tie1, tie2}, others...)...)
+	want := []domain.Token{expired, early, tie1, tie2, late}
+	if tie2.Hash < tie1.Hash {
+		want[2], want[3] = tie2, tie1
+	}
+	got := read(t, s, func(tx ports.Tx) ([]domain.Token, error) {
+		return tx.Clients().Tokens(ctx, "partner-a", domain.AccessToken)
+	})
+	same(t, "partner-a's access tokens", want, got)
+	none := read(t, s, func(tx ports.Tx) ([]domain.Token, error) {
+		return tx.Clients().Tokens(ctx, "nobody", domain.AccessToken)
+	})
+	if none == nil || len(none) != 0 {
+		t.Errorf("Tokens of a client with none = %#v, want an empty list", none)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi/openapidocs"
 	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
+	"github.com/entitle-rules/entitle/adapters/webui"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
@@ -152,7 +153,8 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 			"Account Manager, get a token for the company acme-fleet:\n  curl -s -H 'Content-Type: application/json' -d '{\"apiKey\":\"example-api-key-change-me\",\"alias\":\"acme-fleet\"}' http://%[1]s/api/v1/authenticate\n"+
 			"License Assignments v2:\n  curl -s -u admin@acme.example:example-password-change-me http://%[1]s/api/v2/licenseAssignments\n"+
 			"Managed billing, get a bearer (then log in as primary@example.com):\n  curl -s -u billing-client:example-billing-secret-change-me -d grant_type=client_credentials http://%[1]s/api/ts/v1/oauth2/token\n"+
-			"Account operations:\n  curl -s -H 'X-AccessToken: example-access-token-change-me' http://%[1]s/partner/accounts/11111\n", ln.Addr())
+			"Account operations:\n  curl -s -H 'X-AccessToken: example-access-token-change-me' http://%[1]s/partner/accounts/11111\n"+
+			"The web tool: open http://%[1]s/ui/ and sign in as a partner with the apiKey above (or a company: apiKey and acme-fleet)\n", ln.Addr())
 	} else if empty, err := isEmpty(ctx, store); err != nil {
 		return err
 	} else if empty {
@@ -315,6 +317,7 @@ func newAPI(store ports.Store, live *rules.Live, clock ports.Clock, tokenTTL tim
 	if err := openapidocs.Register(api, apiDocs()); err != nil {
 		return nil, nil, nil, err
 	}
+	api.Handle(webui.Prefix, webui.New(webui.Options{API: api, Access: acc, Clock: clock, Logger: log}))
 	return api, svc, acc, nil
 }
 

@@ -1,0 +1,188 @@
+package webui
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entitle-rules/entitle/domain"
+)
+
+// TestPartnerPages walks the partner's changes without a browser: seats
+// lowered below those in use ask first, a scheduled block is shown with its
+// instant before it is sent and on the page after, a token is shown once.
+func TestPartnerPages(t *testing.T) {
+	e := newEnv(t)
+	acme := e.browser(t)
+	acme.signIn(companyForm(apiKey, "acme-fleet"), "/ui/account")
+	csrf := acme.csrf("/ui/account")
+	acme.post("/ui/account/users", url.Values{"csrf": {csrf}, "externalId": {"van-3"}})
+	acme.post("/ui/account/users", url.Values{"csrf": {csrf}, "externalId": {"van-4"}})
+	if code, _, _ := acme.post("/ui/account/seats", url.Values{"csrf": {csrf}, "productId": {"MileOn"}, "action": {"assign"}, "externalId": {"van-3", "van-4"}}); code != http.StatusSeeOther {
+		t.Fatalf("assign: %d", code)
+	}
+
+	b := e.browser(t)
+	b.signIn(partnerForm(apiKey), "/ui/partner")
+	csrf = b.csrf("/ui/partner")
+	code, _, body := b.post("/ui/partner/companies/acme-fleet/seats", url.Values{"csrf": {csrf}, "productId": {"MileOn"}, "seats": {"1"}})
+	if code != 200 || !strings.Contains(body, "2 of them are assigned today: 1 user(s) would lose a seat") || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("lowering below use did not ask first: %d\n%s", code, body)
+	}
+	if code, _, _ := b.post("/ui/partner/companies/acme-fleet/seats", url.Values{"csrf": {csrf}, "productId": {"MileOn"}, "seats": {"1"}, "confirm": {"yes"}}); code != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d", code)
+	}
+	_, _, body = b.get("/ui/partner/companies/acme-fleet")
+	// The shipped policy (shrink_policy: refuse) says no, and why.
+	if !strings.Contains(body, `class="flash error"`) || !regexp.MustCompile(`(?s)data-product="MileOn">.*?class="num owned">3<`).MatchString(body) {
+		t.Fatalf("after the refused shrink:\n%s", body)
+	}
+
+	at := e.clock.Now().UTC().Add(2 * time.Hour).Format("2006-01-02T15:04")
+	code, _, body = b.post("/ui/partner/companies/fleet-forguard/block", url.Values{"csrf": {csrf}, "action": {"schedule"}, "at": {at}})
+	want := strings.Replace(at, "T", " ", 1) + " UTC"
+	if code != 200 || !strings.Contains(body, "Block Fleet Forguard at "+want+"?") || !strings.Contains(body, "2h0m0s from now") {
+		t.Fatalf("the schedule was not shown first: %d\n%s", code, body)
+	}
+	b.post("/ui/partner/companies/fleet-forguard/block", url.Values{"csrf": {csrf}, "action": {"schedule"}, "at": {at}, "confirm": {"yes"}})
+	_, _, body = b.get("/ui/partner/companies/fleet-forguard")
+	if !strings.Contains(body, "Not blocked.") || !strings.Contains(body, `<strong id="blocked-at">`+strings.Replace(at, "T", " ", 1)+":00 UTC") {
+		t.Fatalf("after scheduling:\n%s", body)
+	}
+	e.clock.advance(2*time.Hour + time.Minute)
+	b.signIn(partnerForm(apiKey), "/ui/partner") // the session was idle too long
+	csrf = b.csrf("/ui/partner")
+	if _, _, body = b.get("/ui/partner/companies/fleet-forguard"); !strings.Contains(body, "Blocked.") {
+		t.Fatalf("past the scheduled instant:\n%s", body)
+	}
+
+	b.post("/ui/partner/tokens", url.Values{"csrf": {csrf}, "days": {"30"}})
+	_, _, body = b.get("/ui/partner")
+	m := regexp.MustCompile(`id="secret" class="secret" readonly value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no token shown:\n%s", body)
+	}
+	_, _, again := b.get("/ui/partner")
+	if strings.Contains(again, m[1]) {
+		t.Fatal("the token was shown twice")
+	}
+	// The list shows it by fingerprint and expiry, beside this session's own.
+	fp := domain.HashSecret(m[1])[:12]
+	until := e.clock.Now().UTC().Add(30 * 24 * time.Hour).Format("2006-01-02 15:04 UTC")
+	if !strings.Contains(again, "<code>"+fp+"</code></td><td>"+until+"</td><td>works</td>") || !strings.Contains(again, "this web session's own") {
+		t.Fatalf("the token list:\n%s", again)
+	}
+	// The token works at /partner.
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/partner/accounts/33333", nil)
+	req.Header.Set("X-AccessToken", m[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("the issued token: %d at /partner/accounts/33333", resp.StatusCode)
+	}
+}
+
+// TestPlaygroundPages breaks a rule, sees the error at its line, fixes it
+// and runs the tests; the rules in force never change.
+func TestPlaygroundPages(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(partnerForm(apiKey), "/ui/partner")
+	_, _, body := b.get("/ui/rules?file=50-seats.yaml")
+	hash := regexp.MustCompile(`id="hash">([^<]+)<`).FindStringSubmatch(body)
+	src := regexp.MustCompile(`(?s)<textarea id="source"[^>]*>(.*?)</textarea>`).FindStringSubmatch(body)
+	if hash == nil || src == nil {
+		t.Fatalf("playground:\n%s", body)
+	}
+	source := htmlUnescape(src[1])
+	broken := strings.Replace(source, "params.max_bulk", "params.max_bulkk", 1)
+	if broken == source {
+		t.Fatal("nothing to break")
+	}
+	csrf := b.csrf("/ui/rules")
+	_, _, body = b.post("/ui/rules/check", url.Values{"csrf": {csrf}, "file": {"50-seats.yaml"}, "source": {broken}})
+	line := 1 + strings.Count(broken[:strings.Index(broken, "params.max_bulkk")], "\n")
+	if !regexp.MustCompile(`data-file="50-seats.yaml" data-line="` + itoa(line) + `"`).MatchString(body) {
+		t.Fatalf("no error at line %d:\n%s", line, body)
+	}
+	_, _, body = b.post("/ui/rules/check", url.Values{"csrf": {csrf}, "file": {"50-seats.yaml"}, "source": {source}})
+	if !strings.Contains(body, "Compiled: ruleset") || !strings.Contains(body, `id="tests"`) || strings.Contains(body, `class="fail"`) {
+		t.Fatalf("after the fix:\n%s", body)
+	}
+	if _, _, body = b.get("/ui/rules"); !strings.Contains(body, `id="hash">`+hash[1]+`<`) {
+		t.Fatal("the rules in force changed")
+	}
+	// Explain and replay show the rule authors' API's answers.
+	_, _, body = b.post("/ui/rules/explain", url.Values{"csrf": {csrf}, "context": {"seats"}, "request": {sampleRequest}})
+	if !strings.Contains(body, `id="decision"`) || !strings.Contains(body, "seats.free_seat") || !strings.Contains(body, "50-seats.yaml:12") {
+		t.Fatalf("explain:\n%s", body)
+	}
+	_, _, body = b.post("/ui/rules/explain", url.Values{"csrf": {csrf}, "context": {"seats"}, "request": {"{not json"}})
+	if !strings.Contains(body, "the sample request is not JSON") {
+		t.Fatalf("explain of a request that is not JSON:\n%s", body)
+	}
+	_, _, body = b.post("/ui/rules/replay", url.Values{"csrf": {csrf}, "from": {"2025-01-01"}, "to": {"2026-01-01"}})
+	if !strings.Contains(body, "3 decision(s) replayed; 0 would change.") {
+		t.Fatalf("replay:\n%s", body)
+	}
+	// A partner that is not a rule author is told so.
+	o := e.browser(t)
+	o.signIn(partnerForm(otherAPIKey), "/ui/partner")
+	if code, _, body := o.get("/ui/rules"); code != http.StatusForbidden || !strings.Contains(body, "not a rule author") {
+		t.Fatalf("a partner that is no rule author: %d\n%s", code, body)
+	}
+}
+
+func itoa(n int) string { return strconvItoa(n) }
+
+// An externalId holding "/", "?" and a space is one user, edited and
+// deleted through its own page.
+func TestAwkwardExternalID(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(companyForm(apiKey, "acme-fleet"), "/ui/account")
+	csrf := b.csrf("/ui/account")
+	const id = "unit 7/b?x"
+	if code, _, _ := b.post("/ui/account/users", url.Values{"csrf": {csrf}, "externalId": {id}}); code != http.StatusSeeOther {
+		t.Fatalf("add: %d", code)
+	}
+	_, _, body := b.get("/ui/account")
+	m := regexp.MustCompile(`<a href="(/ui/account/users/[^"]*)">unit 7/b\?x</a>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no link to the user:\n%s", body)
+	}
+	if code, _, page := b.get(htmlUnescape(m[1])); code != 200 || !strings.Contains(page, `value="unit 7/b?x"`) {
+		t.Fatalf("%s: %d\n%s", m[1], code, page)
+	}
+	if code, _, _ := b.post(htmlUnescape(m[1])+"/delete", url.Values{"csrf": {csrf}}); code != http.StatusSeeOther {
+		t.Fatalf("delete: %d", code)
+	}
+	if _, _, body := b.get("/ui/account"); !strings.Contains(body, "User unit 7/b?x deleted.") {
+		t.Fatalf("after delete:\n%s", body)
+	}
+}
+
+// The users list pages by 50, with links both ways, the last page too.
+func TestUsersPaging(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(companyForm(apiKey, "acme-fleet"), "/ui/account")
+	csv := ""
+	for i := 0; i < 60; i++ {
+		csv += "paged-" + itoa(i) + "\n"
+	}
+	b.post("/ui/account/import", url.Values{"csrf": {b.csrf("/ui/account")}, "csv": {csv}})
+	_, _, first := b.get("/ui/account")
+	_, _, last := b.get("/ui/account?offset=50")
+	if !strings.Contains(first, `href="/ui/account?offset=50">Next`) || strings.Contains(first, "Previous") ||
+		!strings.Contains(last, `href="/ui/account?offset=0">← Previous`) || strings.Contains(last, "Next →") ||
+		!strings.Contains(last, "Users <small>(61)</small>") {
+		t.Fatalf("first page:\n%s\nlast page:\n%s", first, last)
+	}
+}
