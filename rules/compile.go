@@ -118,6 +118,7 @@ type Set struct {
 	phaseAt [][numPhases + 1]int
 	sources map[string][]byte // the files, for the tests they hold
 	skipped []Skipped         // the files left out, with the context each declares
+	explain *Explanation      // set on an Explainer's copy only (explain.go)
 }
 
 // Hash returns the content hash of the files the set was loaded from
