@@ -100,7 +100,6 @@ func yn(b bool) string {
 	return "N"
 }
 
-
 // DecisionFilter selects logged decisions for DecisionsTx.List: every
 // non-zero field must match. Records come oldest first (in the order they
 // were appended), PageSize at a time (DefaultDecisionPage when 0, at most
