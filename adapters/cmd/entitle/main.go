@@ -24,6 +24,11 @@ commands:
                             compile the ruleset files in DIR (default: the shipped
                             rulesets) and run the tests written inside them; -v also
                             lists the expressions the lowering leaves to the expr VM
+  explain [flags] (REQUEST.json | --id DECISION)
+                            decide one request (or a logged decision again) and print
+                            the trace of every rule: fired or not, values read, derived
+  replay --rulesets DIR [--from T] [--to T] [--fail-on-change] [--json]
+                            decide the logged decisions again under DIR; report changes
   version (or --version)    the module version, VCS revision, Go version and the hash
                             of the built-in rulesets
 `
@@ -41,6 +46,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "load":
 		return load(args[1:], stdout, stderr)
+	case "explain":
+		return explain(args[1:], stdout, stderr)
+	case "replay":
+		return replay(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return version(stdout, stderr)
 	case "help", "-h", "--help":
