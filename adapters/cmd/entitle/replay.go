@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/internal/decisions"
+	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
 )
 
@@ -154,4 +156,20 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// purgeDecisions drops the decisions made before before from the log, for
+// serve's hourly maintenance; it logs what it did.
+func purgeDecisions(ctx context.Context, store ports.Store, before time.Time, log *slog.Logger) {
+	n := 0
+	err := store.Update(ctx, func(tx ports.Tx) (err error) {
+		n, err = tx.Decisions().Purge(ctx, before)
+		return err
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("purging the decision log", "err", err)
+	case n > 0:
+		log.Info("purged the decision log", "decisions", n, "before", before)
+	}
 }

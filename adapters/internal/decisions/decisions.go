@@ -127,6 +127,7 @@ func ExplainFacts(set *rules.Set, contextName string, facts json.RawMessage) (*E
 type Window struct {
 	From, To time.Time
 	Partner  string
+	Account  string // for an account's principal, only that account's
 }
 
 // Replay makes every decision of the window again under set, against the
@@ -135,7 +136,7 @@ type Window struct {
 // replayed after each page.
 func Replay(ctx context.Context, store ports.Store, set *rules.Set, w Window, progress func(done int)) (*rules.ReplayReport, error) {
 	rep := rules.NewReplayReport(set)
-	f := domain.DecisionFilter{From: w.From, To: w.To, Partner: w.Partner, PageSize: domain.MaxDecisionPage}
+	f := domain.DecisionFilter{From: w.From, To: w.To, Partner: w.Partner, Account: w.Account, PageSize: domain.MaxDecisionPage}
 	for {
 		var (
 			page []domain.DecisionRecord
@@ -166,7 +167,7 @@ func Replay(ctx context.Context, store ports.Store, set *rules.Set, w Window, pr
 
 // Count returns how many decisions the window holds, for a progress bar.
 func Count(ctx context.Context, store ports.Store, w Window) (int, error) {
-	f := domain.DecisionFilter{From: w.From, To: w.To, Partner: w.Partner, PageSize: domain.MaxDecisionPage}
+	f := domain.DecisionFilter{From: w.From, To: w.To, Partner: w.Partner, Account: w.Account, PageSize: domain.MaxDecisionPage}
 	n := 0
 	for {
 		var (
