@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
-	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/internal/decisions"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/rules"
@@ -47,7 +47,7 @@ type replayBody struct {
 // field for anything else.
 func decodeExplainBody(b []byte) (explainBody, time.Time, error) {
 	var body explainBody
-	if err := httpapi.DecodeBytes(b, &body); err != nil {
+	if err := decodeBody(b, &body, "context", "request", "files", "now"); err != nil {
 		return body, time.Time{}, err
 	}
 	if body.Context == "" {
@@ -79,7 +79,7 @@ func decodeReplayBody(b []byte) (replayBody, decisions.Window, error) {
 		body replayBody
 		w    decisions.Window
 	)
-	if err := httpapi.DecodeBytes(b, &body); err != nil {
+	if err := decodeBody(b, &body, "files", "from", "to"); err != nil {
 		return body, w, err
 	}
 	if err := checkFiles(body.Files); err != nil {
@@ -100,6 +100,38 @@ func decodeReplayBody(b []byte) (replayBody, decisions.Window, error) {
 		*f.t = t
 	}
 	return body, w, nil
+}
+
+// decodeBody decodes a JSON object holding only the fields named (spelled
+// exactly so) into v. Rule file sources are text with line breaks, so the
+// kit's decoder, which refuses control characters, is not used; NUL bytes
+// and invalid UTF-8 are refused here.
+func decodeBody(b []byte, v any, fields ...string) error {
+	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+		return domain.Errorf(domain.CodeInvalid, "", "the body is not UTF-8 text")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil || top == nil {
+		return domain.Errorf(domain.CodeInvalid, "", "the body is not a JSON object")
+	}
+	for k := range top {
+		if !contains(fields, k) {
+			return domain.Errorf(domain.CodeInvalid, k, "unknown field %q; the fields are %s", k, strings.Join(fields, ", "))
+		}
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return domain.Errorf(domain.CodeInvalid, te.Field, "%s has the wrong type (%s)", te.Field, te.Value)
+		}
+		return domain.Errorf(domain.CodeInvalid, "", "the body does not decode: %v", err)
+	}
+	if d.More() {
+		return domain.Errorf(domain.CodeInvalid, "", "more than one JSON value")
+	}
+	return nil
 }
 
 // checkFiles checks the names of sent rule files: plain *.yaml or *.yml
