@@ -104,7 +104,7 @@ func newDecisionsWorld(t *testing.T) *decisionsWorld {
 	_, acc, srv := apitest.Serve(t, store, clock, httpapi.Limits{}, func(api *httpapi.Server) {
 		RegisterDecisions(api, DecisionsOptions{Rules: svc.Rules, Language: language(), Authors: Authors{"tap-client": true, "another-client": true}})
 	})
-	w := &decisionsWorld{client: &apitest.Client{Server: srv, Bare: true}, ids: map[string]string{}}
+	w := &decisionsWorld{client: &apitest.Client{Server: srv, Spec: apitest.LoadSpec(t, OpenAPI(), apitest.SpecOptions{})}, ids: map[string]string{}}
 	for who, dst := range map[string]*string{"tap-client": &w.tap, "another-client": &w.another} {
 		secret := map[string]string{"tap-client": "example-secret-change-me", "another-client": "another-secret-change-me"}[who]
 		tok, err := acc.IssueToken(ctx, who, secret)
