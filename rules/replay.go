@@ -65,20 +65,44 @@ func NewReplayReport(set *Set) *ReplayReport {
 // Add decides rec again with redecide under set and records whether the
 // outcome changed.
 func (r *ReplayReport) Add(set *Set, rec *domain.DecisionRecord, redecide Redecider) {
-	r.Replayed++
+	r.Merge(ReplayRecord(set, rec, redecide))
+}
+
+// Replayed is what deciding one logged decision again came to: a change,
+// a failure, or neither. ReplayRecord makes it, Merge adds it to a report;
+// records may be replayed concurrently and merged in order.
+type Replayed struct {
+	change *Change
+	failed *ReplayFailed
+}
+
+// ReplayRecord decides rec again with redecide under set and compares the
+// outcome with the logged one. It is safe for concurrent use when redecide
+// is (the contexts' are).
+func ReplayRecord(set *Set, rec *domain.DecisionRecord, redecide Redecider) Replayed {
 	d, after, err := redecide(set, rec)
 	if err != nil {
-		r.Failed = append(r.Failed, ReplayFailed{ID: rec.ID, Error: err.Error()})
-		return
+		return Replayed{failed: &ReplayFailed{ID: rec.ID, Error: err.Error()}}
 	}
 	c, changed := CompareOutcomes(rec.Outcome, after, &d)
 	if !changed {
-		return
+		return Replayed{}
 	}
 	c.ID, c.At, c.Context, c.Command, c.Partner = rec.ID, rec.At, rec.Context, rec.Command, rec.Partner
-	r.Changed = append(r.Changed, c)
-	for _, id := range c.Rules {
-		r.PerRule[id]++
+	return Replayed{change: &c}
+}
+
+// Merge adds one replayed record to r.
+func (r *ReplayReport) Merge(x Replayed) {
+	r.Replayed++
+	switch {
+	case x.failed != nil:
+		r.Failed = append(r.Failed, *x.failed)
+	case x.change != nil:
+		r.Changed = append(r.Changed, *x.change)
+		for _, id := range x.change.Rules {
+			r.PerRule[id]++
+		}
 	}
 }
 

@@ -10,6 +10,9 @@ package decisions
 import (
 	"context"
 	"encoding/json"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -149,8 +152,8 @@ func Replay(ctx context.Context, store ports.Store, set *rules.Set, w Window, pr
 		if err != nil {
 			return nil, err
 		}
-		for i := range page {
-			rep.Add(set, &page[i], Redecide)
+		for _, x := range replayPage(set, page) {
+			rep.Merge(x)
 		}
 		if progress != nil {
 			progress(rep.Replayed)
@@ -163,6 +166,30 @@ func Replay(ctx context.Context, store ports.Store, set *rules.Set, w Window, pr
 		}
 		f.PageToken = next
 	}
+}
+
+// replayPage decides the records of page again, on as many goroutines as
+// the process may run at once, and returns what each came to, in order.
+func replayPage(set *rules.Set, page []domain.DecisionRecord) []rules.Replayed {
+	out := make([]rules.Replayed, len(page))
+	workers := min(runtime.GOMAXPROCS(0), len(page))
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(page) {
+					return
+				}
+				out[i] = rules.ReplayRecord(set, &page[i], Redecide)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // Count returns how many decisions the window holds, for a progress bar.
