@@ -2,6 +2,8 @@ package orders
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -23,7 +25,11 @@ const CommandCreateOrder = "CreateOrder"
 // logDecision appends the record of decision d, made by set for clientID's
 // principal p on req against snap, in tx.
 func (e *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Principal, req *domain.OrderRequest, snap *Snapshot, d *domain.Decision, now time.Time) error {
-	rec, err := DecisionRecord(e.ids.NewID(), now, p, req, snap, d)
+	// A random id, not one of e.ids: the ids an order hands out (its
+	// subscriptions', activations', passcodes') keep their sequence.
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	rec, err := DecisionRecord(hex.EncodeToString(b[:]), now, p, req, snap, d)
 	if err != nil {
 		return err
 	}

@@ -123,16 +123,11 @@ func (s *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Princip
 	if err != nil {
 		return domain.Wrap(err, domain.CodeInternal, "seats: the facts cannot be logged")
 	}
-	var id string
-	if s.ids != nil {
-		id = s.ids.NewID()
-	} else {
-		// Without IDs (an option), a random id: records are never named
-		// by their content, two equal decisions are two records.
-		var b [16]byte
-		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-		id = hex.EncodeToString(b[:])
-	}
+	// A random id, not one of s.ids: the ids the service hands out keep
+	// their sequence, and IDs is optional.
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	id := hex.EncodeToString(b[:])
 	actor := p.Partner
 	if p.User != "" {
 		actor = p.Partner + "/" + p.User
