@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/internal/decisions"
+	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/adapters/sqlite"
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
@@ -242,4 +245,36 @@ func TestReplayFindsAChange(t *testing.T) {
 		t.Fatalf("explain --id: exit %d: %s", code, errOut)
 	}
 	wantLines(t, out, "decision: allowed", "logged: the log holds another outcome", "- line.start-window[0] ")
+}
+
+func TestDecisionRetention(t *testing.T) {
+	cfg, code := parseServe(nil, io.Discard)
+	if code != 0 || cfg.decisionRetention != 90*24*time.Hour {
+		t.Errorf("the default retention is %v (exit %d), want 90 days", cfg.decisionRetention, code)
+	}
+	if _, code := parseServe([]string{"--decision-retention", "0s"}, io.Discard); code != 2 {
+		t.Errorf("a retention of 0: exit %d, want 2", code)
+	}
+	ctx := context.Background()
+	store := memory.New()
+	old, fresh := domain.DecisionRecord{ID: "old", At: time.Unix(1000, 0)}, domain.DecisionRecord{ID: "fresh", At: time.Unix(5000, 0)}
+	if err := store.Update(ctx, func(tx ports.Tx) error {
+		if err := tx.Decisions().Append(ctx, old); err != nil {
+			return err
+		}
+		return tx.Decisions().Append(ctx, fresh)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	purgeDecisions(ctx, store, time.Unix(3000, 0), slog.New(slog.DiscardHandler))
+	var left []domain.DecisionRecord
+	if err := store.View(ctx, func(tx ports.Tx) (err error) {
+		left, _, err = tx.Decisions().List(ctx, domain.DecisionFilter{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || left[0].ID != "fresh" {
+		t.Errorf("after the purge the log holds %v", left)
+	}
 }
