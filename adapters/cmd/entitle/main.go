@@ -1,7 +1,9 @@
 // Command entitle is entitle's program: `entitle serve` runs the five APIs
 // over HTTP, `entitle load FILE` loads a data file into the store,
 // `entitle check [DIR]` compiles rule files and runs the tests written in
-// them, and `entitle version` names the build.
+// them, `entitle explain` prints a decision with the trace of every rule,
+// `entitle replay` decides the decision log again under other rule files,
+// and `entitle version` names the build.
 package main
 
 import (
