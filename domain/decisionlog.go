@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,4 +158,15 @@ func DecisionList(items []string) string {
 		return ""
 	}
 	return "," + strings.Join(items, ",") + ","
+}
+
+// DecisionID makes a decision record's id from the instant of the
+// decision and 8 random bytes: 32 hex digits, the instant's nanoseconds
+// first, so ids sort by time and a store's index on them grows at its end
+// (an append, not a write into a random page) while ids stay unique.
+func DecisionID(at time.Time, random [8]byte) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(at.UnixNano()))
+	copy(b[8:], random[:])
+	return hex.EncodeToString(b[:])
 }

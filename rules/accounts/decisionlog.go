@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -136,14 +135,14 @@ func (s *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Princip
 	if err != nil {
 		return domain.Wrap(err, domain.CodeInternal, "accounts: the facts cannot be logged")
 	}
-	var b [16]byte
+	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	actor := p.Partner
 	if p.Account != "" {
 		actor = p.Partner + "/" + p.Account
 	}
 	return tx.Decisions().Append(ctx, domain.DecisionRecord{
-		ID: hex.EncodeToString(b[:]), At: l.Now, Context: Context, Command: command, Partner: p.Partner, Account: p.Account,
+		ID: domain.DecisionID(l.Now, b), At: l.Now, Context: Context, Command: command, Partner: p.Partner, Account: p.Account,
 		Actor: actor, RulesetHash: d.RulesetHash, Outcome: o, Request: rb, State: sb,
 	})
 }

@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -27,9 +26,9 @@ const CommandCreateOrder = "CreateOrder"
 func (e *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Principal, req *domain.OrderRequest, snap *Snapshot, d *domain.Decision, now time.Time) error {
 	// A random id, not one of e.ids: the ids an order hands out (its
 	// subscriptions', activations', passcodes') keep their sequence.
-	var b [16]byte
+	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	rec, err := DecisionRecord(hex.EncodeToString(b[:]), now, p, req, snap, d)
+	rec, err := DecisionRecord(domain.DecisionID(now, b), now, p, req, snap, d)
 	if err != nil {
 		return err
 	}

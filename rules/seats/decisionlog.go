@@ -3,7 +3,6 @@ package seats
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -125,9 +124,9 @@ func (s *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Princip
 	}
 	// A random id, not one of s.ids: the ids the service hands out keep
 	// their sequence, and IDs is optional.
-	var b [16]byte
+	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	id := hex.EncodeToString(b[:])
+	id := domain.DecisionID(l.Now, b)
 	actor := p.Partner
 	if p.User != "" {
 		actor = p.Partner + "/" + p.User
