@@ -229,8 +229,9 @@ func isEmpty(ctx context.Context, store ports.Store) (bool, error) {
 }
 
 // maintain drops Idempotency-Key answers older than a day, expired
-// tokens and decisions older than the decision log's retention, hourly, and finishes orders that an earlier version left in
-// progress for more than five minutes, every minute.
+// tokens and decisions older than the decision log's retention, hourly,
+// and finishes orders that an earlier version left in progress for more
+// than five minutes, every minute.
 func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc *access.Service, decisionRetention time.Duration, log *slog.Logger) {
 	minute := time.NewTicker(time.Minute)
 	defer minute.Stop()
