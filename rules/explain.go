@@ -58,6 +58,30 @@ func (s *Set) Explainer() (set *Set, ex *Explanation) {
 	return &c, ex
 }
 
+// Explanation returns the explanation an Explainer's set collects, nil for
+// any other set: a context deciding the items of a request one decision
+// each names the item of their steps (ExplainStep.Item).
+func (s *Set) Explanation() *Explanation { return s.explain }
+
+// NameItem sets the Item of the steps recorded from the from-th on to item.
+// Nothing happens on a nil Explanation.
+func (ex *Explanation) NameItem(from, item int) {
+	if ex == nil {
+		return
+	}
+	for i := from; i < len(ex.Steps); i++ {
+		ex.Steps[i].Item = item
+	}
+}
+
+// Len returns how many steps ex holds (0 for nil).
+func (ex *Explanation) Len() int {
+	if ex == nil {
+		return 0
+	}
+	return len(ex.Steps)
+}
+
 // explainPass evaluates the rules of scope si of phases from..to for the
 // environment r holds, each on its own (no guards), recording a step for
 // each: the same rules fire as on the fast path, since a guard is only the

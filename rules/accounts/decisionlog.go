@@ -68,8 +68,11 @@ func (l *Logged) Decide(set *rules.Set) (domain.Decision, domain.DecisionOutcome
 		}
 		d := DecideBilling(set, now, *l.Billing)
 		o := domain.OutcomeOf(&d)
+		ex := set.Explanation()
 		for _, m := range l.Managed {
+			from := ex.Len()
 			dm := DecideManaged(set, now, *l.Billing, m)
+			ex.NameItem(from, m.Index)
 			addPart(&o, "managedAccList["+strconv.Itoa(m.Index)+"]", &dm)
 		}
 		d.Violations = o.Violations

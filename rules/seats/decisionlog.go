@@ -88,8 +88,11 @@ func (l *Logged) Decide(set *rules.Set) (domain.Decision, domain.DecisionOutcome
 		o := domain.OutcomeOf(&d)
 		o.Derived = map[string]string{}
 		io := itemsOutcome{o}
+		ex := set.Explanation()
 		for _, it := range l.Items {
+			from := ex.Len()
 			di := DecideItem(set, today, it.Item, it.Pool)
+			ex.NameItem(from, it.Item.Index)
 			io.addItem(it.Item.Index, &di)
 		}
 		d.Violations = io.Violations

@@ -278,3 +278,23 @@ func TestDecisionRetention(t *testing.T) {
 		t.Errorf("after the purge the log holds %v", left)
 	}
 }
+
+// TestExplainSeatsFacts: a seats decision given by its facts, each item's
+// rules named by the item.
+func TestExplainSeatsFacts(t *testing.T) {
+	facts := filepath.Join(t.TempDir(), "seats.json")
+	body := `{"decision": "items", "now": "2025-04-24T00:00:00Z", "call": {"action": "assign", "productId": "CoPilot", "items": 2},
+	"items": [{"item": {"action": "assign", "productId": "CoPilot", "externalId": "d1", "index": 0, "userFound": true}, "pool": {"owned": 1, "free": 1}},
+	          {"item": {"action": "assign", "productId": "CoPilot", "externalId": "d2", "index": 1, "userFound": true}, "pool": {"owned": 1, "assigned": 1}}]}`
+	if err := os.WriteFile(facts, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd("explain", "--context", "seats", facts)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	wantLines(t, out, "decision: allowed", "  items[1].productId: no free seat of CoPilot (NO_FREE_SEAT) [assignment.no-free-seat]\n",
+		"  items[0].allowed = true\n", "  items[1].allowed = false\n",
+		"- call.product-known ", "- assignment.no-free-seat[0] ", "    read    item.action=\"assign\", item.holds=false, item.userFound=true, pool.free=1\n",
+		"+ assignment.no-free-seat[1] ", "    denied  items[1].productId: no free seat of CoPilot (NO_FREE_SEAT)\n")
+}
