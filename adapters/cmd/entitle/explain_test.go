@@ -296,5 +296,6 @@ func TestExplainSeatsFacts(t *testing.T) {
 	wantLines(t, out, "decision: allowed", "  items[1].productId: no free seat of CoPilot (NO_FREE_SEAT) [assignment.no-free-seat]\n",
 		"  items[0].allowed = true\n", "  items[1].allowed = false\n",
 		"- call.product-known ", "- assignment.no-free-seat[0] ", "    read    item.action=\"assign\", item.holds=false, item.userFound=true, pool.free=1\n",
-		"+ assignment.no-free-seat[1] ", "    denied  items[1].productId: no free seat of CoPilot (NO_FREE_SEAT)\n")
+		"+ assignment.no-free-seat[1] ", "    read    item.action=\"assign\", item.holds=false, item.userFound=true, pool.free=0\n",
+		"    denied  productId: no free seat of CoPilot (NO_FREE_SEAT)\n")
 }
