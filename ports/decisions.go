@@ -21,7 +21,7 @@ type Decisions interface {
 	Append(ctx context.Context, r domain.DecisionRecord) error
 	// List returns the records f selects, oldest first (in the order they
 	// were appended), one page at a time, and the token of the next page
-	// ("" after the last). Paging is stable: records appended or purged
+	// ("" for the last page: no record f selects follows it). Paging is stable: records appended or purged
 	// between two calls never make a page repeat or skip one that stays.
 	// A malformed token is CodeInvalid.
 	List(ctx context.Context, f domain.DecisionFilter) ([]domain.DecisionRecord, string, error)

@@ -41,7 +41,8 @@ func (r decisions) Append(_ context.Context, rec domain.DecisionRecord) error {
 }
 
 // List walks the log from the page token on: a page costs the records it
-// passes over.
+// passes over, up to the first match after it (so the last page has no
+// token).
 func (r decisions) List(_ context.Context, f domain.DecisionFilter) ([]domain.DecisionRecord, string, error) {
 	if err := r.Read(); err != nil {
 		return nil, "", err
@@ -51,19 +52,20 @@ func (r decisions) List(_ context.Context, f domain.DecisionFilter) ([]domain.De
 		return nil, "", err
 	}
 	size := f.Size()
-	var out []domain.DecisionRecord
+	var (
+		out  []domain.DecisionRecord
+		last int64
+	)
 	for n := after + 1; n <= r.db.seq.decision; n++ {
 		rec, ok := r.db.decisions.get(n)
 		if !ok || !f.Matches(&rec) {
 			continue
 		}
-		out = append(out, rec)
 		if len(out) == size {
-			if n == r.db.seq.decision {
-				return out, "", nil
-			}
-			return out, sqlrow.DecisionPageToken(n), nil
+			// One more matches: the page is not the last.
+			return out, sqlrow.DecisionPageToken(last), nil
 		}
+		out, last = append(out, rec), n
 	}
 	return out, "", nil
 }

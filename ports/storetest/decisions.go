@@ -201,6 +201,10 @@ func testDecisionPaging(t *testing.T, s ports.Store) {
 	if !cmp.Equal(rest, want) {
 		t.Errorf("the pages after the first read %v, want %v", rest, want)
 	}
+	// A page that ends the log has no token, whatever its size.
+	if page, next := listDecisions(t, s, domain.DecisionFilter{PageSize: 7, PageToken: f.PageToken}); len(page) != 7 || next != "" {
+		t.Errorf("the last page, exactly full: %d records, token %q; want 7 and none", len(page), next)
+	}
 	if f.Size() != 3 || (domain.DecisionFilter{PageSize: 1 << 20}).Size() != domain.MaxDecisionPage {
 		t.Errorf("page sizes are not bounded")
 	}
