@@ -72,7 +72,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	var ex *decisions.Explanation
 	switch {
 	case *id != "":
-		store, err := so.open(ctx)
+		store, err := openExisting(ctx, so)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -110,7 +110,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 			if _, err := loadData(ctx, store, b); err != nil {
 				return fail("%s: %v", *data, err)
 			}
-		} else if store, err = so.open(ctx); err != nil {
+		} else if store, err = openExisting(ctx, so); err != nil {
 			return fail("%v", err)
 		}
 		defer store.Close()
@@ -137,6 +137,17 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	}
 	printExplanation(stdout, ex)
 	return 0
+}
+
+// openExisting opens the store the flags name; an SQLite file must exist
+// already (explain and replay read a store, they never make one).
+func openExisting(ctx context.Context, so storeOptions) (ports.Store, error) {
+	if *so.postgres == "" {
+		if _, err := os.Stat(*so.db); err != nil {
+			return nil, fmt.Errorf("no store at %s (give --db FILE or --postgres DSN, or --data FILE)", *so.db)
+		}
+	}
+	return so.open(ctx)
 }
 
 // loadRules loads the rule files of dir, or the shipped ones.

@@ -299,3 +299,31 @@ func TestExplainSeatsFacts(t *testing.T) {
 		"+ assignment.no-free-seat[1] ", "    read    item.action=\"assign\", item.holds=false, item.userFound=true, pool.free=0\n",
 		"    denied  productId: no free seat of CoPilot (NO_FREE_SEAT)\n")
 }
+
+func TestExplainAndReplayNeverMakeAStore(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.db")
+	for _, args := range [][]string{
+		{"explain", "--db", missing, "--id", "x"},
+		{"explain", "--db", missing, "--as", "tap-client", orderFile(t, "1", "2025-04-24")},
+		{"replay", "--db", missing, "--rulesets", "../../../rulesets"},
+	} {
+		code, _, errOut := runCmd(args...)
+		if code == 0 || !strings.Contains(errOut, "no store at") {
+			t.Errorf("%v: exit %d: %s", args, code, errOut)
+		}
+		if _, err := os.Stat(missing); err == nil {
+			t.Fatalf("%v made %s", args, missing)
+		}
+	}
+}
+
+func TestDrawProgress(t *testing.T) {
+	var b strings.Builder
+	drawProgress(&b, 250, 1000)
+	if want := "\r[==========                              ] 250/1000 decisions"; b.String() != want {
+		t.Errorf("drawProgress = %q, want %q", b.String(), want)
+	}
+	if isTerminal(&b) {
+		t.Error("a buffer is a terminal")
+	}
+}

@@ -68,7 +68,7 @@ func replay(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	ctx := context.Background()
-	store, err := so.open(ctx)
+	store, err := openExisting(ctx, so)
 	if err != nil {
 		return fail("%v", err)
 	}
