@@ -61,3 +61,28 @@ func TestDecisionLogRecordsEveryOrderDecision(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecisionRecord is what logging costs an order beside deciding
+// it: encoding the request, the snapshot and the outcome of a one-line
+// renewal (BenchmarkDecideOrder is the decision itself).
+func BenchmarkDecisionRecord(b *testing.B) {
+	eng, _ := seedEngine(b, tapNow)
+	mustCreate(b, eng, tapClient, tapOrder(rtxLine(1, "1234567890", "132001-10")))
+	req := tapOrder(rtxLine(1, "1234567890", "132001-10"))
+	var snap *orders.Snapshot
+	view(b, eng, func(ctx context.Context, tx ports.Tx) (err error) {
+		snap, err = orders.LoadSnapshot(ctx, tx, as(tapClient), &req, tapNow)
+		return err
+	})
+	d := orders.Decide(eng.Rules(), snap, &req)
+	size := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		rec, err := orders.DecisionRecord("id", tapNow, as(tapClient), &req, snap, &d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(rec.Request) + len(rec.State)
+	}
+	b.ReportMetric(float64(size), "bytes/record")
+}
