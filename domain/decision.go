@@ -41,10 +41,10 @@ func (d *Decision) Err() error {
 
 // Violation is one reason a request was refused.
 type Violation struct {
-	RuleID  string // the rule that fired, "" for a structural check
-	Code    string // machine-readable, such as TOO_MANY_LINES
-	Field   string // the path of the field at fault, such as lines[2].serviceStartDate
-	Message string // worded for a person
+	RuleID  string `json:"rule,omitempty"`  // the rule that fired, "" for a structural check
+	Code    string `json:"code"`            // machine-readable, such as TOO_MANY_LINES
+	Field   string `json:"field,omitempty"` // the path of the field at fault, such as lines[2].serviceStartDate
+	Message string `json:"message"`         // worded for a person
 }
 
 // String formats v as "field: message (CODE)".
@@ -65,8 +65,8 @@ func (v Violation) String() string {
 
 // Hold says an order is created ORDER_ON_HOLD, and why.
 type Hold struct {
-	RuleID string
-	Reason string
+	RuleID string `json:"rule"`
+	Reason string `json:"reason"`
 }
 
 // LineOutcome is a line's values after the rules ran: what was asked, with

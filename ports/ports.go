@@ -20,7 +20,7 @@ type Store interface {
 
 // Tx gives the repositories of one transaction, grouped by context: a use
 // case takes the narrowest group it needs (OrdersTx, SeatsTx, AccountsTx,
-// PlatformTx),
+// PlatformTx, DecisionsTx),
 // and a store implements them all. A Tx is not safe for concurrent use and is invalid once
 // the View or Update that made it returns.
 type Tx interface {
@@ -28,6 +28,7 @@ type Tx interface {
 	SeatsTx
 	AccountsTx
 	PlatformTx
+	DecisionsTx
 }
 
 // Clock tells the time. Read it once per operation, at the edge.

@@ -119,6 +119,7 @@ type Set struct {
 	sources map[string][]byte // the files, for the tests they hold
 	skipped []Skipped         // the files left out, with the context each declares
 	observe DecisionObserver  // nil, or told of each decision (Observed)
+	explain *Explanation      // set on an Explainer's copy only (explain.go)
 }
 
 // Hash returns the content hash of the files the set was loaded from

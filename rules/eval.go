@@ -98,6 +98,11 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 	r.guards.reset(len(r.set.guards))
 	state := r.guards.state
 	r.env, r.envPtr, r.item = env, envPtr, item
+	if r.set.explain != nil {
+		r.explainPass(si, from, to) // an Explainer's set (explain.go)
+		r.env, r.envPtr = nil, nil
+		return
+	}
 	at := &r.set.phaseAt[si]
 	steps := r.set.steps[si][:at[to+1]]
 	for i := at[from]; i < len(steps); i++ {

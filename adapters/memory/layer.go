@@ -148,6 +148,9 @@ func deepCopy[V any](v V) V {
 		x.Modules = slices.Clone(x.Modules)
 	case *domain.User:
 		x.Roles = slices.Clone(x.Roles)
+	case *domain.DecisionRecord:
+		x.Request, x.State = slices.Clone(x.Request), slices.Clone(x.State)
+		x.Outcome.Violations, x.Outcome.Derived = slices.Clone(x.Outcome.Violations), maps.Clone(x.Outcome.Derived)
 	case *ports.IdempotencyRecord:
 		x.Body = slices.Clone(x.Body)
 	}

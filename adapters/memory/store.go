@@ -143,6 +143,7 @@ type tables struct {
 
 	seatTables
 	accountTables
+	decisionTables
 
 	seq counters
 }
@@ -154,6 +155,7 @@ type counters struct {
 	uniqueID, orderNumber, audit       int64
 	account, user, license, assignment int64
 	link                               int64
+	decision                           int64
 }
 
 type committer interface {
@@ -172,5 +174,6 @@ func (d *tables) layers() []committer {
 		&d.clients, &d.clientsByKey, &d.tokens, &d.idem,
 	}
 	ls = append(ls, d.seatTables.layers()...)
-	return append(ls, d.accountTables.layers()...)
+	ls = append(ls, d.accountTables.layers()...)
+	return append(ls, d.decisionTables.layers()...)
 }

@@ -117,7 +117,8 @@ func (t *tx) queue(what, query string, args ...any) {
 // queues rather than sends: single-row INSERTs whose callers read only the
 // error, with what each is for.
 var queuedElsewhere = map[string]string{
-	qAppendAudit: "append an audit event",
+	qAppendAudit:    "append an audit event",
+	qAppendDecision: "log a decision",
 }
 
 // exec runs a statement and returns how many rows it changed, or queues one

@@ -14,7 +14,7 @@ import (
 )
 
 // Run runs the whole contract suite against the stores open returns: RunOrders,
-// RunOutbox, RunPlatform, RunSeats, RunAccounts, RunTx, RunRaces,
+// RunOutbox, RunPlatform, RunSeats, RunAccounts, RunDecisions, RunTx, RunRaces,
 // RunSeatRaces and RunAccountRaces (the last two with open's store as its
 // own second instance), one after another. Each subtest calls open
 // once and needs the store it gets to be empty; subtests run one after
@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Store) {
 	RunPlatform(t, open)
 	RunSeats(t, open)
 	RunAccounts(t, open)
+	RunDecisions(t, open)
 	RunTx(t, open)
 	RunRaces(t, open)
 	RunSeatRaces(t, OneStore(open))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/entitle-rules/entitle/domain"
@@ -127,8 +128,12 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 	now := s.now()
 	set := s.rules()
 	txID := s.ids.NewID()
-	var out AddResult
+	var (
+		out     AddResult
+		refused error
+	)
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
+		refused = nil
 		primary, err := sessionAccount(ctx, tx, p)
 		if err != nil {
 			return err
@@ -139,9 +144,12 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 		bf := BillingFacts{Action: "add", AccountName: primary.Alias, ServiceName: r.ServiceName, Type: r.Type,
 			SKUs: primary.SKUs, Services: primary.Services, Items: len(r.ManagedAccList)}
 		d := DecideBilling(set, unix(now), bf)
-		if err := refusal(&d); err != nil {
-			return err
+		logged := &Logged{Decision: "add", Now: now, Billing: &bf}
+		if refused = refusal(&d); refused != nil {
+			// The refusal's record commits, and nothing else.
+			return s.logOne(ctx, tx, p, "AddManaged", r, logged, &d)
 		}
+		outcome := domain.OutcomeOf(&d)
 		// The accounts named, read before any lock (only their ids and
 		// registrations), then locked in id order so two adds naming the
 		// same accounts never wait on each other in a cycle.
@@ -191,7 +199,9 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 					return err
 				}
 			}
+			logged.Managed = append(logged.Managed, mf)
 			d := DecideManaged(set, unix(now), bf, mf)
+			addPart(&outcome, "managedAccList["+strconv.Itoa(i)+"]", &d)
 			if !d.Allowed {
 				code, msg := reason(&d)
 				st.Status, st.Reason = StatusFail, msg
@@ -226,8 +236,14 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 			st.Status, st.Reason = StatusSuccess, StatusSuccess
 			codes = append(codes, "ADDED:"+name)
 		}
+		if err := s.logDecision(ctx, tx, p, "AddManaged", r, logged, &d, outcome); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, p, now, "AddManaged", "txid:"+txID, codes)
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return AddResult{}, err
 	}
@@ -263,7 +279,13 @@ func (s *Service) link(ctx context.Context, p domain.Principal, action string, r
 	now := s.now()
 	set := s.rules()
 	out := LinkResult{TxID: r.TxID, AccountName: r.AccountName, PAccountName: r.PAccountName, ServiceName: r.ServiceName}
+	command := "Provision"
+	if action == "cancel" {
+		command = "Cancel"
+	}
+	var refused error
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
+		refused = nil
 		if id := sessionID(p); id > 0 && p.Credential == domain.Session {
 			if err := tx.LockAccount(ctx, id); err != nil {
 				return err
@@ -298,11 +320,16 @@ func (s *Service) link(ctx context.Context, p domain.Principal, action string, r
 			out.Status, out.Reason = StatusFail, reasonInvalidName
 			return nil
 		}
+		logged := &Logged{Decision: "link", Now: now, Billing: &bf, Link: &lf}
 		d := DecideBilling(set, unix(now), bf)
-		if err := refusal(&d); err != nil {
-			return err
+		if refused = refusal(&d); refused != nil {
+			// The refusal's record commits, and nothing else.
+			return s.logOne(ctx, tx, p, command, r, logged, &d)
 		}
 		d = DecideLink(set, unix(now), bf, lf)
+		if err := s.logOne(ctx, tx, p, command, r, logged, &d); err != nil {
+			return err
+		}
 		if !d.Allowed {
 			_, out.Reason = reason(&d)
 			out.Status = StatusFail
@@ -331,6 +358,9 @@ func (s *Service) link(ctx context.Context, p domain.Principal, action string, r
 		return s.audit(ctx, tx, p, now, map[string]string{"provision": "ProvisionManaged", "cancel": "CancelManaged"}[action],
 			fmt.Sprintf("managedlink:%d", live.ID), []string{string(state)})
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return LinkResult{}, err
 	}

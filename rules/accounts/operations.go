@@ -80,8 +80,12 @@ func (s *Service) block(ctx context.Context, p domain.Principal, id int64, actio
 	} else {
 		at = now
 	}
-	var out domain.Account
+	var (
+		out     domain.Account
+		refused error
+	)
 	err = s.store.Update(ctx, func(tx ports.Tx) error {
+		refused = nil
 		if id > 0 && id <= domain.MaxID {
 			if err := tx.LockAccount(ctx, id); err != nil {
 				return err
@@ -91,9 +95,13 @@ func (s *Service) block(ctx context.Context, p domain.Principal, id int64, actio
 		if err != nil {
 			return err
 		}
-		d := DecideBlock(set, unix(now), BlockFacts{Action: action, At: unix(at), Field: field}, accountFacts(&a, now))
-		if err := refusal(&d); err != nil {
+		bf, af := BlockFacts{Action: action, At: unix(at), Field: field}, accountFacts(&a, now)
+		d := DecideBlock(set, unix(now), bf, af)
+		if err := s.logOne(ctx, tx, p, "Block", map[string]any{"id": id, "action": action, "at": at}, &Logged{Decision: "block", Now: now, Block: &bf, Account: &af}, &d); err != nil {
 			return err
+		}
+		if refused = refusal(&d); refused != nil {
+			return nil // the refusal's record commits, and nothing else
 		}
 		// What no rule file can switch off: only activated accounts are
 		// blocked, never from an instant in the past.
@@ -121,6 +129,9 @@ func (s *Service) block(ctx context.Context, p domain.Principal, id int64, actio
 		return s.audit(ctx, tx, p, now, map[string]string{"block": "Block", "unblock": "Unblock", "schedule": "ScheduleBlock"}[action],
 			"account:"+strconv.FormatInt(a.ID, 10), []string{strconv.FormatInt(at.Unix(), 10)})
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return domain.Account{}, err
 	}
@@ -144,9 +155,13 @@ func (s *Service) SetClientPlan(ctx context.Context, p domain.Principal, id int6
 		return PlanChange{}, err
 	}
 	now := s.now()
-	set := s.rules()
-	var out PlanChange
+	set := s.Rules()
+	var (
+		out     PlanChange
+		refused error
+	)
 	err = s.store.Update(ctx, func(tx ports.Tx) error {
+		refused = nil
 		if id > 0 && id <= domain.MaxID {
 			if err := tx.LockAccount(ctx, id); err != nil {
 				return err
@@ -164,9 +179,13 @@ func (s *Service) SetClientPlan(ctx context.Context, p domain.Principal, id int6
 		case domain.ErrorCode(err) != domain.CodeNotFound:
 			return err
 		}
-		d := DecidePlan(set, unix(now), pf, accountFacts(&a, now))
-		if err := refusal(&d); err != nil {
+		af := accountFacts(&a, now)
+		d := DecidePlan(set, unix(now), pf, af)
+		if err := s.logOne(ctx, tx, p, "SetClientPlan", map[string]any{"id": id, "tariff_plan_id": planID, "app_id": appID}, &Logged{Decision: "plan", Now: now, Plan: &pf, Account: &af}, &d); err != nil {
 			return err
+		}
+		if refused = refusal(&d); refused != nil {
+			return nil // the refusal's record commits, and nothing else
 		}
 		// What no rule file can switch off: the plan is the partner's and of
 		// that app.
@@ -191,6 +210,9 @@ func (s *Service) SetClientPlan(ctx context.Context, p domain.Principal, id int6
 		}
 		return s.audit(ctx, tx, p, now, "SetClientPlan", "account:"+strconv.FormatInt(a.ID, 10), []string{appID + "=" + planID})
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return PlanChange{}, err
 	}

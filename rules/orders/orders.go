@@ -27,9 +27,10 @@ type Receipt struct {
 // the coupon redemptions, one audit event, and for an order not on hold an
 // activation per line, PENDING: the outbox entry that DeliverDue hands to
 // the Activator once the transaction has committed (RunDeliveries does so
-// at once). When any line is refused it writes nothing and returns a
-// *domain.Error of CodeInvalid whose Violations hold every problem of every
-// line. When ctx carries an Idempotency-Key (ports.WithIdempotencyKey), the
+// at once). When any line is refused it writes nothing but the decision's
+// record in the decision log (ports.Decisions; an accepted order's record
+// commits with the order) and returns a *domain.Error of CodeInvalid whose
+// Violations hold every problem of every line. When ctx carries an Idempotency-Key (ports.WithIdempotencyKey), the
 // order is bound to it (OrderRef) in the same transaction.
 //
 // While an order is being committed, another order naming one of its
@@ -61,11 +62,12 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 	set := e.rules()
 	now := e.clock.Now().UTC()
 	var (
-		rc   Receipt
-		acts int
+		rc      Receipt
+		acts    int
+		refused error
 	)
 	err = e.store.Update(ctx, func(tx ports.Tx) error {
-		rc, acts = Receipt{}, 0
+		rc, acts, refused = Receipt{}, 0, nil
 		if err := tx.ClaimSerials(ctx, serials...); err != nil {
 			if domain.ErrorCode(err) == domain.CodeConflict {
 				return inProgressRefusal(&req, err)
@@ -78,8 +80,13 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 		}
 		d := Decide(set, snap, &req)
 		rc.Decision = d
+		if err := e.logDecision(ctx, tx, p, &req, snap, &d, now); err != nil {
+			return err
+		}
 		if !d.Allowed {
-			return d.Err()
+			// The refusal's record commits, and nothing else.
+			refused = d.Err()
+			return nil
 		}
 		o := e.buildOrder(clientID, &req, snap, &d, now)
 		for i := range o.Lines {
@@ -109,6 +116,9 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 			Subject: "order:" + strconv.FormatInt(o.UniqueID, 10), Allowed: true, RulesetHash: set.Hash(),
 		})
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return rc, err
 	}

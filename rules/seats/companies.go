@@ -245,8 +245,8 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 		return SeatsChange{}, err
 	}
 	now, today := s.now()
-	set := s.rules()
-	if err := s.checkProduct(today, "seats", r.ProductID, 0); err != nil {
+	set := s.Rules()
+	if err := s.checkProduct(ctx, p, set, now, "seats", r.ProductID, 0); err != nil {
 		return SeatsChange{}, err
 	}
 	var pr domain.Problems
@@ -255,9 +255,12 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 	if err := pr.Err(); err != nil {
 		return SeatsChange{}, err
 	}
-	var out SeatsChange
+	var (
+		out     SeatsChange
+		refused error
+	)
 	err = s.store.Update(ctx, func(tx ports.Tx) error {
-		out = SeatsChange{}
+		out, refused = SeatsChange{}, nil
 		acct, err := companyOf(ctx, tx, partner, r.Alias)
 		if err != nil {
 			return err
@@ -269,10 +272,16 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 		if err != nil {
 			return err
 		}
-		f, d := DecideSeats(set, today, SeatsFacts{ProductID: r.ProductID, Owned: st.pool.Owned, InUse: st.pool.Assigned,
-			Free: st.pool.Owned - st.pool.Assigned, Requested: r.Seats, RequestedExpires: r.Expires, Expires: r.Expires})
-		if err := refusal(&d); err != nil {
+		in := SeatsFacts{ProductID: r.ProductID, Owned: st.pool.Owned, InUse: st.pool.Assigned,
+			Free: st.pool.Owned - st.pool.Assigned, Requested: r.Seats, RequestedExpires: r.Expires, Expires: r.Expires}
+		f, d := DecideSeats(set, today, in)
+		o := domain.OutcomeOf(&d)
+		o.Derived = map[string]string{"seats.expires": f.Expires.String(), "seats.release": strconv.Itoa(f.Release)}
+		if err := s.logDecision(ctx, tx, p, "SetSeats", r, &Logged{Decision: "seats", Now: now, Seats: &in}, &d, o); err != nil {
 			return err
+		}
+		if refused = refusal(&d); refused != nil {
+			return nil // the refusal's record commits, and nothing else
 		}
 		switch {
 		case r.Seats > st.pool.Owned:
@@ -289,6 +298,9 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 		out.Company, err = companyView(ctx, tx, acct, today)
 		return err
 	})
+	if err == nil {
+		err = refused
+	}
 	return out, err
 }
 

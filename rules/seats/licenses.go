@@ -10,6 +10,7 @@ import (
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
+	"github.com/entitle-rules/entitle/rules"
 )
 
 // ItemResult is the answer to one externalId of an assign or release call:
@@ -52,8 +53,8 @@ func (s *Service) Release(ctx context.Context, p domain.Principal, productID str
 // and which are free. CodeNotFound naming productId for a product the rules
 // do not list.
 func (s *Service) Pool(ctx context.Context, p domain.Principal, productID string) (domain.Pool, error) {
-	_, today := s.now()
-	if err := s.checkProduct(today, "pool", productID, 0); err != nil {
+	now, today := s.now()
+	if err := s.checkProduct(ctx, p, s.Rules(), now, "pool", productID, 0); err != nil {
 		return domain.Pool{}, err
 	}
 	var out domain.Pool
@@ -73,12 +74,23 @@ func (s *Service) Pool(ctx context.Context, p domain.Principal, productID string
 }
 
 // checkProduct decides the call scope: a product the rules list, a number
-// of items they allow.
-func (s *Service) checkProduct(today domain.Date, action, productID string, items int) error {
+// of items they allow. A refusal is logged, in a transaction of its own
+// (the call goes no further); an allowed call is decided again, and
+// logged, by the use case's transaction.
+func (s *Service) checkProduct(ctx context.Context, p domain.Principal, set *rules.Set, now time.Time, action, productID string, items int) error {
 	if err := domain.CheckTexts("productId", productID); err != nil {
 		return err
 	}
-	d := DecideCall(s.rules(), today, CallFacts{Action: action, ProductID: productID, Items: items})
+	f := CallFacts{Action: action, ProductID: productID, Items: items}
+	d := DecideCall(set, domain.Today(now, domain.UTC), f)
+	if d.Allowed {
+		return nil
+	}
+	if err := s.store.Update(ctx, func(tx ports.Tx) error {
+		return s.logOne(ctx, tx, p, "Call", f, &Logged{Decision: "call", Now: now, Call: &f, Account: &AccountFacts{}}, &d)
+	}); err != nil {
+		return err
+	}
 	return refusal(&d)
 }
 
@@ -158,8 +170,8 @@ func (s *Service) items(ctx context.Context, p domain.Principal, action, product
 		return nil, domain.Errorf(domain.CodeInvalid, "externalIds", "at most %d externalIds per call; this one names %d", MaxItems, len(externalIDs))
 	}
 	now, today := s.now()
-	set := s.rules()
-	if err := s.checkProduct(today, action, productID, len(externalIDs)); err != nil {
+	set := s.Rules()
+	if err := s.checkProduct(ctx, p, set, now, action, productID, len(externalIDs)); err != nil {
 		return nil, err
 	}
 	// The input limits, per item: a bad externalId fails its own item.
@@ -172,18 +184,31 @@ func (s *Service) items(ctx context.Context, p domain.Principal, action, product
 		}
 		valid = append(valid, ext)
 	}
-	var out []ItemResult
+	var (
+		out     []ItemResult
+		refused error
+	)
+	command := "Assign"
+	if action == "release" {
+		command = "Release"
+	}
+	req := itemsRequest{Action: action, ProductID: productID, ExternalIDs: externalIDs}
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
+		out, refused = nil, nil
 		acct, err := lockedAccount(ctx, tx, p, manage)
 		if err != nil {
 			return err
 		}
 		// The call again, knowing the account: what a block stops.
-		d := DecideAccountCall(set, today, CallFacts{Action: action, ProductID: productID, Items: len(externalIDs)},
-			AccountFacts{UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)})
-		if err := refusal(&d); err != nil {
-			return err
+		cf := CallFacts{Action: action, ProductID: productID, Items: len(externalIDs)}
+		af := AccountFacts{UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)}
+		d := DecideAccountCall(set, today, cf, af)
+		if refused = refusal(&d); refused != nil {
+			// The refusal's record commits, and nothing else.
+			return s.logOne(ctx, tx, p, command, req, &Logged{Decision: "call", Now: now, Call: &cf, Account: &af}, &d)
 		}
+		logged := &Logged{Decision: "items", Now: now, Call: &cf, Account: &af}
+		outcome := itemsOutcome{domain.OutcomeOf(&d)}
 		st, err := loadPool(ctx, tx, acct.ID, productID, today)
 		if err != nil {
 			return err
@@ -210,7 +235,9 @@ func (s *Service) items(ctx context.Context, p domain.Principal, action, product
 			case action == "release" && holds:
 				f.ActivationDate, f.DeactivationDate = held.ActivationDate, endOn(&held, today)
 			}
+			logged.Items = append(logged.Items, LoggedItem{Item: f, Pool: st.facts()})
 			d := DecideItem(set, today, f, st.facts())
+			outcome.addItem(f.Index, &d)
 			if !d.Allowed {
 				v := d.Violations[0]
 				r.Code, r.Reason = v.Code, v.Message
@@ -230,12 +257,22 @@ func (s *Service) items(ctx context.Context, p domain.Principal, action, product
 				return err
 			}
 		}
-		return nil
+		return s.logDecision(ctx, tx, p, command, req, logged, &d, outcome.DecisionOutcome)
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// itemsRequest is an assign or release call as the decision log keeps it.
+type itemsRequest struct {
+	Action      string   `json:"action"`
+	ProductID   string   `json:"productId"`
+	ExternalIDs []string `json:"externalIds"`
 }
 
 func (s *Service) assignOne(ctx context.Context, tx ports.Tx, p domain.Principal, now time.Time, today domain.Date, st *poolState, u domain.User, r *ItemResult) error {

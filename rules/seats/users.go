@@ -48,9 +48,13 @@ func (s *Service) AddUser(ctx context.Context, p domain.Principal, in UserInput)
 		return domain.User{}, err
 	}
 	now, today := s.now()
-	set := s.rules()
-	var out domain.User
+	set := s.Rules()
+	var (
+		out     domain.User
+		refused error
+	)
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
+		refused = nil
 		acct, err := lockedAccount(ctx, tx, p, manage)
 		if err != nil {
 			return err
@@ -59,9 +63,13 @@ func (s *Service) AddUser(ctx context.Context, p domain.Principal, in UserInput)
 		if err != nil {
 			return err
 		}
-		d := DecideUser(set, today, in.facts("add"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)})
-		if err := refusal(&d); err != nil {
+		uf, af := in.facts("add"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)}
+		d := DecideUser(set, today, uf, af)
+		if err := s.logOne(ctx, tx, p, "AddUser", in, &Logged{Decision: "user", Now: now, User: &uf, Account: &af}, &d); err != nil {
 			return err
+		}
+		if refused = refusal(&d); refused != nil {
+			return nil // the refusal's record commits, and nothing else
 		}
 		u := domain.User{AccountID: acct.ID, ExternalID: in.ExternalID, Email: in.Email, FirstName: in.FirstName,
 			LastName: in.LastName, PhoneNumber: in.PhoneNumber, CreatedAt: now, UpdatedAt: now}
@@ -71,6 +79,9 @@ func (s *Service) AddUser(ctx context.Context, p domain.Principal, in UserInput)
 		out = u
 		return s.audit(ctx, tx, p, now, "AddUser", "user:"+strconv.FormatInt(u.ID, 10), nil)
 	})
+	if err == nil {
+		err = refused
+	}
 	return out, err
 }
 
@@ -138,9 +149,13 @@ func (s *Service) UpdateUser(ctx context.Context, p domain.Principal, externalID
 		return domain.User{}, err
 	}
 	now, today := s.now()
-	set := s.rules()
-	var out domain.User
+	set := s.Rules()
+	var (
+		out     domain.User
+		refused error
+	)
 	err := s.store.Update(ctx, func(tx ports.Tx) error {
+		refused = nil
 		acct, err := lockedAccount(ctx, tx, p, manage)
 		if err != nil {
 			return err
@@ -156,9 +171,13 @@ func (s *Service) UpdateUser(ctx context.Context, p domain.Principal, externalID
 		if err != nil {
 			return err
 		}
-		d := DecideUser(set, today, in.facts("update"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)})
-		if err := refusal(&d); err != nil {
+		uf, af := in.facts("update"), AccountFacts{Users: n, UserLimit: acct.UserLimit(), Alias: acct.Alias, Blocked: acct.BlockedAt(now)}
+		d := DecideUser(set, today, uf, af)
+		if err := s.logOne(ctx, tx, p, "UpdateUser", in, &Logged{Decision: "user", Now: now, User: &uf, Account: &af}, &d); err != nil {
 			return err
+		}
+		if refused = refusal(&d); refused != nil {
+			return nil // the refusal's record commits, and nothing else
 		}
 		changed := u.ExternalID != in.ExternalID
 		u.ExternalID, u.Email, u.FirstName, u.LastName, u.PhoneNumber = in.ExternalID, in.Email, in.FirstName, in.LastName, in.PhoneNumber
@@ -173,6 +192,9 @@ func (s *Service) UpdateUser(ctx context.Context, p domain.Principal, externalID
 		}
 		return s.audit(ctx, tx, p, now, "UpdateUser", "user:"+strconv.FormatInt(u.ID, 10), codes)
 	})
+	if err == nil {
+		err = refused
+	}
 	return out, err
 }
 

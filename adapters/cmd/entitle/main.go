@@ -1,7 +1,9 @@
 // Command entitle is entitle's program: `entitle serve` runs the five APIs
 // over HTTP, `entitle load FILE` loads a data file into the store,
 // `entitle check [DIR]` compiles rule files and runs the tests written in
-// them, `entitle migrate status` lists the store's schema migrations, and
+// them, `entitle explain` prints a decision with the trace of every rule,
+// `entitle replay` decides the decision log again under other rule files,
+// `entitle migrate status` lists the store's schema migrations, and
 // `entitle version` names the build. Every flag may also be given as an
 // ENTITLE_* environment variable (config.go).
 package main
@@ -26,6 +28,11 @@ commands:
                             compile the ruleset files in DIR (default: the shipped
                             rulesets) and run the tests written inside them; -v also
                             lists the expressions the lowering leaves to the expr VM
+  explain [flags] (REQUEST.json | --id DECISION)
+                            decide one request (or a logged decision again) and print
+                            the trace of every rule: fired or not, values read, derived
+  replay --rulesets DIR [--from T] [--to T] [--fail-on-change] [--json]
+                            decide the logged decisions again under DIR; report changes
   migrate status [--db F | --postgres DSN [--postgres-schema S]]
                             list the store's schema migrations, applied and pending
                             (exit code 3 when some are pending)
@@ -52,6 +59,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return load(args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(args[1:], stdout, stderr)
+	case "explain":
+		return explain(args[1:], stdout, stderr)
+	case "replay":
+		return replay(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return version(stdout, stderr)
 	case "help", "-h", "--help":

@@ -68,6 +68,7 @@ func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	data := fl.String("data", "", "a data file to load at start (YAML or JSON)")
 	tokenTTL := fl.Duration("token-ttl", time.Hour, "how long a bearer token lives")
 	authors := fl.String("rule-authors", "", "comma-separated partners (store API client ids, Account Manager partner ids) who may use the\nrule authors' API (/rulesets, /decisions) and the web tool's playground (default: none; with the\nexample data set, its client tap-client and partner fleet-partner)")
+	retention := fl.Duration("decision-retention", 90*24*time.Hour, "how long the decision log keeps a decision; older ones are purged hourly")
 	example := fl.Bool("example", false, "load the example data set (with its public client secret) into the store, whatever it is;\nwithout it the example is loaded only into a new default SQLite file")
 	ops := opsFlags(fl)
 	if err := parseFlags(fl, args); err != nil {
@@ -75,6 +76,10 @@ func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	}
 	if fl.NArg() != 0 {
 		fmt.Fprintln(stderr, "usage: entitle serve [flags]; see entitle serve -h")
+		return serverConfig{}, 2
+	}
+	if *retention <= 0 {
+		fmt.Fprintln(stderr, "entitle serve: --decision-retention must be positive")
 		return serverConfig{}, 2
 	}
 	named := false
@@ -85,7 +90,7 @@ func parseServe(args []string, stderr io.Writer) (serverConfig, int) {
 	_, statErr := os.Stat(*so.db)
 	fresh := !named && *so.postgres == "" && errors.Is(statErr, fs.ErrNotExist)
 	cfg := serverConfig{addr: *addr, store: so, rulesDir: *rulesDir, data: *data, tokenTTL: *tokenTTL, example: *example || fresh,
-		ruleAuthors: rulesapi.Authors{}, ops: *ops}
+		ruleAuthors: rulesapi.Authors{}, ops: *ops, decisionRetention: *retention}
 	for _, a := range strings.Split(*authors, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			cfg.ruleAuthors[a] = true
@@ -107,6 +112,8 @@ type serverConfig struct {
 	// ruleAuthors may use the rule authors' API and the playground.
 	ruleAuthors rulesapi.Authors
 	ops         opsConfig // logs, metrics, readiness (ops.go)
+	// decisionRetention is how long the decision log keeps a decision.
+	decisionRetention time.Duration
 }
 
 func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slog.Logger) error {
@@ -168,6 +175,7 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	}
 	rulesapi.RegisterRulesets(api, rs.rulesetsOptions(cfg.ruleAuthors))
 	rs.watch(ctx, time.Second) // reload on SIGHUP and when the directory changes
+	rulesapi.RegisterDecisions(api, rulesapi.DecisionsOptions{Rules: svc.Rules, Language: language(), Authors: cfg.ruleAuthors})
 	metrics.Store(api.Metrics())
 	stopMetrics, err := serveMetrics(ctx, api, cfg.ops, log)
 	if err != nil {
@@ -192,7 +200,7 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go maintain(ctx, api, svc, acc, log)
+	go maintain(ctx, api, svc, acc, cfg.decisionRetention, log)
 	// The deliverer hands the activation outbox to the Activator: at once
 	// after each order or resend commits, and every 10 seconds for retries
 	// and for what other instances wrote. It stops when the server does.
@@ -239,10 +247,11 @@ func isEmpty(ctx context.Context, store ports.Store) (bool, error) {
 	return empty, err
 }
 
-// maintain drops Idempotency-Key answers older than a day and expired
-// tokens, hourly, and finishes orders that an earlier version left in
-// progress for more than five minutes, every minute.
-func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc *access.Service, log *slog.Logger) {
+// maintain drops Idempotency-Key answers older than a day, expired
+// tokens and decisions older than the decision log's retention, hourly,
+// and finishes orders that an earlier version left in progress for more
+// than five minutes, every minute.
+func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc *access.Service, decisionRetention time.Duration, log *slog.Logger) {
 	minute := time.NewTicker(time.Minute)
 	defer minute.Stop()
 	lastPurge := time.Time{}
@@ -259,6 +268,7 @@ func maintain(ctx context.Context, api *httpapi.Server, svc *orders.Service, acc
 			} else if n > 0 {
 				log.Info("purged expired tokens", "tokens", n)
 			}
+			purgeDecisions(ctx, api.Store(), time.Now().Add(-decisionRetention), log)
 		}
 		if n, err := svc.ResumeOlderThan(ctx, 5*time.Minute); err != nil && ctx.Err() == nil {
 			log.Error("finishing orders left in progress", "err", err)

@@ -35,6 +35,8 @@ const (
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
 	pgInsertAudit = `INSERT INTO audit_events (id, at, actor, command, subject, allowed, codes, ruleset_hash)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	pgInsertDecision = `INSERT INTO decisions (id, at, context, command, partner, account, actor, ruleset_hash, allowed, codes, rules,
+	outcome, request, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
 )
 
 // OpenPostgres opens a pool of the store's default size on dsn whose
@@ -93,6 +95,12 @@ func (w *Postgres) Write(ctx context.Context, r *Rows) (int64, error) {
 				sql  string
 				args []any
 			}{pgInsertAudit, []any{e.ID, e.At, e.Actor, e.Command, Subject(id), e.Allowed, texts(e.Codes), e.RulesetHash}})
+		}
+		for i := range r.Decisions {
+			statements = append(statements, struct {
+				sql  string
+				args []any
+			}{pgInsertDecision, decisionArgs(&r.Decisions[i], r.Decisions[i].At)})
 		}
 		for _, st := range statements {
 			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {

@@ -2,9 +2,11 @@ package ceiling
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
@@ -17,6 +19,8 @@ type Rows struct {
 	Subscription domain.Subscription
 	Activation   domain.Activation
 	Events       []domain.AuditEvent
+	// Decisions is the order's record in the decision log (one).
+	Decisions []domain.DecisionRecord
 }
 
 // Writer writes one order's Rows in one transaction and returns the
@@ -58,11 +62,24 @@ func Template(ctx context.Context, store ports.Store, uniqueID int64) (*Rows, er
 			return fmt.Errorf("order %d has %d subscriptions and %d activations, want 1 and 1", uniqueID, len(subs), len(acts))
 		}
 		r.Subscription, r.Activation = subs[0], acts[0]
-		r.Events, err = tx.Audit().List(ctx, Subject(uniqueID))
+		if r.Events, err = tx.Audit().List(ctx, Subject(uniqueID)); err != nil {
+			return err
+		}
+		// The order's decision: logged by its client at its instant.
+		f := domain.DecisionFilter{Partner: r.Order.ClientID, From: r.Order.CreatedAt, To: r.Order.CreatedAt.Add(time.Microsecond), PageSize: domain.MaxDecisionPage}
+		recs, _, err := tx.Decisions().List(ctx, f)
+		for _, rec := range recs {
+			if rec.Outcome.Allowed && rec.Command == "CreateOrder" {
+				r.Decisions = append(r.Decisions, rec)
+			}
+		}
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(r.Decisions) != 1 {
+		return nil, fmt.Errorf("order %d has %d decisions logged, want 1", uniqueID, len(r.Decisions))
 	}
 	if r.Order.Status != domain.OrderSuccess || len(r.Events) != 1 || r.Activation.Delivery.State != domain.DeliveryPending {
 		return nil, fmt.Errorf("order %d is %s with %d audit events and its activation %s, want %s, 1 and %s", uniqueID,
@@ -79,7 +96,8 @@ func Subject(uniqueID int64) string { return "order:" + strconv.FormatInt(unique
 // are r's plus i (a Postgres Writer takes them from the sequences instead).
 func (r *Rows) For(i int64, serial, po string) *Rows {
 	n := strconv.FormatInt(i, 10)
-	out := &Rows{Order: r.Order, Device: r.Device, Subscription: r.Subscription, Activation: r.Activation, Events: slices.Clone(r.Events)}
+	out := &Rows{Order: r.Order, Device: r.Device, Subscription: r.Subscription, Activation: r.Activation, Events: slices.Clone(r.Events),
+		Decisions: slices.Clone(r.Decisions)}
 	o := &out.Order
 	o.UniqueID, o.OrderNumber, o.PONumber = r.Order.UniqueID+i, r.Order.OrderNumber+i, po
 	o.Lines = slices.Clone(r.Order.Lines)
@@ -91,6 +109,9 @@ func (r *Rows) For(i int64, serial, po string) *Rows {
 	for j := range out.Events {
 		out.Events[j].ID = "ceiling-ev-" + n + "-" + strconv.Itoa(j)
 	}
+	for j := range out.Decisions {
+		out.Decisions[j].ID = "ceiling-dec-" + n + "-" + strconv.Itoa(j)
+	}
 	out.numbered(o.UniqueID)
 	return out
 }
@@ -101,4 +122,12 @@ func (r *Rows) numbered(uniqueID int64) {
 	for j := range r.Events {
 		r.Events[j].Subject = Subject(uniqueID)
 	}
+}
+
+// decisionArgs are the columns of a decision log row after id, as both
+// stores write them; at is the instant as the store keeps it.
+func decisionArgs(d *domain.DecisionRecord, at any) []any {
+	outcome, _ := json.Marshal(d.Outcome) // a DecisionOutcome always encodes
+	return []any{d.ID, at, d.Context, d.Command, d.Partner, d.Account, d.Actor, d.RulesetHash, d.Outcome.Allowed,
+		domain.DecisionList(d.Outcome.Codes()), domain.DecisionList(d.Outcome.RuleIDs()), string(outcome), string(d.Request), string(d.State)}
 }

@@ -34,6 +34,8 @@ var sqliteStatements = [...]string{
 	requested_at, passcode, email, state, attempts, next_attempt_at, last_error, delivered_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`INSERT INTO audit (id, at, actor, command, subject, allowed, codes, ruleset_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	`INSERT INTO decisions (id, at, context, command, partner, account, actor, ruleset_hash, allowed, codes, rules, outcome, request, state)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 // OpenSQLite opens the entitle SQLite file at path as the store's writer
@@ -107,6 +109,11 @@ func (w *SQLite) Write(ctx context.Context, r *Rows) (id int64, err error) {
 		}
 		if _, err = tx.StmtContext(ctx, w.stmts[len(args)+1]).ExecContext(ctx,
 			e.ID, instant(e.At), e.Actor, e.Command, e.Subject, e.Allowed, string(codes), e.RulesetHash); err != nil {
+			return 0, err
+		}
+	}
+	for _, dr := range r.Decisions {
+		if _, err = tx.StmtContext(ctx, w.stmts[len(args)+2]).ExecContext(ctx, decisionArgs(&dr, instant(dr.At))...); err != nil {
 			return 0, err
 		}
 	}
