@@ -105,7 +105,8 @@ func TestLowerReportsWhy(t *testing.T) {
 }
 
 // The fused shapes (a field against a literal, a negated field, short and
-// long constant sets, and / or chains) decide as expr does.
+// long constant sets, and / or chains, a string against its case change, a
+// trimmed string against "") decide as expr does.
 func TestFusedShapesMatchExpr(t *testing.T) {
 	long := `["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "g", "hh", "iii", "Telekom M2M"]`
 	srcs := []string{
@@ -113,10 +114,13 @@ func TestFusedShapesMatchExpr(t *testing.T) {
 		`not flag`, `not (box.name in ["x", "y"])`, `box.name in ["x", "y"]`, `box.name in ` + long, `not (box.name in ` + long + `)`,
 		`flag and box.n == 7 and box.name != ""`, `flag or box.n == 7 or box.name == "x"`, `flag and box.n == 7 or box.name == "iii"`,
 		`flag and box.n > 1 and box.n < 9 and box.name != "" and len(box.name) > 0`,
+		`box.name != upper(box.name)`, `upper(box.name) == box.name`, `box.name == lower(box.name)`, `lower(box.name) != box.name`,
+		`trim(box.name) == ""`, `"" != trim(box.name)`, `trim(upper(box.name)) == ""`,
 	}
 	envs := []*env{
 		{In: &inner{N: 7, Name: "x"}, Flag: true}, {In: &inner{N: 1, Name: "iii"}}, {In: &inner{Name: "Telekom M2M"}, Flag: true},
-		{In: &inner{Name: "y", N: 7}}, {In: &inner{Name: ""}},
+		{In: &inner{Name: "y", N: 7}}, {In: &inner{Name: ""}}, {In: &inner{Name: " \t\r\n\v\f "}}, {In: &inner{Name: " \u00a0\u2003"}},
+		{In: &inner{Name: "\u00a0x"}}, {In: &inner{Name: "Ab"}}, {In: &inner{Name: "ÉCOLE"}}, {In: &inner{Name: "école"}}, {In: &inner{Name: "ß"}}, {In: &inner{Name: "VRS"}},
 	}
 	for _, src := range srcs {
 		prog, err := expr.Compile(src, expr.Env(&env{}))
