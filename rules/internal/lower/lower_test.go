@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,6 +50,44 @@ func TestBindGivesPointersTheirType(t *testing.T) {
 	r := Make(func(p unsafe.Pointer) *inner { return (*env)(p).In })
 	if _, ok := r.Fn.(Ptr); !ok || r.Type != reflect.TypeFor[*inner]() {
 		t.Errorf("Make of a struct pointer gave %T of %v", r.Fn, r.Type)
+	}
+}
+
+// A vocabulary call whose operands are fields reads them in line (Bind1,
+// Bind3) and answers as the same call through the operands' closures; a
+// nil pointer on the way panics with NilMember, as the closures do.
+func TestBindReadsFieldsInLine(t *testing.T) {
+	day, _ := domain.NewDate(2025, 4, 24)
+	funcs := map[string]Binder{
+		"one":   Bind1(func(d domain.Date) bool { return d == day }),
+		"three": Bind3(func(e *inner, s string, b bool) string { return fmt.Sprint(e.N, s, b) }),
+	}
+	for _, src := range []string{`one(box.day)`, `three(box, box.name, flag)`, `three(box, box.name + "", flag)`} {
+		prog, err := expr.Compile(src, expr.Env(&env{}), expr.Function("one", func(...any) (any, error) { return nil, nil }, new(func(domain.Date) bool)),
+			expr.Function("three", func(...any) (any, error) { return nil, nil }, new(func(*inner, string, bool) string)))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), funcs, nil)
+		if !f.Lowered() {
+			t.Fatalf("%s: not lowered: %s", src, why)
+		}
+		e := &env{In: &inner{N: 3, Name: "x", Day: day}, Flag: true}
+		want := map[string]any{`one(box.day)`: true}[src]
+		if want == nil {
+			want = "3xtrue"
+		}
+		if got := f.Any(unsafe.Pointer(e)); got != want {
+			t.Errorf("%s = %v, want %v", src, got, want)
+		}
+		func() {
+			defer func() {
+				if _, ok := recover().(NilMember); !ok {
+					t.Errorf("%s on a nil box: no NilMember panic", src)
+				}
+			}()
+			f.Any(unsafe.Pointer(&env{}))
+		}()
 	}
 }
 
