@@ -220,7 +220,11 @@ func inTable(table [][]string, s string) bool {
 
 func member(keys []string, s string) bool {
 	for _, k := range keys {
-		if len(s) == len(k) && s == k {
+		if len(s) != len(k) {
+			continue
+		}
+		// Short codes (RTX, Y, IMMEDIATE) byte by byte, in line.
+		if len(k) <= shortString && eqStr(s, k) || len(k) > shortString && s == k {
 			return true
 		}
 	}
