@@ -286,10 +286,43 @@ func seq(parts []prog) prog {
 	case 4:
 		a, b, c, d := parts[0], parts[1], parts[2], parts[3]
 		return func(r *Run, p unsafe.Pointer) { a(r, p); b(r, p); c(r, p); d(r, p) }
-	case 5, 6, 7, 8:
-		a, b, c, d := parts[0], parts[1], parts[2], parts[3]
-		rest := seq(parts[4:])
-		return func(r *Run, p unsafe.Pointer) { a(r, p); b(r, p); c(r, p); d(r, p); rest(r, p) }
+	case 5:
+		a, b, c, d, e := parts[0], parts[1], parts[2], parts[3], parts[4]
+		return func(r *Run, p unsafe.Pointer) { a(r, p); b(r, p); c(r, p); d(r, p); e(r, p) }
+	case 6:
+		a, b, c, d, e, f := parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]
+		return func(r *Run, p unsafe.Pointer) {
+			a(r, p)
+			b(r, p)
+			c(r, p)
+			d(r, p)
+			e(r, p)
+			f(r, p)
+		}
+	case 7, 8:
+		a, b, c, d, e, f, g := parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]
+		if len(parts) == 7 {
+			return func(r *Run, p unsafe.Pointer) {
+				a(r, p)
+				b(r, p)
+				c(r, p)
+				d(r, p)
+				e(r, p)
+				f(r, p)
+				g(r, p)
+			}
+		}
+		h := parts[7]
+		return func(r *Run, p unsafe.Pointer) {
+			a(r, p)
+			b(r, p)
+			c(r, p)
+			d(r, p)
+			e(r, p)
+			f(r, p)
+			g(r, p)
+			h(r, p)
+		}
 	}
 	// Eight at a time, then a sequence of those.
 	var chunks []prog
