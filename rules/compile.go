@@ -111,8 +111,11 @@ type Set struct {
 	trace   []domain.TraceRule   // the rules as decisions' traces name them
 	guards  []*guard             // the distinct leading guards of the rules
 	byScope [][numPhases][]*Rule // [index of the scope in lang][phase]
-	// plans[scope] are the scope's rules as Run.eval runs them (guard.go).
-	plans   []plan
+	// steps[scope] are the scope's rules as the evaluation loop reads them,
+	// phase after phase; those of phase p are steps[scope][phaseAt[scope][p]:
+	// phaseAt[scope][p+1]].
+	steps   [][]step
+	phaseAt [][numPhases + 1]int
 	sources map[string][]byte // the files, for the tests they hold
 	skipped []Skipped         // the files left out, with the context each declares
 }
@@ -293,6 +296,55 @@ func (c *compiler) leftOut(root *node, fileCtx string) {
 		}
 		c.ps.add(sn.pos, "rule %s: scope %q belongs to %s, but the file declares context %q, which this language does not load (its contexts: %s), so the rule would be dropped; fix the file's context", id, name, ctx, fileCtx, c.lang.contextList())
 	}
+}
+
+// indexRuns fills steps and phaseAt.
+func (s *Set) indexRuns() {
+	s.steps = make([][]step, len(s.byScope))
+	s.phaseAt = make([][numPhases + 1]int, len(s.byScope))
+	for si := range s.byScope {
+		var steps []step
+		for ph, rs := range s.byScope[si] {
+			base := len(steps)
+			s.phaseAt[si][ph] = base
+			// next[i] is the position after the run of rules, from i on,
+			// that share rule i's guard: when the guard is false the whole
+			// run is skipped at once (no rule of it can derive the field it
+			// reads). Runs end with their phase.
+			next := make([]int, len(rs))
+			for i := len(rs) - 1; i >= 0; i-- {
+				next[i] = i + 1
+				if i+1 < len(rs) && rs[i].guard >= 0 && rs[i+1].guard == rs[i].guard {
+					next[i] = next[i+1]
+				}
+			}
+			for i, r := range rs {
+				st := step{rule: r, guard: int32(r.guard), skip: int32(base + next[i])}
+				switch {
+				case r.guard >= 0:
+					st.cond, st.safe, st.gfn = r.rest, r.restSafe, s.guards[r.guard].fn
+				case r.when.fast.B != nil:
+					st.cond, st.safe = r.when.fast.B, r.when.fast.Safe
+				}
+				steps = append(steps, st)
+			}
+		}
+		s.phaseAt[si][numPhases] = len(steps)
+		s.steps[si] = steps
+	}
+}
+
+// step is a rule as the evaluation loop reads it, in one array per scope
+// and phase. cond is the condition's closure (after the guard, when there is
+// one; nil with a guard when the guard is all of it, nil without one when
+// the condition runs on the VM).
+type step struct {
+	cond  func(unsafe.Pointer) bool
+	gfn   func(unsafe.Pointer) bool // the guard's test
+	rule  *Rule
+	guard int32 // index into the set's guards, -1 for none
+	skip  int32 // the position after the run of rules sharing the guard
+	safe  bool  // cond cannot meet a nil, so needs no recover
 }
 
 // blankSections returns data with the lines of the named top-level sections

@@ -23,7 +23,8 @@ type Run struct {
 	d       domain.Decision
 	denied  bool
 	derived []string
-	bits    []uint64   // the fired bits of the pass being evaluated
+	bits    []uint64 // the fired bits of the pass being evaluated
+	guards  guards
 	sc      *scopeInfo // the scope being evaluated
 	// The environment and item being evaluated.
 	env    any
@@ -86,8 +87,35 @@ func (r *Run) eval(sc *scopeInfo, env any, envPtr unsafe.Pointer, from, to Phase
 		t.Fired = append(t.Fired, 0)
 	}
 	r.bits = t.Fired[base : base+w]
+	r.guards.reset(len(r.set.guards))
+	state := r.guards.state
 	r.env, r.envPtr, r.item = env, envPtr, item
-	r.run(&r.set.plans[si], from, to, envPtr)
+	at := &r.set.phaseAt[si]
+	steps := r.set.steps[si][:at[to+1]]
+	for i := at[from]; i < len(steps); i++ {
+		st := &steps[i]
+		if st.guard >= 0 {
+			g := state[st.guard]
+			if g == 0 {
+				g = 2
+				if st.gfn(envPtr) {
+					g = 1
+				}
+				state[st.guard] = g
+			}
+			if g == 2 {
+				i = int(st.skip) - 1 // no rule of the run can hold: evaluated, not fired
+				continue
+			}
+		}
+		if st.safe {
+			if st.cond(envPtr) {
+				r.fire(st.rule)
+			}
+			continue
+		}
+		r.step(st)
+	}
 	r.env, r.envPtr = nil, nil
 }
 
@@ -143,6 +171,10 @@ func (r *Run) fire(rule *Rule) {
 				continue
 			}
 			r.derived = append(r.derived, s.label)
+		}
+		// A derived field may be one a guard reads.
+		for _, g := range rule.forget {
+			r.guards.state[g] = 0
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"slices"
 	"unsafe"
 
 	"github.com/expr-lang/expr/ast"
@@ -12,15 +11,16 @@ import (
 // A guard is the leading test of a rule's condition when it is a plain field
 // test (`line.serviceType == "VRS" and ...`, `part.trial and ...`, `not
 // order.billToFound`), or the test both sides of an `or` lead with. Rules
-// sharing a guard are dispatched on it (see plan): a run of them is passed
-// over at once when the guard is false, none evaluated; each did not fire,
-// as its condition could not hold. When the guard holds, only the rest of
-// each condition is evaluated. Most rules of a line are about another
-// service type or kind of part, so most are skipped this way.
+// sharing a guard are dispatched on it: the guard runs once per pass (again
+// after a derivation of the field it reads), and a rule whose guard is false
+// is not evaluated at all; it did not fire, as its condition could not hold.
+// When the guard holds, only the rest of the condition is evaluated. Most
+// rules of a line are about another service type or kind of part, so most
+// are skipped this way.
 type guard struct {
 	key   string // the guard's expression, to share one guard among rules
 	fn    func(unsafe.Pointer) bool
-	field fieldKey // the field the guard reads: a derivation of it ends a block (see plan)
+	field fieldKey // the field the guard reads: a derivation of it forgets the guard's value
 }
 
 // leadingGuard returns the guard of condition n in an environment of type
@@ -144,192 +144,17 @@ func isLiteral(n ast.Node) bool {
 	return false
 }
 
-// A plan is a scope's rules as Run.eval runs them: per phase, one closure
-// compiled from the rules, in order, with no loop and no per-rule dispatch.
-// Consecutive rules that lead with the same guard form a block, compiled as
-// `if guard { rules }`: when the guard is false none of them is evaluated
-// (each was, and did not fire: its condition could not hold). A block ends
-// after a rule deriving the field its guard reads, so the rules after it
-// see the guard tested again. Rules without a guard are one closure each,
-// calling their condition and firing.
-type plan struct {
-	phases [numPhases]prog // nil: no rule in the phase
+// guards is the guard state of one pass: each distinct guard's value, known
+// or not yet (it is computed when a rule first needs it and forgotten after
+// a derivation of the field it reads).
+type guards struct {
+	state []uint8 // per guard index: 0 unknown, 1 true, 2 false (Run.eval reads and fills it)
 }
 
-// prog runs compiled rules in the environment at p.
-type prog func(r *Run, p unsafe.Pointer)
-
-// step is a rule whose condition needs Run.step: a closure that may meet a
-// nil, the VM, or a guard that is the whole condition. cond is the
-// condition's closure (after the guard, when there is one; nil with a guard
-// when the guard is all of it, nil without one when the condition runs on
-// the VM).
-type step struct {
-	cond  func(unsafe.Pointer) bool
-	rule  *Rule
-	guard int32 // index into the set's guards, -1 for none
-}
-
-// run evaluates the rules of phases from..to of plan pl in the environment
-// at p, in order, firing those whose condition holds.
-func (r *Run) run(pl *plan, from, to Phase, p unsafe.Pointer) {
-	for ph := from; ph <= to; ph++ {
-		if f := pl.phases[ph]; f != nil {
-			f(r, p)
-		}
+func (g *guards) reset(n int) {
+	if cap(g.state) < n {
+		g.state = make([]uint8, n)
 	}
-}
-
-// indexRuns compiles the plan of every scope.
-func (s *Set) indexRuns() {
-	s.indexForgets() // the guards each rule's derivations make stale
-	s.plans = make([]plan, len(s.byScope))
-	for si := range s.byScope {
-		for ph, rs := range s.byScope[si] {
-			var parts []prog
-			for i := 0; i < len(rs); {
-				g := rs[i].guard
-				j := i + 1
-				if g >= 0 {
-					for j < len(rs) && rs[j].guard == g && !slices.Contains(rs[j-1].forget, g) {
-						j++
-					}
-				}
-				parts = append(parts, s.block(rs[i:j]))
-				i = j
-			}
-			s.plans[si].phases[ph] = seq(parts)
-		}
-	}
-}
-
-// block compiles rules sharing a guard (or one rule without a guard).
-func (s *Set) block(rs []*Rule) prog {
-	if rs[0].guard < 0 {
-		return rule(rs[0])
-	}
-	g := s.guards[rs[0].guard].fn
-	if len(rs) == 1 {
-		r := rs[0]
-		switch {
-		case r.rest == nil:
-			return func(run *Run, p unsafe.Pointer) {
-				if g(p) {
-					run.fire(r)
-				}
-			}
-		case r.restSafe:
-			c := r.rest
-			return func(run *Run, p unsafe.Pointer) {
-				if g(p) && c(p) {
-					run.fire(r)
-				}
-			}
-		}
-	}
-	parts := make([]prog, len(rs))
-	for i, r := range rs {
-		parts[i] = rule(r)
-	}
-	body := seq(parts)
-	return func(run *Run, p unsafe.Pointer) {
-		if g(p) {
-			body(run, p)
-		}
-	}
-}
-
-// rule compiles one rule, past its guard when it has one.
-func rule(r *Rule) prog {
-	st := &step{rule: r, guard: int32(r.guard)}
-	switch {
-	case r.guard >= 0 && r.rest == nil:
-		return func(run *Run, _ unsafe.Pointer) { run.fire(r) }
-	case r.guard >= 0:
-		st.cond = r.rest
-		if r.restSafe {
-			c := r.rest
-			return func(run *Run, p unsafe.Pointer) {
-				if c(p) {
-					run.fire(r)
-				}
-			}
-		}
-	case r.when.fast.B != nil:
-		st.cond = r.when.fast.B
-		if r.when.fast.Safe {
-			c := r.when.fast.B
-			return func(run *Run, p unsafe.Pointer) {
-				if c(p) {
-					run.fire(r)
-				}
-			}
-		}
-	}
-	return func(run *Run, _ unsafe.Pointer) { run.step(st) }
-}
-
-// seq compiles parts run one after the other: one closure calling up to
-// eight, a tree of them for more.
-func seq(parts []prog) prog {
-	switch len(parts) {
-	case 0:
-		return nil
-	case 1:
-		return parts[0]
-	case 2:
-		a, b := parts[0], parts[1]
-		return func(r *Run, p unsafe.Pointer) { a(r, p); b(r, p) }
-	case 3:
-		a, b, c := parts[0], parts[1], parts[2]
-		return func(r *Run, p unsafe.Pointer) { a(r, p); b(r, p); c(r, p) }
-	case 4:
-		a, b, c, d := parts[0], parts[1], parts[2], parts[3]
-		return func(r *Run, p unsafe.Pointer) { a(r, p); b(r, p); c(r, p); d(r, p) }
-	case 5:
-		a, b, c, d, e := parts[0], parts[1], parts[2], parts[3], parts[4]
-		return func(r *Run, p unsafe.Pointer) { a(r, p); b(r, p); c(r, p); d(r, p); e(r, p) }
-	case 6:
-		a, b, c, d, e, f := parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]
-		return func(r *Run, p unsafe.Pointer) {
-			a(r, p)
-			b(r, p)
-			c(r, p)
-			d(r, p)
-			e(r, p)
-			f(r, p)
-		}
-	case 7, 8:
-		a, b, c, d, e, f, g := parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]
-		if len(parts) == 7 {
-			return func(r *Run, p unsafe.Pointer) {
-				a(r, p)
-				b(r, p)
-				c(r, p)
-				d(r, p)
-				e(r, p)
-				f(r, p)
-				g(r, p)
-			}
-		}
-		h := parts[7]
-		return func(r *Run, p unsafe.Pointer) {
-			a(r, p)
-			b(r, p)
-			c(r, p)
-			d(r, p)
-			e(r, p)
-			f(r, p)
-			g(r, p)
-			h(r, p)
-		}
-	}
-	// Eight at a time, then a sequence of those.
-	var chunks []prog
-	for len(parts) > 0 {
-		n := min(8, len(parts))
-		chunks = append(chunks, seq(parts[:n]))
-		parts = parts[n:]
-	}
-	return seq(chunks)
+	g.state = g.state[:n]
+	clear(g.state)
 }

@@ -85,12 +85,14 @@ func decideRooms(set *rules.Set, h house) domain.Decision {
 	return run.Finish()
 }
 
-// A plan (rules in blocks sharing their leading field test, a block passed
-// over when the test is false, compiled into closures) decides as the rules
-// evaluated one by one, in order, on the expr VM: the same violations,
-// hold and derived values, and the same trace, bit for bit (which rule
-// fired in which pass), whatever the rules and the house.
-func TestPlanDecidesAsRuleByRule(t *testing.T) {
+// Rules dispatched on their leading field test (a guard tested once per
+// pass and again after a derivation of its field, a run of rules sharing a
+// false guard passed over at once, only the rest of a condition evaluated
+// when the guard holds), lowered to closures, decide as the rules evaluated
+// one by one, in order, on the expr VM: the same violations, hold and
+// derived values, and the same trace, bit for bit (which rule fired in
+// which pass), whatever the rules and the house.
+func TestGuardedDecidesAsRuleByRule(t *testing.T) {
 	lang := toyLanguage(t)
 	rapid.Check(t, func(t *rapid.T) {
 		src := ruleFile(t)
@@ -110,7 +112,7 @@ func TestPlanDecidesAsRuleByRule(t *testing.T) {
 		got := decideRooms(set, cloneHouse(h))
 		want := decideRooms(set.VMOnly(), cloneHouse(h))
 		if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b domain.Date) bool { return a == b })); diff != "" {
-			t.Fatalf("the plan decides otherwise than the rules one by one (-vm +plan):\n%s\nrules:\n%s", diff, src)
+			t.Fatalf("guarded and lowered, the rules decide otherwise than one by one (-vm +guarded):\n%s\nrules:\n%s", diff, src)
 		}
 	})
 }
