@@ -203,14 +203,16 @@ func (r *Run) assign(t *settable, p *program, env any, envPtr unsafe.Pointer) (e
 		return fmt.Errorf("%s is not there to derive", t.name)
 	}
 	if p.fast.Lowered() {
-		switch t.typ {
-		case dateType:
+		// By the closure set (the field's type, checked at load), not by
+		// comparing reflect.Types, which costs a call each.
+		switch {
+		case p.fast.D != nil:
 			*(*domain.Date)(dst) = p.fast.D(envPtr)
-		case stringType:
+		case p.fast.S != nil:
 			*(*string)(dst) = p.fast.S(envPtr)
-		case boolType:
+		case p.fast.B != nil:
 			*(*bool)(dst) = p.fast.B(envPtr)
-		case intType:
+		case p.fast.I != nil:
 			*(*int)(dst) = p.fast.I(envPtr)
 		}
 		return nil

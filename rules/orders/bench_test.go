@@ -136,6 +136,7 @@ func BenchmarkDecideOrder(b *testing.B) {
 		snap := snapshotOf(b, benchWorld(b, n), benchNow, "c1", &req)
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			defer threadCPU(b)()
 			for b.Loop() {
 				d := orders.Decide(set, snap, &req)
 				if !d.Allowed {

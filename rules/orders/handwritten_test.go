@@ -1024,6 +1024,7 @@ func BenchmarkDecideOrderHandwritten(b *testing.B) {
 		snap := snapshotOf(b, benchWorld(b, n), benchNow, "c1", &req)
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			defer threadCPU(b)()
 			for b.Loop() {
 				d := decideByHand(snap, &req)
 				if !d.Allowed {

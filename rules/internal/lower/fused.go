@@ -1,6 +1,8 @@
 package lower
 
 import (
+	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/expr-lang/expr/ast"
@@ -218,7 +220,11 @@ func inTable(table [][]string, s string) bool {
 
 func member(keys []string, s string) bool {
 	for _, k := range keys {
-		if len(s) == len(k) && s == k {
+		if len(s) != len(k) {
+			continue
+		}
+		// Short codes (RTX, Y, IMMEDIATE) byte by byte, in line.
+		if len(k) <= shortString && eqStr(s, k) || len(k) > shortString && s == k {
 			return true
 		}
 	}
@@ -299,4 +305,113 @@ func (c *lowerer) chain(x *ast.BinaryNode, env *scope, and bool) (Value, bool) {
 		}
 	}
 	return Value{Type: boolType, Fn: f}, true
+}
+
+// caseCompare lowers `s != upper(s)` and `s == upper(s)` (either side, or
+// lower) for the same string expression s into one closure that reads s
+// once and looks for a letter the case change would change, with no new
+// string: what a normalize rule tests on every line (`line.serviceType !=
+// upper(line.serviceType)`). A string that is not ASCII is compared with
+// its case change as expr does.
+func (c *lowerer) caseCompare(x *ast.BinaryNode, env *scope) (boolFn, bool) {
+	call, other := x.Right, x.Left
+	if _, ok := call.(*ast.BuiltinNode); !ok {
+		call, other = x.Left, x.Right
+	}
+	b, ok := call.(*ast.BuiltinNode)
+	if !ok || (b.Name != "upper" && b.Name != "lower") || len(b.Arguments) != 1 || b.Arguments[0].String() != other.String() {
+		return nil, false
+	}
+	v, ok := c.node(other, env)
+	if !ok {
+		return nil, false
+	}
+	f, ok := v.Fn.(strFn)
+	if !ok {
+		return nil, false
+	}
+	changes := upperChanges
+	if b.Name == "lower" {
+		changes = lowerChanges
+	}
+	if x.Operator == "==" {
+		return func(p unsafe.Pointer) bool { return !changes(f(p)) }, true
+	}
+	return func(p unsafe.Pointer) bool { return changes(f(p)) }, true
+}
+
+// upperChanges reports whether strings.ToUpper(s) != s.
+func upperChanges(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToUpper(s) != s
+		}
+		if 'a' <= c && c <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerChanges reports whether strings.ToLower(s) != s.
+func lowerChanges(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(s) != s
+		}
+		if 'A' <= c && c <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// blankCompare lowers `trim(s) == ""` and `trim(s) != ""` (either side)
+// into one closure that looks for a byte TrimSpace would keep, with no
+// call for trim or the comparison: the rules of a line test five fields
+// for blanks.
+func (c *lowerer) blankCompare(x *ast.BinaryNode, env *scope) (boolFn, bool) {
+	call, lit := x.Left, x.Right
+	if _, ok := lit.(*ast.StringNode); !ok {
+		call, lit = x.Right, x.Left
+	}
+	k, ok := lit.(*ast.StringNode)
+	b, ok2 := call.(*ast.BuiltinNode)
+	if !ok || !ok2 || k.Value != "" || b.Name != "trim" || len(b.Arguments) != 1 {
+		return nil, false
+	}
+	v, ok := c.node(b.Arguments[0], env)
+	if !ok {
+		return nil, false
+	}
+	f, ok := v.Fn.(strFn)
+	if !ok {
+		return nil, false
+	}
+	o0, o1, two, fused := fusable(v)
+	name := v.name
+	switch {
+	case fused && x.Operator == "==":
+		return func(p unsafe.Pointer) bool { return blank(*(*string)(fieldAt(p, o0, o1, two, name))) }, true
+	case fused:
+		return func(p unsafe.Pointer) bool { return !blank(*(*string)(fieldAt(p, o0, o1, two, name))) }, true
+	case x.Operator == "==":
+		return func(p unsafe.Pointer) bool { return blank(f(p)) }, true
+	}
+	return func(p unsafe.Pointer) bool { return !blank(f(p)) }, true
+}
+
+// blank reports whether strings.TrimSpace(s) == "".
+func blank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.TrimSpace(s[i:]) == ""
+		case c != ' ' && (c < '\t' || c > '\r'):
+			return false
+		}
+	}
+	return true
 }

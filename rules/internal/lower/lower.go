@@ -274,7 +274,7 @@ func (c *lowerer) readField(base Value, owner reflect.Type, f reflect.StructFiel
 	case stringType:
 		return Value{Type: stringType, Fn: reader[string](path, bp, f.Offset, name), path: path, name: name}, true
 	case dateType:
-		return Value{Type: dateType, Fn: reader[domain.Date](path, bp, f.Offset, name)}, true
+		return Value{Type: dateType, Fn: reader[domain.Date](path, bp, f.Offset, name), path: path, name: name}, true
 	case intsType:
 		return Value{Type: intsType, Fn: reader[[]int](path, bp, f.Offset, name)}, true
 	case stringsType:

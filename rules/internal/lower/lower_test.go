@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,6 +50,44 @@ func TestBindGivesPointersTheirType(t *testing.T) {
 	r := Make(func(p unsafe.Pointer) *inner { return (*env)(p).In })
 	if _, ok := r.Fn.(Ptr); !ok || r.Type != reflect.TypeFor[*inner]() {
 		t.Errorf("Make of a struct pointer gave %T of %v", r.Fn, r.Type)
+	}
+}
+
+// A vocabulary call whose operands are fields reads them in line (Bind1,
+// Bind3) and answers as the same call through the operands' closures; a
+// nil pointer on the way panics with NilMember, as the closures do.
+func TestBindReadsFieldsInLine(t *testing.T) {
+	day, _ := domain.NewDate(2025, 4, 24)
+	funcs := map[string]Binder{
+		"one":   Bind1(func(d domain.Date) bool { return d == day }),
+		"three": Bind3(func(e *inner, s string, b bool) string { return fmt.Sprint(e.N, s, b) }),
+	}
+	for _, src := range []string{`one(box.day)`, `three(box, box.name, flag)`, `three(box, box.name + "", flag)`} {
+		prog, err := expr.Compile(src, expr.Env(&env{}), expr.Function("one", func(...any) (any, error) { return nil, nil }, new(func(domain.Date) bool)),
+			expr.Function("three", func(...any) (any, error) { return nil, nil }, new(func(*inner, string, bool) string)))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		f, why := Lower(prog.Node(), reflect.TypeFor[*env](), funcs, nil)
+		if !f.Lowered() {
+			t.Fatalf("%s: not lowered: %s", src, why)
+		}
+		e := &env{In: &inner{N: 3, Name: "x", Day: day}, Flag: true}
+		want := map[string]any{`one(box.day)`: true}[src]
+		if want == nil {
+			want = "3xtrue"
+		}
+		if got := f.Any(unsafe.Pointer(e)); got != want {
+			t.Errorf("%s = %v, want %v", src, got, want)
+		}
+		func() {
+			defer func() {
+				if _, ok := recover().(NilMember); !ok {
+					t.Errorf("%s on a nil box: no NilMember panic", src)
+				}
+			}()
+			f.Any(unsafe.Pointer(&env{}))
+		}()
 	}
 }
 
@@ -105,7 +144,8 @@ func TestLowerReportsWhy(t *testing.T) {
 }
 
 // The fused shapes (a field against a literal, a negated field, short and
-// long constant sets, and / or chains) decide as expr does.
+// long constant sets, and / or chains, a string against its case change, a
+// trimmed string against "") decide as expr does.
 func TestFusedShapesMatchExpr(t *testing.T) {
 	long := `["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "g", "hh", "iii", "Telekom M2M"]`
 	srcs := []string{
@@ -113,10 +153,13 @@ func TestFusedShapesMatchExpr(t *testing.T) {
 		`not flag`, `not (box.name in ["x", "y"])`, `box.name in ["x", "y"]`, `box.name in ` + long, `not (box.name in ` + long + `)`,
 		`flag and box.n == 7 and box.name != ""`, `flag or box.n == 7 or box.name == "x"`, `flag and box.n == 7 or box.name == "iii"`,
 		`flag and box.n > 1 and box.n < 9 and box.name != "" and len(box.name) > 0`,
+		`box.name != upper(box.name)`, `upper(box.name) == box.name`, `box.name == lower(box.name)`, `lower(box.name) != box.name`,
+		`trim(box.name) == ""`, `"" != trim(box.name)`, `trim(upper(box.name)) == ""`,
 	}
 	envs := []*env{
 		{In: &inner{N: 7, Name: "x"}, Flag: true}, {In: &inner{N: 1, Name: "iii"}}, {In: &inner{Name: "Telekom M2M"}, Flag: true},
-		{In: &inner{Name: "y", N: 7}}, {In: &inner{Name: ""}},
+		{In: &inner{Name: "y", N: 7}}, {In: &inner{Name: ""}}, {In: &inner{Name: " \t\r\n\v\f "}}, {In: &inner{Name: " \u00a0\u2003"}},
+		{In: &inner{Name: "\u00a0x"}}, {In: &inner{Name: "Ab"}}, {In: &inner{Name: "ÉCOLE"}}, {In: &inner{Name: "école"}}, {In: &inner{Name: "ß"}}, {In: &inner{Name: "VRS"}},
 	}
 	for _, src := range srcs {
 		prog, err := expr.Compile(src, expr.Env(&env{}))

@@ -50,6 +50,12 @@ func (c *lowerer) binary(x *ast.BinaryNode, env *scope) (Value, bool) {
 		if l, ok := c.nilCompare(x, env); ok {
 			return l, true
 		}
+		if f, ok := c.caseCompare(x, env); ok {
+			return Value{Type: boolType, Fn: f}, true
+		}
+		if f, ok := c.blankCompare(x, env); ok {
+			return Value{Type: boolType, Fn: f}, true
+		}
 	}
 	a, ok := c.node(x.Left, env)
 	if !ok {

@@ -102,6 +102,18 @@ func Bind1[A, R any](f func(A) R) Binder {
 		if !ok {
 			return Value{}, false
 		}
+		if la, ok := locOf(args[0]); ok {
+			// The field read in line (by hand: see Bind3).
+			return Make(func(p unsafe.Pointer) R {
+				q := p
+				if la.two {
+					if q = *(*unsafe.Pointer)(unsafe.Add(p, la.hop)); q == nil {
+						nilMember(la.name)
+					}
+				}
+				return f(*(*A)(unsafe.Add(q, la.off)))
+			}), true
+		}
 		return Make(func(p unsafe.Pointer) R { return f(a(p)) }), true
 	}
 }
@@ -132,6 +144,32 @@ func Bind3[A, B, C, R any](f func(A, B, C) R) Binder {
 		c, ok3 := As[C](args[2])
 		if !ok1 || !ok2 || !ok3 {
 			return Value{}, false
+		}
+		la, ok1 := locOf(args[0])
+		lb, ok2 := locOf(args[1])
+		lc, ok3 := locOf(args[2])
+		if ok1 && ok2 && ok3 {
+			// The fields read in line, by hand: the inliner does not
+			// inline a helper into closures of generic functions.
+			return Make(func(p unsafe.Pointer) R {
+				qa, qb, qc := p, p, p
+				if la.two {
+					if qa = *(*unsafe.Pointer)(unsafe.Add(p, la.hop)); qa == nil {
+						nilMember(la.name)
+					}
+				}
+				if lb.two {
+					if qb = *(*unsafe.Pointer)(unsafe.Add(p, lb.hop)); qb == nil {
+						nilMember(lb.name)
+					}
+				}
+				if lc.two {
+					if qc = *(*unsafe.Pointer)(unsafe.Add(p, lc.hop)); qc == nil {
+						nilMember(lc.name)
+					}
+				}
+				return f(*(*A)(unsafe.Add(qa, la.off)), *(*B)(unsafe.Add(qb, lb.off)), *(*C)(unsafe.Add(qc, lc.off)))
+			}), true
 		}
 		return Make(func(p unsafe.Pointer) R { return f(a(p), b(p), c(p)) }), true
 	}
