@@ -226,7 +226,7 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 			st.Status, st.Reason = StatusSuccess, StatusSuccess
 			codes = append(codes, "ADDED:"+name)
 		}
-		return s.audit(ctx, tx, p, now, "AddManaged", "txid:"+txID, codes)
+		return s.audit(ctx, tx, p, now, primary.ID, "AddManaged", "txid:"+txID, codes)
 	})
 	if err != nil {
 		return AddResult{}, err
@@ -328,7 +328,7 @@ func (s *Service) link(ctx context.Context, p domain.Principal, action string, r
 		if err := tx.ManagedLinks().SetState(ctx, live.ID, state, now); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, p, now, map[string]string{"provision": "ProvisionManaged", "cancel": "CancelManaged"}[action],
+		return s.audit(ctx, tx, p, now, primary.ID, map[string]string{"provision": "ProvisionManaged", "cancel": "CancelManaged"}[action],
 			fmt.Sprintf("managedlink:%d", live.ID), []string{string(state)})
 	})
 	if err != nil {

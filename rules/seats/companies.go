@@ -103,7 +103,7 @@ func (s *Service) CreateCompany(ctx context.Context, p domain.Principal, r Compa
 			return err
 		}
 		out = a
-		return s.audit(ctx, tx, p, now, "CreateCompany", "account:"+strconv.FormatInt(a.ID, 10), nil)
+		return s.audit(ctx, tx, p, now, a.ID, "CreateCompany", "account:"+strconv.FormatInt(a.ID, 10), nil)
 	})
 	return out, err
 }
@@ -283,7 +283,7 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 		if err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, p, now, "SetSeats", "account:"+strconv.FormatInt(acct.ID, 10), d.Codes()); err != nil {
+		if err := s.audit(ctx, tx, p, now, acct.ID, "SetSeats", "account:"+strconv.FormatInt(acct.ID, 10), d.Codes()); err != nil {
 			return err
 		}
 		out.Company, err = companyView(ctx, tx, acct, today)
