@@ -76,7 +76,7 @@ func TestPartnerPages(t *testing.T) {
 		t.Fatalf("the token list:\n%s", again)
 	}
 	// The token works at /partner.
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/partner/accounts/33333", nil)
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/partner/accounts/22222", nil)
 	req.Header.Set("X-AccessToken", m[1])
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -84,7 +84,7 @@ func TestPartnerPages(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Fatalf("the issued token: %d at /partner/accounts/33333", resp.StatusCode)
+		t.Fatalf("the issued token: %d at /partner/accounts/22222", resp.StatusCode)
 	}
 }
 

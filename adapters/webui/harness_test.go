@@ -45,22 +45,14 @@ const (
 )
 
 // extraData adds to the example data set a second partner with a company
-// of its own (for the cross-tenant tests) and a Forguard account of
-// fleet-partner, which the shipped rules let a partner block.
+// of its own (for the cross-tenant tests). The example data's own
+// fleet-forguard, a Forguard account of fleet-partner, is the company the
+// shipped rules let a partner block.
 const extraData = `
 clients:
   - {id: other-partner, name: Another fleet partner, apiKey: other-api-key-change-me}
 companies:
   - {alias: other-co, title: Other Co, partner: other-partner}
-  - id: 33333
-    alias: fleet-forguard
-    title: Fleet Forguard
-    partner: fleet-partner
-    type: 10
-    regApps: [b901da51-ce00-4af2-b978-8d0fca8ae1ea]
-    activated: true
-    activatedAt: 2025-01-10T09:00:00Z
-    createdAt: 2025-01-05T09:00:00Z
 users:
   - {company: other-co, externalId: secret-driver}
 licenses:

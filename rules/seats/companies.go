@@ -3,6 +3,7 @@ package seats
 import (
 	"cmp"
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -240,6 +241,10 @@ func companyView(ctx context.Context, tx ports.SeatsTx, a domain.Account, today 
 // another partner's company or an unknown product; CodeInvalid for a
 // negative or too large count or an expiry before today.
 func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsRequest) (SeatsChange, error) {
+	return s.setSeats(ctx, p, r, false)
+}
+
+func (s *Service) setSeats(ctx context.Context, p domain.Principal, r SeatsRequest, dryRun bool) (SeatsChange, error) {
 	partner, err := partnerOf(p)
 	if err != nil {
 		return SeatsChange{}, err
@@ -287,8 +292,14 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 			return err
 		}
 		out.Company, err = companyView(ctx, tx, acct, today)
+		if err == nil && dryRun {
+			return errDryRun // roll back: the answer is kept, the change is not
+		}
 		return err
 	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
 	return out, err
 }
 
