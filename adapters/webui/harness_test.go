@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -96,6 +97,12 @@ type env struct {
 // paths per the shared contract.
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, rulesets.FS)
+}
+
+// newEnvWith is newEnv deciding with the rule files in rulesFS.
+func newEnvWith(tb testing.TB, rulesFS fs.FS) *env {
+	tb.Helper()
 	ctx := context.Background()
 	store := memory.New()
 	example, err := os.ReadFile("../cmd/entitle/example.yaml")
@@ -111,7 +118,7 @@ func newEnv(tb testing.TB) *env {
 			tb.Fatal(err)
 		}
 	}
-	set, err := language().Load(rulesets.FS)
+	set, err := language().Load(rulesFS)
 	if err != nil {
 		tb.Fatal(err)
 	}
