@@ -101,4 +101,8 @@ type Audit interface {
 	Append(ctx context.Context, e domain.AuditEvent) error
 	// List returns the events about subject ("" for all), oldest first.
 	List(ctx context.Context, subject string) ([]domain.AuditEvent, error)
+	// ByAccount returns one page of the events of account accountID, newest
+	// first: skip events then at most limit of them, and how many the
+	// account has in all. Another account's events never show.
+	ByAccount(ctx context.Context, accountID int64, skip, limit int) ([]domain.AuditEvent, int, error)
 }

@@ -142,7 +142,27 @@ func (r audit) Append(_ context.Context, e domain.AuditEvent) error {
 	r.db.seq.audit++
 	r.db.audit.put(r.db.seq.audit, e)
 	push(&r.db.auditBySubject, e.Subject, r.db.seq.audit)
+	if e.AccountID != 0 {
+		push(&r.db.auditByAccount, e.AccountID, r.db.seq.audit)
+	}
 	return nil
+}
+
+func (r audit) ByAccount(_ context.Context, accountID int64, skip, limit int) ([]domain.AuditEvent, int, error) {
+	if err := r.Read(); err != nil {
+		return nil, 0, err
+	}
+	seqs, _ := r.db.auditByAccount.get(accountID)
+	total := len(seqs)
+	// Newest first: walk the appended order backwards.
+	if limit <= 0 {
+		limit = total
+	}
+	page := make([]int64, 0, max(min(limit, total-skip), 0))
+	for i := total - 1 - max(skip, 0); i >= 0 && len(page) < limit; i-- {
+		page = append(page, seqs[i])
+	}
+	return rows(&r.db.audit, page), total, nil
 }
 
 func (r audit) List(_ context.Context, subject string) ([]domain.AuditEvent, error) {

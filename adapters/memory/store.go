@@ -135,6 +135,7 @@ type tables struct {
 
 	audit          layer[int64, domain.AuditEvent]
 	auditBySubject layer[string, []int64]
+	auditByAccount layer[int64, []int64]
 
 	clients      layer[string, domain.Client]
 	clientsByKey layer[string, string] // APIKeyHash -> client id
@@ -170,7 +171,7 @@ func (d *tables) layers() []committer {
 		&d.devices, &d.subs, &d.subsBySerial, &d.subsByOrder, &d.trials, &d.trialsBySerial,
 		&d.activations, &d.actsBySerial, &d.actsPending,
 		&d.orders, &d.orderNumbers, &d.ordersByClient, &d.ordersBySerial, &d.ordersByPO, &d.inProgress,
-		&d.audit, &d.auditBySubject,
+		&d.audit, &d.auditBySubject, &d.auditByAccount,
 		&d.clients, &d.clientsByKey, &d.tokens, &d.idem,
 	}
 	ls = append(ls, d.seatTables.layers()...)

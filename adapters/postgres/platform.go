@@ -148,23 +148,25 @@ type audit struct{ *tx }
 func (t *tx) Audit() ports.Audit { return audit{t} }
 
 const (
-	auditColumns = `id, at, actor, command, subject, allowed, codes, ruleset_hash`
-	qAppendAudit = `INSERT INTO audit_events (` + auditColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	auditColumns = `id, at, actor, command, subject, allowed, codes, ruleset_hash, account_id`
+	qAppendAudit = `INSERT INTO audit_events (` + auditColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	qAuditAll    = `SELECT ` + auditColumns + ` FROM audit_events ORDER BY seq`
 	qAuditAbout  = `SELECT ` + auditColumns + ` FROM audit_events WHERE subject = $1 ORDER BY seq`
+	qAuditOf     = `SELECT ` + auditColumns + ` FROM audit_events WHERE account_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3`
+	qCountAudit  = `SELECT count(*) FROM audit_events WHERE account_id = $1`
 )
 
 func (r audit) Append(ctx context.Context, e domain.AuditEvent) error {
 	if err := r.Write(); err != nil {
 		return err
 	}
-	_, err := r.exec(ctx, qAppendAudit, e.ID, e.At, e.Actor, e.Command, e.Subject, e.Allowed, texts(e.Codes), e.RulesetHash)
+	_, err := r.exec(ctx, qAppendAudit, e.ID, e.At, e.Actor, e.Command, e.Subject, e.Allowed, texts(e.Codes), e.RulesetHash, e.AccountID)
 	return r.Fail(ctx, err, "append audit event %q", e.ID)
 }
 
 func scanEvent(r sqlrow.Scanner) (domain.AuditEvent, error) {
 	var e domain.AuditEvent
-	err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Command, &e.Subject, &e.Allowed, &e.Codes, &e.RulesetHash)
+	err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Command, &e.Subject, &e.Allowed, &e.Codes, &e.RulesetHash, &e.AccountID)
 	e.At = utc(e.At)
 	return e, err
 }
@@ -174,6 +176,15 @@ func (r audit) List(ctx context.Context, subject string) ([]domain.AuditEvent, e
 		return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAll)
 	}
 	return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAbout, subject)
+}
+
+func (r audit) ByAccount(ctx context.Context, accountID int64, skip, limit int) ([]domain.AuditEvent, int, error) {
+	total, err := sqlrow.One(ctx, r, "count an account's audit events", sqlrow.Value[int], func() error { return nil }, qCountAudit, accountID)
+	if err != nil {
+		return nil, 0, err
+	}
+	page, err := sqlrow.All(ctx, r, "read an account's audit events", scanEvent, qAuditOf, accountID, limitArg(limit), offsetArg(skip))
+	return page, total, err
 }
 
 type idempotency struct{ *tx }

@@ -134,10 +134,12 @@ type audit struct{ *tx }
 func (t *tx) Audit() ports.Audit { return audit{t} }
 
 const (
-	auditColumns = `id, at, actor, command, subject, allowed, codes, ruleset_hash`
-	qAppendAudit = `INSERT INTO audit (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	auditColumns = `id, at, actor, command, subject, allowed, codes, ruleset_hash, account_id`
+	qAppendAudit = `INSERT INTO audit (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qAuditAll    = `SELECT ` + auditColumns + ` FROM audit ORDER BY seq`
 	qAuditAbout  = `SELECT ` + auditColumns + ` FROM audit WHERE subject = ? ORDER BY seq`
+	qAuditOf     = `SELECT ` + auditColumns + ` FROM audit WHERE account_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?`
+	qCountAudit  = `SELECT count(*) FROM audit WHERE account_id = ?`
 )
 
 func (r audit) Append(ctx context.Context, e domain.AuditEvent) error {
@@ -148,7 +150,7 @@ func (r audit) Append(ctx context.Context, e domain.AuditEvent) error {
 	if err != nil {
 		return err
 	}
-	_, err = r.exec(ctx, qAppendAudit, e.ID, instant(e.At), e.Actor, e.Command, e.Subject, e.Allowed, codes, e.RulesetHash)
+	_, err = r.exec(ctx, qAppendAudit, e.ID, instant(e.At), e.Actor, e.Command, e.Subject, e.Allowed, codes, e.RulesetHash, e.AccountID)
 	return r.Fail(ctx, err, "append audit event %q", e.ID)
 }
 
@@ -158,7 +160,7 @@ func scanEvent(r sqlrow.Scanner) (domain.AuditEvent, error) {
 		at    string
 		codes []byte
 	)
-	if err := r.Scan(&e.ID, &at, &e.Actor, &e.Command, &e.Subject, &e.Allowed, &codes, &e.RulesetHash); err != nil {
+	if err := r.Scan(&e.ID, &at, &e.Actor, &e.Command, &e.Subject, &e.Allowed, &codes, &e.RulesetHash, &e.AccountID); err != nil {
 		return e, err
 	}
 	var err error
@@ -176,6 +178,15 @@ func (r audit) List(ctx context.Context, subject string) ([]domain.AuditEvent, e
 		return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAll)
 	}
 	return sqlrow.All(ctx, r, "read the audit log", scanEvent, qAuditAbout, subject)
+}
+
+func (r audit) ByAccount(ctx context.Context, accountID int64, skip, limit int) ([]domain.AuditEvent, int, error) {
+	total, err := sqlrow.One(ctx, r, "count an account's audit events", sqlrow.Value[int], func() error { return nil }, qCountAudit, accountID)
+	if err != nil {
+		return nil, 0, err
+	}
+	page, err := sqlrow.All(ctx, r, "read an account's audit events", scanEvent, qAuditOf, accountID, sqlLimit(limit), max(skip, 0))
+	return page, total, err
 }
 
 type idempotency struct{ *tx }

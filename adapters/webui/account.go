@@ -36,6 +36,8 @@ type accountData struct {
 	Search   string
 	// SearchMiss says the searched externalId is no user.
 	SearchMiss bool
+	// Audit is a page of the company's audit trail (?auditOffset=).
+	Audit auditTrail
 }
 
 // accountHome shows the company's seats per product (owned, assigned,
@@ -99,6 +101,11 @@ func (h *Handler) accountHome(w http.ResponseWriter, r *http.Request, s *session
 		if d.Offset+pageSize < d.Total {
 			d.Next = d.Offset + pageSize
 		}
+	}
+	auditOffset, _ := strconv.Atoi(r.URL.Query().Get("auditOffset"))
+	if d.Audit, a, err = h.loadAudit(ctx, r, s, max(auditOffset, 0)); err != nil || !a.OK() {
+		h.fail(w, r, s, a, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "account", s, view{Title: d.Company.Name, Data: d})
 }

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/entitle-rules/entitle/rulesets"
 )
 
 // The browser tests drive Debian's headless Chromium through the web tool.
@@ -29,6 +32,12 @@ type ui struct {
 }
 
 func newUI(t *testing.T) *ui {
+	t.Helper()
+	return newUIWith(t, rulesets.FS)
+}
+
+// newUIWith is newUI on an entitle deciding with the rule files in rulesFS.
+func newUIWith(t *testing.T, rulesFS fs.FS) *ui {
 	t.Helper()
 	if os.Getenv("ENTITLE_BROWSER_TESTS") != "1" {
 		t.Skip("the browser tests run with ENTITLE_BROWSER_TESTS=1 (they need Debian's chromium: apt-get install chromium)")
@@ -80,7 +89,7 @@ func newUI(t *testing.T) *ui {
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	u := &ui{t: t, ctx: ctx, e: newEnv(t), shot: shots}
+	u := &ui{t: t, ctx: ctx, e: newEnvWith(t, rulesFS), shot: shots}
 	u.do(chromedp.EmulateViewport(1200, 900))
 	// A headless page never has the window's focus; emulate it, so :focus
 	// styles apply as they do for a person at the keyboard.
@@ -293,6 +302,15 @@ func TestBrowserAccountFlow(t *testing.T) {
 		t.Fatalf("MileOn after releasing 1: %s", got)
 	}
 
+	// The audit trail lists these changes, newest first: who, what, when.
+	u.want("#audit-trail tbody tr:first-child", "fleet-partner", "released a seat", "UTC")
+	u.want("#audit-trail", "assigned a seat", "added a user")
+	if n := u.eval(`document.querySelectorAll("#audit-trail tbody tr[data-command]").length`); n != float64(7) {
+		t.Fatalf("%v events in the audit trail, want 7 (3 users added, 3 seats assigned, 1 released)", n)
+	}
+	u.do(chromedp.ScrollIntoView(chromedp.CSS("#audit")))
+	u.capture("audit", chromedp.Screenshot(chromedp.CSS("#audit")))
+
 	// Search, edit.
 	u.do(chromedp.SendKeys(chromedp.CSS("#search"), "VAN-4"))
 	u.submit(`form[role=search] button`)
@@ -381,4 +399,48 @@ func TestBrowserPlaygroundFlow(t *testing.T) {
 	u.screenshot("playground")
 	u.narrow("/ui/rules?file=50-seats.yaml", "/ui/partner", "/ui/partner/companies/acme-fleet")
 	u.do(chromedp.EmulateViewport(1200, 900))
+}
+
+// TestBrowserShrinkConfirmation: under shrink_policy release_most_recent,
+// lowering a company's seats below those in use names, before the partner
+// confirms, the users who would lose a seat; confirming releases them.
+func TestBrowserShrinkConfirmation(t *testing.T) {
+	u := newUIWith(t, releasingRules(t))
+	u.signIn("company", map[string]string{"apiKey": apiKey, "alias": "acme-fleet"})
+	u.do(chromedp.SetValue(chromedp.CSS("#csv"), "truck-12\nvan-3\nvan-4\n"))
+	u.submit("#import-form button")
+	for _, id := range []string{"truck-12", "van-3", "van-4"} {
+		u.do(chromedp.Click(chromedp.CSS(`#users input[value="` + id + `"]`)))
+	}
+	u.do(chromedp.SetValue(chromedp.CSS("#productId"), "MileOn"))
+	u.submit("#assign")
+	u.want("#results", "MileOn: 3 of 3 assigned")
+	u.submit(".signout button")
+
+	u.signIn("partner", map[string]string{"apiKey": apiKey})
+	u.open("/ui/partner/companies/acme-fleet")
+	u.do(chromedp.SetValue(chromedp.CSS("#seats-MileOn"), "1"))
+	u.submit(`tr[data-product="MileOn"] button`)
+	u.want("#confirm-title", "Lower Acme Fleet's MileOn seats from 3 to 1?")
+	u.want("#confirm-message", "these 2 user(s) would lose their seat")
+	if n := u.eval(`document.querySelectorAll("#confirm-rows li").length`); n != float64(2) {
+		t.Fatalf("%v users named, want 2", n)
+	}
+	named := u.text("#confirm-rows")
+	u.screenshot("confirm-shrink")
+	// Nothing changed by asking: cancel, and the seats are as they were.
+	u.submit(".confirm a.button")
+	if got := u.cells("MileOn"); got != "3/3/0" {
+		t.Fatalf("MileOn after cancelling: %s", got)
+	}
+	u.do(chromedp.SetValue(chromedp.CSS("#seats-MileOn"), "1"))
+	u.submit(`tr[data-product="MileOn"] button`)
+	u.submit("#confirm")
+	if got := u.cells("MileOn"); got != "1/1/0" {
+		t.Fatalf("MileOn after confirming: %s", got)
+	}
+	for _, line := range strings.Split(named, "\n") {
+		id, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		u.want(".flash.ok", id)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -45,22 +46,14 @@ const (
 )
 
 // extraData adds to the example data set a second partner with a company
-// of its own (for the cross-tenant tests) and a Forguard account of
-// fleet-partner, which the shipped rules let a partner block.
+// of its own (for the cross-tenant tests). The example data's own
+// fleet-forguard, a Forguard account of fleet-partner, is the company the
+// shipped rules let a partner block.
 const extraData = `
 clients:
   - {id: other-partner, name: Another fleet partner, apiKey: other-api-key-change-me}
 companies:
   - {alias: other-co, title: Other Co, partner: other-partner}
-  - id: 33333
-    alias: fleet-forguard
-    title: Fleet Forguard
-    partner: fleet-partner
-    type: 10
-    regApps: [b901da51-ce00-4af2-b978-8d0fca8ae1ea]
-    activated: true
-    activatedAt: 2025-01-10T09:00:00Z
-    createdAt: 2025-01-05T09:00:00Z
 users:
   - {company: other-co, externalId: secret-driver}
 licenses:
@@ -104,6 +97,12 @@ type env struct {
 // paths per the shared contract.
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, rulesets.FS)
+}
+
+// newEnvWith is newEnv deciding with the rule files in rulesFS.
+func newEnvWith(tb testing.TB, rulesFS fs.FS) *env {
+	tb.Helper()
 	ctx := context.Background()
 	store := memory.New()
 	example, err := os.ReadFile("../cmd/entitle/example.yaml")
@@ -119,7 +118,7 @@ func newEnv(tb testing.TB) *env {
 			tb.Fatal(err)
 		}
 	}
-	set, err := language().Load(rulesets.FS)
+	set, err := language().Load(rulesFS)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -238,9 +238,9 @@ type confirmData struct {
 type field struct{ Name, Value string }
 
 // setSeats is PUT /companies/{alias}/license/{productId}. Lowering below
-// the seats in use first asks for a confirmation that says how many users
-// would lose a seat under the rule files' seat_shrink policy; the answer
-// then names who did.
+// the seats in use first asks for a confirmation that names the users who
+// would lose a seat under the rule files' shrink_policy (confirmShrink);
+// the answer then names who did.
 func (h *Handler) setSeats(w http.ResponseWriter, r *http.Request, s *session) {
 	c, ok := h.loadCompany(w, r, s)
 	if !ok {
@@ -257,15 +257,7 @@ func (h *Handler) setSeats(w http.ResponseWriter, r *http.Request, s *session) {
 	expires := strings.TrimSpace(r.PostFormValue("expires"))
 	p := c.Product(productID)
 	if seats < p.Assigned && r.PostFormValue("confirm") != "yes" {
-		lose := p.Assigned - seats
-		h.render(w, r, http.StatusOK, "confirm", s, view{Title: "Lower seats?", Data: confirmData{
-			Title: fmt.Sprintf("Lower %s's %s seats from %d to %d?", c.Name, p.ProductID, p.Owned, seats),
-			Message: fmt.Sprintf("%d of them are assigned today: %d user(s) would lose a seat. The rule files' seat-shrink policy "+
-				"decides: it either refuses the change, or releases the most recently activated assignments (their users are listed after).", p.Assigned, lose),
-			Action: back + "/seats",
-			Fields: []field{{"productId", productID}, {"seats", strconv.Itoa(seats)}, {"expires", expires}, {"confirm", "yes"}},
-			Back:   back,
-		}})
+		h.confirmShrink(w, r, s, c, p, seats, expires, back)
 		return
 	}
 	body := map[string]any{"seats": seats}

@@ -21,6 +21,7 @@ func RunPlatform(t *testing.T, open func(t *testing.T) ports.Store) {
 		{"Idempotency/Records", idempotencyRecords},
 		{"Idempotency/BindAndRelease", idempotencyBindAndRelease},
 		{"Audit/OldestFirst", auditOldestFirst},
+		{"Audit/ByAccount", auditByAccount},
 	}.run(t, open)
 }
 

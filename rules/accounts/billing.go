@@ -239,7 +239,7 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 		if err := s.logDecision(ctx, tx, p, "AddManaged", r, logged, &d, outcome); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, p, now, "AddManaged", "txid:"+txID, codes)
+		return s.audit(ctx, tx, p, now, primary.ID, "AddManaged", "txid:"+txID, codes)
 	})
 	if err == nil {
 		err = refused
@@ -355,7 +355,7 @@ func (s *Service) link(ctx context.Context, p domain.Principal, action string, r
 		if err := tx.ManagedLinks().SetState(ctx, live.ID, state, now); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, p, now, map[string]string{"provision": "ProvisionManaged", "cancel": "CancelManaged"}[action],
+		return s.audit(ctx, tx, p, now, primary.ID, map[string]string{"provision": "ProvisionManaged", "cancel": "CancelManaged"}[action],
 			fmt.Sprintf("managedlink:%d", live.ID), []string{string(state)})
 	})
 	if err == nil {

@@ -126,7 +126,7 @@ func (s *Service) block(ctx context.Context, p domain.Principal, id int64, actio
 			return err
 		}
 		out = a
-		return s.audit(ctx, tx, p, now, map[string]string{"block": "Block", "unblock": "Unblock", "schedule": "ScheduleBlock"}[action],
+		return s.audit(ctx, tx, p, now, a.ID, map[string]string{"block": "Block", "unblock": "Unblock", "schedule": "ScheduleBlock"}[action],
 			"account:"+strconv.FormatInt(a.ID, 10), []string{strconv.FormatInt(at.Unix(), 10)})
 	})
 	if err == nil {
@@ -208,7 +208,7 @@ func (s *Service) SetClientPlan(ctx context.Context, p domain.Principal, id int6
 		if err := tx.Accounts().Put(ctx, a); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, p, now, "SetClientPlan", "account:"+strconv.FormatInt(a.ID, 10), []string{appID + "=" + planID})
+		return s.audit(ctx, tx, p, now, a.ID, "SetClientPlan", "account:"+strconv.FormatInt(a.ID, 10), []string{appID + "=" + planID})
 	})
 	if err == nil {
 		err = refused

@@ -286,7 +286,7 @@ func TestBlockWritesAudit(t *testing.T) {
 		events, err = tx.Audit().List(ctx, "account:11111")
 		return err
 	})
-	if err != nil || len(events) != 1 || events[0].Command != "ScheduleBlock" || events[0].Actor != "gps-partner" {
+	if err != nil || len(events) != 1 || events[0].Command != "ScheduleBlock" || events[0].Actor != "gps-partner" || events[0].AccountID != 11111 {
 		t.Errorf("audit = %+v, %v", events, err)
 	}
 }

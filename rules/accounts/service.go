@@ -93,8 +93,8 @@ func (s *Service) now() time.Time { return s.clock.Now().UTC() }
 // unix is an instant as the rules see it.
 func unix(t time.Time) int { return int(t.Unix()) }
 
-// audit appends the event of a state change in tx.
-func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at time.Time, command, subject string, codes []string) error {
+// audit appends the event of a state change in tx, filed under account.
+func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at time.Time, account int64, command, subject string, codes []string) error {
 	actor := p.Partner
 	if p.Account != "" {
 		actor = p.Partner + "/" + p.Account
@@ -102,7 +102,7 @@ func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at
 	if p.User != "" {
 		actor += "/" + p.User
 	}
-	return tx.Audit().Append(ctx, domain.AuditEvent{ID: s.ids.NewID(), At: at, Actor: actor, Command: command, Subject: subject,
+	return tx.Audit().Append(ctx, domain.AuditEvent{ID: s.ids.NewID(), At: at, Actor: actor, Command: command, Subject: subject, AccountID: account,
 		Allowed: true, Codes: codes, RulesetHash: s.rules().Hash()})
 }
 

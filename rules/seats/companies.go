@@ -3,6 +3,7 @@ package seats
 import (
 	"cmp"
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -103,7 +104,7 @@ func (s *Service) CreateCompany(ctx context.Context, p domain.Principal, r Compa
 			return err
 		}
 		out = a
-		return s.audit(ctx, tx, p, now, "CreateCompany", "account:"+strconv.FormatInt(a.ID, 10), nil)
+		return s.audit(ctx, tx, p, now, a.ID, "CreateCompany", "account:"+strconv.FormatInt(a.ID, 10), nil)
 	})
 	return out, err
 }
@@ -240,6 +241,10 @@ func companyView(ctx context.Context, tx ports.SeatsTx, a domain.Account, today 
 // another partner's company or an unknown product; CodeInvalid for a
 // negative or too large count or an expiry before today.
 func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsRequest) (SeatsChange, error) {
+	return s.setSeats(ctx, p, r, false)
+}
+
+func (s *Service) setSeats(ctx context.Context, p domain.Principal, r SeatsRequest, dryRun bool) (SeatsChange, error) {
 	partner, err := partnerOf(p)
 	if err != nil {
 		return SeatsChange{}, err
@@ -281,6 +286,9 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 			return err
 		}
 		if refused = refusal(&d); refused != nil {
+			if dryRun {
+				return errDryRun // a preview records nothing, its refusal included
+			}
 			return nil // the refusal's record commits, and nothing else
 		}
 		switch {
@@ -292,12 +300,18 @@ func (s *Service) SetSeats(ctx context.Context, p domain.Principal, r SeatsReque
 		if err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, p, now, "SetSeats", "account:"+strconv.FormatInt(acct.ID, 10), d.Codes()); err != nil {
+		if err := s.audit(ctx, tx, p, now, acct.ID, "SetSeats", "account:"+strconv.FormatInt(acct.ID, 10), d.Codes()); err != nil {
 			return err
 		}
 		out.Company, err = companyView(ctx, tx, acct, today)
+		if err == nil && dryRun {
+			return errDryRun // roll back: the answer is kept, the change is not
+		}
 		return err
 	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
 	if err == nil {
 		err = refused
 	}

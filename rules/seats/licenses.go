@@ -300,7 +300,7 @@ func (s *Service) assignOne(ctx context.Context, tx ports.Tx, p domain.Principal
 	}
 	st.take(a)
 	r.OK = true
-	return s.audit(ctx, tx, p, now, "Assign", "assignment:"+strconv.FormatInt(a.ID, 10), nil)
+	return s.audit(ctx, tx, p, now, a.AccountID, "Assign", "assignment:"+strconv.FormatInt(a.ID, 10), nil)
 }
 
 func (s *Service) releaseOne(ctx context.Context, tx ports.Tx, p domain.Principal, now time.Time, today domain.Date, st *poolState, u domain.User, r *ItemResult) error {
@@ -316,7 +316,7 @@ func (s *Service) releaseOne(ctx context.Context, tx ports.Tx, p domain.Principa
 	held.DeactivationDate, held.LastChanged = end, now
 	st.give(held)
 	r.OK = true
-	return s.audit(ctx, tx, p, now, "Release", "assignment:"+strconv.FormatInt(held.ID, 10), nil)
+	return s.audit(ctx, tx, p, now, held.AccountID, "Release", "assignment:"+strconv.FormatInt(held.ID, 10), nil)
 }
 
 // checkExternalID applies the input limits to an externalId: required, at

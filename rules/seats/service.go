@@ -94,8 +94,8 @@ func (s *Service) now() (time.Time, domain.Date) {
 	return t, domain.Today(t, domain.UTC)
 }
 
-// audit appends the event of a state change in tx.
-func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at time.Time, command, subject string, codes []string) error {
+// audit appends the event of a state change in tx, filed under account.
+func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at time.Time, account int64, command, subject string, codes []string) error {
 	id := command + ":" + subject + ":" + at.Format(time.RFC3339Nano)
 	if s.ids != nil {
 		id = s.ids.NewID()
@@ -104,7 +104,7 @@ func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at
 	if p.User != "" {
 		actor = p.Partner + "/" + p.User
 	}
-	return tx.Audit().Append(ctx, domain.AuditEvent{ID: id, At: at, Actor: actor, Command: command, Subject: subject,
+	return tx.Audit().Append(ctx, domain.AuditEvent{ID: id, At: at, Actor: actor, Command: command, Subject: subject, AccountID: account,
 		Allowed: true, Codes: codes, RulesetHash: s.rules().Hash()})
 }
 

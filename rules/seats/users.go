@@ -77,7 +77,7 @@ func (s *Service) AddUser(ctx context.Context, p domain.Principal, in UserInput)
 			return err
 		}
 		out = u
-		return s.audit(ctx, tx, p, now, "AddUser", "user:"+strconv.FormatInt(u.ID, 10), nil)
+		return s.audit(ctx, tx, p, now, u.AccountID, "AddUser", "user:"+strconv.FormatInt(u.ID, 10), nil)
 	})
 	if err == nil {
 		err = refused
@@ -190,7 +190,7 @@ func (s *Service) UpdateUser(ctx context.Context, p domain.Principal, externalID
 		if changed {
 			codes = []string{"RENAMED"}
 		}
-		return s.audit(ctx, tx, p, now, "UpdateUser", "user:"+strconv.FormatInt(u.ID, 10), codes)
+		return s.audit(ctx, tx, p, now, u.AccountID, "UpdateUser", "user:"+strconv.FormatInt(u.ID, 10), codes)
 	})
 	if err == nil {
 		err = refused
@@ -240,7 +240,7 @@ func (s *Service) DeleteUser(ctx context.Context, p domain.Principal, externalID
 		for _, a := range ended {
 			codes = append(codes, "ENDED:assignment:"+strconv.FormatInt(a.ID, 10))
 		}
-		return s.audit(ctx, tx, p, now, "DeleteUser", "user:"+strconv.FormatInt(u.ID, 10), codes)
+		return s.audit(ctx, tx, p, now, u.AccountID, "DeleteUser", "user:"+strconv.FormatInt(u.ID, 10), codes)
 	})
 	if err != nil {
 		return nil, err

@@ -286,6 +286,10 @@ func TestOpenAPIValidatesEveryEndpoint(t *testing.T) {
 	am("DELETE", "/license/MileOn", `{"externalId":"truck-12"}`, acct, 200)
 	am("DELETE", "/license/MileOn/bulk", `{"externalIds":["van-3"]}`, acct, 200)
 	am("DELETE", "/users/driver-7", "", acct, 200)
+	am("GET", "/audit?limit=5", "", acct, 200)
+	am("GET", "/audit", "", partner, 403)
+	am("GET", "/companies/acme-fleet/license/MileOn/preview?seats=10", "", partner, 200)
+	h.do(call{method: "GET", path: "/api/v1/companies/acme-fleet/license/MileOn/preview?seats=lots", header: partner, status: 400, requestInvalid: true})
 	am("GET", "/users", "", nil, 401)
 
 	// License Assignments v2 (seed 004).

@@ -32,9 +32,11 @@ func Register(s *httpapi.Server, svc *seats.Service) {
 		{"/companies", map[string]http.HandlerFunc{http.MethodPost: a.createCompany, http.MethodGet: a.companies}},
 		{"/companies/{alias}", map[string]http.HandlerFunc{http.MethodGet: a.company}},
 		{"/companies/{alias}/license/{productId}", map[string]http.HandlerFunc{http.MethodPut: a.setSeats}},
+		{"/companies/{alias}/license/{productId}/preview", map[string]http.HandlerFunc{http.MethodGet: a.previewSeats}},
 		{"/users", map[string]http.HandlerFunc{http.MethodPost: a.addUser, http.MethodGet: a.users}},
 		{"/users/{externalId}", map[string]http.HandlerFunc{http.MethodGet: a.user, http.MethodPut: a.updateUser, http.MethodDelete: a.deleteUser}},
 		{"/license/{productId}", map[string]http.HandlerFunc{http.MethodGet: a.pool, http.MethodPost: a.assignOne, http.MethodDelete: a.releaseOne}},
+		{"/audit", map[string]http.HandlerFunc{http.MethodGet: a.audit}},
 		{"/license/{productId}/bulk", map[string]http.HandlerFunc{http.MethodPost: a.assignBulk, http.MethodDelete: a.releaseBulk}},
 	} {
 		var allow []string

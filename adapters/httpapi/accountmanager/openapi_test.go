@@ -35,7 +35,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	s := loadSpec(t)
 	want := []string{
 		"DELETE /license/{productId}", "DELETE /license/{productId}/bulk", "DELETE /users/{externalId}",
-		"GET /companies", "GET /companies/{alias}", "GET /license/{productId}", "GET /users", "GET /users/{externalId}",
+		"GET /audit", "GET /companies", "GET /companies/{alias}", "GET /companies/{alias}/license/{productId}/preview", "GET /license/{productId}", "GET /users", "GET /users/{externalId}",
 		"POST /authenticate", "POST /companies", "POST /license/{productId}", "POST /license/{productId}/bulk", "POST /users",
 		"PUT /companies/{alias}/license/{productId}", "PUT /users/{externalId}",
 	}
