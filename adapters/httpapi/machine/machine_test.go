@@ -16,3 +16,10 @@ func TestMachine(t *testing.T) {
 		})
 	}
 }
+
+// TestMachineDifferential runs each history on every store at once: every
+// answer must be the same bytes on all of them, and what the model says.
+func TestMachineDifferential(t *testing.T) {
+	m := &fuzz.Machine{Targets: targets(t, nil), Strict: true}
+	m.Run(t)
+}
