@@ -78,7 +78,13 @@ type Machine struct {
 	// TestMachineReplay); Targets is how it refers to the Targets
 	// (default "targets").
 	ReplayName, ReplayTargets string
+
+	histories, steps atomic.Int64
 }
+
+// Counts returns how many histories the Machine started and how many steps
+// it ran, for the figures of a long run.
+func (m *Machine) Counts() (histories, steps int64) { return m.histories.Load(), m.steps.Load() }
 
 // Run checks rapid's number of histories (-rapid.checks, -rapid.steps,
 // -rapid.seed replay a failure) and fails t with the minimal failing
@@ -173,6 +179,7 @@ func (m *Machine) start(t reporter) *history {
 	if len(m.Targets) == 0 {
 		t.Fatalf("fuzz.Machine: no Targets")
 	}
+	m.histories.Add(1)
 	h := &history{m: m, t: t, model: NewModel()}
 	h.now.Store(Start.UnixNano())
 	clock := ports.ClockFunc(func() time.Time { return time.Unix(0, h.now.Load()).UTC() })

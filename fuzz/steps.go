@@ -237,6 +237,7 @@ func nextOffsetChange(now time.Time) time.Time {
 func (h *history) do(s Step) {
 	h.t.Helper()
 	h.steps = append(h.steps, s)
+	h.m.steps.Add(1)
 	m := h.model
 	switch s.Op {
 	case StepOrder:
@@ -415,7 +416,7 @@ func (h *history) setSeats(s Step) {
 	m := h.model
 	p := SeatProductIDs[s.Product%2]
 	rp := h.send(request{method: http.MethodPut, path: "/api/v1/companies/" + Company + "/license/" + p,
-		body: jsonBody(map[string]int{"seats": s.Seats}), auth: authPartner})
+		body: jsonBody(map[string]any{"seats": s.Seats, "expires": SeatsExpire}), auth: authPartner})
 	what := fmt.Sprintf("setting %d seats of %s with %d in use", s.Seats, p, len(m.Holders[p]))
 	if s.Seats < len(m.Holders[p]) && (h.m.Strict || rp.status != http.StatusOK) {
 		// The shipped rules take no seat from its user (SEATS_IN_USE).

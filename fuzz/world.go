@@ -54,6 +54,12 @@ var SeatProductIDs = []string{"CoPilot", "MileOn"}
 // history starts.
 const InitialSeats = 3
 
+// SeatsExpire is when every seat's term ends, the world's and those a
+// history adds: later than any history's clock, so that the Model need not
+// know which seat a user holds. (Seat terms ending within a history are
+// left to the seats context's own tests.)
+const SeatsExpire = "2099-12-31"
+
 // ExternalIDs are the users a history adds and deletes (the Machine spells
 // them in other cases too).
 var ExternalIDs = []string{"driver-1", "driver-2", "truck-3", "tablet-4", "van-5"}
@@ -127,8 +133,8 @@ users:
   - {company: %[16]s, externalId: managed2, username: managed2@example.com, passwordHash: %[7]s}
   - {company: %[17]s, externalId: managed3, username: managed3@example.com, passwordHash: %[7]s}
 licenses:
-  - {company: %[12]s, productId: %[22]s, seats: %[24]d, registered: 2025-01-01, expires: 2030-12-31}
-  - {company: %[12]s, productId: %[23]s, seats: %[24]d, registered: 2025-01-01, expires: 2030-12-31}
+  - {company: %[12]s, productId: %[22]s, seats: %[24]d, registered: 2025-01-01, expires: 2099-12-31}
+  - {company: %[12]s, productId: %[23]s, seats: %[24]d, registered: 2025-01-01, expires: 2099-12-31}
 clientPlans:
   - {id: %[20]s, partner: gps-partner, app: %[19]s, name: Basic, quotas: {units: 10}}
   - {id: %[21]s, partner: gps-partner, app: %[19]s, name: Large, quotas: {units: 50}}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/entitle-rules/entitle/fuzz"
 )
@@ -18,10 +19,10 @@ import (
 // history (30). Under -race (go test -race ./...) each run checks a few
 // short histories only: raceHistories, of raceSteps steps on average.
 const (
-	ciMemory       = 40
-	ciSQLite       = 12
-	ciPostgres     = 8
-	ciDifferential = 8
+	ciMemory       = 200
+	ciSQLite       = 50
+	ciPostgres     = 15
+	ciDifferential = 10
 
 	raceHistories = 2
 	raceSteps     = 8
@@ -77,7 +78,7 @@ func TestMachine(t *testing.T) {
 		t.Run(tg.Name, func(t *testing.T) {
 			histories(t, ci[tg.Name])
 			m := &fuzz.Machine{Targets: []fuzz.Target{tg}, Strict: true}
-			m.Run(t)
+			run(t, m)
 		})
 	}
 }
@@ -87,5 +88,15 @@ func TestMachine(t *testing.T) {
 func TestMachineDifferential(t *testing.T) {
 	histories(t, ciDifferential)
 	m := &fuzz.Machine{Targets: targets(t, nil), Strict: true}
+	run(t, m)
+}
+
+// run runs m and logs its figures: histories and steps, and per second.
+func run(t *testing.T, m *fuzz.Machine) {
+	t.Helper()
+	start := time.Now()
 	m.Run(t)
+	h, s := m.Counts()
+	d := time.Since(start).Seconds()
+	t.Logf("%d histories, %d steps in %.1fs: %.2f histories/s, %.0f steps/s", h, s, d, float64(h)/d, float64(s)/d)
 }
