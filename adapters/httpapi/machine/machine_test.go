@@ -24,8 +24,10 @@ const (
 	ciPostgres     = 15
 	ciDifferential = 10
 
-	raceHistories = 2
+	raceHistories = 3
 	raceSteps     = 8
+	// raceMutant: the mutation tests under -race, of full length.
+	raceMutant = 25
 )
 
 // histories sets rapid's number of checks to n for the test (fewer and
@@ -42,6 +44,8 @@ func histories(t *testing.T, n int) {
 		if n, err = strconv.Atoi(env); err != nil {
 			t.Fatalf("ENTITLE_MACHINE_HISTORIES=%q: not a number", env)
 		}
+	} else if raceEnabled && n == raceMutant {
+		n = raceMutant
 	} else if raceEnabled {
 		n = min(n, raceHistories)
 		if !given["rapid.steps"] {

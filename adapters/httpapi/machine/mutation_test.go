@@ -137,9 +137,17 @@ func TestMachineFindsBrokenStores(t *testing.T) {
 		{"the latest assignment is lost to assigning", func(tx ports.Tx) ports.Tx { return blindSeats{tx} }, true, "assign"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			histories(t, ciMemory)
+			if raceEnabled {
+				histories(t, raceMutant)
+			} else {
+				histories(t, ciMemory)
+			}
 			setFlag(t, "rapid.nofailfile", "true")
-			setFlag(t, "rapid.shrinktime", "10s")
+			shrink := "10s" // a shorter history reads better, and any history proves the break
+			if raceEnabled {
+				shrink = "3s"
+			}
+			setFlag(t, "rapid.shrinktime", shrink)
 			wrap := func(s ports.Store) ports.Store { return mutant{Store: s, bend: tc.bend, writes: tc.writes} }
 			m := &fuzz.Machine{Targets: []fuzz.Target{target(t, "memory", wrap)}, Strict: true}
 			tb := &fakeTB{name: t.Name()}
