@@ -138,7 +138,6 @@ func (h *history) checkReads() {
 func (h *history) checkStores() {
 	h.t.Helper()
 	ctx := context.Background()
-	m := h.model
 	for _, r := range h.systems {
 		err := r.sys.Store().View(ctx, func(tx ports.Tx) error {
 			for _, serial := range Serials {
@@ -189,7 +188,6 @@ func (h *history) checkStores() {
 			h.fail("%s: %v", r.name, err)
 		}
 	}
-	_ = m
 }
 
 // checkBlocks checks that the account's records say what the model's say

@@ -187,12 +187,12 @@ func (m *Machine) start(t reporter) *history {
 	if err != nil {
 		t.Fatalf("fuzz.Machine: the world does not parse: %v", err)
 	}
-	for i, tg := range m.Targets {
+	for _, tg := range m.Targets {
 		r := &running{name: tg.Name, tokens: map[string]string{}}
-		env := Env{Clock: clock, IDs: ports.IDsFunc(func() string { return fmt.Sprintf("%08d-0000-4000-8000-%012d", i, r.ids.Add(1)) }),
+		// Every System draws the same ids and random bytes, in UUID form
+		// (managed billing's transaction ids look like the vendor's).
+		env := Env{Clock: clock, IDs: ports.IDsFunc(func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", r.ids.Add(1)) }),
 			Random: rand.NewChaCha8([32]byte{1}), AccessRandom: rand.NewChaCha8([32]byte{2})}
-		// Every System draws the same ids: the index is not part of them.
-		env.IDs = ports.IDsFunc(func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", r.ids.Add(1)) })
 		if r.sys, err = tg.Open(env); err != nil {
 			h.close()
 			t.Fatalf("opening %s: %v", tg.Name, err)
