@@ -81,7 +81,25 @@ func (h *history) checkReads() {
 			h.fail("the pool of %s reads %s; the model says owned, assigned, free = %s", p, rp, want)
 		}
 	}
-	rp := h.send(request{method: http.MethodGet, path: "/api/v1/users?limit=100", auth: authAccount})
+	rp := h.send(request{method: http.MethodGet, path: "/api/v1/companies/" + Company, auth: authPartner})
+	var products []string
+	ps, _ := rp.obj()["products"].([]any)
+	for _, p := range ps {
+		p, _ := p.(map[string]any)
+		products = append(products, fmt.Sprintf("%v %v %v %v", p["productId"], p["owned"], p["assigned"], p["free"]))
+	}
+	var wantProducts []string
+	for _, p := range SeatProductIDs {
+		wantProducts = append(wantProducts, fmt.Sprintf("%s %d %d %d", p, m.Owned[p], len(m.Holders[p]), m.free(p)))
+	}
+	if rp.status != http.StatusOK || !slices.Equal(products, wantProducts) {
+		h.fail("the company reads %s; the model says %q", rp, wantProducts)
+	}
+	h.no5xx("companies", h.send(request{method: http.MethodGet, path: "/api/v1/companies", auth: authPartner}))
+	h.no5xx("customers", h.tap(http.MethodGet, "TAP_GET_CUSTOMERS_API", map[string]any{}))
+	h.no5xx("client plans", h.send(request{method: http.MethodGet, path: "/partner/client-plans", auth: authOps}))
+	h.no5xx("account count", h.send(request{method: http.MethodGet, path: "/partner/accounts/count", auth: authOps}))
+	rp = h.send(request{method: http.MethodGet, path: "/api/v1/users?limit=100", auth: authAccount})
 	var users []string
 	us, _ := rp.obj()["users"].([]any)
 	for _, u := range us {
@@ -111,7 +129,7 @@ func (h *history) checkReads() {
 	rp = h.send(request{method: http.MethodGet, path: "/api/subsc/v1/managedaccounts/" + PrimaryAccount + "/service/" + Service + "/status/PROVISION",
 		auth: authSession + PrimaryAccount})
 	var prov []string
-	ps, _ := rp.obj()["managedAccProvisionedList"].([]any)
+	ps, _ = rp.obj()["managedAccProvisionedList"].([]any)
 	for _, p := range ps {
 		p, _ := p.(map[string]any)
 		prov = append(prov, fmt.Sprintf("%v %v", p["id"], p["txid"]))
