@@ -98,6 +98,8 @@ func TestMachineDifferential(t *testing.T) {
 // run runs m and logs its figures: histories and steps, and per second.
 func run(t *testing.T, m *fuzz.Machine) {
 	t.Helper()
+	// The printed replay pastes into regression_test.go as it is.
+	m.ReplayName, m.ReplayTargets = "TestRegressionNew", "targets(t, nil)"
 	start := time.Now()
 	m.Run(t)
 	h, s := m.Counts()
