@@ -233,7 +233,7 @@ func (r accounts) Create(ctx context.Context, a *domain.Account) error {
 }
 
 func aliasConflict(alias string) error {
-	return domain.Errorf(domain.CodeConflict, "alias", "another account has the alias %q (aliases are compared case-insensitively)", alias)
+	return domain.Errorf(domain.CodeConflict, "alias", "alias %q is taken by another company", alias)
 }
 
 // clash reports whether account id exists and whether another account has
@@ -277,7 +277,7 @@ func (r accounts) Get(ctx context.Context, id int64) (domain.Account, error) {
 
 func (r accounts) ByAlias(ctx context.Context, alias string) (domain.Account, error) {
 	return sqlrow.One(ctx, r, "read an account by alias", scanAccount, func() error {
-		return domain.Errorf(domain.CodeNotFound, "alias", "no account has the alias %q", alias)
+		return domain.Errorf(domain.CodeNotFound, "alias", "no company with alias %q", alias)
 	}, qAccountAlias, domain.ExternalKey(alias))
 }
 

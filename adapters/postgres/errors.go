@@ -109,9 +109,9 @@ type seatProblem struct{ field, message string }
 // write named a row of another account, or none.
 var seatConstraints = map[string]seatProblem{
 	"accounts_pkey":                       {"id", "an account with this id exists"},
-	"accounts_alias_key":                  {"alias", "another account has this alias (aliases are compared case-insensitively)"},
-	"seat_users_external_key":             {"externalId", "another user of the account has this externalId (compared case-insensitively)"},
-	"seat_users_username_key":             {"username", "another user has this username (compared case-insensitively)"},
+	"accounts_alias_key":                  {"alias", "the alias is taken by another company"},
+	"seat_users_external_key":             {"externalId", "a user with this externalId exists in this account"},
+	"seat_users_username_key":             {"username", "the username is taken"},
 	"seat_users_account_id_fkey":          {"accountId", "no such account"},
 	"licenses_account_id_fkey":            {"accountId", "no such account"},
 	"assignments_license":                 {"licenseId", "no license with this id and product in the account"},

@@ -187,9 +187,9 @@ func (r users) refused(ctx context.Context, u *domain.User, creating bool) error
 	case !creating && !user:
 		return noUser(u.ID)
 	case external:
-		return domain.Errorf(domain.CodeConflict, "externalId", "another user of the account has the externalId %q (compared case-insensitively)", u.ExternalID)
+		return domain.Errorf(domain.CodeConflict, "externalId", "a user with externalId %q exists in this account", u.ExternalID)
 	case username:
-		return domain.Errorf(domain.CodeConflict, "username", "another user has the username %q (compared case-insensitively)", u.Username)
+		return domain.Errorf(domain.CodeConflict, "username", "username %q is taken", u.Username)
 	}
 	return domain.Errorf(domain.CodeUnavailable, "", "postgres: user %q was neither written nor refused; try again", u.ExternalID)
 }
