@@ -31,15 +31,22 @@ func ParseDecisionPageToken(tok string) (int64, error) {
 // DecisionLog is how a SQL store keeps the decision log: its dialect, and
 // how its at column holds an instant (A: SQLite's text, PostgreSQL's
 // timestamptz). The rest, the columns, the stored outcome, the filter and
-// the page, both stores share. A DecisionLog holds no state; it is safe for
-// concurrent use.
+// the page, both stores share. A DecisionLog does not change once made; it
+// is safe for concurrent use.
 type DecisionLog[A any] struct {
-	Dialect Dialect
-	// Instant is t as the at column takes it.
-	Instant func(t time.Time) A
-	// ParseInstant reads the at column back; a value that is not an
-	// instant is an error naming it.
-	ParseInstant func(a A) (time.Time, error)
+	dialect      Dialect
+	instant      func(time.Time) A
+	parseInstant func(A) (time.Time, error)
+	// The statements, in the dialect.
+	append, byID, purge string
+}
+
+// NewDecisionLog returns the DecisionLog of a store of dialect d whose at
+// column takes an instant t as instant(t), and is read back by
+// parseInstant, which fails for a value that is not an instant, naming it.
+func NewDecisionLog[A any](d Dialect, instant func(time.Time) A, parseInstant func(A) (time.Time, error)) *DecisionLog[A] {
+	return &DecisionLog[A]{dialect: d, instant: instant, parseInstant: parseInstant,
+		append: d.number(decisionInsert), byID: d.number(decisionByID), purge: d.number(decisionPurge)}
 }
 
 const (
@@ -50,27 +57,20 @@ const (
 	decisionPurge = `DELETE FROM decisions WHERE at < ?`
 )
 
-// AppendQuery is the statement appending a decision, with AppendArgs'
-// arguments. It is the same string at every call, so that a store may
-// recognize it.
-func (l DecisionLog[A]) AppendQuery() string { return l.Dialect.number(decisionInsert) }
+// AppendQuery is the statement appending a decision, the same string at
+// every call, so that a store may recognize it in its exec.
+func (l *DecisionLog[A]) AppendQuery() string { return l.append }
 
-// AppendArgs returns the arguments of AppendQuery for rec. An outcome that
+// appendArgs returns the arguments of AppendQuery for rec. An outcome that
 // cannot be encoded is CodeInvalid.
-func (l DecisionLog[A]) AppendArgs(rec domain.DecisionRecord) ([]any, error) {
+func (l *DecisionLog[A]) appendArgs(rec domain.DecisionRecord) ([]any, error) {
 	outcome, err := json.Marshal(rec.Outcome)
 	if err != nil {
 		return nil, domain.Wrap(err, domain.CodeInvalid, "decision %q: the outcome cannot be encoded", rec.ID)
 	}
-	return []any{rec.ID, l.Instant(rec.At), rec.Context, rec.Command, rec.Partner, rec.Account, rec.Actor,
+	return []any{rec.ID, l.instant(rec.At), rec.Context, rec.Command, rec.Partner, rec.Account, rec.Actor,
 		rec.RulesetHash, rec.Outcome.Allowed, domain.DecisionList(rec.Outcome.Codes()), domain.DecisionList(rec.Outcome.RuleIDs()),
 		string(outcome), string(jsonOrNull(rec.Request)), string(jsonOrNull(rec.State))}, nil
-}
-
-// Purge returns the statement deleting every decision made before before,
-// and its arguments.
-func (l DecisionLog[A]) Purge(before time.Time) (string, []any) {
-	return l.Dialect.number(decisionPurge), []any{l.Instant(before)}
 }
 
 func jsonOrNull(b []byte) []byte {
@@ -86,7 +86,7 @@ type decisionRow struct {
 	rec domain.DecisionRecord
 }
 
-func (l DecisionLog[A]) scan(s Scanner) (decisionRow, error) {
+func (l *DecisionLog[A]) scan(s Scanner) (decisionRow, error) {
 	var (
 		d                   decisionRow
 		at                  A
@@ -97,7 +97,7 @@ func (l DecisionLog[A]) scan(s Scanner) (decisionRow, error) {
 		return d, err
 	}
 	var err error
-	if d.rec.At, err = l.ParseInstant(at); err != nil {
+	if d.rec.At, err = l.parseInstant(at); err != nil {
 		return d, fmt.Errorf("decision %q: %w", d.rec.ID, err)
 	}
 	if err := json.Unmarshal([]byte(outcome), &d.rec.Outcome); err != nil {
@@ -107,19 +107,62 @@ func (l DecisionLog[A]) scan(s Scanner) (decisionRow, error) {
 	return d, nil
 }
 
-// Get reads the decision id in t. No such decision is CodeNotFound.
-func (l DecisionLog[A]) Get(ctx context.Context, t Tx, id string) (domain.DecisionRecord, error) {
-	d, err := One(ctx, t, "read a decision", l.scan, func() error {
+// In returns the decision log of a store's transaction t (ports.Decisions),
+// guarded by g, with exec running a statement in t and returning how many
+// rows it changed.
+func (l *DecisionLog[A]) In(t Tx, g *Guard, exec func(ctx context.Context, query string, args ...any) (int64, error)) Decisions[A] {
+	return Decisions[A]{log: l, tx: t, guard: g, exec: exec}
+}
+
+// Decisions is the decision log of a store's transaction, listed in append
+// order (seq). It implements ports.Decisions; it is as safe for concurrent
+// use as its transaction.
+type Decisions[A any] struct {
+	log   *DecisionLog[A]
+	tx    Tx
+	guard *Guard
+	exec  func(ctx context.Context, query string, args ...any) (int64, error)
+}
+
+// Append logs rec. A record without an id, or with an outcome that cannot
+// be encoded, is CodeInvalid.
+func (r Decisions[A]) Append(ctx context.Context, rec domain.DecisionRecord) error {
+	if err := r.guard.Write(Required("id", rec.ID)); err != nil {
+		return err
+	}
+	args, err := r.log.appendArgs(rec)
+	if err != nil {
+		return err
+	}
+	_, err = r.exec(ctx, r.log.append, args...)
+	return r.tx.Fail(ctx, err, "log decision %q", rec.ID)
+}
+
+// Purge deletes the decisions made before before, through the index on
+// at: it costs what it deletes.
+func (r Decisions[A]) Purge(ctx context.Context, before time.Time) (int, error) {
+	if err := r.guard.Write(); err != nil {
+		return 0, err
+	}
+	n, err := r.exec(ctx, r.log.purge, r.log.instant(before))
+	return int(n), r.tx.Fail(ctx, err, "purge the decision log")
+}
+
+// Get reads the decision id. No such decision is CodeNotFound.
+func (r Decisions[A]) Get(ctx context.Context, id string) (domain.DecisionRecord, error) {
+	l := r.log
+	d, err := One(ctx, r.tx, "read a decision", l.scan, func() error {
 		return domain.Errorf(domain.CodeNotFound, "id", "no decision %q", id)
-	}, l.Dialect.number(decisionByID), id)
+	}, l.byID, id)
 	return d.rec, err
 }
 
-// List reads in t one page past f's token by the primary key (seq), with
-// the filters as conditions, so that a partner's page goes through its
-// index, and returns it with the token of the next page ("" after the
-// last). A token that is not one is CodeInvalid.
-func (l DecisionLog[A]) List(ctx context.Context, t Tx, f domain.DecisionFilter) ([]domain.DecisionRecord, string, error) {
+// List reads one page past f's token by the primary key (seq), with the
+// filters as conditions, so that a partner's page goes through its index,
+// and returns it with the token of the next page ("" after the last). A
+// token that is not one is CodeInvalid.
+func (r Decisions[A]) List(ctx context.Context, f domain.DecisionFilter) ([]domain.DecisionRecord, string, error) {
+	l := r.log
 	after, err := ParseDecisionPageToken(f.PageToken)
 	if err != nil {
 		return nil, "", err
@@ -130,10 +173,10 @@ func (l DecisionLog[A]) List(ctx context.Context, t Tx, f domain.DecisionFilter)
 	)
 	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
 	if !f.From.IsZero() {
-		add("at >= ?", l.Instant(f.From))
+		add("at >= ?", l.instant(f.From))
 	}
 	if !f.To.IsZero() {
-		add("at < ?", l.Instant(f.To))
+		add("at < ?", l.instant(f.To))
 	}
 	if f.Partner != "" {
 		add("partner = ?", f.Partner)
@@ -147,15 +190,15 @@ func (l DecisionLog[A]) List(ctx context.Context, t Tx, f domain.DecisionFilter)
 	// codes and rules are DecisionLists: an item is found with its
 	// delimiters, never as part of a longer one.
 	if f.Code != "" {
-		add(l.Dialect.contains("codes"), domain.DecisionList([]string{f.Code}))
+		add(l.dialect.contains("codes"), domain.DecisionList([]string{f.Code}))
 	}
 	if f.Rule != "" {
-		add(l.Dialect.contains("rules"), domain.DecisionList([]string{f.Rule}))
+		add(l.dialect.contains("rules"), domain.DecisionList([]string{f.Rule}))
 	}
 	size := f.Size()
 	args = append(args, size+1)
 	q := `SELECT ` + decisionColumns + ` FROM decisions WHERE ` + strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ?`
-	rows, err := All(ctx, t, "read the decision log", l.scan, l.Dialect.number(q), args...)
+	rows, err := All(ctx, r.tx, "read the decision log", l.scan, l.dialect.number(q), args...)
 	if err != nil {
 		return nil, "", err
 	}
