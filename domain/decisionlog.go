@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,6 +150,48 @@ func (f DecisionFilter) Matches(r *DecisionRecord) bool {
 		return true
 	}
 	return false
+}
+
+// AddPart adds to o the decision d of one part of a request, named by
+// path (managedAccList[2], items[0]): its violations, their fields under
+// path, and whether it was allowed, as Derived[path+".allowed"].
+func (o *DecisionOutcome) AddPart(path string, d *Decision) {
+	for _, v := range d.Violations {
+		v.Field = JoinField(path, v.Field)
+		o.Violations = append(o.Violations, v)
+	}
+	if o.Derived == nil {
+		o.Derived = map[string]string{}
+	}
+	o.Derived[path+".allowed"] = strconv.FormatBool(d.Allowed)
+}
+
+// SetInputs encodes req and state as r's Request and State, as JSON. It
+// fails with CodeInternal, naming r.Context, when one cannot be encoded.
+func (r *DecisionRecord) SetInputs(req, state any) error {
+	rb, err := json.Marshal(req)
+	if err != nil {
+		return Wrap(err, CodeInternal, "%s: the request cannot be logged", r.Context)
+	}
+	sb, err := json.Marshal(state)
+	if err != nil {
+		return Wrap(err, CodeInternal, "%s: the facts cannot be logged", r.Context)
+	}
+	r.Request, r.State = rb, sb
+	return nil
+}
+
+// DecodeState decodes r's State into state, for a decision of the context
+// named context. It fails with CodeInvalid for a record of another context
+// or a State that does not decode.
+func (r *DecisionRecord) DecodeState(context string, state any) error {
+	if r.Context != context {
+		return Errorf(CodeInvalid, "context", "decision %s is of %s, not %s", r.ID, r.Context, context)
+	}
+	if err := json.Unmarshal(r.State, state); err != nil {
+		return Wrap(err, CodeInvalid, "decision %s: the logged state does not decode", r.ID)
+	}
+	return nil
 }
 
 // DecisionList is the text a SQL store keeps of a list of codes or rule

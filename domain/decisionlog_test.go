@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,5 +43,46 @@ func TestDecisionFilterMatches(t *testing.T) {
 		if got := tc.f.Matches(&r); got != tc.want {
 			t.Errorf("%+v: %v, want %v", tc.f, got, tc.want)
 		}
+	}
+}
+
+func TestDecisionRecordInputs(t *testing.T) {
+	rec := domain.DecisionRecord{ID: "d1", Context: "seats"}
+	if err := rec.SetInputs(map[string]int{"items": 2}, struct {
+		Decision string `json:"decision"`
+	}{"items"}); err != nil {
+		t.Fatal(err)
+	}
+	if string(rec.Request) != `{"items":2}` || string(rec.State) != `{"decision":"items"}` {
+		t.Fatalf("request %s, state %s", rec.Request, rec.State)
+	}
+	var state struct{ Decision string }
+	if err := rec.DecodeState("seats", &state); err != nil || state.Decision != "items" {
+		t.Fatalf("DecodeState: %+v, %v", state, err)
+	}
+	if err := rec.SetInputs(func() {}, nil); domain.ErrorCode(err) != domain.CodeInternal || err.Error() != "seats: the request cannot be logged: json: unsupported type: func()" {
+		t.Errorf("a request JSON cannot hold: %v", err)
+	}
+	for _, c := range []struct {
+		context, state, want string
+	}{
+		{"accounts", `{}`, "decision d1 is of seats, not accounts"},
+		{"seats", `{"decision": 1}`, "decision d1: the logged state does not decode"},
+	} {
+		r := domain.DecisionRecord{ID: "d1", Context: "seats", State: []byte(c.state)}
+		err := r.DecodeState(c.context, &state)
+		if domain.ErrorCode(err) != domain.CodeInvalid || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("DecodeState(%s, %s) = %v, want CodeInvalid %q", c.context, c.state, err, c.want)
+		}
+	}
+}
+
+func TestDecisionOutcomeAddPart(t *testing.T) {
+	var o domain.DecisionOutcome
+	o.AddPart("items[1]", &domain.Decision{Violations: []domain.Violation{{Field: "productId", Code: "NO_FREE_SEAT"}}})
+	o.AddPart("items[0]", &domain.Decision{Allowed: true})
+	if len(o.Violations) != 1 || o.Violations[0].Field != "items[1].productId" ||
+		o.Derived["items[1].allowed"] != "false" || o.Derived["items[0].allowed"] != "true" {
+		t.Errorf("outcome %+v", o)
 	}
 }

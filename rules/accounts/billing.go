@@ -201,7 +201,7 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 			}
 			logged.Managed = append(logged.Managed, mf)
 			d := DecideManaged(set, unix(now), bf, mf)
-			addPart(&outcome, "managedAccList["+strconv.Itoa(i)+"]", &d)
+			outcome.AddPart("managedAccList["+strconv.Itoa(i)+"]", &d)
 			if !d.Allowed {
 				code, msg := reason(&d)
 				st.Status, st.Reason = StatusFail, msg

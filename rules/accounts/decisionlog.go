@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -73,7 +72,7 @@ func (l *Logged) Decide(set *rules.Set) (domain.Decision, domain.DecisionOutcome
 			from := ex.Len()
 			dm := DecideManaged(set, now, *l.Billing, m)
 			ex.NameItem(from, m.Index)
-			addPart(&o, "managedAccList["+strconv.Itoa(m.Index)+"]", &dm)
+			o.AddPart("managedAccList["+strconv.Itoa(m.Index)+"]", &dm)
 		}
 		d.Violations = o.Violations
 		return d, o, nil
@@ -100,28 +99,12 @@ func (l *Logged) Decide(set *rules.Set) (domain.Decision, domain.DecisionOutcome
 	return domain.Decision{}, domain.DecisionOutcome{}, domain.Errorf(domain.CodeInvalid, "decision", "%q is not an accounts decision (billing, add, link, block, plan)", l.Decision)
 }
 
-// addPart adds the decision of one part of a request (named by path) to o:
-// its violations, and whether it was allowed.
-func addPart(o *domain.DecisionOutcome, path string, d *domain.Decision) {
-	for _, v := range d.Violations {
-		v.Field = domain.JoinField(path, v.Field)
-		o.Violations = append(o.Violations, v)
-	}
-	if o.Derived == nil {
-		o.Derived = map[string]string{}
-	}
-	o.Derived[path+".allowed"] = strconv.FormatBool(d.Allowed)
-}
-
 // Redecide makes the logged decision rec again under set, against the facts
 // rec saw, and returns its outcome.
 func Redecide(set *rules.Set, rec *domain.DecisionRecord) (domain.Decision, domain.DecisionOutcome, error) {
-	if rec.Context != Context {
-		return domain.Decision{}, domain.DecisionOutcome{}, domain.Errorf(domain.CodeInvalid, "context", "decision %s is of %s, not accounts", rec.ID, rec.Context)
-	}
 	var l Logged
-	if err := json.Unmarshal(rec.State, &l); err != nil {
-		return domain.Decision{}, domain.DecisionOutcome{}, domain.Wrap(err, domain.CodeInvalid, "decision %s: the logged state does not decode", rec.ID)
+	if err := rec.DecodeState(Context, &l); err != nil {
+		return domain.Decision{}, domain.DecisionOutcome{}, err
 	}
 	return l.Decide(set)
 }
@@ -130,24 +113,20 @@ func Redecide(set *rules.Set, rec *domain.DecisionRecord) (domain.Decision, doma
 // command, asked by p with req and made on l, in tx. Its id is random, so
 // the ids the service hands out (TxIds) keep their sequence.
 func (s *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Principal, command string, req any, l *Logged, d *domain.Decision, o domain.DecisionOutcome) error {
-	rb, err := json.Marshal(req)
-	if err != nil {
-		return domain.Wrap(err, domain.CodeInternal, "accounts: the request cannot be logged")
-	}
-	sb, err := json.Marshal(l)
-	if err != nil {
-		return domain.Wrap(err, domain.CodeInternal, "accounts: the facts cannot be logged")
-	}
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	actor := p.Partner
 	if p.Account != "" {
 		actor = p.Partner + "/" + p.Account
 	}
-	return tx.Decisions().Append(ctx, domain.DecisionRecord{
+	rec := domain.DecisionRecord{
 		ID: domain.DecisionID(l.Now, b), At: l.Now, Context: Context, Command: command, Partner: p.Partner, Account: p.Account,
-		Actor: actor, RulesetHash: d.RulesetHash, Outcome: o, Request: rb, State: sb,
-	})
+		Actor: actor, RulesetHash: d.RulesetHash, Outcome: o,
+	}
+	if err := rec.SetInputs(req, l); err != nil {
+		return err
+	}
+	return tx.Decisions().Append(ctx, rec)
 }
 
 // logOne logs a decision that is one rule decision.

@@ -3,7 +3,6 @@ package seats
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -104,12 +103,9 @@ func (l *Logged) Decide(set *rules.Set) (domain.Decision, domain.DecisionOutcome
 // Redecide makes the logged decision rec again under set, against the facts
 // rec saw, and returns its outcome.
 func Redecide(set *rules.Set, rec *domain.DecisionRecord) (domain.Decision, domain.DecisionOutcome, error) {
-	if rec.Context != Context {
-		return domain.Decision{}, domain.DecisionOutcome{}, domain.Errorf(domain.CodeInvalid, "context", "decision %s is of %s, not seats", rec.ID, rec.Context)
-	}
 	var l Logged
-	if err := json.Unmarshal(rec.State, &l); err != nil {
-		return domain.Decision{}, domain.DecisionOutcome{}, domain.Wrap(err, domain.CodeInvalid, "decision %s: the logged state does not decode", rec.ID)
+	if err := rec.DecodeState(Context, &l); err != nil {
+		return domain.Decision{}, domain.DecisionOutcome{}, err
 	}
 	return l.Decide(set)
 }
@@ -117,14 +113,6 @@ func Redecide(set *rules.Set, rec *domain.DecisionRecord) (domain.Decision, doma
 // logDecision appends the record of decision d (outcome o) of command,
 // asked by p with req and made on l, in tx.
 func (s *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Principal, command string, req any, l *Logged, d *domain.Decision, o domain.DecisionOutcome) error {
-	rb, err := json.Marshal(req)
-	if err != nil {
-		return domain.Wrap(err, domain.CodeInternal, "seats: the request cannot be logged")
-	}
-	sb, err := json.Marshal(l)
-	if err != nil {
-		return domain.Wrap(err, domain.CodeInternal, "seats: the facts cannot be logged")
-	}
 	// A random id, not one of s.ids: the ids the service hands out keep
 	// their sequence, and IDs is optional.
 	var b [8]byte
@@ -134,10 +122,14 @@ func (s *Service) logDecision(ctx context.Context, tx ports.Tx, p domain.Princip
 	if p.User != "" {
 		actor = p.Partner + "/" + p.User
 	}
-	return tx.Decisions().Append(ctx, domain.DecisionRecord{
+	rec := domain.DecisionRecord{
 		ID: id, At: l.Now, Context: Context, Command: command, Partner: p.Partner, Account: p.Account, Actor: actor,
-		RulesetHash: d.RulesetHash, Outcome: o, Request: rb, State: sb,
-	})
+		RulesetHash: d.RulesetHash, Outcome: o,
+	}
+	if err := rec.SetInputs(req, l); err != nil {
+		return err
+	}
+	return tx.Decisions().Append(ctx, rec)
 }
 
 // itemsOutcome is the outcome of an items decision being made.
@@ -147,15 +139,7 @@ type itemsOutcome struct{ domain.DecisionOutcome }
 // whether it was allowed. The call stays allowed (its items are reported
 // one by one).
 func (o *itemsOutcome) addItem(i int, d *domain.Decision) {
-	p := "items[" + strconv.Itoa(i) + "]"
-	for _, v := range d.Violations {
-		v.Field = domain.JoinField(p, v.Field)
-		o.Violations = append(o.Violations, v)
-	}
-	if o.Derived == nil {
-		o.Derived = map[string]string{}
-	}
-	o.Derived[p+".allowed"] = strconv.FormatBool(d.Allowed)
+	o.AddPart("items["+strconv.Itoa(i)+"]", d)
 }
 
 // logOne logs a decision made by l.Decide's rules outside an items call.

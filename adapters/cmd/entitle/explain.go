@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -40,9 +39,7 @@ flags:
 // explain decides one request or logged decision and prints it with the
 // explanation of every rule.
 func explain(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("explain", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, explainUsage); fl.PrintDefaults() }
+	fl := usageFlags("explain", explainUsage, stderr)
 	so := storeFlags(fl)
 	data := fl.String("data", "", "a data file (YAML or JSON) to decide against, in memory, instead of a store")
 	dir := fl.String("rulesets", "", "a directory of rule files (default: the shipped rulesets)")

@@ -44,6 +44,17 @@ func explainArgs(file string, more ...string) []string {
 	return append(append([]string{"explain", "--data", "example.yaml", "--as", "tap-client", "--now", explainNow}, more...), file)
 }
 
+// runOK runs entitle with args and returns what it printed, failing t
+// unless it exits 0.
+func runOK(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errOut := runCmd(args...)
+	if code != 0 {
+		t.Fatalf("entitle %s: exit %d: %s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
 // wantLines checks that out holds each line, in this order.
 func wantLines(t *testing.T, out string, lines ...string) {
 	t.Helper()
@@ -58,10 +69,7 @@ func wantLines(t *testing.T, out string, lines ...string) {
 }
 
 func TestExplainRefusedOrder(t *testing.T) {
-	code, out, errOut := runCmd(explainArgs(orderFile(t, "1234567890", "2025-05-30"))...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	out := runOK(t, explainArgs(orderFile(t, "1234567890", "2025-05-30"))...)
 	wantLines(t, out,
 		"decision: refused (ruleset ",
 		"  lines[0].serviceStartDate: serviceStartDate 2025-05-30 is more than 3 days after today (2025-04-24, Pacific time) (START_DATE_TOO_LATE) [line.start-window]\n",
@@ -78,10 +86,7 @@ func TestExplainRefusedOrder(t *testing.T) {
 		"- order.credit-hold ",
 	)
 	// The same as JSON, for programs.
-	code, out, errOut = runCmd(explainArgs(orderFile(t, "1234567890", "2025-05-30"), "--json")...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	out = runOK(t, explainArgs(orderFile(t, "1234567890", "2025-05-30"), "--json")...)
 	var ex decisions.Explanation
 	if err := json.Unmarshal([]byte(out), &ex); err != nil {
 		t.Fatal(err)
@@ -104,10 +109,7 @@ func TestExplainRefusedOrder(t *testing.T) {
 }
 
 func TestExplainAcceptedOrder(t *testing.T) {
-	code, out, errOut := runCmd(explainArgs(orderFile(t, "1234567890", "2025-04-24"))...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	out := runOK(t, explainArgs(orderFile(t, "1234567890", "2025-04-24"))...)
 	wantLines(t, out,
 		"decision: allowed (ruleset ",
 		"derived:\n",
@@ -199,10 +201,7 @@ func logTwoOrders(t *testing.T) (string, string) {
 func TestReplayFindsNoChange(t *testing.T) {
 	db, _ := logTwoOrders(t)
 	same := copyRulesets(t, "20-lines.yaml", "start_window_days: 3", "start_window_days: 3")
-	code, out, errOut := runCmd("replay", "--db", db, "--rulesets", same, "--fail-on-change")
-	if code != 0 {
-		t.Fatalf("exit %d: %s%s", code, out, errOut)
-	}
+	out := runOK(t, "replay", "--db", db, "--rulesets", same, "--fail-on-change")
 	wantLines(t, out, "replayed 2 decisions under "+same+" (ruleset ", "): 0 would change\n")
 	if strings.Contains(out, "per rule") {
 		t.Errorf("no change, yet counts per rule:\n%s", out)
@@ -223,10 +222,7 @@ func TestReplayFindsAChange(t *testing.T) {
 		"per rule:\n", "  line.start-window", " 1\n")
 	// Without --fail-on-change the change is reported and the exit is 0;
 	// --json is the same report for programs.
-	code, out, _ = runCmd("replay", "--db", db, "--rulesets", wider, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	out = runOK(t, "replay", "--db", db, "--rulesets", wider, "--json")
 	var rep rules.ReplayReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
@@ -240,10 +236,7 @@ func TestReplayFindsAChange(t *testing.T) {
 		t.Errorf("an empty window: exit %d:\n%s", code, out)
 	}
 	// The logged decision, explained again by its id under the wider rules.
-	code, out, errOut = runCmd("explain", "--db", db, "--rulesets", wider, "--id", refused)
-	if code != 0 {
-		t.Fatalf("explain --id: exit %d: %s", code, errOut)
-	}
+	out = runOK(t, "explain", "--db", db, "--rulesets", wider, "--id", refused)
 	wantLines(t, out, "decision: allowed", "logged: the log holds another outcome", "- line.start-window[0] ")
 }
 
@@ -289,10 +282,7 @@ func TestExplainSeatsFacts(t *testing.T) {
 	if err := os.WriteFile(facts, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCmd("explain", "--context", "seats", facts)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	out := runOK(t, "explain", "--context", "seats", facts)
 	wantLines(t, out, "decision: allowed", "  items[1].productId: no free seat of CoPilot (NO_FREE_SEAT) [assignment.no-free-seat]\n",
 		"  items[0].allowed = true\n", "  items[1].allowed = false\n",
 		"- call.product-known ", "- assignment.no-free-seat[0] ", "    read    item.action=\"assign\", item.holds=false, item.userFound=true, pool.free=1\n",

@@ -30,9 +30,7 @@ flags:
 
 // replay re-decides the decision log under another rule directory.
 func replay(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, replayUsage); fl.PrintDefaults() }
+	fl := usageFlags("replay", replayUsage, stderr)
 	so := storeFlags(fl)
 	dir := fl.String("rulesets", "", "the directory of rule files to replay under (required)")
 	from := fl.String("from", "", "replay decisions made at or after this instant (RFC 3339 or a date)")
@@ -104,6 +102,15 @@ func replay(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// usageFlags is the flag set of the subcommand name, writing to stderr,
+// whose -h prints usage and then the flags.
+func usageFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, usage); fl.PrintDefaults() }
+	return fl
 }
 
 // isTerminal reports whether w is a terminal, where a progress bar helps.

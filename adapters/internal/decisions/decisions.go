@@ -139,16 +139,9 @@ type Window struct {
 // replayed after each page.
 func Replay(ctx context.Context, store ports.Store, set *rules.Set, w Window, progress func(done int)) (*rules.ReplayReport, error) {
 	rep := rules.NewReplayReport(set)
-	f := domain.DecisionFilter{From: w.From, To: w.To, Partner: w.Partner, Account: w.Account, PageSize: domain.MaxDecisionPage}
+	f := w.filter()
 	for {
-		var (
-			page []domain.DecisionRecord
-			next string
-		)
-		err := store.View(ctx, func(tx ports.Tx) (err error) {
-			page, next, err = tx.Decisions().List(ctx, f)
-			return err
-		})
+		page, more, err := readPage(ctx, store, &f)
 		if err != nil {
 			return nil, err
 		}
@@ -158,14 +151,33 @@ func Replay(ctx context.Context, store ports.Store, set *rules.Set, w Window, pr
 		if progress != nil {
 			progress(rep.Replayed)
 		}
-		if next == "" {
+		if !more {
 			return rep, nil
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, domain.Wrap(err, domain.CodeUnavailable, "replay stopped")
 		}
-		f.PageToken = next
 	}
+}
+
+// filter reads every decision of w, a page at a time.
+func (w Window) filter() domain.DecisionFilter {
+	return domain.DecisionFilter{From: w.From, To: w.To, Partner: w.Partner, Account: w.Account, PageSize: domain.MaxDecisionPage}
+}
+
+// readPage reads the page of the log at f in a read-only transaction and
+// moves f on to the next page; more says whether there is one.
+func readPage(ctx context.Context, store ports.Store, f *domain.DecisionFilter) (page []domain.DecisionRecord, more bool, err error) {
+	var next string
+	err = store.View(ctx, func(tx ports.Tx) (err error) {
+		page, next, err = tx.Decisions().List(ctx, *f)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	f.PageToken = next
+	return page, next != "", nil
 }
 
 // replayPage decides the records of page again, on as many goroutines as
@@ -194,24 +206,16 @@ func replayPage(set *rules.Set, page []domain.DecisionRecord) []rules.Replayed {
 
 // Count returns how many decisions the window holds, for a progress bar.
 func Count(ctx context.Context, store ports.Store, w Window) (int, error) {
-	f := domain.DecisionFilter{From: w.From, To: w.To, Partner: w.Partner, Account: w.Account, PageSize: domain.MaxDecisionPage}
+	f := w.filter()
 	n := 0
 	for {
-		var (
-			page []domain.DecisionRecord
-			next string
-		)
-		err := store.View(ctx, func(tx ports.Tx) (err error) {
-			page, next, err = tx.Decisions().List(ctx, f)
-			return err
-		})
+		page, more, err := readPage(ctx, store, &f)
 		if err != nil {
 			return 0, err
 		}
 		n += len(page)
-		if next == "" {
+		if !more {
 			return n, nil
 		}
-		f.PageToken = next
 	}
 }

@@ -15,7 +15,9 @@
 //   - store.go: what a store answers when it cannot start a transaction;
 //   - migrations.go: the loader of a store's embedded NNNN_name.sql files;
 //   - query.go: ListQuery, the filter, sort and page of a list endpoint's
-//     query in either dialect.
+//     query in either dialect;
+//   - decisions.go: DecisionLog, the decision log's statements, its filter
+//     and its pages, in either dialect, and its page tokens.
 //
 // Only the stores import it: the two SQL stores for all of it, and
 // adapters/memory for the Guard, CheckClaim and store.go, so that the three

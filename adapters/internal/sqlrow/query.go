@@ -117,7 +117,7 @@ func (l *ListQuery) Select(base string) (string, []any) {
 		b.WriteString(" OFFSET ?")
 		args = append(args, l.offset)
 	}
-	return l.number(b.String()), args
+	return l.dialect.number(b.String()), args
 }
 
 // Count returns base (SELECT count(*) FROM ..., holding no placeholder) with
@@ -127,7 +127,7 @@ func (l *ListQuery) Count(base string) (string, []any) {
 	var b strings.Builder
 	b.WriteString(base)
 	l.writeWhere(&b)
-	return l.number(b.String()), slices.Clone(l.args)
+	return l.dialect.number(b.String()), slices.Clone(l.args)
 }
 
 func (l *ListQuery) writeWhere(b *strings.Builder) {
@@ -142,8 +142,8 @@ func (l *ListQuery) writeWhere(b *strings.Builder) {
 }
 
 // number rewrites each ? of query as the dialect's placeholder.
-func (l *ListQuery) number(query string) string {
-	if l.dialect != Postgres {
+func (d Dialect) number(query string) string {
+	if d != Postgres {
 		return query
 	}
 	var b strings.Builder
