@@ -327,6 +327,7 @@ func newAPI(store ports.Store, live *rules.Live, clock ports.Clock, tokenTTL tim
 	if err := openapidocs.Register(api, apiDocs()); err != nil {
 		return nil, nil, nil, err
 	}
+	api.NameAPI("webui", webui.Prefix) // webui calls the APIs in process and imports no httpapi
 	api.Handle(webui.Prefix, webui.New(webui.Options{API: api, Access: acc, Clock: clock, Logger: log}))
 	return api, svc, acc, nil
 }
