@@ -394,6 +394,15 @@ func TestOpenAPIValidatesEveryEndpoint(t *testing.T) {
 	if d, _ := explained["decision"].(map[string]any); d == nil || d["allowed"] != false {
 		t.Errorf("POST /rulesets/explain of a start date in 2001: %s", h.last)
 	}
+	// A seats decision from its facts, as the decision log keeps them (the
+	// document's example, the web tool's playground sample).
+	ra("POST", "/rulesets/explain", `{"context":"seats","request":{"decision":"items","now":"2025-04-24T10:00:00Z",
+	  "call":{"action":"assign","productId":"MileOn","items":1},"account":{"users":3,"alias":"acme-fleet"},
+	  "items":[{"item":{"action":"assign","productId":"MileOn","externalId":"driver-7","index":0,"userFound":true},"pool":{"owned":2,"assigned":2,"free":0}}]}}`, bearer, 200)
+	if !strings.Contains(h.last, `"code":"NO_FREE_SEAT"`) {
+		t.Errorf("POST /rulesets/explain of a seats call with no free seat: %s", h.last)
+	}
+	ra("POST", "/rulesets/explain", `{"context":"seats","request":{"productId":"MileOn"}}`, bearer, 400)
 	h.do(call{method: "POST", path: "/rulesets/explain", body: `{"context":"orders"}`, header: bearer, status: 400, requestInvalid: true})
 	if v := ra("POST", "/rulesets/replay", `{"files":`+string(files)+`}`, bearer, 200); v["replayed"] == float64(0) {
 		t.Errorf("POST /rulesets/replay replayed nothing: %s", h.last)
