@@ -397,6 +397,26 @@ func TestBrowserPlaygroundFlow(t *testing.T) {
 		t.Fatalf("%v tests ran for -run bulk", n)
 	}
 	u.screenshot("playground")
+	// The sample request decided by the real rule authors' API: the trace
+	// names every rule evaluated, the one that refused the item fired.
+	u.submit("#explain")
+	u.want("#decision", "NO_FREE_SEAT", "no free seat of MileOn")
+	u.want("#trace tr.fired", "assignment.no-free-seat", "50-seats.yaml:", "pool.free")
+	if n := u.eval(`document.querySelectorAll("#trace tbody tr").length`); n.(float64) < 5 {
+		t.Fatalf("the trace has %v steps", n)
+	}
+	u.screenshot("playground-explain")
+	// A seats change, logged, replayed under a copy that allows fewer.
+	u.open("/ui/partner/companies/acme-fleet")
+	u.do(chromedp.SetValue(chromedp.CSS("#seats-CoPilot"), "7"))
+	u.submit(`tr[data-product=CoPilot] button[type=submit]`)
+	u.want(`tr[data-product=CoPilot] .owned`, "7")
+	u.open("/ui/rules?file=50-seats.yaml")
+	u.do(chromedp.SetValue(chromedp.CSS("#source"), strings.Replace(source, "max_seats: 10000", "max_seats: 6", 1)))
+	u.submit("#check")
+	u.submit("#replay")
+	u.want("#replay-result", "1 decision(s) replayed; 1 would change.")
+	u.want("#replay-h + form + p + ul", "TOO_MANY_SEATS")
 	u.narrow("/ui/rules?file=50-seats.yaml", "/ui/partner", "/ui/partner/companies/acme-fleet")
 	u.do(chromedp.EmulateViewport(1200, 900))
 }

@@ -121,18 +121,45 @@ func TestPlaygroundPages(t *testing.T) {
 	if _, _, body = b.get("/ui/rules"); !strings.Contains(body, `id="hash">`+hash[1]+`<`) {
 		t.Fatal("the rules in force changed")
 	}
-	// Explain and replay show the rule authors' API's answers.
+	// Explain shows the real API's decision and trace of the sample: the
+	// rule that refuses the item fired, at its line, with what it read.
 	_, _, body = b.post("/ui/rules/explain", url.Values{"csrf": {csrf}, "context": {"seats"}, "request": {sampleRequest}})
-	if !strings.Contains(body, `id="decision"`) || !strings.Contains(body, "seats.free_seat") || !strings.Contains(body, "50-seats.yaml:12") {
+	ruleLine := 1 + strings.Count(source[:strings.Index(source, "- id: assignment.no-free-seat")], "\n")
+	fired := regexp.MustCompile(`<tr class="fired"><td>assignment.no-free-seat</td><td>50-seats.yaml:` + itoa(ruleLine) + `</td><td>yes</td><td><code>[^<]*pool.free&#34;:0[^<]*</code></td><td><code>[^<]*NO_FREE_SEAT`)
+	if !strings.Contains(body, `id="decision"`) || !strings.Contains(body, "no free seat of MileOn") || !fired.MatchString(body) ||
+		!strings.Contains(body, "<td>call.product-known</td>") {
 		t.Fatalf("explain:\n%s", body)
 	}
 	_, _, body = b.post("/ui/rules/explain", url.Values{"csrf": {csrf}, "context": {"seats"}, "request": {"{not json"}})
 	if !strings.Contains(body, "the sample request is not JSON") {
 		t.Fatalf("explain of a request that is not JSON:\n%s", body)
 	}
-	_, _, body = b.post("/ui/rules/replay", url.Values{"csrf": {csrf}, "from": {"2025-01-01"}, "to": {"2026-01-01"}})
-	if !strings.Contains(body, "3 decision(s) replayed; 0 would change.") {
-		t.Fatalf("replay:\n%s", body)
+	_, _, body = b.post("/ui/rules/explain", url.Values{"csrf": {csrf}, "context": {"seats"}, "request": {`{"productId": "MileOn"}`}})
+	if !strings.Contains(body, `id="playground-error"`) {
+		t.Fatalf("explain of facts that name no decision:\n%s", body)
+	}
+	// Replay: a partner's seats change is logged; the rules in force decide
+	// it as they did, a copy allowing fewer seats would refuse it.
+	if code, _, body := b.post("/ui/partner/companies/acme-fleet/seats", url.Values{"csrf": {csrf}, "productId": {"CoPilot"}, "seats": {"7"}}); code != http.StatusSeeOther {
+		t.Fatalf("raising seats: %d\n%s", code, body)
+	}
+	_, _, body = b.post("/ui/rules/replay", url.Values{"csrf": {csrf}, "file": {"50-seats.yaml"}})
+	if !strings.Contains(body, "1 decision(s) replayed; 0 would change.") {
+		t.Fatalf("replay under the rules in force:\n%s", body)
+	}
+	fewer := strings.Replace(source, "max_seats: 10000", "max_seats: 6", 1)
+	if fewer == source {
+		t.Fatal("no max_seats: 10000 in 50-seats.yaml")
+	}
+	b.post("/ui/rules/check", url.Values{"csrf": {csrf}, "file": {"50-seats.yaml"}, "source": {fewer}})
+	_, _, body = b.post("/ui/rules/replay", url.Values{"csrf": {csrf}, "file": {"50-seats.yaml"}})
+	if !strings.Contains(body, "1 decision(s) replayed; 1 would change.") || !strings.Contains(body, "TOO_MANY_SEATS") {
+		t.Fatalf("replay under a copy with max_seats 6:\n%s", body)
+	}
+	today := e.clock.Now().Format("2006-01-02")
+	_, _, body = b.post("/ui/rules/replay", url.Values{"csrf": {csrf}, "file": {"50-seats.yaml"}, "from": {"2001-01-01"}, "to": {today}})
+	if !strings.Contains(body, "0 decision(s) replayed; 0 would change.") {
+		t.Fatalf("replay of a window before the change:\n%s", body)
 	}
 	// A partner that is not a rule author is told so.
 	o := e.browser(t)

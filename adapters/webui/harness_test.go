@@ -1,10 +1,10 @@
 package webui
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -18,15 +18,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountmanager"
 	"github.com/entitle-rules/entitle/adapters/httpapi/accountops"
 	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
+	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/memory"
-	"github.com/entitle-rules/entitle/domain"
 	"github.com/entitle-rules/entitle/ports"
 	"github.com/entitle-rules/entitle/rules"
 	"github.com/entitle-rules/entitle/rules/access"
@@ -92,9 +91,8 @@ type env struct {
 	clock *clock
 }
 
-// newEnv serves the example data set (plus extraData) on a memory store.
-// Without the rule authors' API on this branch, fakeRulesAPI answers its
-// paths per the shared contract.
+// newEnv serves the example data set (plus extraData) on a memory store,
+// with the rule authors' API (registerRulesAPI).
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	return newEnvWith(tb, rulesets.FS)
@@ -150,113 +148,30 @@ func newEnvWith(tb testing.TB, rulesFS fs.FS) *env {
 	return &env{srv: srv, ui: ui, clock: clk}
 }
 
-// fakeRulesAPI answers GET /rulesets and POST /rulesets/check, /explain
-// and /replay per the shared contract, with the rule language itself
-// (compile errors at line and column, the files' own tests), for rule
-// authors fleet-partner only. The lead's merge brings the real ones.
-type fakeRulesAPI struct {
-	api *httpapi.Server
-	set *rules.Set
-}
+// ruleAuthors are the rule authors of the tests: the example data set's
+// partner (another-partner is not one).
+var ruleAuthors = rulesapi.Authors{"fleet-partner": true}
 
-func (f *fakeRulesAPI) authorize(w http.ResponseWriter, r *http.Request) bool {
-	r, err := f.api.AuthenticateBearer(r, domain.APIKey, domain.ClientCredentials)
-	if err != nil {
-		writeTestJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]string{"code": "unauthenticated", "message": err.Error()}})
-		return false
-	}
-	if p, _ := httpapi.PrincipalFrom(r.Context()); p.Partner != "fleet-partner" {
-		writeTestJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{"code": "forbidden",
-			"message": "partner " + p.Partner + " is not a rule author; an operator names rule authors with entitle serve --rule-authors"}})
-		return false
-	}
-	return true
-}
-
-func writeTestJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func (f *fakeRulesAPI) files() []ruleFile {
-	var out []ruleFile
-	for _, name := range f.set.Files() {
-		b, _ := rulesets.FS.ReadFile(name)
-		out = append(out, ruleFile{Name: name, Source: string(b)})
-	}
-	return out
-}
-
-func (f *fakeRulesAPI) load(files []ruleFile) (*rules.Set, error) {
-	m := fstest.MapFS{}
-	for _, fl := range files {
-		m[fl.Name] = &fstest.MapFile{Data: []byte(fl.Source)}
-	}
-	return language().Load(m)
-}
-
+// registerRulesAPI serves the real rule authors' API on api as entitle
+// serve does (rulesapi.RegisterRulesets and RegisterDecisions), with set in
+// force, so the playground's calls and the API's wire names cannot drift
+// apart unnoticed.
 func registerRulesAPI(api *httpapi.Server, set *rules.Set) {
-	if _, pattern := probe(api, "GET", "/rulesets"); pattern {
-		return // the real API is registered
-	}
-	f := &fakeRulesAPI{api: api, set: set}
-	api.Handle("GET /rulesets", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.authorize(w, r) {
-			writeTestJSON(w, 200, map[string]any{"hash": set.Hash(), "source": "built-in", "loadedAt": "2026-01-01T00:00:00Z", "files": f.files()})
-		}
-	}))
-	api.Handle("POST /rulesets/check", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !f.authorize(w, r) {
-			return
-		}
-		var req checkRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			writeTestJSON(w, 400, map[string]any{"error": map[string]string{"code": "invalid", "message": err.Error()}})
-			return
-		}
-		out := map[string]any{"ok": true, "errors": []any{}, "tests": []any{}}
-		s, err := f.load(req.Files)
-		var le *rules.LoadError
-		if errors.As(err, &le) {
-			var errs []map[string]any
-			for _, p := range le.Problems {
-				errs = append(errs, map[string]any{"file": p.Pos.File, "line": p.Pos.Line, "column": p.Pos.Col, "message": p.Msg})
+	loaded := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	open := func() ports.Store { return memory.New() }
+	rulesapi.RegisterRulesets(api, rulesapi.RulesetsOptions{
+		Authors:  ruleAuthors,
+		InForce:  func() rulesapi.InForce { return rulesapi.InForce{Set: set, Source: "shipped", LoadedAt: loaded} },
+		Language: language(),
+		Testers: func() []rules.Tester {
+			return []rules.Tester{
+				orders.Tester(orders.TesterOptions{Open: open, Load: dataset.LoadDocs}),
+				seats.Tester(seats.TesterOptions{}),
+				accounts.Tester(accounts.TesterOptions{}),
 			}
-			out["ok"], out["errors"] = false, errs
-			writeTestJSON(w, 200, out)
-			return
-		} else if err != nil {
-			writeTestJSON(w, 500, map[string]any{"error": map[string]string{"code": "internal", "message": err.Error()}})
-			return
-		}
-		out["hash"] = s.Hash()
-		results, _ := s.RunTests(r.Context(), seats.Tester(seats.TesterOptions{}), accounts.Tester(accounts.TesterOptions{}))
-		var re *regexp.Regexp
-		if req.Run != "" {
-			re, _ = regexp.Compile(req.Run)
-		}
-		var tests []map[string]any
-		for _, t := range results {
-			if re != nil && !re.MatchString(t.Name) {
-				continue
-			}
-			tests = append(tests, map[string]any{"file": t.Pos.File, "name": t.Name, "passed": t.Passed(), "message": strings.Join(t.Failures, "; ")})
-		}
-		out["tests"] = tests
-		writeTestJSON(w, 200, out)
-	}))
-	api.Handle("POST /rulesets/explain", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.authorize(w, r) {
-			writeTestJSON(w, 200, map[string]any{"decision": map[string]any{"allowed": true}, "trace": []map[string]any{
-				{"rule": "seats.free_seat", "file": "50-seats.yaml", "line": 12, "fired": false, "reads": map[string]int{"free": 1}}}})
-		}
-	}))
-	api.Handle("POST /rulesets/replay", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.authorize(w, r) {
-			writeTestJSON(w, 200, map[string]any{"replayed": 3, "changed": []any{}, "perRule": map[string]int{}})
-		}
-	}))
+		},
+	})
+	rulesapi.RegisterDecisions(api, rulesapi.DecisionsOptions{Rules: func() *rules.Set { return set }, Language: language(), Authors: ruleAuthors})
 }
 
 // probe reports whether api has a route for method and path.
@@ -334,3 +249,84 @@ func strconvItoa(n int) string { return fmt.Sprint(n) }
 
 // htmlUnescape reads text back from a page.
 func htmlUnescape(s string) string { return html.UnescapeString(s) }
+
+// TestPlaygroundReadsTheRulesAPI sends the playground's requests (its own
+// types) to the real rule authors' API and reads every answer into the
+// playground's types refusing unknown fields: a field the API renames,
+// adds or drops fails here before a page shows it empty.
+func TestPlaygroundReadsTheRulesAPI(t *testing.T) {
+	e := newEnv(t)
+	post := func(path, tok string, body, out any) {
+		t.Helper()
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		method := http.MethodPost
+		if body == nil {
+			method, b = http.MethodGet, nil
+		}
+		req, _ := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, got)
+		}
+		d := json.NewDecoder(bytes.NewReader(got))
+		d.DisallowUnknownFields()
+		if err := d.Decode(out); err != nil {
+			t.Fatalf("%s %s: the playground cannot read the answer: %v\n%s", method, path, err, got)
+		}
+	}
+	var auth struct{ Token, Expires string }
+	post("/api/v1/authenticate", "", map[string]string{"apiKey": apiKey}, &auth)
+
+	var inForce rulesInForce
+	post(rulesetsPath, auth.Token, nil, &inForce)
+	if inForce.Hash == "" || inForce.Source == "" || inForce.LoadedAt == "" || len(inForce.Files) == 0 {
+		t.Fatalf("GET /rulesets: %+v", inForce)
+	}
+	var check checkAnswer
+	post(checkPath, auth.Token, checkRequest{Files: inForce.Files, Run: "bulk"}, &check)
+	if !check.OK || check.Hash != inForce.Hash || len(check.Tests) == 0 || check.Tests[0].Line == 0 || check.Coverage == nil || len(check.Coverage.Rules) == 0 {
+		t.Fatalf("POST /rulesets/check: %+v", check)
+	}
+	broken := append([]ruleFile(nil), inForce.Files...)
+	for i := range broken {
+		if broken[i].Name == "50-seats.yaml" {
+			broken[i].Source = strings.Replace(broken[i].Source, "params.max_bulk", "params.max_bulkk", 1)
+		}
+	}
+	check = checkAnswer{}
+	post(checkPath, auth.Token, checkRequest{Files: broken}, &check)
+	if check.OK || len(check.Errors) == 0 || check.Errors[0].File != "50-seats.yaml" || check.Errors[0].Line == 0 || check.Errors[0].Snippet == "" || check.Coverage != nil {
+		t.Fatalf("POST /rulesets/check of a broken copy: %+v", check)
+	}
+	var ex explainAnswer
+	post(explainPath, auth.Token, explainRequest{Context: "seats", Request: json.RawMessage(sampleRequest)}, &ex)
+	fired := 0
+	for _, s := range ex.Trace {
+		if s.Fired {
+			fired++
+			if s.Rule != "assignment.no-free-seat" || s.File != "50-seats.yaml" || s.Phase == "" || s.Item != 0 || len(s.Reads) == 0 || len(s.Violation) == 0 {
+				t.Errorf("the fired step: %+v", s)
+			}
+		}
+	}
+	if fired != 1 || len(ex.Decision) == 0 {
+		t.Fatalf("POST /rulesets/explain of the sample: %d fired, decision %s", fired, ex.Decision)
+	}
+	var rep replayAnswer
+	post(replayPath, auth.Token, replayRequest{Files: inForce.Files, From: "2001-01-01"}, &rep)
+	if rep.Hash != inForce.Hash || rep.Changed == nil || rep.PerRule == nil {
+		t.Fatalf("POST /rulesets/replay: %+v", rep)
+	}
+}

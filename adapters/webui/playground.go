@@ -25,9 +25,20 @@ type playgroundData struct {
 	Contexts                        []string
 }
 
-// sampleRequest is the explain form's first request: a seats decision the
-// example data answers.
-const sampleRequest = `{"productId": "MileOn", "externalIds": ["driver-7"]}`
+// sampleRequest is the explain form's first request: a seats decision's
+// facts as the decision log keeps them (what POST /rulesets/explain takes
+// for seats): an Account Manager call assigning MileOn to driver-7 when
+// every seat is taken, which the shipped rules refuse (NO_FREE_SEAT).
+const sampleRequest = `{
+  "decision": "items",
+  "now": "2025-04-24T10:00:00Z",
+  "call": {"action": "assign", "productId": "MileOn", "items": 1},
+  "account": {"users": 3, "alias": "acme-fleet"},
+  "items": [{
+    "item": {"action": "assign", "productId": "MileOn", "externalId": "driver-7", "index": 0, "userFound": true},
+    "pool": {"owned": 2, "assigned": 2, "free": 0}
+  }]
+}`
 
 // playground shows the rules in force and the edited copy. Nothing here
 // changes the rules in force: every call sends the copy with the request.

@@ -1,9 +1,11 @@
 package webui
 
 // The playground's calls to the rule authors' API (package
-// adapters/httpapi/rulesapi), in one file: the paths and field names are
-// the shared contract's (GET /rulesets, POST /rulesets/check, /explain,
-// /replay), so a change of the API's wire names is a change here only.
+// adapters/httpapi/rulesapi, its openapi.yaml), in one file: GET /rulesets,
+// POST /rulesets/check, /rulesets/explain and /rulesets/replay, every field
+// of their answers named as the API names it, so a change of the API's wire
+// names is a change here only. The tests run against the real API and read
+// its answers into these types refusing unknown fields.
 
 import (
 	"encoding/json"
@@ -45,24 +47,37 @@ type checkAnswer struct {
 	} `json:"errors"`
 	Tests []struct {
 		File    string `json:"file"`
+		Line    int    `json:"line"`
 		Name    string `json:"name"`
 		Passed  bool   `json:"passed"`
 		Message string `json:"message"`
 	} `json:"tests"`
+	// Coverage is null when the copy does not compile.
 	Coverage *struct {
-		Percent float64 `json:"percent"`
+		Branches int     `json:"branches"`
+		Covered  int     `json:"covered"`
+		Percent  float64 `json:"percent"`
+		Rules    []struct {
+			ID       string `json:"id"`
+			Fired    bool   `json:"fired"`
+			NotFired bool   `json:"notFired"`
+		} `json:"rules"`
 	} `json:"coverage"`
 }
 
-// explainRequest is POST /rulesets/explain: a request of one context's API
-// decided under the files given (none: the rules in force).
+// explainRequest is POST /rulesets/explain: a request decided under the
+// files given (none: the rules in force). For orders, Request is the store
+// API's own JSON, decided as the caller against the store; for seats and
+// accounts it is a decision's facts as the decision log keeps them
+// ({"decision": ..., "now": ..., and the facts}; sampleRequest).
 type explainRequest struct {
 	Context string          `json:"context"`
 	Request json.RawMessage `json:"request"`
 	Files   []ruleFile      `json:"files,omitempty"`
 }
 
-// explainAnswer is its answer: the decision and the trace of every rule.
+// explainAnswer is its answer: the decision (shown as the API sends it)
+// and the trace of every rule evaluated, in order.
 type explainAnswer struct {
 	Decision json.RawMessage `json:"decision"`
 	Trace    []struct {
@@ -70,11 +85,14 @@ type explainAnswer struct {
 		File      string          `json:"file"`
 		Line      int             `json:"line"`
 		Scope     string          `json:"scope"`
-		Item      json.RawMessage `json:"item"`
+		Phase     string          `json:"phase"` // normalize, derive, validate or decide
+		Item      int             `json:"item"`  // the item's index; -1 for none
 		Fired     bool            `json:"fired"`
 		Reads     json.RawMessage `json:"reads"`
 		Derived   json.RawMessage `json:"derived"`
 		Violation json.RawMessage `json:"violation"`
+		Hold      string          `json:"hold"`
+		Error     string          `json:"error"`
 	} `json:"trace"`
 }
 
@@ -86,12 +104,19 @@ type replayRequest struct {
 	To    string     `json:"to,omitempty"`
 }
 
-// replayAnswer is its answer: how many decisions were replayed, the ones
-// whose outcome would change, and counts per rule.
+// replayAnswer is its answer: the copy's hash, how many decisions were
+// replayed, the ones whose outcome would change (shown as the API sends
+// them), how many changes each rule made, and the decisions that could not
+// be made again.
 type replayAnswer struct {
+	Hash     string            `json:"hash"`
 	Replayed int               `json:"replayed"`
 	Changed  []json.RawMessage `json:"changed"`
-	PerRule  map[string]any    `json:"perRule"`
+	PerRule  map[string]int    `json:"perRule"`
+	Failed   []struct {
+		ID    string `json:"id"`
+		Error string `json:"error"`
+	} `json:"failed"`
 }
 
 const (

@@ -126,7 +126,7 @@ func (s *Service) AddManaged(ctx context.Context, p domain.Principal, r AddReque
 		return AddResult{}, err
 	}
 	now := s.now()
-	set := s.rules()
+	set := s.Rules()
 	txID := s.ids.NewID()
 	var (
 		out     AddResult
@@ -277,7 +277,7 @@ func (s *Service) link(ctx context.Context, p domain.Principal, action string, r
 		return LinkResult{}, err
 	}
 	now := s.now()
-	set := s.rules()
+	set := s.Rules()
 	out := LinkResult{TxID: r.TxID, AccountName: r.AccountName, PAccountName: r.PAccountName, ServiceName: r.ServiceName}
 	command := "Provision"
 	if action == "cancel" {
@@ -385,7 +385,7 @@ func (s *Service) ManagedAccounts(ctx context.Context, p domain.Principal, accou
 		return ManagedList{}, err
 	}
 	now := s.now()
-	set := s.rules()
+	set := s.Rules()
 	var out ManagedList
 	err := s.store.View(ctx, func(tx ports.Tx) error {
 		primary, err := sessionAccount(ctx, tx, p)

@@ -73,7 +73,7 @@ func (s *Service) block(ctx context.Context, p domain.Principal, id int64, actio
 		return domain.Account{}, err
 	}
 	now := s.now()
-	set := s.rules()
+	set := s.Rules()
 	field := "blocked"
 	if action == "schedule" {
 		field = "blocked_at"
@@ -243,7 +243,7 @@ func (s *Service) Subscriptions(ctx context.Context, p domain.Principal, id int6
 		return nil, err
 	}
 	now := s.now()
-	set := s.rules()
+	set := s.Rules()
 	out := []domain.AppSubscription{}
 	err = s.store.View(ctx, func(tx ports.Tx) error {
 		a, err := ownAccount(ctx, tx, partner, id)
@@ -303,7 +303,7 @@ func (s *Service) Limits(ctx context.Context, p domain.Principal, id int64, appI
 		return domain.Limits{}, err
 	}
 	now := s.now()
-	set := s.rules()
+	set := s.Rules()
 	var out domain.Limits
 	err = s.store.View(ctx, func(tx ports.Tx) error {
 		a, err := ownAccount(ctx, tx, partner, id)

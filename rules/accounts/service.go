@@ -66,12 +66,9 @@ func checkSet(set *rules.Set) error {
 	return nil
 }
 
-// Rules returns the rule set in force.
+// Rules returns the rule set in force: a decision reads it once and
+// decides, records and reports with that one set.
 func (s *Service) Rules() *rules.Set { return s.live.Set() }
-
-// rules returns the rule set in force: a decision reads it once and decides,
-// records and reports with that one set.
-func (s *Service) rules() *rules.Set { return s.live.Set() }
 
 // SwapRules puts set in force for every call that starts after it returns.
 // A set without the accounts scopes is refused (CodeInvalid) and the rules
@@ -103,7 +100,7 @@ func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at
 		actor += "/" + p.User
 	}
 	return tx.Audit().Append(ctx, domain.AuditEvent{ID: s.ids.NewID(), At: at, Actor: actor, Command: command, Subject: subject, AccountID: account,
-		Allowed: true, Codes: codes, RulesetHash: s.rules().Hash()})
+		Allowed: true, Codes: codes, RulesetHash: s.Rules().Hash()})
 }
 
 // partnerOf checks p is a partner's X-AccessToken (seed 003) and returns the

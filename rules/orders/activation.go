@@ -246,7 +246,7 @@ func (e *Service) ResendActivation(ctx context.Context, p domain.Principal, r Re
 			return err
 		}
 		return tx.Audit().Append(ctx, domain.AuditEvent{ID: e.ids.NewID(), At: now, Actor: clientID, Command: "ResendActivation",
-			Subject: "serial:" + s.Serial, Allowed: true, RulesetHash: e.rules().Hash()})
+			Subject: "serial:" + s.Serial, Allowed: true, RulesetHash: e.Rules().Hash()})
 	})
 	if err != nil {
 		return domain.Activation{}, err

@@ -59,7 +59,7 @@ func (e *Service) CreateOrder(ctx context.Context, p domain.Principal, req domai
 		return Receipt{}, inProgressRefusal(&req, domain.OrderInProgressError("serialNumber", held, 0))
 	}
 	defer release()
-	set := e.rules()
+	set := e.Rules()
 	now := e.clock.Now().UTC()
 	var (
 		rc      Receipt
@@ -368,7 +368,7 @@ func (e *Service) ResumeOlderThan(ctx context.Context, age time.Duration) (int, 
 			}
 			finished = true
 			return tx.Audit().Append(ctx, domain.AuditEvent{ID: e.ids.NewID(), At: now, Actor: "entitle", Command: "CompleteOrder",
-				Subject: "order:" + strconv.FormatInt(id, 10), Allowed: true, RulesetHash: e.rules().Hash()})
+				Subject: "order:" + strconv.FormatInt(id, 10), Allowed: true, RulesetHash: e.Rules().Hash()})
 		})
 		if err != nil {
 			return n, err

@@ -77,12 +77,9 @@ func checkSet(set *rules.Set) error {
 	return nil
 }
 
-// Rules returns the rule Set in force.
+// Rules returns the rule set in force: a decision reads it once and
+// decides, records and reports with that one set.
 func (e *Service) Rules() *rules.Set { return e.live.Set() }
-
-// rules returns the rule set in force: a decision reads it once and decides,
-// records and reports with that one set.
-func (e *Service) rules() *rules.Set { return e.live.Set() }
 
 // SwapRules puts set in force for every decision that starts after it
 // returns. A set without this context's scopes is refused (CodeInvalid) and

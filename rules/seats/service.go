@@ -67,12 +67,9 @@ func checkSet(set *rules.Set) error {
 	return nil
 }
 
-// Rules returns the rule set in force.
+// Rules returns the rule set in force: a decision reads it once and
+// decides, records and reports with that one set.
 func (s *Service) Rules() *rules.Set { return s.live.Set() }
-
-// rules returns the rule set in force: a decision reads it once and decides,
-// records and reports with that one set.
-func (s *Service) rules() *rules.Set { return s.live.Set() }
 
 // SwapRules puts set in force for every call that starts after it returns.
 // A set without the seats scopes is refused (CodeInvalid) and the rules in
@@ -105,7 +102,7 @@ func (s *Service) audit(ctx context.Context, tx ports.Tx, p domain.Principal, at
 		actor = p.Partner + "/" + p.User
 	}
 	return tx.Audit().Append(ctx, domain.AuditEvent{ID: id, At: at, Actor: actor, Command: command, Subject: subject, AccountID: account,
-		Allowed: true, Codes: codes, RulesetHash: s.rules().Hash()})
+		Allowed: true, Codes: codes, RulesetHash: s.Rules().Hash()})
 }
 
 // access is what a call needs of its principal.

@@ -6,6 +6,7 @@ import (
 	"github.com/entitle-rules/entitle/adapters/httpapi/assignments"
 	"github.com/entitle-rules/entitle/adapters/httpapi/managedbilling"
 	"github.com/entitle-rules/entitle/adapters/httpapi/openapidocs"
+	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/httpapi/tapstore"
 )
 
@@ -19,5 +20,6 @@ func apiDocs() []openapidocs.Doc {
 		{Name: "assignments", YAML: assignments.OpenAPI()},
 		{Name: "managedbilling", YAML: managedbilling.OpenAPI()},
 		{Name: "accountops", YAML: accountops.OpenAPI()},
+		{Name: "rulesapi", YAML: rulesapi.OpenAPI()},
 	}
 }

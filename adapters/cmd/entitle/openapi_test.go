@@ -22,10 +22,9 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/entitle-rules/entitle/adapters/httpapi"
+	"github.com/entitle-rules/entitle/adapters/httpapi/rulesapi"
 	"github.com/entitle-rules/entitle/adapters/memory"
 	"github.com/entitle-rules/entitle/ports"
-	"github.com/entitle-rules/entitle/rules"
-	"github.com/entitle-rules/entitle/rulesets"
 )
 
 // apiDoc is one served document, parsed, with its router.
@@ -49,7 +48,7 @@ type docHarness struct {
 }
 
 func newDocHarness(t *testing.T) *docHarness {
-	set, err := language().Load(rulesets.FS)
+	rs, err := loadRules("", slog.New(slog.DiscardHandler)) // the shipped rulesets, as runServer loads them
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +59,13 @@ func newDocHarness(t *testing.T) *docHarness {
 	}
 	// 2025-04-24 10:00 Pacific, the day of the seed's sample dates.
 	clock := ports.ClockFunc(func() time.Time { return time.Date(2025, 4, 24, 17, 0, 0, 0, time.UTC) })
-	api, _, _, err := newAPI(store, rules.NewLive(set), clock, time.Hour, httpapi.Limits{}, slog.New(slog.DiscardHandler))
+	api, svc, _, err := newAPI(store, rs.live, clock, time.Hour, httpapi.Limits{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The store API's client of the example data set is a rule author; its
+	// Account Manager partner (fleet-partner) is not.
+	registerRulesAPI(api, rs, svc, rulesapi.Authors{"tap-client": true})
 	h := &docHarness{t: t, srv: httptest.NewServer(api), api: api}
 	t.Cleanup(h.srv.Close)
 	for _, d := range apiDocs() {
@@ -195,7 +197,7 @@ func tap(envelope string) string {
 }
 
 // TestOpenAPIValidatesEveryEndpoint drives every operation of the five APIs
-// through `entitle serve`'s wiring with the example data set, successes and
+// and the rule authors' API through `entitle serve`'s wiring with the example data set, successes and
 // refusals, and checks each request and answer against the API's OpenAPI
 // document as /openapi/ serves it; every documented operation must be
 // answered, every other method at a documented path must be refused, and
@@ -357,9 +359,63 @@ func TestOpenAPIValidatesEveryEndpoint(t *testing.T) {
 	h.do(call{method: "GET", path: "/partner/accounts/count?colour=red", header: gt, status: 400})
 	h.do(call{method: "GET", path: "/partner/accounts/11111", status: 403})
 
+	// The rule authors' API, as tap-client (a rule author) after the
+	// orders above were decided and logged.
+	ra := func(method, path, body string, tok http.Header, status int) map[string]any {
+		return h.do(call{method: method, path: path, body: body, header: tok, status: status})
+	}
+	inForce := ra("GET", "/rulesets", "", bearer, 200)
+	ra("GET", "/rulesets", "", nil, 401)
+	ra("GET", "/rulesets", "", partner, 403) // fleet-partner is not a rule author
+	files, err := json.Marshal(inForce["files"])
+	if err != nil || len(files) < 10 {
+		t.Fatalf("GET /rulesets files: %s %v", files, err)
+	}
+	if v := ra("POST", "/rulesets/check", `{"files":`+string(files)+`,"run":"."}`, bearer, 200); v["ok"] != true || v["hash"] != inForce["hash"] {
+		t.Errorf("POST /rulesets/check of the files in force: ok %v, hash %v, want true, %v", v["ok"], v["hash"], inForce["hash"])
+	}
+	if v := ra("POST", "/rulesets/check", `{"files":[{"name":"10-broken.yaml","source":"rules: [\n"}]}`, bearer, 200); v["ok"] != false {
+		t.Errorf("POST /rulesets/check of a broken file: ok %v, want false", v["ok"])
+	}
+	h.do(call{method: "POST", path: "/rulesets/check", body: `{"files":[]}`, header: bearer, status: 400, requestInvalid: true})
+	list := ra("GET", "/decisions?context=orders&pageSize=10", "", bearer, 200)
+	decisions, _ := list["decisions"].([]any)
+	if len(decisions) == 0 {
+		t.Fatalf("GET /decisions: no decision of the orders above: %s", h.last)
+	}
+	id, _ := decisions[0].(map[string]any)["id"].(string)
+	ra("GET", "/decisions?from=yesterday", "", bearer, 400)
+	ra("GET", "/decisions/"+url.PathEscape(id), "", bearer, 200)
+	ra("GET", "/decisions/no-such-decision", "", bearer, 404)
+	if v := ra("GET", "/decisions/"+url.PathEscape(id)+"/explain", "", bearer, 200); len(v["trace"].([]any)) == 0 {
+		t.Errorf("GET /decisions/%s/explain: no trace", id)
+	}
+	ra("GET", "/decisions/no-such-decision/explain", "", bearer, 404)
+	explained := ra("POST", "/rulesets/explain", `{"context":"orders","request":{"customerPONumber":"PO-X","currencyCode":"USD",
+	  "billToSiteUseId":531807,"shipToSiteUseId":1912956,"billToContactEmail":"a@example.com","shipToContactEmail":"b@example.com",
+	  "lines":[{"lineNumber":1,"serviceStartDate":"2001-01-01","partNumber":"132001-10","serialNumber":"1234567892",
+	    "serviceType":"RTX","manufacturerModel":"R12","autoRenewal":"Y","activationType":"IMMEDIATE"}]}}`, bearer, 200)
+	if d, _ := explained["decision"].(map[string]any); d == nil || d["allowed"] != false {
+		t.Errorf("POST /rulesets/explain of a start date in 2001: %s", h.last)
+	}
+	// A seats decision from its facts, as the decision log keeps them (the
+	// document's example, the web tool's playground sample).
+	ra("POST", "/rulesets/explain", `{"context":"seats","request":{"decision":"items","now":"2025-04-24T10:00:00Z",
+	  "call":{"action":"assign","productId":"MileOn","items":1},"account":{"users":3,"alias":"acme-fleet"},
+	  "items":[{"item":{"action":"assign","productId":"MileOn","externalId":"driver-7","index":0,"userFound":true},"pool":{"owned":2,"assigned":2,"free":0}}]}}`, bearer, 200)
+	if !strings.Contains(h.last, `"code":"NO_FREE_SEAT"`) {
+		t.Errorf("POST /rulesets/explain of a seats call with no free seat: %s", h.last)
+	}
+	ra("POST", "/rulesets/explain", `{"context":"seats","request":{"productId":"MileOn"}}`, bearer, 400)
+	h.do(call{method: "POST", path: "/rulesets/explain", body: `{"context":"orders"}`, header: bearer, status: 400, requestInvalid: true})
+	if v := ra("POST", "/rulesets/replay", `{"files":`+string(files)+`}`, bearer, 200); v["replayed"] == float64(0) {
+		t.Errorf("POST /rulesets/replay replayed nothing: %s", h.last)
+	}
+	h.do(call{method: "POST", path: "/rulesets/replay", body: `{"colour":"red"}`, header: bearer, status: 400, requestInvalid: true})
+
 	h.everyRouteDocumented(map[string]http.Header{
 		"/cloud/": bearer, "/api/v1/": acct, "/api/v2/": admin, "/api/ts/": mb, "/api/m2m/": hdr("Authorization", tsBearer),
-		"/api/subsc/": primary, "/partner/": gt, "/accounts/": gt,
+		"/api/subsc/": primary, "/partner/": gt, "/accounts/": gt, "/rulesets": bearer, "/decisions": bearer,
 	})
 
 	// Every documented operation was answered, and not by a route's
@@ -410,10 +466,9 @@ func basic(user, password string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 }
 
-// apiRoots are where the five APIs live; a route elsewhere (/openapi/, the
-// web tool, the rule authors' API until it has a document in apiDocs) is
-// not theirs to document.
-var apiRoots = []string{"/cloud/", "/oauth/", "/api/", "/partner/", "/accounts/"}
+// apiRoots are where the five APIs and the rule authors' API live; a route
+// elsewhere (/openapi/, the web tool) is not theirs to document.
+var apiRoots = []string{"/cloud/", "/oauth/", "/api/", "/partner/", "/accounts/", "/rulesets", "/decisions"}
 
 // aliases are routes served under a second name that an OpenAPI document
 // cannot list twice: the route, and the documented operation it serves.

@@ -95,7 +95,7 @@ func getText(t *testing.T, u string) (int, string) {
 // API, proc, uniqueId, principal and refusal codes of each request.
 func TestMetricsAndAccessLog(t *testing.T) {
 	var logs syncBuffer
-	base := startServe(t, t.TempDir(), &logs, "--addr", "127.0.0.1:0")
+	base := startServe(t, t.TempDir(), &logs, "--addr", "127.0.0.1:0", "--rule-authors", "tap-client")
 	if code, body := getText(t, base+"/readyz"); code != 200 || body != "ready\n" {
 		t.Errorf("GET /readyz: %d %q", code, body)
 	}
@@ -128,6 +128,16 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	}
 	partner := mustDo(t, http.MethodPost, base+"/api/v1/authenticate", "", "application/json", `{"apiKey":"example-api-key-change-me"}`, 200)["token"].(string)
 	mustDo(t, http.MethodGet, base+"/api/v1/companies", partner, "", "", 200)
+	// The rule authors' API, the OpenAPI documents and the web tool are
+	// named too, and the rule authors' API notes what it refuses.
+	mustDo(t, http.MethodGet, base+"/rulesets", tok, "", "", 200)
+	mustDo(t, http.MethodGet, base+"/decisions/no-such-decision", tok, "", "", 404)
+	if code, _ := getText(t, base+"/openapi/"); code != 200 {
+		t.Errorf("GET /openapi/: %d", code)
+	}
+	if code, _ := getText(t, base+"/ui/signin"); code != 200 {
+		t.Errorf("GET /ui/signin: %d", code)
+	}
 
 	_, scrape := getText(t, base+"/metrics")
 	set, err := language().Load(rulesets.FS)
@@ -140,6 +150,10 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		`entitle_http_requests_total{api="accountmanager",proc="GET /api/v1/companies",status="200"} 1`,
 		`entitle_http_requests_total{api="entitle",proc="POST /oauth/token",status="200"} 1`,
 		`entitle_http_requests_total{api="entitle",proc="GET /readyz",status="200"} 1`,
+		`entitle_http_requests_total{api="rulesapi",proc="GET /rulesets",status="200"} 1`,
+		`entitle_http_requests_total{api="rulesapi",proc="GET /decisions/{id}",status="404"} 1`,
+		`entitle_http_requests_total{api="openapi",proc="GET /openapi/{$}",status="200"} 1`,
+		`entitle_http_requests_total{api="webui",proc="/ui/",status="200"} 1`,
 		`entitle_http_request_duration_seconds_count{api="tapstore",proc="TAP_CREATE_ORDER_API"} 3`,
 		`entitle_refusals_total{api="tapstore",code="START_DATE_TOO_EARLY"} 1`,
 		`entitle_idempotent_replays_total{api="tapstore"} 1`,
@@ -171,6 +185,16 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "request" && m["proc"] == "TAP_CREATE_ORDER_API" {
 			lines = append(lines, m)
 		}
+	}
+	var refusedDecision map[string]any
+	for sc = bufio.NewScanner(strings.NewReader(logs.String())); sc.Scan(); {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "request" && m["path"] == "/decisions/no-such-decision" {
+			refusedDecision = m
+		}
+	}
+	if fmt.Sprintf("%v %v %v", refusedDecision["api"], refusedDecision["error"], refusedDecision["principal"]) != "rulesapi not_found tap-client" {
+		t.Errorf("access log line of GET /decisions/no-such-decision: %v", refusedDecision)
 	}
 	if len(lines) != 3 {
 		t.Fatalf("%d access log lines of orders, want 3:\n%s", len(lines), logs.String())

@@ -173,9 +173,8 @@ func runServer(ctx context.Context, cfg serverConfig, stdout io.Writer, log *slo
 	if err != nil {
 		return err
 	}
-	rulesapi.RegisterRulesets(api, rs.rulesetsOptions(cfg.ruleAuthors))
+	registerRulesAPI(api, rs, svc, cfg.ruleAuthors)
 	rs.watch(ctx, time.Second) // reload on SIGHUP and when the directory changes
-	rulesapi.RegisterDecisions(api, rulesapi.DecisionsOptions{Rules: svc.Rules, Language: language(), Authors: cfg.ruleAuthors})
 	metrics.Store(api.Metrics())
 	stopMetrics, err := serveMetrics(ctx, api, cfg.ops, log)
 	if err != nil {
@@ -327,8 +326,17 @@ func newAPI(store ports.Store, live *rules.Live, clock ports.Clock, tokenTTL tim
 	if err := openapidocs.Register(api, apiDocs()); err != nil {
 		return nil, nil, nil, err
 	}
+	api.NameAPI("webui", webui.Prefix) // webui calls the APIs in process and imports no httpapi
 	api.Handle(webui.Prefix, webui.New(webui.Options{API: api, Access: acc, Clock: clock, Logger: log}))
 	return api, svc, acc, nil
+}
+
+// registerRulesAPI serves the rule authors' API on api: the rules in force
+// (rs) and the check of a copy, the decision log, explain and replay (the
+// orders service svc decides explained orders).
+func registerRulesAPI(api *httpapi.Server, rs *ruleState, svc *orders.Service, authors rulesapi.Authors) {
+	rulesapi.RegisterRulesets(api, rs.rulesetsOptions(authors))
+	rulesapi.RegisterDecisions(api, rulesapi.DecisionsOptions{Rules: svc.Rules, Language: language(), Authors: authors})
 }
 
 // randomUUID returns a random (version 4) UUID in its 8-4-4-4-12 hex form.

@@ -74,6 +74,7 @@ func Register(s *httpapi.Server, docs []Doc) error {
 	if err != nil {
 		return err
 	}
+	s.NameAPI("openapi", "/openapi/")
 	s.Handle("GET /openapi/{$}", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		write(w, "application/json", indexJSON)
 	}))

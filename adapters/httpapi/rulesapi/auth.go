@@ -42,6 +42,7 @@ type errorBody struct {
 // writeError answers err: a *domain.Error with the status of its code,
 // anything else as a 500 that says no more than that.
 func writeError(w http.ResponseWriter, err error) {
+	httpapi.WriterNote(w).Refused(err)
 	var b errorBody
 	var de *domain.Error
 	if errors.As(err, &de) {
@@ -81,4 +82,10 @@ func statusOf(code string) int {
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// nameAPI names this API on api for the access log and the metrics; both
+// Register functions call it, so either alone labels its routes.
+func nameAPI(api *httpapi.Server) {
+	api.NameAPI("rulesapi", "/rulesets", "/decisions")
 }

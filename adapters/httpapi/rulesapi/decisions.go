@@ -36,6 +36,7 @@ type DecisionsOptions struct {
 // describes the bodies.
 func RegisterDecisions(api *httpapi.Server, o DecisionsOptions) {
 	h := &decisionsAPI{api: api, o: o}
+	nameAPI(api)
 	api.Handle("GET /decisions", http.HandlerFunc(h.list))
 	api.Handle("GET /decisions/{id}", http.HandlerFunc(h.get))
 	api.Handle("GET /decisions/{id}/explain", http.HandlerFunc(h.explainLogged))

@@ -42,6 +42,7 @@ type RulesetsOptions struct {
 // runs its tests without putting it in force (the web tool's playground).
 func RegisterRulesets(api *httpapi.Server, o RulesetsOptions) {
 	h := &rulesetsHandler{api: api, o: o}
+	nameAPI(api)
 	api.Handle("GET /rulesets", http.HandlerFunc(h.get))
 	api.Handle("POST /rulesets/check", http.HandlerFunc(h.check))
 }

@@ -44,7 +44,7 @@ func shippedFiles(t *testing.T, set *rules.Set) []rulesapi.File {
 }
 
 // TestRulesetsAnswersAsDocumented serves the two endpoints over the example
-// data set and checks every answer against rulesets.openapi.yaml.
+// data set and checks every answer against openapi.yaml.
 func TestRulesetsAnswersAsDocumented(t *testing.T) {
 	set, err := language().Load(rulesets.FS)
 	if err != nil {
@@ -60,7 +60,7 @@ func TestRulesetsAnswersAsDocumented(t *testing.T) {
 			Language: language(), Testers: testers,
 		})
 	})
-	spec := apitest.LoadSpec(t, rulesapi.RulesetsOpenAPI(), apitest.SpecOptions{})
+	spec := apitest.LoadSpec(t, rulesapi.OpenAPI(), apitest.SpecOptions{})
 	resp, err := srv.Client().PostForm(srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {"tap-client"}, "client_secret": {"example-secret-change-me"}})
 	if err != nil {
