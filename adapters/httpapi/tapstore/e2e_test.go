@@ -199,11 +199,22 @@ func (h *harness) do(req *http.Request) reply {
 
 // docSpec is the API's OpenAPI document: every answer of the tests is
 // checked against it (an answer of no documented operation must be its
-// Error payload).
+// Error payload). It is loaded, and its router built, once for the
+// package's tests.
 func docSpec(tb testing.TB) *apitest.Spec {
 	tb.Helper()
-	return apitest.LoadSpec(tb, tapstore.OpenAPI(), apitest.SpecOptions{})
+	specMu.Lock()
+	defer specMu.Unlock()
+	if spec == nil {
+		spec = apitest.LoadSpec(tb, tapstore.OpenAPI(), apitest.SpecOptions{})
+	}
+	return spec
 }
+
+var (
+	specMu sync.Mutex
+	spec   *apitest.Spec // docSpec's, once loaded
+)
 
 func (h *harness) url(path string) string {
 	if h.srv == nil {
